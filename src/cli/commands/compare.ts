@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Table from 'cli-table3';
+import type { Summary } from '../../metrics/summary-types.js';
+import { loadScenario } from '../../scenario/load.js';
+import { formatProblem } from '../../scenario/problems.js';
+import { writeJunit } from '../../report/junit.js';
+import { renderSummary } from '../../report/terminal.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { defaultOutDir, executeScenario } from '../execute-scenario.js';
+import { abortOnSignals } from '../signals.js';
+
+interface CompareArgs {
+  file: string;
+  stack: string[];
+  out?: string;
+  junit?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The same scenario and seed on each stack in turn, then one side-by-side table and compare.json. */
+export async function compareCommand(args: CompareArgs): Promise<number> {
+  const stacks = [...new Set(args.stack)];
+  if (stacks.length < 2) {
+    log('error: --stack: give at least two stacks to compare, e.g. --stack nginx-ip-hash --stack haproxy-cookie');
+    return EXIT.invalidInput;
+  }
+  const plans = stacks.map((stack) => loadScenario(args.file, { stack }));
+  const invalid = plans.flatMap((loaded) => (loaded.ok ? [] : loaded.problems));
+  if (invalid.length > 0) {
+    for (const problem of new Set(invalid.map(formatProblem))) log(problem);
+    return EXIT.invalidInput;
+  }
+  const first = plans[0] as Extract<(typeof plans)[number], { ok: true }>;
+  const outDir = args.out ?? defaultOutDir(`${first.plan.name}-compare`);
+  const controller = abortOnSignals(log);
+  const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
+  for (const [index, stack] of stacks.entries()) {
+    if (controller.signal.aborted) break;
+    const loaded = plans[index] as Extract<(typeof plans)[number], { ok: true }>;
+    try {
+      const summary = await executeScenario(loaded.plan, {
+        outDir: path.join(outDir, stack),
+        log,
+        signal: controller.signal,
+        progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
+      });
+      log(renderSummary(summary));
+      results.push({ stack, summary, exitCode: summary.interrupted ? EXIT.interrupted : summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed });
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      log(`error on ${stack}: ${error.message}`);
+      results.push({ stack, error: error.message, exitCode: error.exitCode });
+    }
+  }
+  const table = renderCompareTable(results);
+  (args.json ? process.stderr : process.stdout).write(`${table}\n`);
+  const compare = {
+    scenario: first.plan.name,
+    seed: first.plan.seed,
+    stacks: results.map((result) => ({ stack: result.stack, folder: result.stack, verdict: result.summary?.verdict ?? 'error', error: result.error, summary: result.summary })),
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
+  log(`compare.json written to ${outDir}`);
+  if (args.junit) writeJunit(args.junit, results.flatMap((result) => (result.summary ? [result.summary] : [])));
+  if (args.json) process.stdout.write(`${JSON.stringify(compare, null, 2)}\n`);
+  // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
+  const codes = results.map((result) => result.exitCode);
+  for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed]) if (codes.includes(code)) return code;
+  return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {
+  const rows: [string, (s: Summary) => string][] = [
+    ['connections opened', (s) => `${s.connections.opened}/${s.connections.attempted}`],
+    ['handshake p50 ms', (s) => s.latency.handshake.p50.toFixed(2)],
+    ['handshake p99 ms', (s) => s.latency.handshake.p99.toFixed(2)],
+    ['message p50 ms', (s) => s.latency.message.p50.toFixed(2)],
+    ['message p99 ms', (s) => s.latency.message.p99.toFixed(2)],
+    ['imbalance (max/mean)', (s) => s.distribution.imbalance.toFixed(3)],
+    ['backends used', (s) => `${s.distribution.backends.filter((b) => b.connections > 0).length}/${s.distribution.backends.length}`],
+    ['reconnects', (s) => String(s.stickiness.reconnects)],
+    ['violation rate', (s) => `${(s.stickiness.violation_rate * 100).toFixed(2)}%`],
+    ['unexpected disconnects', (s) => String(s.disconnects.unexpected)],
+    ['handshake errors', (s) => String(s.connections.failed)],
+    ['verdict', (s) => s.verdict],
+  ];
+  const table = new Table({ head: ['', ...results.map((result) => result.stack)], style: { head: [], border: [] } });
+  for (const [label, value] of rows) table.push([label, ...results.map((result) => (result.summary ? value(result.summary) : `error`))]);
+  return table.toString();
+}

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { runPlan } from '../engine/coordinator.js';
+import type { Summary } from '../metrics/summary-types.js';
+import type { Plan } from '../scenario/plan.js';
+import { ProgressLine } from '../report/progress.js';
+import { TemplateError } from '../stack/custom-config.js';
+import { CapacityError } from '../stack/managed-stack.js';
+import { ProxyError } from '../stack/proxy-process.js';
+import { startTarget } from '../stack/start-target.js';
+import type { RunningStack } from '../stack/stack.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface ExecuteOptions {
+  outDir: string;
+  /** Live progress goes here (stderr, when it is a TTY and --quiet is absent). */
+  progress?: NodeJS.WriteStream;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** Starts the target, runs the plan, stops the target, writes summary.json: one run, start to end. */
+export async function executeScenario(plan: Plan, options: ExecuteOptions): Promise<Summary> {
+  fs.mkdirSync(options.outDir, { recursive: true });
+  let stack: RunningStack;
+  try {
+    stack = await startTarget(plan, { logDir: options.outDir });
+  } catch (error) {
+    throw asCliError(error);
+  }
+  try {
+    options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
+    const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
+    const { summary } = await runPlan(plan, stack, {
+      signal: options.signal,
+      onRow: (row) => progress?.row(row),
+      onEvent: (event, outcome) => {
+        const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
+        if (progress) progress.event(text);
+        else options.log(`event ${text}`);
+      },
+    });
+    progress?.done();
+    const backendCounts = await stack.backendStats().catch(() => ({}));
+    if (Object.keys(backendCounts).length > 0) (summary as Summary & { backend_counts?: unknown }).backend_counts = backendCounts;
+    crossCheckProxyView(summary);
+    writeSummary(options.outDir, summary);
+    return summary;
+  } finally {
+    await stack.stop().catch(() => {});
+  }
+}
+
+export function writeSummary(outDir: string, summary: Summary): string {
+  const file = path.join(outDir, 'summary.json');
+  fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return file;
+}
+
+/** HAProxy's own count of sessions per server against where the tool saw connections land. */
+function crossCheckProxyView(summary: Summary): void {
+  const view = summary.proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
+  if (!view?.servers) return;
+  for (const backend of summary.distribution.backends) {
+    const proxyTotal = view.servers.find((row) => row.server === backend.id)?.total_sessions;
+    if (proxyTotal === undefined) continue;
+    // The readiness probe and health checks are not sessions of clients: allow a small margin.
+    if (Math.abs(proxyTotal - backend.connections) > Math.max(2, backend.connections * 0.01)) {
+      summary.warnings.push(`HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`);
+    }
+  }
+}
+
+function asCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof TemplateError) return new CliError(error.message, EXIT.invalidInput);
+  if (error instanceof ProxyError) return new CliError(error.message, error.kind === 'config' ? EXIT.invalidInput : EXIT.infrastructure);
+  if (error instanceof CapacityError) return new CliError(error.message, EXIT.infrastructure);
+  return new CliError(`the target could not be started: ${(error as Error)?.message ?? error}`, EXIT.infrastructure);
+}
+
+export function defaultOutDir(name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return path.join('reports', `${stamp}-${name}`);
+}

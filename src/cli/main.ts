@@ -1,0 +1,110 @@
+import { createRequire } from 'node:module';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * The `stickler` command: a thin yargs layer. Each handler imports its command lazily, returns an
+ * exit code, and only this file turns it into the process's exit status.
+ */
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+async function finish(run: () => Promise<number> | number): Promise<void> {
+  try {
+    process.exitCode = await run();
+  } catch (error) {
+    process.stderr.write(`stickler: unexpected error: ${(error as Error)?.stack ?? error}\n`);
+    process.exitCode = EXIT.infrastructure;
+  }
+  // Workers and timers are gone by now; exit so that no stray handle keeps the process alive.
+  process.exit(process.exitCode);
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('stickler')
+  .version(version)
+  .usage('$0 <command>\n\nLoad-tests WebSocket services behind load balancers and verifies session stickiness.')
+  .command(
+    'run <file>',
+    'run one scenario and write summary.json',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
+        .option('stack', { type: 'string', describe: "managed preset to run against (overrides the scenario's target)" })
+        .option('url', { type: 'string', describe: "ws:// endpoint you run yourself (overrides the scenario's target)" })
+        .option('out', { type: 'string', describe: 'folder for summary.json and logs (default reports/<UTC time>-<name>/)' })
+        .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
+        .option('json', { type: 'boolean', describe: 'print summary.json on stdout (human output goes to stderr)' })
+        .option('quiet', { type: 'boolean', describe: 'no live progress' })
+        .conflicts('stack', 'url'),
+    (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
+  )
+  .command(
+    'compare <file>',
+    'run the same scenario on several stacks in turn and compare them side by side',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true })
+        .option('stack', { type: 'string', array: true, demandOption: true, describe: 'a stack to run on (give two or more)' })
+        .option('out', { type: 'string', describe: 'folder for compare.json and one folder per stack' })
+        .option('junit', { type: 'string', describe: 'thresholds of every stack as JUnit XML' })
+        .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })
+        .option('quiet', { type: 'boolean' }),
+    (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
+  )
+  .command(
+    'validate <files..>',
+    'check scenario files; every problem printed as FILE: path: message',
+    (y) => y.positional('files', { type: 'string', array: true, demandOption: true }),
+    (args) => finish(async () => (await import('./commands/validate.js')).validateCommand(args.files as string[])),
+  )
+  .command(
+    'backend',
+    'run the reference WebSocket backend (to put behind your own proxy)',
+    (y) =>
+      y
+        .option('id', { type: 'string', default: 'b1', describe: 'name sent in x-backend-id and the first message' })
+        .option('port', { type: 'number', default: 9001 })
+        .option('host', { type: 'string', default: '127.0.0.1' }),
+    (args) => finish(async () => (await import('./commands/backend.js')).backendCommand(args)),
+  )
+  .command('stacks', 'list the managed stack presets', {}, () => finish(async () => (await import('./commands/stacks.js')).stacksCommand()))
+  .command(
+    'stack up <preset>',
+    'start a managed stack in the foreground until Ctrl-C, printing its URL',
+    (y) =>
+      y
+        .positional('preset', { type: 'string', demandOption: true })
+        .option('backends', { type: 'number', default: 3 })
+        .option('clients', { type: 'number', default: 1000, describe: 'size the proxy for this many connections' }),
+    (args) => finish(async () => (await import('./commands/stack-up.js')).stackUpCommand(args as never)),
+  )
+  .command(
+    'report <source>',
+    'render the tables again from a saved summary (a run folder or summary.json)',
+    (y) => y.positional('source', { type: 'string', demandOption: true }),
+    (args) => finish(async () => (await import('./commands/report.js')).reportCommand(args as never)),
+  )
+  .command(
+    'diff <base> <candidate>',
+    'compare two summaries; exit 1 on a regression beyond the tolerance',
+    (y) =>
+      y
+        .positional('base', { type: 'string', demandOption: true })
+        .positional('candidate', { type: 'string', demandOption: true })
+        .option('tolerance', { type: 'string', default: '10%', describe: 'relative change allowed before it counts as a regression' }),
+    (args) => finish(async () => (await import('./commands/diff.js')).diffCommand(args as never)),
+  )
+  .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
+    finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
+  )
+  .demandCommand(1, 'name a command: run, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .strict()
+  .fail((message, error, y) => {
+    if (error) throw error;
+    process.stderr.write(`${y.help() && ''}stickler: ${message}\nRun stickler --help for the commands and their options.\n`);
+    process.exit(EXIT.invalidInput);
+  })
+  .help()
+  .wrap(Math.min(110, process.stdout.columns || 110))
+  .parseAsync();

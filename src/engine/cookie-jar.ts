@@ -1,0 +1,36 @@
+/** Cookies a client keeps across reconnects, as a browser would (name=value only; one origin). */
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  /** Takes the Set-Cookie headers of a 101 response. */
+  store(setCookie: string[] | string | undefined): void {
+    if (!setCookie) return;
+    for (const header of Array.isArray(setCookie) ? setCookie : [setCookie]) {
+      const pair = header.split(';', 1)[0];
+      const equals = pair.indexOf('=');
+      if (equals > 0) this.cookies.set(pair.slice(0, equals).trim(), pair.slice(equals + 1).trim());
+    }
+  }
+
+  get(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  get size(): number {
+    return this.cookies.size;
+  }
+
+  /** The Cookie request header, with `extra` (a session-key cookie) added; undefined when empty. */
+  header(extra?: [string, string]): string | undefined {
+    const pairs = [...this.cookies.entries()];
+    if (extra) pairs.push(extra);
+    return pairs.length > 0 ? pairs.map(([name, value]) => `${name}=${value}`).join('; ') : undefined;
+  }
+}
+
+/** Reads one cookie from Set-Cookie headers without keeping it (to identify a backend by its cookie). */
+export function cookieFromSetCookie(setCookie: string[] | string | undefined, name: string): string | undefined {
+  const jar = new CookieJar();
+  jar.store(setCookie);
+  return jar.get(name);
+}

@@ -1,0 +1,177 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { RunAggregate } from '../metrics/aggregate.js';
+import { buildSummary } from '../metrics/summary.js';
+import type { Summary, TimeseriesRow } from '../metrics/summary-types.js';
+import type { EventPlan, Plan } from '../scenario/plan.js';
+import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
+import type { ActionOutcome, RunningStack } from '../stack/stack.js';
+import { assignClients, workerCount } from './assignments.js';
+import { summariseEvents } from './event-figures.js';
+import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+
+export interface RunOptions {
+  /** Called once a second with the newest time-series row (live progress). */
+  onRow?: (row: TimeseriesRow, aggregate: RunAggregate) => void;
+  /** Called when a timeline event has been carried out. */
+  onEvent?: (event: EventPlan, outcome: ActionOutcome) => void;
+  /** Aborting ends the run early; the summary is still built from what was measured. */
+  signal?: AbortSignal;
+  workers?: number;
+  snapshotIntervalMs?: number;
+}
+
+export interface RunResult {
+  summary: Summary;
+  aggregate: RunAggregate;
+}
+
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+/** Time the workers get to set up before the run clock starts. */
+const START_DELAY_MS = 300;
+/** Time the workers get to quiesce, close and send their final snapshot. */
+const STOP_TIMEOUT_MS = 8000;
+
+/**
+ * Runs a plan against a running target: forks the workers, hands each its clients, carries out the
+ * timeline, merges snapshots into one aggregate, and builds the summary. It never touches a client socket.
+ */
+export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
+  const pool = parseAddressPool(plan.clients.pool) as AddressPool;
+  const assignments = assignClients(plan, pool);
+  const workers = options.workers ?? workerCount(plan.clients.count, os.availableParallelism());
+  const aggregate = new RunAggregate();
+  const startedAt = new Date();
+  const startAtEpochMs = Date.now() + START_DELAY_MS;
+  const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
+  const children: ChildProcess[] = [];
+  const finals = new Set<number>();
+  const exited = new Set<number>();
+  const warnings: string[] = [];
+  let fatal: string | null = null;
+  let wake: () => void = () => {};
+
+  for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
+    const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      if (stderr.length < 4000) stderr += chunk;
+    });
+    child.on('message', (event: WorkerEvent) => {
+      if (event.type === 'snapshot') {
+        aggregate.add(event);
+        if (event.final) finals.add(event.workerIndex);
+      } else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
+      wake();
+    });
+    child.on('exit', (code) => {
+      exited.add(workerIndex);
+      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited with code ${code}${stderr ? `: ${stderr.trim()}` : ''}`;
+      wake();
+    });
+    children.push(child);
+    const start: WorkerStart = {
+      type: 'start',
+      workerIndex,
+      plan,
+      urls: stack.urls,
+      clients: assignments.filter((assignment) => assignment.index % workers === workerIndex),
+      connectConcurrency: Math.max(1, Math.ceil(plan.clients.connectConcurrency / workers)),
+      startAtEpochMs,
+      snapshotIntervalMs,
+    };
+    child.send(start);
+  }
+
+  const broadcast = (command: CoordinatorCommand) => {
+    for (const child of children) if (child.connected) child.send(command);
+  };
+  stack.onServingChange((backend, serving) => broadcast({ type: 'backend-state', backend, serving }));
+
+  const runClockMs = () => Date.now() - startAtEpochMs;
+  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const pendingActions: Promise<void>[] = [];
+  for (const event of plan.events) {
+    timers.push(setTimeout(() => {
+      aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
+      const action = event.action === 'drop_all'
+        ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
+        : stack.act(event);
+      pendingActions.push(action.catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) })).then((outcome) => {
+        eventOutcomes.push({ event, outcome });
+        options.onEvent?.(event, outcome);
+      }));
+    }, Math.max(0, startAtEpochMs + event.atMs - Date.now())));
+  }
+
+  // One time-series row a second, on the run clock.
+  let second = 0;
+  const rowTimer = setInterval(() => {
+    while (runClockMs() >= (second + 1) * 1000 && second < Math.ceil(plan.durationMs / 1000)) {
+      second += 1;
+      options.onRow?.(aggregate.closeRow(second), aggregate);
+    }
+  }, 100);
+
+  const aborted = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const failed = new Promise<void>((resolve) => {
+    const check = () => (fatal ? resolve() : undefined);
+    const previous = wake;
+    wake = () => {
+      previous();
+      check();
+    };
+  });
+  const finished = new Promise<void>((resolve) => timers.push(setTimeout(resolve, Math.max(0, startAtEpochMs + plan.durationMs - Date.now()))));
+  await Promise.race([finished, aborted, failed]);
+  const interrupted = options.signal?.aborted ?? false;
+
+  for (const timer of timers) clearTimeout(timer);
+  broadcast({ type: 'stop' });
+  await new Promise<void>((resolve) => {
+    const deadline = setTimeout(resolve, STOP_TIMEOUT_MS);
+    const check = () => {
+      if (children.every((_, index) => finals.has(index) || exited.has(index))) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    };
+    const previous = wake;
+    wake = () => {
+      previous();
+      check();
+    };
+    check();
+  });
+  clearInterval(rowTimer);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const elapsedMs = Math.min(runClockMs(), plan.durationMs);
+  // The last (partial) second, so that totals and the time series agree.
+  if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);
+  if (fatal) warnings.push(`a worker failed: ${fatal}`);
+  const missing = children.length - finals.size;
+  if (missing > 0) warnings.push(`${missing} worker(s) sent no final snapshot; their last interval is missing`);
+
+  eventOutcomes.sort((a, b) => a.event.atMs - b.event.atMs);
+  const proxy = await stack.proxyView().catch(() => undefined);
+  const summary = buildSummary({
+    plan,
+    aggregate,
+    stack: stack.label,
+    targetUrl: stack.urls.length === 1 ? stack.urls[0] : stack.urls.join(' '),
+    startedAt,
+    durationS: Math.max(0, elapsedMs) / 1000,
+    interrupted,
+    workers,
+    knownBackends: stack.backendIds,
+    events: summariseEvents(eventOutcomes, aggregate),
+    proxy,
+    warnings,
+  });
+  return { summary, aggregate };
+}

@@ -1,0 +1,41 @@
+import type { RunAggregate } from '../metrics/aggregate.js';
+import { newHistogram } from '../metrics/histograms.js';
+import type { EventPlan } from '../scenario/plan.js';
+import type { EventSummary } from '../metrics/summary-types.js';
+import type { ActionOutcome } from '../stack/stack.js';
+
+/** How long after an event its disconnects and reconnects are counted (or until the next event). */
+const EVENT_WINDOW_S = 10;
+
+/** Figures per timeline event, read from the per-second counters around it. */
+export function summariseEvents(
+  events: readonly { event: EventPlan; outcome: ActionOutcome }[],
+  aggregate: RunAggregate,
+): EventSummary[] {
+  return events.map(({ event, outcome }, index) => {
+    const from = Math.floor(event.atMs / 1000);
+    const nextAt = events[index + 1] ? Math.floor(events[index + 1].event.atMs / 1000) : Infinity;
+    const to = Math.min(from + EVENT_WINDOW_S, nextAt === from ? from + 1 : nextAt, aggregate.countersBySecond.length);
+    let disconnected = 0;
+    let reconnected = 0;
+    const reconnect = newHistogram();
+    for (let second = from; second < to; second++) {
+      const counters = aggregate.countersBySecond[second];
+      disconnected += counters.unexpectedDisconnects + counters.clientDisconnects;
+      reconnected += counters.reconnects;
+      reconnect.add(aggregate.reconnectBySecond[second]);
+    }
+    const summary: EventSummary = {
+      at_s: event.atMs / 1000,
+      action: event.action,
+      target: event.backend ?? (event.command ? event.command : null),
+      disconnected,
+      reconnected,
+      reconnect_p99: reconnect.totalCount > 0 ? reconnect.getValueAtPercentile(99) / 1000 : null,
+      ok: outcome.ok,
+      detail: outcome.detail,
+    };
+    reconnect.destroy();
+    return summary;
+  });
+}

@@ -1,0 +1,103 @@
+import type { Plan } from '../scenario/plan.js';
+
+/** The one typed boundary between the coordinator and its worker processes. */
+
+export interface ClientAssignment {
+  /** Global client index (0..count-1): fixes ramp slot, idle membership and random streams. */
+  index: number;
+  /** Source address of the first connection, or null to let the kernel choose. */
+  address: string | null;
+  /** Indices into plan.idle of the idle windows this client takes part in. */
+  idle: number[];
+}
+
+export interface WorkerStart {
+  type: 'start';
+  workerIndex: number;
+  plan: Plan;
+  /** One URL (a proxy or an external endpoint) or one per backend (direct: client i uses urls[i mod n]). */
+  urls: string[];
+  clients: ClientAssignment[];
+  connectConcurrency: number;
+  /** Epoch ms at which the run's clock starts (all workers share it). */
+  startAtEpochMs: number;
+  snapshotIntervalMs: number;
+}
+
+export type CoordinatorCommand =
+  | WorkerStart
+  | { type: 'backend-state'; backend: string; serving: boolean }
+  | { type: 'drop-all' }
+  | { type: 'stop' };
+
+/** Counters are deltas since the previous snapshot: the coordinator adds them up. */
+export interface WorkerCounters {
+  attempted: number;
+  opened: number;
+  failed: number;
+  sent: number;
+  received: number;
+  lost: number;
+  clientDisconnects: number;
+  unexpectedDisconnects: number;
+  idleTimeouts: number;
+  reconnects: number;
+  sticky: number;
+  violations: number;
+  failovers: number;
+  unidentified: number;
+  failedByReason: Record<string, number>;
+  errorsByStatus: Record<string, number>;
+  closeCodes: Record<string, number>;
+  violationsByCause: Record<string, number>;
+  openedByBackend: Record<string, number>;
+}
+
+export interface WorkerSnapshot {
+  type: 'snapshot';
+  workerIndex: number;
+  final: boolean;
+  /** Run-clock ms at which the snapshot was taken. */
+  tMs: number;
+  counters: WorkerCounters;
+  /** Gauges: connections open right now, in total and per backend; the most open at once since the last snapshot. */
+  open: number;
+  peakOpen: number;
+  openByBackend: Record<string, number>;
+  peakOpenByBackend: Record<string, number>;
+  /** Histograms of this interval only, compressed base64 HdrHistograms (integer microseconds). */
+  histograms: { message: string; handshake: string; reconnect: string };
+  /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
+  cpuUs: number;
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; workerIndex: number }
+  | WorkerSnapshot
+  | { type: 'fatal'; workerIndex: number; message: string };
+
+export function emptyCounters(): WorkerCounters {
+  return {
+    attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
+    clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0,
+    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {},
+  };
+}
+
+/** Adds `delta` into `total`, numbers and tallies alike (counters are mergeable by construction). */
+export function addCounters(total: WorkerCounters, delta: WorkerCounters): void {
+  for (const key of Object.keys(delta) as (keyof WorkerCounters)[]) {
+    const value = delta[key];
+    if (typeof value === 'number') (total[key] as number) += value;
+    else addTally(total[key] as Record<string, number>, value);
+  }
+}
+
+export function addTally(total: Record<string, number>, delta: Record<string, number>): void {
+  for (const [key, count] of Object.entries(delta)) total[key] = (total[key] ?? 0) + count;
+}
+
+export function bump(tally: Record<string, number>, key: string, by = 1): void {
+  tally[key] = (tally[key] ?? 0) + by;
+}

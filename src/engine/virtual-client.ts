@@ -1,0 +1,376 @@
+import WebSocket from 'ws';
+import type { LimitFunction } from 'p-limit';
+import type { Plan } from '../scenario/plan.js';
+import type { AddressPool } from '../util/address-pool.js';
+import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
+import { backoffDelayMs } from './backoff.js';
+import { CookieJar, cookieFromSetCookie } from './cookie-jar.js';
+import { classifyConnectError } from './failure-reason.js';
+import { bump } from './protocol.js';
+import type { WorkerRecorder } from './worker-recorder.js';
+
+/** What every client of a worker shares. */
+export interface ClientContext {
+  readonly plan: Plan;
+  readonly urls: string[];
+  readonly recorder: WorkerRecorder;
+  readonly limit: LimitFunction;
+  readonly pool: AddressPool;
+  /** Run clock in ms (0 = the run's start, shared by all workers). */
+  nowMs(): number;
+  isServing(backend: string): boolean;
+  readonly stopping: boolean;
+}
+
+/** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */
+const MARKER = 'stk:';
+const MARKER_BYTES = Buffer.from(MARKER);
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Silence before a close in an idle window counts as an idle timeout (no proxy times out faster). */
+const IDLE_SILENCE_MS = 1000;
+
+/** One live WebSocket connection of a client; a client has at most one at a time. */
+interface Connection {
+  ws: WebSocket;
+  startedMs: number;
+  opened: boolean;
+  backend: string | null;
+  /** Set when the client itself closes it (churn, drop_all, end of run). */
+  byClient: boolean;
+  inflight: number;
+  lastTrafficMs: number;
+  sentCookie: boolean;
+  failure: ReturnType<typeof classifyConnectError> | null;
+  sendTimer: NodeJS.Timeout | null;
+  pingTimer: NodeJS.Timeout | null;
+  dropTimer: NodeJS.Timeout | null;
+  nextDueMs: number;
+}
+
+/**
+ * A virtual client: a stable identity (index, address, cookie jar, session key) across as many
+ * connections as the scenario makes it open. It paces messages, times echoes, drops and reconnects,
+ * and judges every reconnect against its home backend.
+ */
+export class VirtualClient {
+  private readonly random: Random;
+  private readonly jar = new CookieJar();
+  private readonly sessionValue: string;
+  private readonly phaseMs: number;
+  private address: string | null;
+  private home: string | null = null;
+  private homeAddress: string | null = null;
+  private current: Connection | null = null;
+  private failures = 0;
+  /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
+  private droppedAtMs = -1;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private connectsMade = 0;
+
+  constructor(
+    private readonly context: ClientContext,
+    readonly index: number,
+    initialAddress: string | null,
+    private readonly idleWindows: readonly number[],
+  ) {
+    this.address = initialAddress;
+    this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
+    this.phaseMs = this.random() * context.plan.traffic.intervalMs;
+    this.sessionValue = `s${context.plan.seed}-${index}`;
+  }
+
+  /** Schedules the first connect in this client's slot of the ramp. */
+  start(): void {
+    const { count, rampMs } = this.context.plan.clients;
+    const slotMs = count > 1 ? (rampMs * this.index) / count : 0;
+    this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, slotMs - this.context.nowMs()));
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    if (this.context.stopping) return;
+    this.context.recorder.counters.attempted += 1;
+    void this.context.limit(() => this.handshake());
+  }
+
+  /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
+  private handshake(): Promise<void> {
+    if (this.context.stopping) return Promise.resolve();
+    const { plan, urls } = this.context;
+    const key = plan.clients.sessionKey;
+    let url = urls[this.index % urls.length];
+    const headers: Record<string, string> = {};
+    if (key.kind === 'query') url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${this.sessionValue}`;
+    if (key.kind === 'header') headers[key.name] = this.sessionValue;
+    const cookie = (plan.clients.cookies ? this.jar : new CookieJar()).header(key.kind === 'cookie' ? [key.name, this.sessionValue] : undefined);
+    if (cookie) headers.cookie = cookie;
+
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      headers,
+      ...(this.address ? { localAddress: this.address } : {}),
+    });
+    const connection: Connection = {
+      ws, startedMs: this.context.nowMs(), opened: false, backend: null, byClient: false, inflight: 0,
+      lastTrafficMs: 0, sentCookie: plan.clients.cookies && this.jar.size > 0, failure: null,
+      sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0,
+    };
+    this.current = connection;
+    this.connectsMade += 1;
+
+    return new Promise<void>((settle) => {
+      ws.on('upgrade', (response) => {
+        const setCookie = response.headers['set-cookie'];
+        if (plan.clients.cookies) this.jar.store(setCookie);
+        const fromHeader = response.headers[plan.identify.header];
+        if (typeof fromHeader === 'string' && fromHeader) connection.backend = fromHeader;
+        else if (plan.identify.cookie) connection.backend = cookieFromSetCookie(setCookie, plan.identify.cookie) ?? this.jar.get(plan.identify.cookie) ?? null;
+      });
+      ws.on('open', () => {
+        settle();
+        this.onOpen(connection);
+      });
+      ws.on('error', (error) => {
+        if (!connection.opened && !connection.failure) connection.failure = classifyConnectError(error);
+      });
+      ws.on('close', (code) => {
+        settle();
+        this.onClose(connection, code);
+      });
+      ws.on('message', (data: Buffer) => this.onMessage(connection, data));
+      ws.on('pong', () => {
+        connection.lastTrafficMs = this.context.nowMs();
+      });
+    });
+  }
+
+  private onOpen(connection: Connection): void {
+    const { recorder, plan } = this.context;
+    const now = this.context.nowMs();
+    connection.opened = true;
+    connection.lastTrafficMs = now;
+    this.failures = 0;
+    recorder.counters.opened += 1;
+    recorder.connectionOpened();
+    recorder.handshake.recordValue(Math.max(1, Math.round((now - connection.startedMs) * 1000)));
+    if (this.droppedAtMs >= 0) {
+      recorder.reconnect.recordValue(Math.max(1, Math.round((now - this.droppedAtMs) * 1000)));
+      this.droppedAtMs = -1;
+    }
+    if (this.context.stopping) {
+      this.closeByClient(connection);
+      return;
+    }
+    if (connection.backend !== null) this.identified(connection, connection.backend);
+    if (plan.traffic.intervalMs > 0) this.scheduleFirstSend(connection, now);
+    if (plan.traffic.pingMs > 0) {
+      connection.pingTimer = setInterval(() => {
+        if (!this.isIdle(this.context.nowMs())) connection.ws.ping();
+      }, plan.traffic.pingMs);
+    }
+    if (plan.churn.dropEveryMs > 0) {
+      connection.dropTimer = setTimeout(() => this.drop(), exponential(this.random, plan.churn.dropEveryMs));
+    }
+  }
+
+  /** Records where this connection landed and judges it against the client's home. */
+  private identified(connection: Connection, backend: string): void {
+    const { recorder } = this.context;
+    connection.backend = backend;
+    recorder.backendOpened(backend);
+    if (this.home === null) {
+      this.home = backend;
+      this.homeAddress = this.address;
+      return;
+    }
+    const counters = recorder.counters;
+    counters.reconnects += 1;
+    if (backend === this.home) counters.sticky += 1;
+    else if (!this.context.isServing(this.home)) {
+      counters.failovers += 1;
+      this.home = backend;
+      this.homeAddress = this.address;
+    } else {
+      counters.violations += 1;
+      bump(counters.violationsByCause, this.violationCause(connection));
+    }
+  }
+
+  private violationCause(connection: Connection): string {
+    if (this.address !== this.homeAddress) return 'address_changed';
+    if (!connection.sentCookie) return 'no_cookie';
+    return 'balancer';
+  }
+
+  private onMessage(connection: Connection, data: Buffer): void {
+    const now = this.context.nowMs();
+    connection.lastTrafficMs = now;
+    const at = data.indexOf(MARKER_BYTES);
+    if (at < 0) {
+      if (connection.backend === null) this.identifyFromMessage(connection, data);
+      return;
+    }
+    let sentUs = 0;
+    for (let i = at + MARKER_BYTES.length; i < data.length; i++) {
+      const digit = data[i] - 48;
+      if (digit < 0 || digit > 9) break;
+      sentUs = sentUs * 10 + digit;
+    }
+    connection.inflight -= 1;
+    const recorder = this.context.recorder;
+    recorder.counters.received += 1;
+    const latencyUs = Math.max(1, Math.round(now * 1000) - sentUs);
+    const { intervalMs, pattern } = this.context.plan.traffic;
+    // Paced sends: back-fill the samples a stalled echo hid (coordinated omission correction).
+    if (pattern === 'fixed') recorder.message.recordValueWithExpectedInterval(latencyUs, intervalMs * 1000);
+    else recorder.message.recordValue(latencyUs);
+  }
+
+  /** The first message names the backend when the 101 response did not (`{"server": "b1"}`). */
+  private identifyFromMessage(connection: Connection, data: Buffer): void {
+    let backend = 'unknown';
+    try {
+      const parsed = JSON.parse(data.toString()) as Record<string, unknown>;
+      const value = parsed?.[this.context.plan.identify.messageField];
+      if (typeof value === 'string' || typeof value === 'number') backend = String(value);
+    } catch {
+      // not JSON: the backend stays unknown
+    }
+    if (backend === 'unknown') this.context.recorder.counters.unidentified += 1;
+    this.identified(connection, backend);
+  }
+
+  private scheduleFirstSend(connection: Connection, now: number): void {
+    const interval = this.context.plan.traffic.intervalMs;
+    if (this.context.plan.traffic.pattern === 'poisson') {
+      connection.nextDueMs = now + exponential(this.random, interval);
+    } else {
+      // The next point of this client's grid (phase + k * interval) after now.
+      connection.nextDueMs = this.phaseMs + Math.ceil((now - this.phaseMs) / interval) * interval;
+    }
+    connection.sendTimer = setTimeout(() => this.sendDue(connection), connection.nextDueMs - now);
+  }
+
+  private sendDue(connection: Connection): void {
+    if (this.current !== connection || connection.ws.readyState !== WebSocket.OPEN) return;
+    const { traffic } = this.context.plan;
+    const now = this.context.nowMs();
+    const due = connection.nextDueMs;
+    if (!this.isIdle(now)) {
+      const sentUs = Math.round(due * 1000);
+      const prefix = `${MARKER}${sentUs}:`;
+      connection.ws.send(prefix.padEnd(traffic.size, 'x'));
+      connection.inflight += 1;
+      connection.lastTrafficMs = now;
+      this.context.recorder.counters.sent += 1;
+    }
+    let next = due + (traffic.pattern === 'poisson' ? exponential(this.random, traffic.intervalMs) : traffic.intervalMs);
+    // Far behind (a stalled event loop): skip to the grid instead of bursting; the histogram back-fills.
+    if (next < now - traffic.intervalMs) next = now + traffic.intervalMs - ((now - this.phaseMs) % traffic.intervalMs);
+    connection.nextDueMs = next;
+    connection.sendTimer = setTimeout(() => this.sendDue(connection), Math.max(0, next - now));
+  }
+
+  private isIdle(now: number): boolean {
+    for (const windowIndex of this.idleWindows) {
+      const window = this.context.plan.idle[windowIndex];
+      if (now >= window.atMs && now < window.atMs + window.forMs) return true;
+    }
+    return false;
+  }
+
+  /** Churn: the client drops its connection and reconnects after its backoff. */
+  drop(): void {
+    const connection = this.current;
+    if (!connection || !connection.opened || connection.byClient) return;
+    this.context.recorder.counters.clientDisconnects += 1;
+    this.droppedAtMs = this.context.nowMs();
+    this.closeByClient(connection);
+    this.maybeChangeAddress();
+    this.scheduleReconnect();
+  }
+
+  private maybeChangeAddress(): void {
+    const { changeAddress } = this.context.plan.churn;
+    if (changeAddress > 0 && this.random() < changeAddress && this.context.pool.size > 1) {
+      this.address = this.context.pool.addressAt(Math.floor(this.random() * this.context.pool.size));
+    }
+  }
+
+  private closeByClient(connection: Connection): void {
+    connection.byClient = true;
+    this.clearTimers(connection);
+    if (connection.ws.readyState === WebSocket.OPEN) connection.ws.close(1000, 'client');
+    else connection.ws.terminate();
+  }
+
+  private clearTimers(connection: Connection): void {
+    if (connection.sendTimer) clearTimeout(connection.sendTimer);
+    if (connection.pingTimer) clearInterval(connection.pingTimer);
+    if (connection.dropTimer) clearTimeout(connection.dropTimer);
+    connection.sendTimer = connection.pingTimer = connection.dropTimer = null;
+  }
+
+  private onClose(connection: Connection, code: number): void {
+    const { recorder } = this.context;
+    this.clearTimers(connection);
+    if (!connection.opened) {
+      const failure = connection.failure ?? { reason: connection.byClient ? 'aborted' : 'closed_during_handshake' };
+      if (connection.byClient && !connection.failure) return; // the run ended mid-handshake
+      recorder.counters.failed += 1;
+      bump(recorder.counters.failedByReason, failure.reason);
+      if (failure.status) bump(recorder.counters.errorsByStatus, String(failure.status));
+      if (this.current === connection) {
+        if (this.droppedAtMs < 0 && this.home !== null) this.droppedAtMs = connection.startedMs;
+        this.failures += 1;
+        this.scheduleReconnect();
+      }
+      return;
+    }
+    recorder.connectionClosed();
+    if (connection.backend !== null) recorder.backendClosed(connection.backend);
+    recorder.counters.lost += Math.max(0, connection.inflight);
+    if (connection.byClient) return;
+    const now = this.context.nowMs();
+    recorder.counters.unexpectedDisconnects += 1;
+    bump(recorder.counters.closeCodes, String(code));
+    // An idle-timeout cut: the client is in an idle window and the socket was silent for a while.
+    if (this.isIdle(now) && now - connection.lastTrafficMs >= IDLE_SILENCE_MS) recorder.counters.idleTimeouts += 1;
+    if (this.current === connection) {
+      this.droppedAtMs = now;
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.context.stopping || this.reconnectTimer) return;
+    const delay = backoffDelayMs(this.failures, this.context.plan.churn.backoff, this.random);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** End of run: stop sending, let echoes in flight come back. */
+  quiesce(): number {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const connection = this.current;
+    if (!connection) return 0;
+    this.clearTimers(connection);
+    return connection.opened ? Math.max(0, connection.inflight) : 0;
+  }
+
+  /** End of run: close whatever is open; resolves when closed (or terminated). */
+  finish(): void {
+    const connection = this.current;
+    if (connection && !connection.byClient) this.closeByClient(connection);
+  }
+
+  isClosed(): boolean {
+    const state = this.current?.ws.readyState;
+    return state === undefined || state === WebSocket.CLOSED;
+  }
+
+  inflight(): number {
+    return this.current?.opened ? Math.max(0, this.current.inflight) : 0;
+  }
+}

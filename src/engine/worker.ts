@@ -1,0 +1,124 @@
+/**
+ * Worker process: runs a share of the virtual clients and reports interval snapshots to the
+ * coordinator over IPC. It never prints; it exits when told to stop or when its parent goes away.
+ */
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
+import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+import { VirtualClient, type ClientContext } from './virtual-client.js';
+import { WorkerRecorder } from './worker-recorder.js';
+
+const QUIESCE_MS = 1000;
+const CLOSE_GRACE_MS = 2000;
+
+function send(event: WorkerEvent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected) return resolve();
+    process.send!(event, undefined, undefined, () => resolve());
+  });
+}
+
+class Worker {
+  private readonly recorder = new WorkerRecorder();
+  private readonly clients: VirtualClient[] = [];
+  private readonly notServing = new Set<string>();
+  private readonly runStartPerf: number;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  readonly context: ClientContext;
+
+  constructor(private readonly start: WorkerStart) {
+    this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
+    const pool = parseAddressPool(start.plan.clients.pool) as AddressPool;
+    const worker = this;
+    this.context = {
+      plan: start.plan,
+      urls: start.urls,
+      recorder: this.recorder,
+      limit: pLimit(start.connectConcurrency),
+      pool,
+      nowMs: () => performance.now() - this.runStartPerf,
+      isServing: (backend) => !this.notServing.has(backend),
+      get stopping() {
+        return worker.stopping;
+      },
+    };
+  }
+
+  run(): void {
+    for (const assignment of this.start.clients) {
+      const client = new VirtualClient(this.context, assignment.index, assignment.address, assignment.idle);
+      this.clients.push(client);
+      client.start();
+    }
+    this.snapshotTimer = setInterval(() => void this.snapshot(false), this.start.snapshotIntervalMs);
+  }
+
+  private snapshot(final: boolean): Promise<void> {
+    return send(this.recorder.snapshot(this.start.workerIndex, this.context.nowMs(), final));
+  }
+
+  setServing(backend: string, serving: boolean): void {
+    if (serving) this.notServing.delete(backend);
+    else this.notServing.add(backend);
+  }
+
+  dropAll(): void {
+    for (const client of this.clients) client.drop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    // Stop sending, give echoes in flight a moment to come back, then close everything.
+    let inflight = 0;
+    for (const client of this.clients) inflight += client.quiesce();
+    const quiesceUntil = performance.now() + QUIESCE_MS;
+    while (inflight > 0 && performance.now() < quiesceUntil) {
+      await delay(20);
+      inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
+    }
+    for (const client of this.clients) client.finish();
+    const closeUntil = performance.now() + CLOSE_GRACE_MS;
+    while (this.clients.some((client) => !client.isClosed()) && performance.now() < closeUntil) await delay(20);
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.snapshot(true);
+    process.exit(0);
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let worker: Worker | null = null;
+
+process.on('message', (command: CoordinatorCommand) => {
+  try {
+    switch (command.type) {
+      case 'start':
+        worker = new Worker(command);
+        worker.run();
+        void send({ type: 'ready', workerIndex: command.workerIndex });
+        break;
+      case 'backend-state':
+        worker?.setServing(command.backend, command.serving);
+        break;
+      case 'drop-all':
+        worker?.dropAll();
+        break;
+      case 'stop':
+        if (worker) void worker.stop();
+        else process.exit(0);
+        break;
+    }
+  } catch (error) {
+    void send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) }).then(() => process.exit(1));
+  }
+});
+
+// Ctrl-C reaches the whole process group; the coordinator decides how the run ends.
+process.on('SIGINT', () => {});
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', (error) => {
+  void send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) }).then(() => process.exit(1));
+});

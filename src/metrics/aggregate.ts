@@ -1,0 +1,113 @@
+import { addCounters, emptyCounters, type WorkerCounters, type WorkerSnapshot } from '../engine/protocol.js';
+import { decodeHistogram, newHistogram, type Histogram } from './histograms.js';
+import type { TimeseriesRow } from './summary-types.js';
+
+interface WorkerGauges {
+  open: number;
+  peakOpen: number;
+  openByBackend: Record<string, number>;
+  peakOpenByBackend: Record<string, number>;
+}
+
+/**
+ * Merges the snapshots of every worker (or, later, every shard of a distributed run) into run totals
+ * and one time-series row a second. Counters add, histograms `add`: the merge is order-independent.
+ */
+export class RunAggregate {
+  readonly totals: WorkerCounters = emptyCounters();
+  readonly message: Histogram = newHistogram();
+  readonly handshake: Histogram = newHistogram();
+  readonly reconnect: Histogram = newHistogram();
+  readonly rows: TimeseriesRow[] = [];
+  peakOpen = 0;
+  readonly peakOpenByBackend: Record<string, number> = {};
+  workerCpuUs = 0;
+  private readonly gauges = new Map<number, WorkerGauges>();
+  private interval = emptyCounters();
+  private readonly intervalMessage: Histogram = newHistogram();
+  /** Reconnect histograms per second, kept to compute per-event reconnect figures. */
+  readonly reconnectBySecond: Histogram[] = [];
+  /** Counter deltas per second, kept to compute per-event figures. */
+  readonly countersBySecond: WorkerCounters[] = [];
+  private readonly intervalReconnect: Histogram = newHistogram();
+  private pendingMarkers: string[] = [];
+
+  add(snapshot: WorkerSnapshot): void {
+    addCounters(this.totals, snapshot.counters);
+    addCounters(this.interval, snapshot.counters);
+    this.workerCpuUs += snapshot.cpuUs;
+    const message = decodeHistogram(snapshot.histograms.message);
+    this.message.add(message);
+    this.intervalMessage.add(message);
+    message.destroy();
+    const handshake = decodeHistogram(snapshot.histograms.handshake);
+    this.handshake.add(handshake);
+    handshake.destroy();
+    const reconnect = decodeHistogram(snapshot.histograms.reconnect);
+    this.reconnect.add(reconnect);
+    this.intervalReconnect.add(reconnect);
+    reconnect.destroy();
+
+    this.gauges.set(snapshot.workerIndex, {
+      open: snapshot.open,
+      peakOpen: snapshot.peakOpen,
+      openByBackend: snapshot.openByBackend,
+      peakOpenByBackend: snapshot.peakOpenByBackend,
+    });
+    // Peaks are sums of each worker's peak in its latest interval: an upper bound within a second.
+    let peak = 0;
+    const byBackend: Record<string, number> = {};
+    for (const gauges of this.gauges.values()) {
+      peak += gauges.peakOpen;
+      for (const [backend, open] of Object.entries(gauges.peakOpenByBackend)) byBackend[backend] = (byBackend[backend] ?? 0) + open;
+    }
+    this.peakOpen = Math.max(this.peakOpen, peak);
+    for (const [backend, open] of Object.entries(byBackend)) {
+      this.peakOpenByBackend[backend] = Math.max(this.peakOpenByBackend[backend] ?? 0, open);
+    }
+  }
+
+  /** A label shown on the next time-series row (a fault event, a reload). */
+  mark(label: string): void {
+    this.pendingMarkers.push(label);
+  }
+
+  /** Closes the current second into a time-series row. */
+  closeRow(tSeconds: number): TimeseriesRow {
+    let open = 0;
+    const perBackend: Record<string, number> = {};
+    for (const gauges of this.gauges.values()) {
+      open += gauges.open;
+      for (const [backend, count] of Object.entries(gauges.openByBackend)) perBackend[backend] = (perBackend[backend] ?? 0) + count;
+    }
+    const hasMessages = this.intervalMessage.totalCount > 0;
+    const row: TimeseriesRow = {
+      t: tSeconds,
+      open,
+      sent: this.interval.sent,
+      received: this.interval.received,
+      p50: hasMessages ? this.intervalMessage.getValueAtPercentile(50) / 1000 : null,
+      p99: hasMessages ? this.intervalMessage.getValueAtPercentile(99) / 1000 : null,
+      violations: this.interval.violations,
+      errors: this.interval.failed,
+      per_backend: perBackend,
+      ...(this.pendingMarkers.length > 0 ? { events: this.pendingMarkers } : {}),
+    };
+    this.rows.push(row);
+    const reconnect = newHistogram();
+    reconnect.add(this.intervalReconnect);
+    this.reconnectBySecond.push(reconnect);
+    this.countersBySecond.push(this.interval);
+    this.interval = emptyCounters();
+    this.intervalMessage.reset();
+    this.intervalReconnect.reset();
+    this.pendingMarkers = [];
+    return row;
+  }
+
+  get openNow(): number {
+    let open = 0;
+    for (const gauges of this.gauges.values()) open += gauges.open;
+    return open;
+  }
+}

@@ -1,0 +1,111 @@
+/** The shape of summary.json (contract v1). Times are milliseconds, rates fractions 0..1. */
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  condition: string;
+  actual: number | null;
+  passed: boolean;
+}
+
+export interface BackendShare {
+  id: string;
+  connections: number;
+  share: number;
+  peak_open: number;
+}
+
+export interface EventSummary {
+  at_s: number;
+  action: string;
+  target: string | null;
+  disconnected: number;
+  reconnected: number;
+  reconnect_p99: number | null;
+  ok?: boolean;
+  detail?: string;
+}
+
+export interface TimeseriesRow {
+  t: number;
+  open: number;
+  sent: number;
+  received: number;
+  p50: number | null;
+  p99: number | null;
+  violations: number;
+  errors: number;
+  per_backend: Record<string, number>;
+  events?: string[];
+}
+
+export interface Summary {
+  scenario: string;
+  stack: string;
+  target_url: string;
+  started_at: string;
+  duration_s: number;
+  verdict: 'pass' | 'fail';
+  interrupted: boolean;
+  seed: number;
+  workers: number;
+  thresholds: ThresholdResult[];
+  connections: {
+    clients: number;
+    attempted: number;
+    opened: number;
+    failed: number;
+    peak_open: number;
+    failed_by_reason: Record<string, number>;
+  };
+  handshake: { error_rate: number; errors_by_status: Record<string, number> };
+  latency: { message: LatencySummary; handshake: LatencySummary; reconnect: LatencySummary };
+  messages: { sent: number; received: number; lost: number };
+  stickiness: {
+    reconnects: number;
+    sticky: number;
+    violations: number;
+    failovers: number;
+    violation_rate: number;
+    violations_by_cause: Record<string, number>;
+    unidentified: number;
+  };
+  distribution: { backends: BackendShare[]; imbalance: number; jain: number };
+  disconnects: { client: number; unexpected: number; by_close_code: Record<string, number>; idle_timeouts: number };
+  events: EventSummary[];
+  timeseries: TimeseriesRow[];
+  histograms: { message: string; handshake: string; reconnect: string };
+  proxy?: unknown;
+  warnings: string[];
+}
+
+const LATENCY_FIELDS = ['count', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
+
+/** Every numeric path a threshold may name. */
+export const THRESHOLD_METRICS: readonly string[] = [
+  'duration_s',
+  'connections.clients', 'connections.attempted', 'connections.opened', 'connections.failed', 'connections.peak_open',
+  'handshake.error_rate',
+  ...['message', 'handshake', 'reconnect'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
+  'messages.sent', 'messages.received', 'messages.lost',
+  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate',
+  'distribution.imbalance', 'distribution.jain',
+  'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
+];
+
+/** Map-valued paths whose keys are open-ended (`connections.failed_by_reason.ECONNREFUSED`). */
+export const THRESHOLD_METRIC_PREFIXES: readonly string[] = [
+  'connections.failed_by_reason.', 'handshake.errors_by_status.', 'disconnects.by_close_code.', 'stickiness.violations_by_cause.',
+];
+
+export function isKnownMetric(metric: string): boolean {
+  return THRESHOLD_METRICS.includes(metric) || THRESHOLD_METRIC_PREFIXES.some((prefix) => metric.startsWith(prefix) && metric.length > prefix.length);
+}

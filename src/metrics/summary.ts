@@ -1,0 +1,86 @@
+import type { Plan } from '../scenario/plan.js';
+import type { RunAggregate } from './aggregate.js';
+import { summariseDistribution } from './distribution.js';
+import { encodeHistogram, summariseLatency } from './histograms.js';
+import type { EventSummary, Summary } from './summary-types.js';
+import { evaluateThresholds } from './thresholds.js';
+
+export interface SummaryInput {
+  plan: Plan;
+  aggregate: RunAggregate;
+  stack: string;
+  targetUrl: string;
+  startedAt: Date;
+  durationS: number;
+  interrupted: boolean;
+  workers: number;
+  knownBackends: readonly string[];
+  events: EventSummary[];
+  proxy?: unknown;
+  warnings: string[];
+}
+
+const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
+
+/** Builds summary.json from the merged run, then judges it against the scenario's thresholds. */
+export function buildSummary(input: SummaryInput): Summary {
+  const { aggregate, plan } = input;
+  const totals = aggregate.totals;
+  const judged = totals.sticky + totals.violations;
+  const base: Omit<Summary, 'thresholds' | 'verdict'> = {
+    scenario: plan.name,
+    stack: input.stack,
+    target_url: input.targetUrl,
+    started_at: input.startedAt.toISOString(),
+    duration_s: Math.round(input.durationS * 1000) / 1000,
+    interrupted: input.interrupted,
+    seed: plan.seed,
+    workers: input.workers,
+    connections: {
+      clients: plan.clients.count,
+      attempted: totals.attempted,
+      opened: totals.opened,
+      failed: totals.failed,
+      peak_open: aggregate.peakOpen,
+      failed_by_reason: totals.failedByReason,
+    },
+    handshake: {
+      error_rate: totals.attempted > 0 ? round6(totals.failed / totals.attempted) : 0,
+      errors_by_status: totals.errorsByStatus,
+    },
+    latency: {
+      message: summariseLatency(aggregate.message),
+      handshake: summariseLatency(aggregate.handshake),
+      reconnect: summariseLatency(aggregate.reconnect),
+    },
+    messages: { sent: totals.sent, received: totals.received, lost: totals.lost },
+    stickiness: {
+      reconnects: totals.reconnects,
+      sticky: totals.sticky,
+      violations: totals.violations,
+      failovers: totals.failovers,
+      violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
+      violations_by_cause: totals.violationsByCause,
+      unidentified: totals.unidentified,
+    },
+    distribution: summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, input.knownBackends),
+    disconnects: {
+      client: totals.clientDisconnects,
+      unexpected: totals.unexpectedDisconnects,
+      by_close_code: totals.closeCodes,
+      idle_timeouts: totals.idleTimeouts,
+    },
+    events: input.events,
+    timeseries: aggregate.rows,
+    histograms: {
+      message: encodeHistogram(aggregate.message),
+      handshake: encodeHistogram(aggregate.handshake),
+      reconnect: encodeHistogram(aggregate.reconnect),
+    },
+    ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
+    warnings: input.warnings,
+  };
+  const thresholds = evaluateThresholds(base, plan.thresholds);
+  const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';
+  return { ...base, verdict, thresholds };
+}

@@ -1,0 +1,62 @@
+import Table from 'cli-table3';
+import type { LatencySummary, Summary } from '../metrics/summary-types.js';
+
+/** The end-of-run tables, as text (the CLI decides whether it goes to stdout or stderr). */
+const plain = { style: { head: [], border: [] } };
+
+const fmt = (value: number | null | undefined, digits = 2) =>
+  value === null || value === undefined ? '-' : Number.isInteger(value) ? String(value) : value.toFixed(digits);
+const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+
+export function renderSummary(summary: Summary): string {
+  const parts: string[] = [];
+  parts.push(`${summary.scenario} on ${summary.stack} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`);
+
+  const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
+  const row = (name: string, l: LatencySummary) => [name, l.count, fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.p999), fmt(l.max)];
+  latency.push(row('handshake', summary.latency.handshake), row('message', summary.latency.message));
+  if (summary.latency.reconnect.count > 0) latency.push(row('reconnect', summary.latency.reconnect));
+  parts.push(latency.toString());
+
+  const c = summary.connections;
+  const failed = Object.entries(c.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
+  const connections = new Table({ head: ['connections', 'attempted', 'opened', 'failed', 'peak open', 'failed by reason'], ...plain });
+  connections.push(['', c.attempted, c.opened, c.failed, c.peak_open, failed]);
+  const m = summary.messages;
+  const d = summary.disconnects;
+  const codes = Object.entries(d.by_close_code).map(([code, n]) => `${code}: ${n}`).join(', ') || 'none';
+  parts.push(connections.toString());
+  const traffic = new Table({ head: ['messages sent', 'received', 'lost', 'client drops', 'unexpected closes', 'by close code', 'idle timeouts'], ...plain });
+  traffic.push([m.sent, m.received, m.lost, d.client, d.unexpected, codes, d.idle_timeouts]);
+  parts.push(traffic.toString());
+
+  const distribution = new Table({ head: ['backend', 'connections', 'share', 'peak open'], ...plain });
+  for (const backend of summary.distribution.backends) distribution.push([backend.id, backend.connections, pct(backend.share), backend.peak_open]);
+  distribution.push(['imbalance', fmt(summary.distribution.imbalance, 3), `jain ${fmt(summary.distribution.jain, 3)}`, '']);
+  parts.push(distribution.toString());
+
+  const s = summary.stickiness;
+  if (s.reconnects > 0) {
+    const causes = Object.entries(s.violations_by_cause).map(([cause, n]) => `${cause} ${n}`).join(', ') || '-';
+    const stickiness = new Table({ head: ['reconnects', 'sticky', 'failovers', 'violations', 'violation rate', 'violations by cause'], ...plain });
+    stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes]);
+    parts.push(stickiness.toString());
+  }
+
+  if (summary.events.length > 0) {
+    const events = new Table({ head: ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], ...plain });
+    for (const event of summary.events) {
+      events.push([`${event.at_s}s`, `${event.action}${event.target ? ` ${event.target}` : ''}`, `${event.ok === false ? 'FAILED ' : ''}${event.detail ?? ''}`, event.disconnected, event.reconnected, fmt(event.reconnect_p99)]);
+    }
+    parts.push(events.toString());
+  }
+
+  if (summary.thresholds.length > 0) {
+    const thresholds = new Table({ head: ['threshold', 'condition', 'actual', 'result'], ...plain });
+    for (const t of summary.thresholds) thresholds.push([t.metric, t.condition, fmt(t.actual, 4), t.passed ? 'pass' : 'FAIL']);
+    parts.push(thresholds.toString());
+  }
+  for (const warning of summary.warnings) parts.push(`warning: ${warning}`);
+  parts.push(`verdict: ${summary.verdict.toUpperCase()}`);
+  return parts.join('\n');
+}

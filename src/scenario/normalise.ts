@@ -1,0 +1,186 @@
+import path from 'node:path';
+import { parseDurationMs } from '../util/duration.js';
+import { parseShare } from '../util/share.js';
+import { parseAddressPool } from '../util/address-pool.js';
+import { findPreset, PRESET_NAMES } from '../stack/preset-catalog.js';
+import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from '../metrics/summary-types.js';
+import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
+import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './plan.js';
+import { deepFreeze } from './plan.js';
+import type { Problem } from './problems.js';
+
+const BACKEND_EVENTS = new Set(['kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint']);
+const MANAGED_EVENTS = new Set([...BACKEND_EVENTS, 'reload', 'deploy']);
+
+const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);
+
+/**
+ * Checks what the schema cannot (fields that depend on each other) and fills in defaults.
+ * Returns every problem found, never just the first.
+ */
+export function normalise(file: string, scenario: ScenarioFile): { plan?: Plan; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const problem = (at: string, message: string) => problems.push({ file, path: at, message });
+
+  const durationMs = parseDurationMs(scenario.duration)!;
+  if (durationMs <= 0) problem('duration', 'must be longer than 0');
+
+  const target = normaliseTarget(file, scenario, problem);
+  const managed = target?.kind === 'preset' || target?.kind === 'custom';
+  const backendCount = target && target.kind !== 'url' ? target.backends : 0;
+
+  const poolSpec = scenario.clients.addresses?.pool ?? '127.0.0.1';
+  const pool = parseAddressPool(poolSpec);
+  if (typeof pool === 'string') problem('clients.addresses.pool', pool);
+
+  const rampMs = ms(scenario.clients.ramp, 0);
+  if (rampMs > durationMs) problem('clients.ramp', `the ramp (${rampMs} ms) is longer than the run (${durationMs} ms)`);
+
+  const sessionKey = parseSessionKey(scenario.clients.session_key ?? 'none');
+
+  const size = scenario.traffic?.size ?? 64;
+  if (size < 32) problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
+
+  const idle = (scenario.idle ?? []).map((window, index) => {
+    const atMs = parseDurationMs(window.at)!;
+    const forMs = parseDurationMs(window.for)!;
+    if (atMs >= durationMs) problem(`idle[${index}].at`, `starts after the run ends (duration ${durationMs} ms)`);
+    return { atMs, forMs, share: parseShare(window.clients)! };
+  });
+
+  const events = (scenario.events ?? []).map((event, index): EventPlan => {
+    const at = `events[${index}]`;
+    const atMs = parseDurationMs(event.at)!;
+    if (atMs >= durationMs) problem(`${at}.at`, `is after the run ends (duration ${durationMs} ms)`);
+    if (BACKEND_EVENTS.has(event.action)) {
+      if (!event.backend) problem(`${at}.backend`, `required for action ${event.action}: name a backend b1..b${backendCount || 'N'}`);
+      else if (managed && Number(event.backend.slice(1)) > backendCount) {
+        problem(`${at}.backend`, `${event.backend} does not exist: this stack has b1..b${backendCount}`);
+      }
+    }
+    if (MANAGED_EVENTS.has(event.action) && target && !managed) {
+      problem(`${at}.action`, `${event.action} needs a managed stack (target.stack); use exec to act on an external target`);
+    }
+    if (event.action === 'pause' && event.for === undefined) problem(`${at}.for`, 'required for pause: how long the backend stays stopped, e.g. 2s');
+    if (event.action === 'exec' && !event.command) problem(`${at}.command`, 'required for exec: the shell command to run');
+    return {
+      atMs,
+      action: event.action,
+      ...(event.backend ? { backend: event.backend } : {}),
+      ...(event.for !== undefined ? { forMs: parseDurationMs(event.for)! } : {}),
+      ...(event.command ? { command: event.command } : {}),
+    };
+  });
+  events.sort((a, b) => a.atMs - b.atMs);
+
+  const thresholds = Object.entries(scenario.thresholds ?? {}).flatMap(([metric, raw]): ThresholdPlan[] => {
+    const condition = typeof raw === 'number' ? `== ${raw}` : raw;
+    if (!isKnownMetric(metric)) {
+      problem(`thresholds.${metric}`, `unknown metric; valid metrics: ${THRESHOLD_METRICS.join(', ')}, or a key under ${THRESHOLD_METRIC_PREFIXES.join(', ')}`);
+      return [];
+    }
+    const match = CONDITION_PATTERN.exec(condition);
+    if (!match) return [];
+    const percent = match[3] === '%';
+    return [{ metric, condition, op: match[1] as ThresholdPlan['op'], value: percent ? Number(match[2]) / 100 : Number(match[2]) }];
+  });
+
+  if (problems.length > 0 || !target) return { problems };
+
+  const plan: Plan = {
+    name: scenario.name,
+    description: scenario.description ?? '',
+    sourceFile: file,
+    target,
+    identify: {
+      header: (scenario.identify?.header ?? 'x-backend-id').toLowerCase(),
+      messageField: scenario.identify?.message_field ?? 'server',
+      cookie: scenario.identify?.cookie ?? null,
+    },
+    clients: {
+      count: scenario.clients.count,
+      rampMs,
+      connectConcurrency: scenario.clients.connect_concurrency ?? 256,
+      pool: poolSpec,
+      perAddress: scenario.clients.addresses?.per_address ?? 1,
+      cookies: scenario.clients.cookies ?? true,
+      sessionKey,
+    },
+    durationMs,
+    seed: scenario.seed ?? 1,
+    traffic: {
+      intervalMs: ms(scenario.traffic?.interval, 1000),
+      size,
+      pattern: scenario.traffic?.pattern ?? 'fixed',
+      pingMs: ms(scenario.traffic?.ping, 0),
+    },
+    churn: {
+      dropEveryMs: ms(scenario.churn?.drop_every, 0),
+      backoff: {
+        initialMs: ms(scenario.churn?.backoff?.initial, 100),
+        maxMs: ms(scenario.churn?.backoff?.max, 5000),
+        jitter: scenario.churn?.backoff?.jitter ?? true,
+      },
+      changeAddress: parseShare(scenario.churn?.change_address ?? 0)!,
+    },
+    idle,
+    events,
+    thresholds,
+  };
+  return { plan: deepFreeze(plan), problems };
+}
+
+function normaliseTarget(
+  file: string,
+  scenario: ScenarioFile,
+  problem: (at: string, message: string) => void,
+): TargetPlan | undefined {
+  const target = scenario.target ?? {};
+  const hasStack = target.stack !== undefined;
+  const hasUrl = target.url !== undefined;
+  if (hasStack === hasUrl) {
+    problem('target', hasStack
+      ? 'give either stack or url, not both'
+      : 'required: give target.stack (a preset from `stickler stacks`) or target.url (ws://host:port/path), or pass --stack/--url');
+    return undefined;
+  }
+  const pathPart = target.path ?? '/';
+  if (hasUrl) {
+    let url: URL;
+    try {
+      url = new URL(target.url!);
+    } catch {
+      problem('target.url', `"${target.url}" is not a URL; write it like ws://127.0.0.1:8080/ws`);
+      return undefined;
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+      problem('target.url', `expected a ws:// or wss:// URL, got ${url.protocol}`);
+      return undefined;
+    }
+    if (target.backends !== undefined) problem('target.backends', 'only a managed stack starts backends; remove it or use target.stack');
+    return { kind: 'url', url: url.toString() };
+  }
+  if (typeof target.stack === 'string') {
+    const preset = findPreset(target.stack);
+    if (!preset) {
+      problem('target.stack', `unknown preset "${target.stack}"; choose one of ${PRESET_NAMES.join(', ')}, or { proxy, config }`);
+      return undefined;
+    }
+    const backends = target.backends ?? (preset.name === 'direct' ? 1 : 3);
+    return { kind: 'preset', preset: preset.name, backends, path: pathPart };
+  }
+  const custom = target.stack!;
+  return {
+    kind: 'custom',
+    proxy: custom.proxy,
+    configPath: path.resolve(path.dirname(file), custom.config),
+    backends: target.backends ?? 3,
+    path: pathPart,
+  };
+}
+
+function parseSessionKey(text: string): SessionKey {
+  if (text === 'none') return { kind: 'none' };
+  const [kind, name] = text.split(':');
+  return { kind: kind as 'query' | 'header' | 'cookie', name };
+}

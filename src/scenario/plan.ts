@@ -1,0 +1,62 @@
+import type { ProxyKind } from '../stack/preset-catalog.js';
+
+/** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
+export type TargetPlan =
+  | { kind: 'url'; url: string }
+  | { kind: 'preset'; preset: string; backends: number; path: string }
+  | { kind: 'custom'; proxy: ProxyKind; configPath: string; backends: number; path: string };
+
+export type SessionKey = { kind: 'none' } | { kind: 'query' | 'header' | 'cookie'; name: string };
+
+export interface EventPlan {
+  atMs: number;
+  action: string;
+  backend?: string;
+  forMs?: number;
+  command?: string;
+}
+
+export interface ThresholdPlan {
+  metric: string;
+  condition: string;
+  op: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  value: number;
+}
+
+export interface Plan {
+  name: string;
+  description: string;
+  sourceFile: string;
+  target: TargetPlan;
+  identify: { header: string; messageField: string; cookie: string | null };
+  clients: {
+    count: number;
+    rampMs: number;
+    connectConcurrency: number;
+    pool: string;
+    perAddress: number;
+    cookies: boolean;
+    sessionKey: SessionKey;
+  };
+  durationMs: number;
+  seed: number;
+  traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number };
+  churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number };
+  idle: { atMs: number; forMs: number; share: number }[];
+  events: EventPlan[];
+  thresholds: ThresholdPlan[];
+}
+
+export function targetLabel(target: TargetPlan): string {
+  if (target.kind === 'url') return 'url';
+  if (target.kind === 'preset') return target.preset;
+  return `custom-${target.proxy}`;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { DURATION_HINT, isDuration } from '../util/duration.js';
+import { SHARE_HINT, parseShare } from '../util/share.js';
+
+/**
+ * The scenario file schema (contract v1). It checks the shape of what users write; `normalise.ts`
+ * turns a valid file into the frozen plan the engine runs. Durations and shares stay as written here
+ * so the published JSON Schema describes the file as users see it.
+ */
+const duration = z
+  .union([z.string(), z.number()])
+  .refine(isDuration, { message: `expected ${DURATION_HINT}` })
+  .describe(DURATION_HINT);
+
+const share = z
+  .union([z.string(), z.number()])
+  .refine((value) => parseShare(value) !== undefined, { message: `expected ${SHARE_HINT}` })
+  .describe(SHARE_HINT);
+
+const POSITIVE_INT = 'expected a positive integer';
+const positiveInt = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT });
+
+const customStack = z.strictObject({
+  proxy: z.enum(['nginx', 'haproxy']).describe('which proxy runs your config'),
+  config: z.string().min(1).describe('your config file with {{listen}} and {{servers}} placeholders, relative to the scenario file'),
+});
+
+const target = z
+  .strictObject({
+    stack: z.union([z.string().min(1), customStack]).optional().describe('a managed preset (see `stickler stacks`) or { proxy, config }'),
+    url: z.string().optional().describe('an endpoint you run yourself, ws:// or wss://'),
+    backends: positiveInt.max(32).optional().describe('how many reference backends a managed stack starts (default 3; direct: 1)'),
+    path: z.string().startsWith('/').optional().describe('request path (default /)'),
+  })
+  .describe('exactly one of stack or url');
+
+const identify = z.strictObject({
+  header: z.string().min(1).optional().describe('101-response header naming the backend (default x-backend-id)'),
+  message_field: z.string().min(1).optional().describe('field of the first JSON message naming the backend (default server)'),
+  cookie: z.string().min(1).optional().describe('cookie whose value names the backend'),
+});
+
+const clients = z.strictObject({
+  count: positiveInt.max(200_000).describe('virtual clients; each keeps its identity across reconnects'),
+  ramp: duration.optional(),
+  connect_concurrency: positiveInt.max(10_000).optional().describe('most handshakes in flight at once (default 256)'),
+  addresses: z
+    .strictObject({
+      pool: z.string().optional().describe('source addresses: a CIDR in 127.0.0.0/8, ::1, or an address of this machine'),
+      per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
+    })
+    .optional(),
+  cookies: z.boolean().optional().describe('keep cookies from the 101 response across reconnects (default true)'),
+  session_key: z
+    .string()
+    .regex(/^(none|(query|header|cookie):[A-Za-z0-9_.-]+)$/, 'expected none, query:NAME, header:NAME or cookie:NAME')
+    .optional(),
+});
+
+const traffic = z.strictObject({
+  interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
+  size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
+  pattern: z.enum(['fixed', 'poisson']).optional(),
+  ping: duration.optional().describe('client ping interval (0 = none)'),
+});
+
+const churn = z.strictObject({
+  drop_every: duration.optional().describe('mean life of a connection before its client drops it; 0 = never'),
+  backoff: z
+    .strictObject({ initial: duration.optional(), max: duration.optional(), jitter: z.boolean().optional() })
+    .optional(),
+  change_address: share.optional().describe('share of reconnects made from a new address of the pool'),
+});
+
+const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
+
+export const EVENT_ACTIONS = [
+  'kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'reload', 'deploy', 'drop_all', 'exec',
+] as const;
+
+const event = z.strictObject({
+  at: duration,
+  action: z.enum(EVENT_ACTIONS),
+  backend: z.string().regex(/^b\d+$/, 'expected a backend name b1..bN').optional(),
+  for: duration.optional(),
+  command: z.string().min(1).optional(),
+});
+
+export const CONDITION_PATTERN = /^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$/;
+
+const condition = z
+  .union([z.string(), z.number()])
+  .refine((value) => typeof value === 'number' || CONDITION_PATTERN.test(value), {
+    message: 'expected a condition such as "< 50", ">= 0.99", "== 0" or "< 0.1%"',
+  });
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected letters, digits and dashes only'),
+    description: z.string().optional(),
+    target: target.optional(),
+    identify: identify.optional(),
+    clients,
+    duration,
+    seed: z.number().int().nonnegative().optional(),
+    traffic: traffic.optional(),
+    churn: churn.optional(),
+    idle: z.array(idleWindow).optional(),
+    events: z.array(event).optional(),
+    thresholds: z.record(z.string(), condition).optional().describe('metric (dotted path into summary.json): condition'),
+  })
+  .describe('stickler scenario file (contract v1)');
+
+export type ScenarioFile = z.infer<typeof scenarioSchema>;

@@ -1,0 +1,27 @@
+/**
+ * Entry point of a managed backend process (forked by the stack manager with an IPC channel).
+ * It reports its port once listening, and exits when its parent goes away, so that no backend
+ * outlives the run that started it.
+ */
+import { startReferenceBackend } from './reference-backend.js';
+
+const [id, portText, host] = process.argv.slice(2);
+const backend = await startReferenceBackend({ id, port: Number(portText), host: host ?? '127.0.0.1' });
+process.send?.({ type: 'ready', id, port: backend.port });
+
+let closing = false;
+async function shutdown(code: number): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await backend.close();
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => {
+  // Ctrl-C reaches the whole process group: the stack manager decides when backends stop.
+});
+process.on('disconnect', () => void shutdown(0));
+process.on('message', (message: { type?: string }) => {
+  if (message?.type === 'stats') process.send?.({ type: 'stats', stats: backend.stats });
+});

@@ -1,0 +1,13 @@
+import net from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; a short race before the proxy binds is accepted). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

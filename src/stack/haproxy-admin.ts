@@ -1,0 +1,53 @@
+import net from 'node:net';
+
+/** Sends one command to HAProxy's admin socket and returns its answer. */
+export function haproxyCommand(socketPath: string, command: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`HAProxy admin socket did not answer "${command}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${command}\n`));
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+export interface HaproxyServerStat {
+  backend: string;
+  server: string;
+  status: string;
+  current_sessions: number;
+  total_sessions: number;
+}
+
+/** `show stat`, server rows only: status (UP, DOWN, DRAIN, MAINT), current and total sessions. */
+export async function haproxyServerStats(socketPath: string): Promise<HaproxyServerStat[]> {
+  const csv = await haproxyCommand(socketPath, 'show stat');
+  const lines = csv.trim().split('\n');
+  const header = lines[0].replace(/^# /, '').split(',');
+  const column = (name: string) => header.indexOf(name);
+  return lines
+    .slice(1)
+    .map((line) => line.split(','))
+    .filter((fields) => fields[column('svname')] !== 'FRONTEND' && fields[column('svname')] !== 'BACKEND' && fields.length >= header.length - 1)
+    .map((fields) => ({
+      backend: fields[column('pxname')],
+      server: fields[column('svname')],
+      status: fields[column('status')],
+      current_sessions: Number(fields[column('scur')]),
+      total_sessions: Number(fields[column('stot')]),
+    }));
+}

@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { EventPlan, Plan } from '../scenario/plan.js';
+import { ManagedBackend } from './backend-supervisor.js';
+import { readTemplate, renderTemplate } from './custom-config.js';
+import { runExecAction } from './exec-action.js';
+import { freePort } from './free-port.js';
+import { haproxyCommand, haproxyServerStats } from './haproxy-admin.js';
+import { renderHaproxyPreset } from './haproxy-config.js';
+import { MAX_PROXIED_PER_PROCESS, sizeHaproxy, sizeNginx } from './limits.js';
+import { renderNginxPreset } from './nginx-config.js';
+import { findPreset, type ProxyKind } from './preset-catalog.js';
+import { ProxyError, ProxyProcess } from './proxy-process.js';
+import { waitForUpgrade } from './readiness.js';
+import type { ActionOutcome, RunningStack } from './stack.js';
+
+/** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
+export class CapacityError extends Error {}
+
+type AdminState = 'ready' | 'drain' | 'maint';
+
+export interface StackOptions {
+  /** Where configs and process logs go (the run's report folder). */
+  logDir: string;
+  /** HAProxy: also serve the stats page on this port (for `stack up`). */
+  statsPort?: number;
+}
+
+const READY_TIMEOUT_MS = 15_000;
+const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * N reference backends (b1..bN), each its own process, and one nginx or HAProxy in front of them
+ * (none for `direct`). Knows every backend's serving state over time, carries out fault actions,
+ * and tears everything down on stop.
+ */
+export class ManagedStack implements RunningStack {
+  readonly backends: ManagedBackend[];
+  urls: string[] = [];
+  proxyPort = 0;
+  private proxy: ProxyProcess | null = null;
+  private readonly listeners: ((backend: string, serving: boolean) => void)[] = [];
+  private readonly admin = new Map<string, AdminState>();
+  private readonly workDir: string;
+  private renderConfig: (() => string) | null = null;
+
+  constructor(
+    readonly label: string,
+    private readonly proxyKind: ProxyKind | 'none',
+    private readonly plan: Plan,
+    private readonly options: StackOptions,
+  ) {
+    const target = plan.target as Extract<Plan['target'], { backends: number }>;
+    this.backends = Array.from({ length: target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir));
+    for (const backend of this.backends) this.admin.set(backend.id, 'ready');
+    this.workDir = path.join(options.logDir, 'stack');
+  }
+
+  get backendIds(): string[] {
+    return this.backends.map((backend) => backend.id);
+  }
+
+  get configFile(): string {
+    return path.join(this.workDir, this.proxyKind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg');
+  }
+
+  get adminSocket(): string {
+    return path.join(this.workDir, 'admin.sock');
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.workDir, { recursive: true });
+    const target = this.plan.target as Extract<Plan['target'], { path: string }>;
+    // Render first, so a bad template fails before any process starts.
+    if (this.proxyKind !== 'none') {
+      this.proxyPort = await freePort();
+      this.renderConfig = this.configRenderer(target);
+    }
+    await Promise.all(this.backends.map((backend) => backend.start()));
+    if (this.proxyKind === 'none') {
+      this.urls = this.backends.map((backend) => `ws://127.0.0.1:${backend.port}${target.path}`);
+      return;
+    }
+    fs.writeFileSync(this.configFile, this.renderConfig!());
+    this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.join(this.options.logDir, `${this.proxyKind}.log`));
+    this.proxy.check();
+    this.proxy.start();
+    this.urls = [`ws://127.0.0.1:${this.proxyPort}${target.path}`];
+    try {
+      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false);
+    } catch (error) {
+      throw new ProxyError(`${this.proxyKind} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.proxy.tail()}`, 'start');
+    }
+  }
+
+  private configRenderer(target: Extract<Plan['target'], { path: string }>): () => string {
+    const clients = this.plan.clients.count;
+    const servers = () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' }));
+    if (this.proxyKind === 'haproxy' && !sizeHaproxy(clients)) {
+      throw new CapacityError(
+        `HAProxy runs as one process here and holds at most about ${MAX_PROXIED_PER_PROCESS - 100} proxied connections with ${20_000} open files per process; ` +
+          `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`,
+      );
+    }
+    if (target.kind === 'custom') {
+      const template = readTemplate(target.configPath);
+      return () => renderTemplate(target.proxy, template, { listenPort: this.proxyPort, servers: servers(), workDir: this.workDir });
+    }
+    const preset = findPreset(this.label)!;
+    if (preset.proxy === 'nginx') {
+      const sizing = sizeNginx(clients, os.availableParallelism());
+      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing, workDir: this.workDir });
+    }
+    const { maxconn } = sizeHaproxy(clients)!;
+    return () => renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, workDir: this.workDir, statsPort: this.options.statsPort });
+  }
+
+  onServingChange(listener: (backend: string, serving: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Serving: its process runs and is not paused, and the proxy is not told to keep clients off it. */
+  isServing(id: string): boolean {
+    const backend = this.backend(id);
+    return backend.state === 'serving' && this.admin.get(id) === 'ready';
+  }
+
+  private notify(id: string, before: boolean): void {
+    const after = this.isServing(id);
+    if (after !== before) for (const listener of this.listeners) listener(id, after);
+  }
+
+  private backend(id: string): ManagedBackend {
+    const backend = this.backends.find((candidate) => candidate.id === id);
+    if (!backend) throw new Error(`no backend ${id} (this stack has ${this.backendIds.join(', ')})`);
+    return backend;
+  }
+
+  async act(event: EventPlan): Promise<ActionOutcome> {
+    if (event.action === 'exec') return runExecAction(event.command!, path.join(this.options.logDir, 'events.log'));
+    if (event.action === 'reload') return this.reload();
+    if (event.action === 'deploy') return this.deploy();
+    const id = event.backend!;
+    const backend = this.backend(id);
+    const before = this.isServing(id);
+    // Tell the workers before the socket closes, so the reconnects that follow are judged right.
+    const markDown = () => {
+      for (const listener of this.listeners) if (before) listener(id, false);
+    };
+    switch (event.action) {
+      case 'kill':
+        markDown();
+        await backend.kill();
+        break;
+      case 'stop':
+        markDown();
+        await backend.stop();
+        break;
+      case 'start':
+        await backend.start();
+        break;
+      case 'restart':
+        markDown();
+        await backend.kill();
+        await backend.start();
+        break;
+      case 'pause':
+        markDown();
+        backend.pause();
+        setTimeout(() => {
+          if (backend.state !== 'paused') return;
+          const wasServing = this.isServing(id);
+          backend.resume();
+          this.notify(id, wasServing);
+        }, event.forMs ?? 1000).unref();
+        break;
+      case 'ready':
+      case 'drain':
+      case 'maint':
+        if (event.action !== 'ready') markDown();
+        await this.setAdminState(id, event.action);
+        break;
+      default:
+        return { ok: false, detail: `unknown action ${event.action}` };
+    }
+    this.notify(id, before);
+    return { ok: true, detail: `${id} ${backend.state}${this.admin.get(id) !== 'ready' ? ` (${this.admin.get(id)})` : ''}` };
+  }
+
+  /** HAProxy: the admin socket; nginx has no drain, so the server is marked down and nginx reloaded. */
+  private async setAdminState(id: string, state: AdminState): Promise<void> {
+    this.admin.set(id, state);
+    if (this.proxyKind === 'haproxy') {
+      const answer = await haproxyCommand(this.adminSocket, `set server ws_cluster/${id} state ${state}`);
+      if (answer.trim()) throw new Error(`HAProxy: ${answer.trim()}`);
+    } else if (this.proxyKind === 'nginx') {
+      fs.writeFileSync(this.configFile, this.renderConfig!());
+      this.proxy?.reload();
+    }
+  }
+
+  private async reload(): Promise<ActionOutcome> {
+    if (!this.proxy) return { ok: false, detail: 'no proxy to reload' };
+    this.proxy.reload();
+    return { ok: true, detail: `${this.proxyKind} reloaded` };
+  }
+
+  /** Rolling deploy: for each backend in turn, drain, wait for its connections to end (or time out), stop, start, ready. */
+  private async deploy(): Promise<ActionOutcome> {
+    for (const backend of this.backends) {
+      const before = this.isServing(backend.id);
+      for (const listener of this.listeners) if (before) listener(backend.id, false);
+      if (this.proxyKind !== 'none') await this.setAdminState(backend.id, 'drain');
+      const until = Date.now() + DEPLOY_DRAIN_TIMEOUT_MS;
+      while (Date.now() < until && this.proxyKind === 'haproxy') {
+        const stats = await haproxyServerStats(this.adminSocket).catch(() => []);
+        if ((stats.find((row) => row.server === backend.id)?.current_sessions ?? 0) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await backend.stop();
+      await backend.start();
+      if (this.proxyKind !== 'none') await this.setAdminState(backend.id, 'ready');
+      this.notify(backend.id, false);
+    }
+    return { ok: true, detail: `${this.backends.length} backends redeployed` };
+  }
+
+  async proxyView(): Promise<unknown> {
+    if (this.proxyKind !== 'haproxy' || !this.proxy?.running) return undefined;
+    const servers = await haproxyServerStats(this.adminSocket);
+    return { kind: 'haproxy', servers: servers.filter((row) => row.backend === 'ws_cluster' || this.plan.target.kind === 'custom') };
+  }
+
+  async backendStats(): Promise<Record<string, unknown>> {
+    const entries = await Promise.all(this.backends.map(async (backend) => [backend.id, await backend.stats()] as const));
+    return Object.fromEntries(entries);
+  }
+
+  async stop(): Promise<void> {
+    await this.proxy?.stop();
+    await Promise.all(this.backends.map((backend) => backend.stop()));
+  }
+}

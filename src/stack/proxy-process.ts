@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ProxyKind } from './preset-catalog.js';
+import { registerProcess } from './process-registry.js';
+
+/** A proxy the proxy itself rejected (bad template) or that would not run. */
+export class ProxyError extends Error {
+  constructor(message: string, readonly kind: 'config' | 'start') {
+    super(message);
+  }
+}
+
+const BINARIES: Record<ProxyKind, string[]> = {
+  nginx: ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'],
+  haproxy: ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'],
+};
+
+export function findProxyBinary(proxy: ProxyKind): string | undefined {
+  return BINARIES[proxy].find((candidate) => fs.existsSync(candidate));
+}
+
+/**
+ * One nginx or HAProxy process in the foreground, in its own process group (nginx workers outlive
+ * a killed master otherwise), logging into the run's folder.
+ */
+export class ProxyProcess {
+  private child: ChildProcess | null = null;
+
+  constructor(
+    readonly proxy: ProxyKind,
+    readonly configFile: string,
+    readonly workDir: string,
+    private readonly logFile: string,
+  ) {}
+
+  private args(): string[] {
+    if (this.proxy === 'nginx') {
+      return ['-p', this.workDir, '-e', path.join(this.workDir, 'nginx-error.log'), '-c', this.configFile, '-g', `daemon off; pid ${path.join(this.workDir, 'nginx.pid')};`];
+    }
+    return ['-W', '-db', '-f', this.configFile, '-p', path.join(this.workDir, 'haproxy.pid')];
+  }
+
+  private binary(): string {
+    const binary = findProxyBinary(this.proxy);
+    if (!binary) throw new ProxyError(`${this.proxy} is not installed: install it (apt-get install ${this.proxy}) or run \`stickler doctor\``, 'start');
+    return binary;
+  }
+
+  /** `nginx -t` / `haproxy -c`: a config the proxy rejects is the user's to fix, with the proxy's own words. */
+  check(): void {
+    const args = this.proxy === 'nginx' ? ['-t', ...this.args()] : ['-c', '-f', this.configFile];
+    const result = spawnSync(this.binary(), args, { encoding: 'utf8', timeout: 15_000 });
+    if (result.status !== 0) {
+      const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
+      throw new ProxyError(`${this.proxy} rejected the config ${this.configFile}:\n${output}`, 'config');
+    }
+  }
+
+  start(): void {
+    const log = fs.openSync(this.logFile, 'a');
+    const child = spawn(this.binary(), this.args(), { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    registerProcess(child, { group: true });
+    this.child = child;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines of the proxy's log, to explain why it stopped. */
+  tail(): string {
+    const files = [this.logFile, path.join(this.workDir, 'nginx-error.log')];
+    return files
+      .filter((file) => fs.existsSync(file))
+      .map((file) => fs.readFileSync(file, 'utf8').trim().split('\n').slice(-8).join('\n'))
+      .join('\n');
+  }
+
+  /** nginx: SIGHUP re-reads the config, old workers keep their connections. HAProxy -W: SIGUSR2 to the master. */
+  reload(): void {
+    this.child?.kill(this.proxy === 'nginx' ? 'SIGHUP' : 'SIGUSR2');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3000).unref())]);
+    // Whatever is left of the group (old nginx workers still holding WebSockets) goes now.
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // group already gone
+    }
+    if (timedOut) await exited;
+  }
+}

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/**
+ * The reference WebSocket backend: names itself in an `x-backend-id` header on the 101 response and
+ * in its first message (`{"server": id}`), echoes every message, serves /health, /ws-health and /stats.
+ * Managed stacks run one of these per backend, each in its own process so it can be killed alone.
+ */
+export interface BackendOptions {
+  id: string;
+  port: number;
+  host: string;
+  maxPayload?: number;
+}
+
+export interface BackendStats {
+  id: string;
+  /** WebSocket connections accepted (health probes excluded). */
+  connections_total: number;
+  open: number;
+  messages: number;
+}
+
+export interface RunningBackend {
+  readonly port: number;
+  readonly stats: BackendStats;
+  /** Graceful shutdown: every socket is closed with 1001 (going away), then the server stops. */
+  close(): Promise<void>;
+}
+
+export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
+  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0 };
+  const hello = JSON.stringify({ server: options.id });
+
+  const server = http.createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend-id': options.id }).end('ok');
+    } else if (req.url === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+    } else {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required');
+    }
+  });
+  server.keepAliveTimeout = 5000;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload ?? 1024 * 1024,
+    clientTracking: true,
+  });
+  wss.on('headers', (headers) => headers.push(`x-backend-id: ${options.id}`));
+
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (req.url?.startsWith('/ws-health')) {
+        ws.close(1000, 'healthy');
+        return;
+      }
+      accept(ws);
+    });
+  });
+
+  function accept(ws: WebSocket): void {
+    stats.connections_total += 1;
+    stats.open += 1;
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      stats.open -= 1;
+    });
+    ws.on('message', (data, isBinary) => {
+      stats.messages += 1;
+      ws.send(data, { binary: isBinary });
+    });
+    ws.send(hello);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => resolve());
+  });
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.close(1001, 'backend shutting down');
+        server.close(() => resolve());
+        server.closeAllConnections();
+        // Sockets whose peer never answers the close frame are cut after a grace period.
+        setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+          resolve();
+        }, 2000).unref();
+      }),
+  };
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { Plan } from '../scenario/plan.js';
+import { runExecAction } from './exec-action.js';
+import { ManagedStack, type StackOptions } from './managed-stack.js';
+import { findPreset } from './preset-catalog.js';
+import { waitForUpgrade } from './readiness.js';
+import { externalTarget, type RunningStack } from './stack.js';
+
+const URL_PREFLIGHT_MS = 5000;
+
+export class UnreachableError extends Error {}
+
+/** Starts what the plan's target names (nothing for a URL) and returns it ready for clients. */
+export async function startTarget(plan: Plan, options: StackOptions): Promise<RunningStack> {
+  const target = plan.target;
+  if (target.kind === 'url') {
+    await waitForUpgrade(target.url, URL_PREFLIGHT_MS).catch((error: Error) => {
+      throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
+    });
+    return externalTarget(target.url, async (event) =>
+      event.command ? runExecAction(event.command, path.join(options.logDir, 'events.log')) : { ok: false, detail: `${event.action} needs a managed stack` },
+    );
+  }
+  const stack = target.kind === 'preset'
+    ? new ManagedStack(target.preset, findPreset(target.preset)!.proxy, plan, options)
+    : new ManagedStack(`custom-${target.proxy}`, target.proxy, plan, options);
+  try {
+    await stack.start();
+  } catch (error) {
+    await stack.stop().catch(() => {});
+    throw error;
+  }
+  return stack;
+}

@@ -1,0 +1,53 @@
+import net from 'node:net';
+
+/**
+ * A pool of client source addresses: a CIDR inside 127.0.0.0/8, a single IPv4 or IPv6 address
+ * (for example ::1, or an address assigned to this machine for an external target).
+ */
+export interface AddressPool {
+  readonly description: string;
+  readonly size: number;
+  addressAt(index: number): string;
+  /** True when the pool is 127.0.0.1 alone: clients then let the kernel choose, which saves ephemeral ports. */
+  readonly isDefaultLoopback: boolean;
+}
+
+export function parseAddressPool(spec: string): AddressPool | string {
+  const [address, prefixText] = spec.split('/');
+  if (net.isIPv6(address)) {
+    if (prefixText !== undefined && prefixText !== '128') return 'IPv6 pools must be a single address such as ::1';
+    return single(address);
+  }
+  if (!net.isIPv4(address)) return `"${spec}" is not an IPv4 CIDR such as 127.64.0.0/16 or an address`;
+  if (prefixText === undefined) return single(address);
+  const prefix = Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 8 || prefix > 32) return `prefix /${prefixText} must be between /8 and /32`;
+  if (!address.startsWith('127.')) return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
+  const base = ipv4ToInt(address) & prefixMask(prefix);
+  const total = 2 ** (32 - prefix);
+  // Leave out the network and broadcast addresses of pools larger than /31.
+  const first = total > 2 ? 1 : 0;
+  const size = total > 2 ? total - 2 : total;
+  return {
+    description: spec,
+    size,
+    isDefaultLoopback: false,
+    addressAt: (index) => intToIpv4(base + first + (index % size)),
+  };
+}
+
+function single(address: string): AddressPool {
+  return { description: address, size: 1, isDefaultLoopback: address === '127.0.0.1', addressAt: () => address };
+}
+
+function prefixMask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+export function ipv4ToInt(address: string): number {
+  return address.split('.').reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0);
+}
+
+export function intToIpv4(value: number): string {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
