@@ -65,7 +65,8 @@ export class VirtualClient {
   /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
   private droppedAtMs = -1;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private connectsMade = 0;
+  /** Whether the stack ever set a cookie on this client (so a reconnect without one is the client's doing). */
+  private sawSetCookie = false;
 
   constructor(
     private readonly context: ClientContext,
@@ -117,11 +118,11 @@ export class VirtualClient {
       sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0,
     };
     this.current = connection;
-    this.connectsMade += 1;
 
     return new Promise<void>((settle) => {
       ws.on('upgrade', (response) => {
         const setCookie = response.headers['set-cookie'];
+        if (setCookie && setCookie.length > 0) this.sawSetCookie = true;
         if (plan.clients.cookies) this.jar.store(setCookie);
         const fromHeader = response.headers[plan.identify.header];
         if (typeof fromHeader === 'string' && fromHeader) connection.backend = fromHeader;
@@ -197,9 +198,10 @@ export class VirtualClient {
     }
   }
 
+  /** Why a reconnect left its home while home was serving, where the client can tell. */
   private violationCause(connection: Connection): string {
     if (this.address !== this.homeAddress) return 'address_changed';
-    if (!connection.sentCookie) return 'no_cookie';
+    if (this.sawSetCookie && !connection.sentCookie) return 'cookie_absent';
     return 'balancer';
   }
 
