@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseScenarioText } from '../../src/scenario/load.js';
+import { formatProblem } from '../../src/scenario/problems.js';
+
+const problemsOf = (yaml: string) => {
+  const result = parseScenarioText('s.yaml', yaml);
+  assert.equal(result.ok, false, 'expected the scenario to be rejected');
+  return result.ok ? [] : result.problems.map(formatProblem);
+};
+
+test('a minimal scenario is normalised with defaults and frozen', () => {
+  const result = parseScenarioText('s.yaml', 'name: ok\ntarget: { stack: haproxy-cookie }\nclients: { count: 10 }\nduration: 2m\n');
+  assert.ok(result.ok);
+  const plan = result.plan;
+  assert.equal(plan.durationMs, 120_000);
+  assert.deepEqual(plan.target, { kind: 'preset', preset: 'haproxy-cookie', backends: 3, path: '/' });
+  assert.equal(plan.clients.connectConcurrency, 256);
+  assert.equal(plan.clients.pool, '127.0.0.1');
+  assert.equal(plan.traffic.intervalMs, 1000);
+  assert.equal(plan.identify.header, 'x-backend-id');
+  assert.ok(Object.isFrozen(plan.clients));
+});
+
+test('every bad field is reported with its path, not only the first', () => {
+  const problems = problemsFromBad();
+  assert.ok(problems.includes('s.yaml: clients.count: expected a positive integer, got "many"'), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('s.yaml: duration: expected a duration')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('s.yaml: traffic.pattern: expected one of "fixed", "poisson"')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('s.yaml: clients.ramps: unknown field')), problems.join('\n'));
+  assert.ok(problems.some((p) => p.startsWith('s.yaml: events[0].action: expected one of')), problems.join('\n'));
+  assert.ok(problems.length >= 5);
+});
+
+function problemsFromBad() {
+  return problemsOf(`name: bad
+target: { stack: haproxy-cookie }
+clients: { count: many, ramps: 3s }
+duration: soon
+traffic: { pattern: bursty }
+events:
+  - { at: 1s, action: explode }
+`);
+}
+
+test('cross-field problems: unknown preset, missing target, backend out of range, unknown metric', () => {
+  assert.match(problemsOf('name: x\ntarget: { stack: nginx-magic }\nclients: { count: 1 }\nduration: 1s\n')[0], /target.stack: unknown preset "nginx-magic"; choose one of direct, nginx-round-robin/);
+  assert.match(problemsOf('name: x\nclients: { count: 1 }\nduration: 1s\n')[0], /target: required/);
+  const events = problemsOf('name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 10s\nevents:\n  - { at: 1s, action: kill, backend: b5 }\n  - { at: 20s, action: pause, backend: b1 }\n');
+  assert.ok(events.some((p) => p.includes('events[0].backend: b5 does not exist: this stack has b1..b2')), events.join('\n'));
+  assert.ok(events.some((p) => p.includes('events[1].at: is after the run ends')), events.join('\n'));
+  assert.ok(events.some((p) => p.includes('events[1].for: required for pause')), events.join('\n'));
+  const metric = problemsOf('name: x\ntarget: { url: "ws://127.0.0.1:1/" }\nclients: { count: 1 }\nduration: 1s\nthresholds:\n  latency.mesage.p99: "< 5"\n');
+  assert.match(metric[0], /thresholds.latency.mesage.p99: unknown metric; valid metrics: .*latency.message.p99/);
+});
+
+test('a pool outside loopback and a YAML syntax error are explained', () => {
+  assert.match(problemsOf('name: x\ntarget: { stack: direct }\nclients: { count: 1, addresses: { pool: 10.0.0.0/8 } }\nduration: 1s\n')[0], /clients.addresses.pool: pool 10.0.0.0\/8 is outside 127.0.0.0\/8/);
+  assert.match(problemsOf('name: x\nclients: [\n')[0], /^s.yaml: YAML: /);
+});
+
+test('--stack and --url replace the target of the file', () => {
+  const yaml = 'name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 1s\n';
+  const byUrl = parseScenarioText('s.yaml', yaml, { url: 'ws://127.0.0.1:9/ws' });
+  assert.ok(byUrl.ok);
+  assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws' });
+  const byStack = parseScenarioText('s.yaml', yaml, { stack: 'nginx-ip-hash' });
+  assert.ok(byStack.ok);
+  assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');
+});
