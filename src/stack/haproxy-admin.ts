@@ -28,7 +28,9 @@ export function haproxyCommand(socketPath: string, command: string, timeoutMs = 
 export interface HaproxyServerStat {
   backend: string;
   server: string;
+  /** UP, DOWN, DRAIN, MAINT, NOLB... without the transition counter ("UP 1/2" is UP while checks settle). */
   status: string;
+  status_detail: string;
   current_sessions: number;
   total_sessions: number;
 }
@@ -46,7 +48,8 @@ export async function haproxyServerStats(socketPath: string): Promise<HaproxySer
     .map((fields) => ({
       backend: fields[column('pxname')],
       server: fields[column('svname')],
-      status: fields[column('status')],
+      status: fields[column('status')].split(' ')[0],
+      status_detail: `${fields[column('status')]} ${fields[column('check_status')] ?? ''}`.trim(),
       current_sessions: Number(fields[column('scur')]),
       total_sessions: Number(fields[column('stot')]),
     }));
