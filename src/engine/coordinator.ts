@@ -61,7 +61,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       if (event.type === 'snapshot') {
         aggregate.add(event);
         if (event.final) finals.add(event.workerIndex);
-      } else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
+      } else if (event.type === 'ready') aggregate.workerBaseRssBytes += event.rssBytes;
+      else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
       wake();
     });
     child.on('exit', (code) => {

@@ -69,10 +69,13 @@ export interface WorkerSnapshot {
   histograms: { message: string; handshake: string; reconnect: string };
   /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
   cpuUs: number;
+  /** Resident memory of the worker at the snapshot. */
+  rssBytes: number;
 }
 
 export type WorkerEvent =
-  | { type: 'ready'; workerIndex: number }
+  /** rssBytes: the worker's resident memory before it opened any connection (for benchmarks). */
+  | { type: 'ready'; workerIndex: number; rssBytes: number }
   | WorkerSnapshot
   | { type: 'fatal'; workerIndex: number; message: string };
 

@@ -56,6 +56,7 @@ export class WorkerRecorder {
         reconnect: encodeHistogram(this.reconnect),
       },
       cpuUs: cpu.user + cpu.system,
+      rssBytes: process.memoryUsage.rss(),
     };
     this.counters = emptyCounters();
     this.message.reset();

@@ -95,11 +95,13 @@ let worker: Worker | null = null;
 process.on('message', (command: CoordinatorCommand) => {
   try {
     switch (command.type) {
-      case 'start':
+      case 'start': {
+        const rssBytes = process.memoryUsage.rss();
         worker = new Worker(command);
         worker.run();
-        void send({ type: 'ready', workerIndex: command.workerIndex });
+        void send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
         break;
+      }
       case 'backend-state':
         worker?.setServing(command.backend, command.serving);
         break;

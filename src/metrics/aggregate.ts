@@ -22,6 +22,9 @@ export class RunAggregate {
   peakOpen = 0;
   readonly peakOpenByBackend: Record<string, number> = {};
   workerCpuUs = 0;
+  /** Largest resident memory a worker reported (for benchmarks). */
+  workerPeakRssBytes = 0;
+  workerBaseRssBytes = 0;
   private readonly gauges = new Map<number, WorkerGauges>();
   private interval = emptyCounters();
   private readonly intervalMessage: Histogram = newHistogram();
@@ -36,6 +39,7 @@ export class RunAggregate {
     addCounters(this.totals, snapshot.counters);
     addCounters(this.interval, snapshot.counters);
     this.workerCpuUs += snapshot.cpuUs;
+    this.workerPeakRssBytes = Math.max(this.workerPeakRssBytes, snapshot.rssBytes);
     const message = decodeHistogram(snapshot.histograms.message);
     this.message.add(message);
     this.intervalMessage.add(message);
