@@ -133,7 +133,8 @@ export class VirtualClient {
         this.onOpen(connection);
       });
       ws.on('error', (error) => {
-        if (!connection.opened && !connection.failure) connection.failure = classifyConnectError(error);
+        // A handshake the client itself abandons (end of run) is not a failure of the target.
+        if (!connection.opened && !connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
       });
       ws.on('close', (code) => {
         settle();
@@ -166,9 +167,9 @@ export class VirtualClient {
     if (connection.backend !== null) this.identified(connection, connection.backend);
     if (plan.traffic.intervalMs > 0) this.scheduleFirstSend(connection, now);
     if (plan.traffic.pingMs > 0) {
-      connection.pingTimer = setInterval(() => {
-        if (!this.isIdle(this.context.nowMs())) connection.ws.ping();
-      }, plan.traffic.pingMs);
+      // Pings are the keepalive of the client library: they go on through idle windows, which
+      // silence only the application's messages. That is what keeps a socket past a proxy's idle timeout.
+      connection.pingTimer = setInterval(() => connection.ws.ping(), plan.traffic.pingMs);
     }
     if (plan.churn.dropEveryMs > 0) {
       connection.dropTimer = setTimeout(() => this.drop(), exponential(this.random, plan.churn.dropEveryMs));

@@ -69,6 +69,7 @@ export function normalise(file: string, scenario: ScenarioFile): { plan?: Plan; 
       ...(event.backend ? { backend: event.backend } : {}),
       ...(event.for !== undefined ? { forMs: parseDurationMs(event.for)! } : {}),
       ...(event.command ? { command: event.command } : {}),
+      ...(event.drain !== undefined ? { drain: event.drain } : {}),
     };
   });
   events.sort((a, b) => a.atMs - b.atMs);

@@ -14,6 +14,8 @@ export interface EventPlan {
   backend?: string;
   forMs?: number;
   command?: string;
+  /** deploy: drain each backend first (default true). */
+  drain?: boolean;
 }
 
 export interface ThresholdPlan {

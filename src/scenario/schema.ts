@@ -84,6 +84,7 @@ const event = z.strictObject({
   backend: z.string().regex(/^b\d+$/, 'expected a backend name b1..bN').optional(),
   for: duration.optional(),
   command: z.string().min(1).optional(),
+  drain: z.boolean().optional().describe('deploy: drain each backend before stopping it (default true); for: how long to wait for its connections to end'),
 });
 
 export const CONDITION_PATTERN = /^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$/;

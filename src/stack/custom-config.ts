@@ -17,20 +17,33 @@ export function readTemplate(file: string): string {
   } catch (error) {
     throw new TemplateError(file, `cannot read the config template (${(error as NodeJS.ErrnoException).code ?? error})`);
   }
-  const missing = ['{{listen}}', '{{servers}}'].filter((placeholder) => !text.includes(placeholder));
+  const code = withoutComments(text);
+  const missing = ['{{listen}}', '{{servers}}'].filter((placeholder) => !code.includes(placeholder));
   if (missing.length > 0) {
     throw new TemplateError(file, `missing placeholder ${missing.join(' and ')}: write {{listen}} where the listening address goes (nginx: "listen {{listen}};", HAProxy: "bind {{listen}}") and {{servers}} where the backend servers go`);
   }
   return text;
 }
 
+/** Comment lines (both proxies use #) may mention the placeholders; only code lines are filled in. */
+function withoutComments(text: string): string {
+  return text.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+}
+
+function fillPlaceholders(text: string, values: Record<string, string>): string {
+  return text
+    .split('\n')
+    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/\{\{(listen|servers)\}\}/g, (_, name: string) => values[name])))
+    .join('\n');
+}
+
 export function renderTemplate(proxy: ProxyKind, template: string, options: { listenPort: number; servers: readonly ServerSpec[]; workDir: string }): string {
   const listen = `127.0.0.1:${options.listenPort}`;
   if (proxy === 'nginx') {
-    return template.replaceAll('{{listen}}', listen).replaceAll('{{servers}}', renderNginxServers(options.servers, '').trim());
+    return fillPlaceholders(template, { listen, servers: renderNginxServers(options.servers, '').trim() });
   }
   const checks = /httpchk|tcp-check/.test(template);
-  let text = template.replaceAll('{{listen}}', listen).replaceAll('{{servers}}', renderHaproxyServers(options.servers, { checks, cookie: true }, '').trim());
+  let text = fillPlaceholders(template, { listen, servers: renderHaproxyServers(options.servers, { checks, cookie: true }, '').trim() });
   // The stack manager needs an admin socket: add it to the global section (or add one).
   const management = haproxyManagementGlobals(options.workDir);
   text = /^global\b.*$/m.test(text) ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`) : `global\n${management}\n\n${text}`;

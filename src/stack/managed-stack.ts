@@ -140,7 +140,7 @@ export class ManagedStack implements RunningStack {
   async act(event: EventPlan): Promise<ActionOutcome> {
     if (event.action === 'exec') return runExecAction(event.command!, path.join(this.options.logDir, 'events.log'));
     if (event.action === 'reload') return this.reload();
-    if (event.action === 'deploy') return this.deploy();
+    if (event.action === 'deploy') return this.deploy(event.drain ?? true, event.forMs ?? DEPLOY_DRAIN_TIMEOUT_MS);
     const id = event.backend!;
     const backend = this.backend(id);
     const before = this.isServing(id);
@@ -206,24 +206,35 @@ export class ManagedStack implements RunningStack {
     return { ok: true, detail: `${this.proxyKind} reloaded` };
   }
 
-  /** Rolling deploy: for each backend in turn, drain, wait for its connections to end (or time out), stop, start, ready. */
-  private async deploy(): Promise<ActionOutcome> {
+  /**
+   * Rolling deploy: for each backend in turn, drain it (HAProxy: admin state; nginx: marked down and
+   * reloaded), wait until its connections end or `drainMs` passes, stop it (1001), start it, ready it.
+   */
+  private async deploy(drain: boolean, drainMs: number): Promise<ActionOutcome> {
     for (const backend of this.backends) {
       const before = this.isServing(backend.id);
       for (const listener of this.listeners) if (before) listener(backend.id, false);
-      if (this.proxyKind !== 'none') await this.setAdminState(backend.id, 'drain');
-      const until = Date.now() + DEPLOY_DRAIN_TIMEOUT_MS;
-      while (Date.now() < until && this.proxyKind === 'haproxy') {
-        const stats = await haproxyServerStats(this.adminSocket).catch(() => []);
-        if ((stats.find((row) => row.server === backend.id)?.current_sessions ?? 0) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      if (drain && this.proxyKind !== 'none') {
+        await this.setAdminState(backend.id, 'drain');
+        const until = Date.now() + drainMs;
+        while (Date.now() < until) {
+          const open = await this.openOn(backend);
+          if (open === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
       }
       await backend.stop();
       await backend.start();
-      if (this.proxyKind !== 'none') await this.setAdminState(backend.id, 'ready');
+      if (drain && this.proxyKind !== 'none') await this.setAdminState(backend.id, 'ready');
       this.notify(backend.id, false);
     }
-    return { ok: true, detail: `${this.backends.length} backends redeployed` };
+    return { ok: true, detail: `${this.backends.length} backends redeployed${drain ? ' with drain' : ' without drain'}` };
+  }
+
+  /** Connections a backend holds, as the backend itself counts them. */
+  private async openOn(backend: ManagedBackend): Promise<number> {
+    const stats = (await backend.stats()) as { open?: number } | null;
+    return stats?.open ?? 0;
   }
 
   async proxyView(): Promise<unknown> {
