@@ -4,6 +4,8 @@ import { runPlan } from '../engine/coordinator.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
 import { ProgressLine } from '../report/progress.js';
+import { writeHtmlReport } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
 import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
@@ -45,6 +47,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     if (Object.keys(backendCounts).length > 0) (summary as Summary & { backend_counts?: unknown }).backend_counts = backendCounts;
     crossCheckProxyView(summary);
     writeSummary(options.outDir, summary);
+    writeRunReports(options.outDir, summary);
     return summary;
   } finally {
     await stack.stop().catch(() => {});
@@ -55,6 +58,12 @@ export function writeSummary(outDir: string, summary: Summary): string {
   const file = path.join(outDir, 'summary.json');
   fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
   return file;
+}
+
+/** The human-facing files of a run, beside summary.json: report.html and summary.md. */
+export function writeRunReports(outDir: string, summary: Summary): void {
+  writeHtmlReport(path.join(outDir, 'report.html'), [summary]);
+  fs.writeFileSync(path.join(outDir, 'summary.md'), renderMarkdown(summary));
 }
 
 /** HAProxy's own count of sessions per server against where the tool saw connections land. */

@@ -82,7 +82,10 @@ await yargs(hideBin(process.argv))
   .command(
     'report <source>',
     'render the tables again from a saved summary (a run folder or summary.json)',
-    (y) => y.positional('source', { type: 'string', demandOption: true }),
+    (y) =>
+      y
+        .positional('source', { type: 'string', demandOption: true })
+        .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' }),
     (args) => finish(async () => (await import('./commands/report.js')).reportCommand(args as never)),
   )
   .command(

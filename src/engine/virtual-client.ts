@@ -261,7 +261,9 @@ export class VirtualClient {
     const now = this.context.nowMs();
     const due = connection.nextDueMs;
     if (!this.isIdle(now)) {
-      const sentUs = Math.round(due * 1000);
+      // The clock starts at the intended send time, so a late send counts its delay (coordinated
+      // omission). Timers can also fire early (Node's cached loop time): then it starts now.
+      const sentUs = Math.round(Math.min(due, now) * 1000);
       const prefix = `${MARKER}${sentUs}:`;
       connection.ws.send(prefix.padEnd(traffic.size, 'x'));
       connection.inflight += 1;

@@ -5,6 +5,8 @@ import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
 import { writeJunit } from '../../report/junit.js';
+import { writeHtmlReport } from '../../report/html.js';
+import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
 import { renderSummary } from '../../report/terminal.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { defaultOutDir, executeScenario } from '../execute-scenario.js';
@@ -65,8 +67,11 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
-  log(`compare.json written to ${outDir}`);
-  if (args.junit) writeJunit(args.junit, results.flatMap((result) => (result.summary ? [result.summary] : [])));
+  const summaries = results.flatMap((result) => (result.summary ? [result.summary] : []));
+  if (summaries.length > 0) writeHtmlReport(path.join(outDir, 'compare.html'), summaries);
+  for (const summary of summaries) appendToGithubStepSummary(renderMarkdown(summary));
+  log(`compare.json and compare.html written to ${outDir}`);
+  if (args.junit) writeJunit(args.junit, summaries);
   if (args.json) process.stdout.write(`${JSON.stringify(compare, null, 2)}\n`);
   // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
   const codes = results.map((result) => result.exitCode);

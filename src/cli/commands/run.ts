@@ -6,6 +6,7 @@ import { executeScenario, defaultOutDir } from '../execute-scenario.js';
 import { renderSummary } from '../../report/terminal.js';
 import { abortOnSignals } from '../signals.js';
 import { writeJunit } from '../../report/junit.js';
+import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
 
 export interface RunArgs {
   file: string;
@@ -45,7 +46,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     throw error;
   }
   human.write(`${renderSummary(summary)}\n`);
-  log(`summary written to ${outDir}/summary.json`);
+  log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
+  if (appendToGithubStepSummary(renderMarkdown(summary))) log('summary appended to $GITHUB_STEP_SUMMARY');
   if (args.junit) writeJunit(args.junit, [summary]);
   if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   if (summary.interrupted) return EXIT.interrupted;

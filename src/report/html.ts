@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Summary } from '../metrics/summary-types.js';
+import { HTML_CLIENT_SCRIPT } from './html-client.js';
+import { escapeHtml as e, jsonForScript } from './html-escape.js';
+import { percentileCurve } from './percentile-curve.js';
+
+const require = createRequire(import.meta.url);
+let inlined: { js: string; css: string } | null = null;
+
+/** uPlot, read from the package and inlined: the report works offline, nothing comes from a CDN. */
+function uplotAssets(): { js: string; css: string } {
+  inlined ??= {
+    js: fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    css: fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  };
+  return inlined;
+}
+
+const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+const ms = (value: number) => value.toFixed(2);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return `<table><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${e(cell)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function runSection(summary: Summary, index: number): string {
+  const l = summary.latency;
+  const s = summary.stickiness;
+  const causes = Object.entries(s.violations_by_cause);
+  const thresholds = summary.thresholds.length
+    ? table(['threshold', 'condition', 'actual', 'result'], summary.thresholds.map((t) => [t.metric, t.condition, t.actual ?? '-', t.passed ? 'pass' : 'FAIL']))
+    : '<p class="muted">no thresholds</p>';
+  return `<section class="run">
+<h2>${e(summary.stack)} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
+<p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${e(summary.workers)} worker(s)</p>
+<div class="grid">
+<div><h3>Thresholds</h3>${thresholds}</div>
+<div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], (['handshake', 'message', 'reconnect'] as const).map((k) => [k, l[k].count, ms(l[k].p50), ms(l[k].p90), ms(l[k].p99), ms(l[k].p999), ms(l[k].max)]))}</div>
+<div><h3>Stickiness</h3>${table(['reconnects', 'sticky', 'failovers', 'violations', 'violation rate'], [[s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate)]])}
+${causes.length ? table(['violation cause', 'count'], causes) : ''}</div>
+<div><h3>Backends</h3>${table(['backend', 'connections', 'share', 'peak open'], summary.distribution.backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]))}
+<p>imbalance ${e(summary.distribution.imbalance)} · Jain ${e(summary.distribution.jain)}</p></div>
+<div><h3>Connections</h3>${table(['attempted', 'opened', 'failed', 'peak open'], [[summary.connections.attempted, summary.connections.opened, summary.connections.failed, summary.connections.peak_open]])}
+${table(['failure reason', 'count'], Object.entries(summary.connections.failed_by_reason))}
+${table(['close code', 'count'], Object.entries(summary.disconnects.by_close_code))}
+<p>messages sent ${e(summary.messages.sent)}, received ${e(summary.messages.received)}, lost ${e(summary.messages.lost)} · unexpected closes ${e(summary.disconnects.unexpected)}, idle timeouts ${e(summary.disconnects.idle_timeouts)}</p></div>
+${summary.events.length ? `<div><h3>Events</h3>${table(['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], summary.events.map((ev) => [`${ev.at_s}s`, `${ev.action}${ev.target ? ` ${ev.target}` : ''}`, `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`, ev.disconnected, ev.reconnected, ev.reconnect_p99 ?? '-']))}</div>` : ''}
+</div>
+${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join('')}
+<div class="chart" id="open-${index}"></div>
+<div class="chart" id="latency-${index}"></div>
+<div class="chart" id="backends-${index}"></div>
+</section>`;
+}
+
+function compareTable(summaries: readonly Summary[]): string {
+  const rows: [string, (s: Summary) => string | number][] = [
+    ['connections opened', (s) => `${s.connections.opened}/${s.connections.attempted}`],
+    ['message p50 / p99 ms', (s) => `${ms(s.latency.message.p50)} / ${ms(s.latency.message.p99)}`],
+    ['handshake p50 / p99 ms', (s) => `${ms(s.latency.handshake.p50)} / ${ms(s.latency.handshake.p99)}`],
+    ['imbalance', (s) => s.distribution.imbalance],
+    ['violation rate', (s) => pct(s.stickiness.violation_rate)],
+    ['unexpected disconnects', (s) => s.disconnects.unexpected],
+    ['verdict', (s) => s.verdict],
+  ];
+  return table(['', ...summaries.map((s) => s.stack)], rows.map(([label, value]) => [label, ...summaries.map(value)]));
+}
+
+/** One self-contained page: one run, or several stacks side by side (compare). */
+export function renderHtmlReport(summaries: readonly Summary[]): string {
+  const { js, css } = uplotAssets();
+  const first = summaries[0];
+  const data = {
+    runs: summaries.map((summary) => ({
+      label: summary.stack,
+      timeseries: summary.timeseries,
+      backends: summary.distribution.backends.map((b) => b.id),
+      events: summary.events.map((ev) => ({ t: ev.at_s, label: `${ev.action}${ev.target ? ` ${ev.target}` : ''}` })),
+      curve: percentileCurve(summary.histograms.message),
+    })),
+  };
+  const title = summaries.length > 1 ? `${first.scenario}: ${summaries.map((s) => s.stack).join(' vs ')}` : `${first.scenario} on ${first.stack}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>stickler · ${e(title)}</title>
+<style>${css}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111827;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 4px}h3{font-size:14px;margin:12px 0 4px}
+table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #d1d5db;padding:3px 8px;text-align:right}th{background:#f3f4f6}
+td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:8px 24px}
+.verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}.verdict.pass{background:#16a34a}.verdict.fail{background:#dc2626}
+.warning{color:#b45309}.chart{margin:12px 0}section.run{border-top:2px solid #e5e7eb;margin-top:16px}
+</style></head>
+<body>
+<h1>${e(title)}</h1>
+<p class="muted">${e(first.scenario)}${first.started_at ? ` · ${e(first.started_at)}` : ''} · stickler report</p>
+${summaries.length > 1 ? `<h2>Side by side</h2>${compareTable(summaries)}` : ''}
+<div class="chart" id="percentiles"></div>
+${summaries.map(runSection).join('\n')}
+<script type="application/json" id="report-data">${jsonForScript(data)}</script>
+<script>${js}</script>
+<script>${HTML_CLIENT_SCRIPT}</script>
+</body></html>
+`;
+}
+
+export function writeHtmlReport(file: string, summaries: readonly Summary[]): void {
+  fs.writeFileSync(file, renderHtmlReport(summaries));
+}

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import type { Summary } from '../metrics/summary-types.js';
+
+const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** A short Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request comments. */
+export function renderMarkdown(summary: Summary): string {
+  const lines = [
+    `### stickler: ${cell(summary.scenario)} on ${cell(summary.stack)}: ${summary.verdict === 'pass' ? '✅ pass' : '❌ fail'}`,
+    '',
+    `${summary.connections.clients} clients, ${summary.duration_s} s, seed ${summary.seed}${summary.interrupted ? ' (interrupted)' : ''}`,
+    '',
+    '| metric | value |',
+    '|---|---|',
+    `| connections opened / failed | ${summary.connections.opened} / ${summary.connections.failed} |`,
+    `| message latency p50 / p99 | ${summary.latency.message.p50} ms / ${summary.latency.message.p99} ms |`,
+    `| handshake latency p99 | ${summary.latency.handshake.p99} ms |`,
+    `| stickiness violation rate | ${pct(summary.stickiness.violation_rate)} (${summary.stickiness.violations} of ${summary.stickiness.reconnects} reconnects) |`,
+    `| distribution imbalance | ${summary.distribution.imbalance} |`,
+    `| unexpected disconnects | ${summary.disconnects.unexpected} |`,
+  ];
+  if (summary.thresholds.length > 0) {
+    lines.push('', '| threshold | condition | actual | result |', '|---|---|---|---|');
+    for (const t of summary.thresholds) lines.push(`| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Appends the summary to the GitHub Actions job summary when running there. */
+export function appendToGithubStepSummary(markdown: string, env = process.env): boolean {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return false;
+  fs.appendFileSync(file, `${markdown}\n`);
+  return true;
+}
