@@ -69,7 +69,8 @@ export function writeRunReports(outDir: string, summary: Summary): void {
 /** HAProxy's own count of sessions per server against where the tool saw connections land. */
 function crossCheckProxyView(summary: Summary): void {
   const view = summary.proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
-  if (!view?.servers) return;
+  // With faults on the timeline HAProxy also counts its retries and redispatches on a dead server.
+  if (!view?.servers || summary.events.length > 0) return;
   for (const backend of summary.distribution.backends) {
     const proxyTotal = view.servers.find((row) => row.server === backend.id)?.total_sessions;
     if (proxyTotal === undefined) continue;

@@ -8,11 +8,13 @@ import { startReferenceBackend } from './reference-backend.js';
 const [id, portText, host] = process.argv.slice(2);
 const backend = await startReferenceBackend({ id, port: Number(portText), host: host ?? '127.0.0.1' });
 process.send?.({ type: 'ready', id, port: backend.port });
+console.log(`${new Date().toISOString()} ${id} listening on 127.0.0.1:${backend.port} (pid ${process.pid})`);
 
 let closing = false;
 async function shutdown(code: number): Promise<void> {
   if (closing) return;
   closing = true;
+  console.log(`${new Date().toISOString()} ${id} closing ${backend.stats.open} sockets with 1001 (served ${backend.stats.connections_total} connections, ${backend.stats.messages} messages)`);
   await backend.close();
   process.exit(code);
 }

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { runCli, runScenario, startCli, strayProcesses, tempDir } from '../helpers/cli.js';
+
+test('diff: a run against itself holds; a worse candidate is a regression (exit 1)', async () => {
+  const { outDir } = await runScenario('name: diff-base\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n');
+  const same = await runCli(['diff', outDir, path.join(outDir, 'summary.json')]);
+  assert.equal(same.code, 0, same.stdout + same.stderr);
+  assert.match(same.stdout, /no regression beyond 10%/);
+  const worse = JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8'));
+  worse.latency.message.p99 = worse.latency.message.p99 * 3 + 5;
+  worse.stickiness.violation_rate = 0.2;
+  const worseFile = path.join(tempDir(), 'worse.json');
+  fs.writeFileSync(worseFile, JSON.stringify(worse));
+  const result = await runCli(['diff', outDir, worseFile, '--tolerance', '20%']);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /latency\.message\.p99 .*REGRESSION/);
+  assert.match(result.stdout, /stickiness\.violation_rate .*REGRESSION/);
+  assert.match(result.stdout, /2 regression\(s\) beyond 20%/);
+  const bad = await runCli(['diff', outDir, '/nonexistent/summary.json']);
+  assert.equal(bad.code, 2);
+});
+
+test('stacks, doctor and stack up: presets listed, the machine checked, a stack served until Ctrl-C', async () => {
+  const stacks = await runCli(['stacks']);
+  assert.equal(stacks.code, 0);
+  for (const preset of ['direct', 'nginx-ip-hash', 'nginx-hash-query', 'nginx-hash-cookie', 'haproxy-cookie', 'haproxy-stick-src']) assert.match(stacks.stdout, new RegExp(`^${preset} `, 'm'));
+  const doctor = await runCli(['doctor']);
+  assert.equal(doctor.code, 0, doctor.stdout);
+  assert.match(doctor.stdout, /ok +nginx: .*nginx version/);
+  assert.match(doctor.stdout, /ok +haproxy: .*HAProxy version/);
+  assert.match(doctor.stdout, /binding loopback source addresses .*works/);
+
+  const up = startCli(['stack', 'up', 'haproxy-cookie', '--backends', '2']);
+  let stdout = '';
+  up.child.stdout!.on('data', (chunk) => (stdout += chunk));
+  const deadline = Date.now() + 15_000;
+  while (!/Ctrl-C/.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const url = /connect to\s+(ws:\/\/\S+)/.exec(stdout)?.[1];
+  assert.ok(url, stdout);
+  assert.match(stdout, /HAProxy stats http:\/\/127\.0\.0\.1:\d+\/haproxy_stats/);
+  const backend = await new Promise<string>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('upgrade', (response) => resolve(String(response.headers['x-backend-id'])));
+    ws.on('open', () => ws.close());
+    ws.on('error', reject);
+  });
+  assert.match(backend, /^b[12]$/);
+  const logDir = /config and logs in (\S+)/.exec(stdout)![1];
+  up.child.kill('SIGINT');
+  const result = await up.done;
+  assert.equal(result.code, 0);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(strayProcesses(logDir), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+});
+
+test('bad arguments exit 2 with a clear message', async () => {
+  const result = await runCli(['run', 'scenarios/quickstart.yaml', '--stack', 'a', '--url', 'ws://127.0.0.1:1']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /mutually exclusive/);
+  const unknown = await runCli(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  const missing = await runCli(['run', '/nonexistent/scenario.yaml']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /\/nonexistent\/scenario.yaml: cannot read the file \(ENOENT\)/);
+});
