@@ -3,6 +3,7 @@ import { newHistogram } from '../metrics/histograms.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { EventSummary } from '../metrics/summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
+import { addTally } from './protocol.js';
 
 /** How long after an event its disconnects and reconnects are counted (or until the next event). */
 const EVENT_WINDOW_S = 10;
@@ -18,11 +19,19 @@ export function summariseEvents(
     const to = Math.min(from + EVENT_WINDOW_S, nextAt === from ? from + 1 : nextAt, aggregate.countersBySecond.length);
     let disconnected = 0;
     let reconnected = 0;
+    let lost = 0;
+    let returnedHome = 0;
+    const errorsByStatus: Record<string, number> = {};
+    const failoversTo: Record<string, number> = {};
     const reconnect = newHistogram();
     for (let second = from; second < to; second++) {
       const counters = aggregate.countersBySecond[second];
       disconnected += counters.unexpectedDisconnects + counters.clientDisconnects;
       reconnected += counters.reconnects;
+      lost += counters.lost;
+      returnedHome += counters.returnedHome;
+      addTally(errorsByStatus, counters.errorsByStatus);
+      addTally(failoversTo, counters.failoversTo);
       reconnect.add(aggregate.reconnectBySecond[second]);
     }
     const summary: EventSummary = {
@@ -32,6 +41,10 @@ export function summariseEvents(
       disconnected,
       reconnected,
       reconnect_p99: reconnect.totalCount > 0 ? reconnect.getValueAtPercentile(99) / 1000 : null,
+      errors_by_status: errorsByStatus,
+      messages_lost: lost,
+      failovers_to: failoversTo,
+      returned_home: returnedHome,
       ok: outcome.ok,
       detail: outcome.detail,
     };

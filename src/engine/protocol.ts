@@ -46,11 +46,15 @@ export interface WorkerCounters {
   violations: number;
   failovers: number;
   unidentified: number;
+  /** Reconnects of displaced clients that landed on their first home again (it came back). */
+  returnedHome: number;
   failedByReason: Record<string, number>;
   errorsByStatus: Record<string, number>;
   closeCodes: Record<string, number>;
   violationsByCause: Record<string, number>;
   openedByBackend: Record<string, number>;
+  /** Where failovers went, by new backend. */
+  failoversTo: Record<string, number>;
 }
 
 export interface WorkerSnapshot {
@@ -83,8 +87,8 @@ export function emptyCounters(): WorkerCounters {
   return {
     attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
-    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0,
-    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {},
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0,
+    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
   };
 }
 

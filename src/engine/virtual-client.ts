@@ -59,6 +59,9 @@ export class VirtualClient {
   private readonly phaseMs: number;
   private address: string | null;
   private home: string | null = null;
+  /** The backend of the client's very first connection, and whether a failover moved it away. */
+  private firstHome: string | null = null;
+  private displaced = false;
   private homeAddress: string | null = null;
   private current: Connection | null = null;
   private failures = 0;
@@ -182,15 +185,21 @@ export class VirtualClient {
     connection.backend = backend;
     recorder.backendOpened(backend);
     if (this.home === null) {
-      this.home = backend;
+      this.home = this.firstHome = backend;
       this.homeAddress = this.address;
       return;
     }
     const counters = recorder.counters;
     counters.reconnects += 1;
+    if (this.displaced && backend === this.firstHome) {
+      counters.returnedHome += 1;
+      this.displaced = false;
+    }
     if (backend === this.home) counters.sticky += 1;
     else if (!this.context.isServing(this.home)) {
       counters.failovers += 1;
+      bump(counters.failoversTo, backend);
+      this.displaced = backend !== this.firstHome;
       this.home = backend;
       this.homeAddress = this.address;
     } else {

@@ -30,6 +30,12 @@ export interface EventSummary {
   disconnected: number;
   reconnected: number;
   reconnect_p99: number | null;
+  /** Failed handshakes in the event's window, by HTTP status (502, 503...). */
+  errors_by_status?: Record<string, number>;
+  messages_lost?: number;
+  /** Where displaced clients went (failovers by new backend), and how many went back to their first home. */
+  failovers_to?: Record<string, number>;
+  returned_home?: number;
   ok?: boolean;
   detail?: string;
 }

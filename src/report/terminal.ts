@@ -44,9 +44,13 @@ export function renderSummary(summary: Summary): string {
   }
 
   if (summary.events.length > 0) {
-    const events = new Table({ head: ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], ...plain });
+    const tally = (t: Record<string, number> | undefined) => Object.entries(t ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '-';
+    const events = new Table({ head: ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms', 'errors by status', 'failovers to', 'lost'], ...plain });
     for (const event of summary.events) {
-      events.push([`${event.at_s}s`, `${event.action}${event.target ? ` ${event.target}` : ''}`, `${event.ok === false ? 'FAILED ' : ''}${event.detail ?? ''}`, event.disconnected, event.reconnected, fmt(event.reconnect_p99)]);
+      events.push([
+        `${event.at_s}s`, `${event.action}${event.target ? ` ${event.target}` : ''}`, `${event.ok === false ? 'FAILED ' : ''}${event.detail ?? ''}`,
+        event.disconnected, event.reconnected, fmt(event.reconnect_p99), tally(event.errors_by_status), tally(event.failovers_to), event.messages_lost ?? 0,
+      ]);
     }
     parts.push(events.toString());
   }

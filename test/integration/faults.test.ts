@@ -17,6 +17,7 @@ events:
   assert.equal(kill.action, 'kill');
   assert.equal(kill.ok, true);
   assert.ok(kill.disconnected >= 30, `disconnected ${kill.disconnected}`);
+  assert.deepEqual(Object.keys(kill.failovers_to ?? {}).sort(), ['b1', 'b3'], 'displaced clients went to the surviving backends');
   assert.ok(summary.disconnects.by_close_code['1006'] >= 30, JSON.stringify(summary.disconnects));
   assert.ok(summary.stickiness.failovers >= 30, JSON.stringify(summary.stickiness));
   assert.equal(summary.stickiness.violations, 0, JSON.stringify(summary.stickiness));
