@@ -26,8 +26,9 @@ export function summariseEvents(
     const reconnect = newHistogram();
     for (let second = from; second < to; second++) {
       const counters = aggregate.countersBySecond[second];
-      disconnected += counters.unexpectedDisconnects + counters.clientDisconnects;
-      reconnected += counters.reconnects;
+      // Churn goes on during the window: count what the event caused (drop_all: the client drops).
+      disconnected += counters.unexpectedDisconnects + (event.action === 'drop_all' ? counters.clientDisconnects : 0);
+      reconnected += event.action === 'drop_all' ? counters.reconnects : counters.recovered;
       lost += counters.lost;
       returnedHome += counters.returnedHome;
       addTally(errorsByStatus, counters.errorsByStatus);

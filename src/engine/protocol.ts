@@ -48,6 +48,8 @@ export interface WorkerCounters {
   unidentified: number;
   /** Reconnects of displaced clients that landed on their first home again (it came back). */
   returnedHome: number;
+  /** Reconnects after a connection the client did not close itself (a fault, a proxy timeout). */
+  recovered: number;
   failedByReason: Record<string, number>;
   errorsByStatus: Record<string, number>;
   closeCodes: Record<string, number>;
@@ -87,7 +89,7 @@ export function emptyCounters(): WorkerCounters {
   return {
     attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
-    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0,
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, recovered: 0,
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
   };
 }

@@ -62,6 +62,8 @@ export class VirtualClient {
   /** The backend of the client's very first connection, and whether a failover moved it away. */
   private firstHome: string | null = null;
   private displaced = false;
+  /** The last connection ended without the client closing it: the next open is a recovery. */
+  private lostUnexpectedly = false;
   private homeAddress: string | null = null;
   private current: Connection | null = null;
   private failures = 0;
@@ -191,6 +193,10 @@ export class VirtualClient {
     }
     const counters = recorder.counters;
     counters.reconnects += 1;
+    if (this.lostUnexpectedly) {
+      counters.recovered += 1;
+      this.lostUnexpectedly = false;
+    }
     if (this.displaced && backend === this.firstHome) {
       counters.returnedHome += 1;
       this.displaced = false;
@@ -348,6 +354,7 @@ export class VirtualClient {
     if (connection.byClient) return;
     const now = this.context.nowMs();
     recorder.counters.unexpectedDisconnects += 1;
+    this.lostUnexpectedly = true;
     bump(recorder.counters.closeCodes, String(code));
     // An idle-timeout cut: the client is in an idle window and the socket was silent for a while.
     if (this.isIdle(now) && now - connection.lastTrafficMs >= IDLE_SILENCE_MS) recorder.counters.idleTimeouts += 1;
