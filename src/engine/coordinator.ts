@@ -87,9 +87,13 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const broadcast = (command: CoordinatorCommand) => {
     for (const child of children) if (child.connected) child.send(command);
   };
-  stack.onServingChange((backend, serving) => broadcast({ type: 'backend-state', backend, serving }));
-
   const runClockMs = () => Date.now() - startAtEpochMs;
+  const servingChanges: { t: number; backend: string; serving: boolean }[] = [];
+  stack.onServingChange((backend, serving) => {
+    servingChanges.push({ t: Math.round(runClockMs()) / 1000, backend, serving });
+    broadcast({ type: 'backend-state', backend, serving });
+  });
+
   const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
   const timers: NodeJS.Timeout[] = [];
   const pendingActions: Promise<void>[] = [];
@@ -173,6 +177,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     events: summariseEvents(eventOutcomes, aggregate),
     proxy,
     warnings,
+    servingChanges,
   });
   return { summary, aggregate };
 }

@@ -87,6 +87,8 @@ export interface Summary {
   distribution: { backends: BackendShare[]; imbalance: number; jain: number };
   disconnects: { client: number; unexpected: number; by_close_code: Record<string, number>; idle_timeouts: number };
   events: EventSummary[];
+  /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */
+  serving_changes: { t: number; backend: string; serving: boolean }[];
   timeseries: TimeseriesRow[];
   histograms: { message: string; handshake: string; reconnect: string };
   proxy?: unknown;

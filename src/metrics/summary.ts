@@ -18,6 +18,7 @@ export interface SummaryInput {
   events: EventSummary[];
   proxy?: unknown;
   warnings: string[];
+  servingChanges?: { t: number; backend: string; serving: boolean }[];
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -71,6 +72,7 @@ export function buildSummary(input: SummaryInput): Summary {
       idle_timeouts: totals.idleTimeouts,
     },
     events: input.events,
+    serving_changes: input.servingChanges ?? [],
     timeseries: aggregate.rows,
     histograms: {
       message: encodeHistogram(aggregate.message),

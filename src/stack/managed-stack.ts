@@ -29,6 +29,7 @@ export interface StackOptions {
 
 const READY_TIMEOUT_MS = 15_000;
 const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
+const HEALTH_POLL_MS = 500;
 
 /**
  * N reference backends (b1..bN), each its own process, and one nginx or HAProxy in front of them
@@ -42,6 +43,9 @@ export class ManagedStack implements RunningStack {
   private proxy: ProxyProcess | null = null;
   private readonly listeners: ((backend: string, serving: boolean) => void)[] = [];
   private readonly admin = new Map<string, AdminState>();
+  /** Backends HAProxy's own health checks report DOWN right now. */
+  private readonly checkedDown = new Set<string>();
+  private healthPoller: NodeJS.Timeout | null = null;
   private readonly workDir: string;
   private renderConfig: (() => string) | null = null;
 
@@ -92,6 +96,7 @@ export class ManagedStack implements RunningStack {
     } catch (error) {
       throw new ProxyError(`${this.proxyKind} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.proxy.tail()}`, 'start');
     }
+    this.watchHealthChecks();
   }
 
   private configRenderer(target: Extract<Plan['target'], { path: string }>): () => string {
@@ -120,10 +125,28 @@ export class ManagedStack implements RunningStack {
     this.listeners.push(listener);
   }
 
-  /** Serving: its process runs and is not paused, and the proxy is not told to keep clients off it. */
+  /** Serving: its process runs and is not paused, the proxy is not told to keep clients off it, and its health checks pass. */
   isServing(id: string): boolean {
     const backend = this.backend(id);
-    return backend.state === 'serving' && this.admin.get(id) === 'ready';
+    return backend.state === 'serving' && this.admin.get(id) === 'ready' && !this.checkedDown.has(id);
+  }
+
+  /** HAProxy: follows what the health checks report, so the verdict knows a server HAProxy took out. */
+  private watchHealthChecks(): void {
+    if (this.proxyKind !== 'haproxy') return;
+    this.healthPoller = setInterval(() => {
+      void haproxyServerStats(this.adminSocket)
+        .then((rows) => {
+          for (const row of rows) {
+            if (!this.admin.has(row.server)) continue;
+            const before = this.isServing(row.server);
+            if (row.status === 'DOWN') this.checkedDown.add(row.server);
+            else this.checkedDown.delete(row.server);
+            this.notify(row.server, before);
+          }
+        })
+        .catch(() => {});
+    }, HEALTH_POLL_MS);
   }
 
   private notify(id: string, before: boolean): void {
@@ -249,6 +272,7 @@ export class ManagedStack implements RunningStack {
   }
 
   async stop(): Promise<void> {
+    if (this.healthPoller) clearInterval(this.healthPoller);
     await this.proxy?.stop();
     await Promise.all(this.backends.map((backend) => backend.stop()));
   }

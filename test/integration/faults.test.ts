@@ -21,6 +21,8 @@ events:
   assert.ok(summary.disconnects.by_close_code['1006'] >= 30, JSON.stringify(summary.disconnects));
   assert.ok(summary.stickiness.failovers >= 30, JSON.stringify(summary.stickiness));
   assert.equal(summary.stickiness.violations, 0, JSON.stringify(summary.stickiness));
+  const b2Down = summary.serving_changes.find((change) => change.backend === 'b2' && !change.serving);
+  assert.ok(b2Down && b2Down.t >= 2.9 && b2Down.t < 3.5, JSON.stringify(summary.serving_changes));
   assert.ok(summary.timeseries.some((row) => row.events?.includes('kill b2')));
   const lastRow = summary.timeseries.at(-2)!;
   assert.equal(lastRow.per_backend.b2 ?? 0, 0, 'nobody is on the killed backend at the end');
@@ -68,4 +70,23 @@ events:
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);
   assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+});
+
+test('a backend dying behind stickler’s back: HAProxy’s health checks tell the verdict it is down', async () => {
+  // The exec event kills b2 without the stack manager knowing; only HAProxy's checks can tell.
+  const { summary } = await runScenario(`name: silent-death
+target: { stack: haproxy-cookie }
+clients: { count: 120, ramp: 1s, addresses: { pool: 127.71.0.0/16 } }
+duration: 9s
+seed: 6
+traffic: { interval: 250ms }
+churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s } }
+events:
+  - { at: 3s, action: exec, command: "pkill -9 -f 'backend-process.js [b]2 '" }
+`);
+  assert.equal(summary.events[0].ok, true, JSON.stringify(summary.events[0]));
+  const down = summary.serving_changes.find((change) => change.backend === 'b2' && !change.serving);
+  assert.ok(down && down.t > 3 && down.t < 6.5, `HAProxy should mark b2 down within its check interval: ${JSON.stringify(summary.serving_changes)}`);
+  assert.ok(summary.stickiness.failovers > 10, JSON.stringify(summary.stickiness));
+  assert.equal(summary.proxy && (summary.proxy as { servers: { server: string; status: string }[] }).servers.find((s) => s.server === 'b2')?.status, 'DOWN');
 });
