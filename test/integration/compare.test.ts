@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempDir, writeScenario } from '../helpers/cli.js';
+import { renderedDom } from '../helpers/chromium.js';
 
 test('compare: one scenario on nginx-ip-hash and haproxy-cookie, side by side, gated on every stack', async () => {
   const dir = tempDir();
@@ -24,6 +25,12 @@ thresholds:
   assert.deepEqual(compare.stacks.map((s: { stack: string; verdict: string }) => [s.stack, s.verdict]), [['nginx-ip-hash', 'fail'], ['haproxy-cookie', 'pass']]);
   assert.equal(compare.stacks[0].summary.seed, compare.stacks[1].summary.seed);
   for (const stack of ['nginx-ip-hash', 'haproxy-cookie']) assert.ok(fs.existsSync(path.join(outDir, stack, 'summary.json')));
+  // One HTML page with both stacks side by side, and every chart drawn.
+  const html = path.join(outDir, 'compare.html');
+  assert.match(fs.readFileSync(html, 'utf8'), /<h2>Side by side<\/h2><table><thead><tr><th><\/th><th>nginx-ip-hash<\/th><th>haproxy-cookie<\/th>/);
+  const body = /<body([^>]*)>/.exec(await renderedDom(html))?.[1] ?? '';
+  assert.match(body, /data-charts-drawn="7"/, body);
+  assert.match(body, /data-errors="\[\]"/, body);
   const junit = fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="nat-compare on nginx-ip-hash" tests="1" failures="1"/);
   assert.match(junit, /<failure message="distribution.imbalance was 3, limit &lt; 1.5">/);
