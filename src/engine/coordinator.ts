@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
 import { buildSummary } from '../metrics/summary.js';
@@ -49,7 +50,19 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const exited = new Set<number>();
   const warnings: string[] = [];
   let fatal: string | null = null;
-  let wake: () => void = () => {};
+  // Worker messages and exits are the only things the waits below wait for.
+  const workerNews = new EventEmitter();
+  const wake = () => workerNews.emit('news');
+  const until = (condition: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!condition()) return;
+        workerNews.off('news', check);
+        resolve();
+      };
+      workerNews.on('news', check);
+      check();
+    });
 
   for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
     const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
@@ -94,7 +107,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     broadcast({ type: 'backend-state', backend, serving });
   });
 
-  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
+  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome; endMs: number }[] = [];
   const timers: NodeJS.Timeout[] = [];
   const pendingActions: Promise<void>[] = [];
   for (const event of plan.events) {
@@ -104,7 +117,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
         ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
         : stack.act(event);
       pendingActions.push(action.catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) })).then((outcome) => {
-        eventOutcomes.push({ event, outcome });
+        eventOutcomes.push({ event, outcome, endMs: runClockMs() });
         options.onEvent?.(event, outcome);
       }));
     }, Math.max(0, startAtEpochMs + event.atMs - Date.now())));
@@ -123,38 +136,18 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     if (options.signal?.aborted) resolve();
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
-  const failed = new Promise<void>((resolve) => {
-    const check = () => (fatal ? resolve() : undefined);
-    const previous = wake;
-    wake = () => {
-      previous();
-      check();
-    };
-  });
+  const failed = until(() => fatal !== null);
   const finished = new Promise<void>((resolve) => timers.push(setTimeout(resolve, Math.max(0, startAtEpochMs + plan.durationMs - Date.now()))));
   await Promise.race([finished, aborted, failed]);
   const interrupted = options.signal?.aborted ?? false;
 
   for (const timer of timers) clearTimeout(timer);
   broadcast({ type: 'stop' });
-  await new Promise<void>((resolve) => {
-    const deadline = setTimeout(resolve, STOP_TIMEOUT_MS);
-    const check = () => {
-      if (children.every((_, index) => finals.has(index) || exited.has(index))) {
-        clearTimeout(deadline);
-        resolve();
-      }
-    };
-    const previous = wake;
-    wake = () => {
-      previous();
-      check();
-    };
-    check();
-  });
+  const allFinal = until(() => children.every((_, index) => finals.has(index) || exited.has(index)));
+  await Promise.race([allFinal, new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())]);
   clearInterval(rowTimer);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   const elapsedMs = Math.min(runClockMs(), plan.durationMs);
   // The last (partial) second, so that totals and the time series agree.
   if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);

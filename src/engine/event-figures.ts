@@ -5,18 +5,20 @@ import type { EventSummary } from '../metrics/summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
 import { addTally } from './protocol.js';
 
-/** How long after an event its disconnects and reconnects are counted (or until the next event). */
+/** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
 const EVENT_WINDOW_S = 10;
+const AFTER_ACTION_S = 5;
 
 /** Figures per timeline event, read from the per-second counters around it. */
 export function summariseEvents(
-  events: readonly { event: EventPlan; outcome: ActionOutcome }[],
+  events: readonly { event: EventPlan; outcome: ActionOutcome; endMs: number }[],
   aggregate: RunAggregate,
 ): EventSummary[] {
-  return events.map(({ event, outcome }, index) => {
+  return events.map(({ event, outcome, endMs }, index) => {
     const from = Math.floor(event.atMs / 1000);
     const nextAt = events[index + 1] ? Math.floor(events[index + 1].event.atMs / 1000) : Infinity;
-    const to = Math.min(from + EVENT_WINDOW_S, nextAt === from ? from + 1 : nextAt, aggregate.countersBySecond.length);
+    const windowEnd = Math.max(from + EVENT_WINDOW_S, Math.ceil(endMs / 1000) + AFTER_ACTION_S);
+    const to = Math.min(windowEnd, nextAt === from ? from + 1 : nextAt, aggregate.countersBySecond.length);
     let disconnected = 0;
     let reconnected = 0;
     let lost = 0;
