@@ -44,7 +44,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     });
     progress?.done();
     const backendCounts = await stack.backendStats().catch(() => ({}));
-    if (Object.keys(backendCounts).length > 0) (summary as Summary & { backend_counts?: unknown }).backend_counts = backendCounts;
+    if (Object.keys(backendCounts).length > 0) summary.backend_counts = backendCounts;
     crossCheckProxyView(summary);
     writeSummary(options.outDir, summary);
     writeRunReports(options.outDir, summary);

@@ -92,6 +92,8 @@ export interface Summary {
   timeseries: TimeseriesRow[];
   histograms: { message: string; handshake: string; reconnect: string };
   proxy?: unknown;
+  /** What each managed backend counted itself (/stats), to check the tool's distribution against. */
+  backend_counts?: Record<string, unknown>;
   warnings: string[];
 }
 

@@ -84,5 +84,7 @@ export function buildSummary(input: SummaryInput): Summary {
   };
   const thresholds = evaluateThresholds(base, plan.thresholds);
   const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';
-  return { ...base, verdict, thresholds };
+  // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
+  const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
+  return { scenario, stack, target_url, started_at, duration_s, verdict, thresholds, ...rest };
 }
