@@ -33,7 +33,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   try {
     options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
-    const { summary } = await runPlan(plan, stack, {
+    const { summary, workerFailed } = await runPlan(plan, stack, {
       signal: options.signal,
       onRow: (row) => progress?.row(row),
       onEvent: (event, outcome) => {
@@ -48,6 +48,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     crossCheckProxyView(summary);
     writeSummary(options.outDir, summary);
     writeRunReports(options.outDir, summary);
+    if (workerFailed) throw new CliError(`the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`, EXIT.infrastructure);
     return summary;
   } finally {
     await stack.stop().catch(() => {});
@@ -56,7 +57,9 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
 
 export function writeSummary(outDir: string, summary: Summary): string {
   const file = path.join(outDir, 'summary.json');
-  fs.writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  // Written aside and renamed: a reader (or a second Ctrl-C) never sees half a summary.
+  fs.writeFileSync(`${file}.partial`, `${JSON.stringify(summary, null, 2)}\n`);
+  fs.renameSync(`${file}.partial`, file);
   return file;
 }
 

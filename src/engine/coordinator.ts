@@ -25,6 +25,8 @@ export interface RunOptions {
 export interface RunResult {
   summary: Summary;
   aggregate: RunAggregate;
+  /** A worker crashed: the summary holds what was measured, but the run is an infrastructure failure. */
+  workerFailed: boolean;
 }
 
 const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
@@ -152,6 +154,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   // The last (partial) second, so that totals and the time series agree.
   if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);
   if (fatal) warnings.push(`a worker failed: ${fatal}`);
+  const workerFailed = fatal !== null;
   const missing = children.length - finals.size;
   if (missing > 0) warnings.push(`${missing} worker(s) sent no final snapshot; their last interval is missing`);
 
@@ -172,5 +175,5 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     warnings,
     servingChanges,
   });
-  return { summary, aggregate };
+  return { summary, aggregate, workerFailed };
 }

@@ -95,3 +95,22 @@ test('SIGINT: the partial summary is written, exit 130, no process left behind',
   assert.deepEqual(strayProcesses('dist/src/engine/worker.js'), []);
   assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
 });
+
+test('a worker killed mid-run: exit 3, and the summary of what was measured is still written', async () => {
+  const dir = tempDir();
+  const outDir = path.join(dir, 'out');
+  const file = writeScenario('name: worker-dies\ntarget: { stack: direct }\nclients: { count: 50 }\nduration: 30s\ntraffic: { interval: 100ms }\n', dir);
+  const run = startCli(['run', file, '--out', outDir, '--quiet']);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const workers = strayProcesses('dist/src/engine/worker.js');
+  assert.equal(workers.length, 1, workers.join('\n'));
+  process.kill(Number(workers[0].split(':')[0]), 'SIGKILL');
+  const result = await run.done;
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /the load generator failed/);
+  const summary = JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8'));
+  assert.ok(summary.messages.sent > 0);
+  assert.ok(summary.warnings.some((warning: string) => warning.startsWith('a worker failed')), JSON.stringify(summary.warnings));
+  assert.ok(summary.duration_s < 20);
+  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+});
