@@ -4,6 +4,7 @@ import type { Summary } from '../metrics/summary-types.js';
 import { HTML_CLIENT_SCRIPT } from './html-client.js';
 import { escapeHtml as e, jsonForScript } from './html-escape.js';
 import { percentileCurve } from './percentile-curve.js';
+import { COMPARE_ROWS } from './compare-rows.js';
 
 const require = createRequire(import.meta.url);
 let inlined: { js: string; css: string } | null = null;
@@ -57,16 +58,7 @@ ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join(''
 }
 
 function compareTable(summaries: readonly Summary[]): string {
-  const rows: [string, (s: Summary) => string | number][] = [
-    ['connections opened', (s) => `${s.connections.opened}/${s.connections.attempted}`],
-    ['message p50 / p99 ms', (s) => `${ms(s.latency.message.p50)} / ${ms(s.latency.message.p99)}`],
-    ['handshake p50 / p99 ms', (s) => `${ms(s.latency.handshake.p50)} / ${ms(s.latency.handshake.p99)}`],
-    ['imbalance', (s) => s.distribution.imbalance],
-    ['violation rate', (s) => pct(s.stickiness.violation_rate)],
-    ['unexpected disconnects', (s) => s.disconnects.unexpected],
-    ['verdict', (s) => s.verdict],
-  ];
-  return table(['', ...summaries.map((s) => s.stack)], rows.map(([label, value]) => [label, ...summaries.map(value)]));
+  return table(['', ...summaries.map((s) => s.stack)], COMPARE_ROWS.map(([label, value]) => [label, ...summaries.map(value)]));
 }
 
 /** One self-contained page: one run, or several stacks side by side (compare). */

@@ -8,6 +8,7 @@ import { writeJunit } from '../../report/junit.js';
 import { writeHtmlReport } from '../../report/html.js';
 import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
 import { renderSummary } from '../../report/terminal.js';
+import { COMPARE_ROWS } from '../../report/compare-rows.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { defaultOutDir, executeScenario } from '../execute-scenario.js';
 import { abortOnSignals } from '../signals.js';
@@ -80,21 +81,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
 }
 
 export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {
-  const rows: [string, (s: Summary) => string][] = [
-    ['connections opened', (s) => `${s.connections.opened}/${s.connections.attempted}`],
-    ['handshake p50 ms', (s) => s.latency.handshake.p50.toFixed(2)],
-    ['handshake p99 ms', (s) => s.latency.handshake.p99.toFixed(2)],
-    ['message p50 ms', (s) => s.latency.message.p50.toFixed(2)],
-    ['message p99 ms', (s) => s.latency.message.p99.toFixed(2)],
-    ['imbalance (max/mean)', (s) => s.distribution.imbalance.toFixed(3)],
-    ['backends used', (s) => `${s.distribution.backends.filter((b) => b.connections > 0).length}/${s.distribution.backends.length}`],
-    ['reconnects', (s) => String(s.stickiness.reconnects)],
-    ['violation rate', (s) => `${(s.stickiness.violation_rate * 100).toFixed(2)}%`],
-    ['unexpected disconnects', (s) => String(s.disconnects.unexpected)],
-    ['handshake errors', (s) => String(s.connections.failed)],
-    ['verdict', (s) => s.verdict],
-  ];
   const table = new Table({ head: ['', ...results.map((result) => result.stack)], style: { head: [], border: [] } });
-  for (const [label, value] of rows) table.push([label, ...results.map((result) => (result.summary ? value(result.summary) : `error`))]);
+  for (const [label, value] of COMPARE_ROWS) table.push([label, ...results.map((result) => (result.summary ? value(result.summary) : `error`))]);
   return table.toString();
 }
