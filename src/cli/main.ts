@@ -29,7 +29,7 @@ await yargs(hideBin(process.argv))
     'run one scenario and write summary.json',
     (y) =>
       y
-        .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (YAML), or a bundled scenario by name (quickstart, carrier-nat, ...)' })
         .option('stack', { type: 'string', describe: "managed preset to run against (overrides the scenario's target)" })
         .option('url', { type: 'string', describe: "ws:// endpoint you run yourself (overrides the scenario's target)" })
         .option('out', { type: 'string', describe: 'folder for summary.json and logs (default reports/<UTC time>-<name>/)' })
@@ -51,6 +51,16 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })
         .option('quiet', { type: 'boolean' }),
     (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
+  )
+  .command(
+    'init [name]',
+    'write a starter scenario (NAME.yaml, default stickler.yaml) into the current folder',
+    (y) =>
+      y
+        .positional('name', { type: 'string', describe: 'file and scenario name (default stickler)' })
+        .option('from', { type: 'string', default: 'quickstart', describe: 'the bundled scenario to start from (see the scenarios/ folder)' })
+        .option('force', { type: 'boolean', describe: 'overwrite an existing file' }),
+    (args) => finish(async () => (await import('./commands/init.js')).initCommand(args as never)),
   )
   .command(
     'validate <files..>',
@@ -101,7 +111,7 @@ await yargs(hideBin(process.argv))
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
   )
-  .demandCommand(1, 'name a command: run, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .demandCommand(1, 'name a command: init, run, compare, validate, backend, stacks, stack up, report, diff or doctor')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

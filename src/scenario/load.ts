@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { scenarioSchema } from './schema.js';
+import { bundledScenarioNames, resolveScenarioArgument } from './bundled.js';
+import { scenarioSchema, type ScenarioFile } from './schema.js';
 import { normalise } from './normalise.js';
 import { problemsFromZod, type Problem } from './problems.js';
 import type { Plan } from './plan.js';
@@ -12,13 +13,21 @@ export interface TargetOverride {
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
 
-/** Reads, validates and normalises one scenario file; `--stack`/`--url` replace the file's target. */
-export function loadScenario(file: string, override: TargetOverride = {}): LoadResult {
+/**
+ * Reads, validates and normalises one scenario file (or a bundled scenario named like `quickstart`
+ * when no such file exists); `--stack`/`--url` replace the file's target.
+ */
+export function loadScenario(argument: string, override: TargetOverride = {}): LoadResult {
+  const file = resolveScenarioArgument(argument);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    return { ok: false, problems: [{ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? error})` }] };
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const hint = code === 'ENOENT'
+      ? `: no such file. Give a scenario file, or a bundled scenario by name (${bundledScenarioNames().join(', ')}); \`stickler init\` writes a starter file here`
+      : '';
+    return { ok: false, problems: [{ file, path: '', message: `cannot read the file (${code})${hint}` }] };
   }
   return parseScenarioText(file, text, override);
 }
@@ -37,7 +46,12 @@ export function parseScenarioText(file: string, text: string, override: TargetOv
   }
   applyOverride(raw as Record<string, unknown>, override);
   const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: problemsFromZod(file, parsed.error, raw) };
+  if (!parsed.success) {
+    // Every problem in one pass: the cross-field checks still run on the fields the schema accepted.
+    const fieldProblems = problemsFromZod(file, parsed.error, raw);
+    const crossField = normalise(file, raw as ScenarioFile, fieldProblems.map((problem) => problem.path)).problems;
+    return { ok: false, problems: [...fieldProblems, ...crossField] };
+  }
   const { plan, problems } = normalise(file, parsed.data);
   if (!plan) return { ok: false, problems };
   return { ok: true, plan };

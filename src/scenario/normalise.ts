@@ -16,42 +16,45 @@ const ms = (value: unknown, fallback: number): number => (value === undefined ? 
 
 /**
  * Checks what the schema cannot (fields that depend on each other) and fills in defaults.
- * Returns every problem found, never just the first.
+ * Returns every problem found, never just the first. `broken` lists the paths the schema already
+ * rejected: the scenario is then only partly valid, and a check that reads a broken field (or a
+ * field inside or around one) is skipped, while every other check still runs.
  */
-export function normalise(file: string, scenario: ScenarioFile): { plan?: Plan; problems: Problem[] } {
+export function normalise(file: string, scenario: ScenarioFile, broken: readonly string[] = []): { plan?: Plan; problems: Problem[] } {
   const problems: Problem[] = [];
   const problem = (at: string, message: string) => problems.push({ file, path: at, message });
+  const ok = (...paths: string[]) => paths.every((at) => !broken.some((bad) => related(bad, at)));
 
-  const durationMs = parseDurationMs(scenario.duration)!;
-  if (durationMs <= 0) problem('duration', 'must be longer than 0');
+  const durationMs = ok('duration') ? parseDurationMs(scenario.duration)! : undefined;
+  if (durationMs !== undefined && durationMs <= 0) problem('duration', 'must be longer than 0');
 
-  const target = normaliseTarget(file, scenario, problem);
+  const target = ok('target') ? normaliseTarget(file, scenario, problem) : undefined;
   const managed = target?.kind === 'preset' || target?.kind === 'custom';
   const backendCount = target && target.kind !== 'url' ? target.backends : 0;
 
-  const poolSpec = scenario.clients.addresses?.pool ?? '127.0.0.1';
-  const pool = parseAddressPool(poolSpec);
+  const poolSpec = scenario.clients?.addresses?.pool ?? '127.0.0.1';
+  const pool = ok('clients.addresses.pool') ? parseAddressPool(poolSpec) : undefined;
   if (typeof pool === 'string') problem('clients.addresses.pool', pool);
 
-  const rampMs = ms(scenario.clients.ramp, 0);
-  if (rampMs > durationMs) problem('clients.ramp', `the ramp (${rampMs} ms) is longer than the run (${durationMs} ms)`);
+  const rampMs = ok('clients.ramp') ? ms(scenario.clients?.ramp, 0) : 0;
+  if (durationMs !== undefined && rampMs > durationMs) problem('clients.ramp', `the ramp (${rampMs} ms) is longer than the run (${durationMs} ms)`);
 
-  const sessionKey = parseSessionKey(scenario.clients.session_key ?? 'none');
+  const sessionKey = parseSessionKey(ok('clients.session_key') ? scenario.clients?.session_key ?? 'none' : 'none');
 
-  const size = scenario.traffic?.size ?? 64;
+  const size = ok('traffic.size') ? scenario.traffic?.size ?? 64 : 64;
   if (size < 32) problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
 
-  const idle = (scenario.idle ?? []).map((window, index) => {
+  const idle = listAt(scenario.idle, 'idle', ok).map(({ item: window, index }) => {
     const atMs = parseDurationMs(window.at)!;
     const forMs = parseDurationMs(window.for)!;
-    if (atMs >= durationMs) problem(`idle[${index}].at`, `starts after the run ends (duration ${durationMs} ms)`);
+    if (durationMs !== undefined && atMs >= durationMs) problem(`idle[${index}].at`, `starts after the run ends (duration ${durationMs} ms)`);
     return { atMs, forMs, share: parseShare(window.clients)! };
   });
 
-  const events = (scenario.events ?? []).map((event, index): EventPlan => {
+  const events = listAt(scenario.events, 'events', ok).map(({ item: event, index }): EventPlan => {
     const at = `events[${index}]`;
     const atMs = parseDurationMs(event.at)!;
-    if (atMs >= durationMs) problem(`${at}.at`, `is after the run ends (duration ${durationMs} ms)`);
+    if (durationMs !== undefined && atMs >= durationMs) problem(`${at}.at`, `is after the run ends (duration ${durationMs} ms)`);
     if (BACKEND_EVENTS.has(event.action)) {
       if (!event.backend) problem(`${at}.backend`, `required for action ${event.action}: name a backend b1..b${backendCount || 'N'}`);
       else if (managed && Number(event.backend.slice(1)) > backendCount) {
@@ -74,18 +77,21 @@ export function normalise(file: string, scenario: ScenarioFile): { plan?: Plan; 
   });
   events.sort((a, b) => a.atMs - b.atMs);
 
-  const thresholds = Object.entries(scenario.thresholds ?? {}).flatMap(([metric, raw]): ThresholdPlan[] => {
-    const condition = typeof raw === 'number' ? `== ${raw}` : raw;
+  const thresholdEntries = isRecord(scenario.thresholds) ? Object.entries(scenario.thresholds) : [];
+  const thresholds = thresholdEntries.flatMap(([metric, raw]): ThresholdPlan[] => {
+    // The metric's name is checked even when its condition is broken: they are two problems.
     if (!isKnownMetric(metric)) {
       problem(`thresholds.${metric}`, `unknown metric; valid metrics: ${THRESHOLD_METRICS.join(', ')}, or a key under ${THRESHOLD_METRIC_PREFIXES.join(', ')}`);
       return [];
     }
-    const match = CONDITION_PATTERN.exec(condition);
+    const condition = typeof raw === 'number' ? `== ${raw}` : raw;
+    const match = typeof condition === 'string' ? CONDITION_PATTERN.exec(condition) : null;
     if (!match) return [];
     const percent = match[3] === '%';
     return [{ metric, condition, op: match[1] as ThresholdPlan['op'], value: percent ? Number(match[2]) / 100 : Number(match[2]) }];
   });
 
+  if (broken.length > 0 || durationMs === undefined) return { problems };
   if (problems.length > 0 || !target) return { problems };
 
   const plan: Plan = {
@@ -178,6 +184,22 @@ function normaliseTarget(
     backends: target.backends ?? 3,
     path: pathPart,
   };
+}
+
+/** `bad` (a rejected path) and `at` (a path a check reads) are the same field, or one holds the other. */
+function related(bad: string, at: string): boolean {
+  const inside = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  return bad === '' || inside(bad, at) || inside(at, bad);
+}
+
+/** The items of a list field that the schema accepted, with their indices; none when the list itself is broken. */
+function listAt<T>(list: T[] | undefined, at: string, ok: (path: string) => boolean): { item: T; index: number }[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item, index) => (ok(`${at}[${index}]`) && isRecord(item) ? [{ item, index }] : []));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function parseSessionKey(text: string): SessionKey {

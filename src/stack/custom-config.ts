@@ -37,7 +37,7 @@ function fillPlaceholders(text: string, values: Record<string, string>): string 
     .join('\n');
 }
 
-export function renderTemplate(proxy: ProxyKind, template: string, options: { listenPort: number; servers: readonly ServerSpec[]; workDir: string }): string {
+export function renderTemplate(proxy: ProxyKind, template: string, options: { listenPort: number; servers: readonly ServerSpec[]; adminSocket: string }): string {
   const listen = `127.0.0.1:${options.listenPort}`;
   if (proxy === 'nginx') {
     return fillPlaceholders(template, { listen, servers: renderNginxServers(options.servers, '').trim() });
@@ -45,7 +45,7 @@ export function renderTemplate(proxy: ProxyKind, template: string, options: { li
   const checks = /httpchk|tcp-check/.test(template);
   let text = fillPlaceholders(template, { listen, servers: renderHaproxyServers(options.servers, { checks, cookie: true }, '').trim() });
   // The stack manager needs an admin socket: add it to the global section (or add one).
-  const management = haproxyManagementGlobals(options.workDir);
+  const management = haproxyManagementGlobals(options.adminSocket);
   text = /^global\b.*$/m.test(text) ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`) : `global\n${management}\n\n${text}`;
   return text;
 }

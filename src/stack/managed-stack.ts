@@ -13,6 +13,7 @@ import { renderNginxPreset } from './nginx-config.js';
 import { findPreset, type ProxyKind } from './preset-catalog.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
 import { waitForUpgrade } from './readiness.js';
+import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import type { ActionOutcome, RunningStack } from './stack.js';
 
 /** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
@@ -48,6 +49,8 @@ export class ManagedStack implements RunningStack {
   private healthPoller: NodeJS.Timeout | null = null;
   private readonly workDir: string;
   private renderConfig: (() => string) | null = null;
+  /** Short private folder for the admin socket and the records of process groups (see runtime-dir.ts). */
+  private runtime: RuntimeDir | null = null;
 
   constructor(
     readonly label: string,
@@ -58,7 +61,8 @@ export class ManagedStack implements RunningStack {
     const target = plan.target as Extract<Plan['target'], { backends: number }>;
     this.backends = Array.from({ length: target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir));
     for (const backend of this.backends) this.admin.set(backend.id, 'ready');
-    this.workDir = path.join(options.logDir, 'stack');
+    // Absolute once and for all: proxies read relative paths against their own prefix, not ours.
+    this.workDir = path.resolve(options.logDir, 'stack');
   }
 
   get backendIds(): string[] {
@@ -70,11 +74,17 @@ export class ManagedStack implements RunningStack {
   }
 
   get adminSocket(): string {
-    return path.join(this.workDir, 'admin.sock');
+    return path.join(this.runtime?.path ?? this.workDir, 'admin.sock');
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
+    this.runtime = createRuntimeDir();
+    fs.writeFileSync(
+      path.join(this.workDir, 'runtime-dir.txt'),
+      `The admin socket and the process-group records of this run were in ${this.runtime.path}\n` +
+        '(a short private folder: a Unix socket path must stay under ~107 bytes); it is removed when the run ends.\n',
+    );
     const target = this.plan.target as Extract<Plan['target'], { path: string }>;
     // Render first, so a bad template fails before any process starts.
     if (this.proxyKind !== 'none') {
@@ -87,7 +97,7 @@ export class ManagedStack implements RunningStack {
       return;
     }
     fs.writeFileSync(this.configFile, this.renderConfig!());
-    this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.join(this.options.logDir, `${this.proxyKind}.log`));
+    this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.resolve(this.options.logDir, `${this.proxyKind}.log`), this.runtime);
     this.proxy.check();
     this.proxy.start();
     this.urls = [`ws://127.0.0.1:${this.proxyPort}${target.path}`];
@@ -110,7 +120,7 @@ export class ManagedStack implements RunningStack {
     }
     if (target.kind === 'custom') {
       const template = readTemplate(target.configPath);
-      return () => renderTemplate(target.proxy, template, { listenPort: this.proxyPort, servers: servers(), workDir: this.workDir });
+      return () => renderTemplate(target.proxy, template, { listenPort: this.proxyPort, servers: servers(), adminSocket: this.adminSocket });
     }
     const preset = findPreset(this.label)!;
     if (preset.proxy === 'nginx') {
@@ -118,7 +128,7 @@ export class ManagedStack implements RunningStack {
       return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing, workDir: this.workDir });
     }
     const { maxconn } = sizeHaproxy(clients)!;
-    return () => renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, workDir: this.workDir, statsPort: this.options.statsPort });
+    return () => renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, adminSocket: this.adminSocket, statsPort: this.options.statsPort });
   }
 
   onServingChange(listener: (backend: string, serving: boolean) => void): void {
@@ -275,5 +285,7 @@ export class ManagedStack implements RunningStack {
     if (this.healthPoller) clearInterval(this.healthPoller);
     await this.proxy?.stop();
     await Promise.all(this.backends.map((backend) => backend.stop()));
+    this.runtime?.remove();
+    this.runtime = null;
   }
 }

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProxyKind } from './preset-catalog.js';
 import { registerProcess } from './process-registry.js';
+import type { RuntimeDir } from './runtime-dir.js';
+import { guardProcessGroup } from './watchdog.js';
 
 /** A proxy the proxy itself rejected (bad template) or that would not run. */
 export class ProxyError extends Error {
@@ -26,12 +28,14 @@ export function findProxyBinary(proxy: ProxyKind): string | undefined {
  */
 export class ProxyProcess {
   private child: ChildProcess | null = null;
+  private watchdog: { release(): void } | null = null;
 
   constructor(
     readonly proxy: ProxyKind,
     readonly configFile: string,
     readonly workDir: string,
     private readonly logFile: string,
+    private readonly runtime: RuntimeDir | null = null,
   ) {}
 
   private args(): string[] {
@@ -63,6 +67,11 @@ export class ProxyProcess {
     fs.closeSync(log);
     registerProcess(child, { group: true });
     this.child = child;
+    if (child.pid !== undefined) {
+      // Two guards in case stickler dies without stopping it: a watchdog now, and a record for the next run.
+      this.watchdog = guardProcessGroup(child.pid);
+      this.runtime?.recordGroup(child.pid, this.proxy);
+    }
   }
 
   get running(): boolean {
@@ -86,7 +95,17 @@ export class ProxyProcess {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    await this.stopGroup(child);
+    this.watchdog?.release();
+    this.watchdog = null;
+  }
+
+  private async stopGroup(child: ChildProcess | null): Promise<void> {
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) {
+      // The master is gone; nginx workers it left may still hold the group.
+      if (child?.pid) killGroup(child.pid);
+      return;
+    }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -95,11 +114,15 @@ export class ProxyProcess {
     }
     const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3000).unref())]);
     // Whatever is left of the group (old nginx workers still holding WebSockets) goes now.
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // group already gone
-    }
+    killGroup(child.pid);
     if (timedOut) await exited;
+  }
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // group already gone
   }
 }

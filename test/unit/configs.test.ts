@@ -26,7 +26,7 @@ test('nginx is sized for the clients; HAProxy refuses what one process cannot ho
 });
 
 test('haproxy-cookie inserts SERVERID, checks health, redispatches', () => {
-  const text = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, workDir: '/w' });
+  const text = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock' });
   for (const line of ['cookie SERVERID insert indirect nocache', 'option redispatch', 'server b1 127.0.0.1:9001 cookie b1 check', 'timeout tunnel 1h', 'stats socket /w/admin.sock']) {
     assert.ok(text.includes(line), `missing ${line}`);
   }
@@ -36,7 +36,7 @@ test('your own config: placeholders filled, a missing one is an error naming the
   const dir = tempDir();
   const good = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(good, 'global\n    maxconn 100\nfrontend f\n    bind {{listen}}\n    default_backend b\nbackend b\n{{servers}}\n');
-  const text = renderTemplate('haproxy', readTemplate(good), { listenPort: 8088, servers, workDir: dir });
+  const text = renderTemplate('haproxy', readTemplate(good), { listenPort: 8088, servers, adminSocket: path.join(dir, 'admin.sock') });
   assert.ok(text.includes('bind 127.0.0.1:8088'));
   assert.ok(text.includes('server b1 127.0.0.1:9001 cookie b1'));
   assert.ok(text.includes(`stats socket ${dir}/admin.sock`));

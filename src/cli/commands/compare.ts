@@ -38,7 +38,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     return EXIT.invalidInput;
   }
   const first = plans[0] as Extract<(typeof plans)[number], { ok: true }>;
-  const outDir = args.out ?? defaultOutDir(`${first.plan.name}-compare`);
+  const outDir = path.resolve(args.out ?? defaultOutDir(`${first.plan.name}-compare`));
   const controller = abortOnSignals(log);
   const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
   for (const [index, stack] of stacks.entries()) {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { EXIT, CliError } from '../exit-codes.js';
 import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
@@ -28,7 +29,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     return EXIT.invalidInput;
   }
   const plan = loaded.plan;
-  const outDir = args.out ?? defaultOutDir(plan.name);
+  // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
+  const outDir = path.resolve(args.out ?? defaultOutDir(plan.name));
   const controller = abortOnSignals(log);
   let summary: Summary;
   try {
