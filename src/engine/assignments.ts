@@ -1,7 +1,12 @@
 import type { Plan } from '../scenario/plan.js';
-import type { AddressPool } from '../util/address-pool.js';
+import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
 import { deriveSeed, seededRandom } from '../util/rng.js';
 import type { ClientAssignment } from './protocol.js';
+
+/** The plan's address pool (validated when the plan was made). */
+export function clientPool(plan: Plan): AddressPool {
+  return parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket' }) as AddressPool;
+}
 
 /**
  * Decides, from the seed alone, each client's first source address and idle windows.

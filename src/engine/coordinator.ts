@@ -5,11 +5,11 @@ import { RunAggregate } from '../metrics/aggregate.js';
 import { buildSummary } from '../metrics/summary.js';
 import type { Summary, TimeseriesRow } from '../metrics/summary-types.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
-import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
-import { assignClients, workerCount } from './assignments.js';
+import { assignClients, clientPool, workerCount } from './assignments.js';
 import { summariseEvents } from './event-figures.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+import { DownInference, ServingState } from './serving-state.js';
 
 export interface RunOptions {
   /** Called once a second with the newest time-series row (live progress). */
@@ -40,7 +40,7 @@ const STOP_TIMEOUT_MS = 8000;
  * timeline, merges snapshots into one aggregate, and builds the summary. It never touches a client socket.
  */
 export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
-  const pool = parseAddressPool(plan.clients.pool) as AddressPool;
+  const pool = clientPool(plan);
   const assignments = assignClients(plan, pool);
   const workers = options.workers ?? workerCount(plan.clients.count, os.availableParallelism());
   const aggregate = new RunAggregate();
@@ -66,6 +66,16 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       check();
     });
 
+  const broadcast = (command: CoordinatorCommand) => {
+    for (const child of children) if (child.connected) child.send(command);
+  };
+  const runClockMs = () => Date.now() - startAtEpochMs;
+  const serving = new ServingState(runClockMs, (backend, isServing) => broadcast({ type: 'backend-state', backend, serving: isServing }));
+  // The stack combines its own sources (its actions, HAProxy's checks or stats): one holder.
+  stack.onServingChange((backend, isServing, source) => serving.set(backend, isServing, source ?? 'stickler', 'stack'));
+  // A target stickler does not run: only what the clients saw tells that a backend went down.
+  const inference = plan.target.kind === 'url' ? new DownInference() : null;
+
   for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
     const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     let stderr = '';
@@ -75,8 +85,12 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     child.on('message', (event: WorkerEvent) => {
       if (event.type === 'snapshot') {
         aggregate.add(event);
+        inference?.noteOpen(event.workerIndex, event.openByBackend);
         if (event.final) finals.add(event.workerIndex);
-      } else if (event.type === 'ready') aggregate.workerBaseRssBytes += event.rssBytes;
+      } else if (event.type === 'closes') {
+        for (const backend of inference?.closes(runClockMs(), event.workerIndex, event.closes, event.openByBackend) ?? []) serving.set(backend, false, 'clients');
+      } else if (event.type === 'backend-seen') serving.set(event.backend, true, 'clients');
+      else if (event.type === 'ready') aggregate.workerBaseRssBytes += event.rssBytes;
       else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
       wake();
     });
@@ -95,19 +109,11 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       connectConcurrency: Math.max(1, Math.ceil(plan.clients.connectConcurrency / workers)),
       startAtEpochMs,
       snapshotIntervalMs,
+      infersServing: inference !== null,
     };
     child.send(start);
   }
 
-  const broadcast = (command: CoordinatorCommand) => {
-    for (const child of children) if (child.connected) child.send(command);
-  };
-  const runClockMs = () => Date.now() - startAtEpochMs;
-  const servingChanges: { t: number; backend: string; serving: boolean }[] = [];
-  stack.onServingChange((backend, serving) => {
-    servingChanges.push({ t: Math.round(runClockMs()) / 1000, backend, serving });
-    broadcast({ type: 'backend-state', backend, serving });
-  });
 
   const eventOutcomes: { event: EventPlan; outcome: ActionOutcome; endMs: number }[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -173,7 +179,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     events: summariseEvents(eventOutcomes, aggregate),
     proxy,
     warnings,
-    servingChanges,
+    servingChanges: serving.changes,
+    servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
   });
   return { summary, aggregate, workerFailed };
 }

@@ -22,6 +22,8 @@ export interface WorkerStart {
   /** Epoch ms at which the run's clock starts (all workers share it). */
   startAtEpochMs: number;
   snapshotIntervalMs: number;
+  /** Nothing tells the engine when a backend goes down (a target stickler does not run): infer it from closes. */
+  infersServing: boolean;
 }
 
 export type CoordinatorCommand =
@@ -83,7 +85,11 @@ export type WorkerEvent =
   /** rssBytes: the worker's resident memory before it opened any connection (for benchmarks). */
   | { type: 'ready'; workerIndex: number; rssBytes: number }
   | WorkerSnapshot
-  | { type: 'fatal'; workerIndex: number; message: string };
+  | { type: 'fatal'; workerIndex: number; message: string }
+  /** Crash-like closes per backend since the last report, and what stays open there. */
+  | { type: 'closes'; workerIndex: number; closes: Record<string, number>; openByBackend: Record<string, number> }
+  /** A connection landed on a backend the worker held as down (inferred): it serves again. */
+  | { type: 'backend-seen'; workerIndex: number; backend: string };
 
 export function emptyCounters(): WorkerCounters {
   return {

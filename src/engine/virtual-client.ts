@@ -20,6 +20,18 @@ export interface ClientContext {
   nowMs(): number;
   isServing(backend: string): boolean;
   readonly stopping: boolean;
+  /**
+   * Set when nothing tells the engine that a backend went down (a target stickler does not run): a
+   * reconnect that leaves home right after a crash-like loss then waits for the coordinator's word
+   * on home's state before it is judged.
+   */
+  readonly infersServing: boolean;
+  /** A close that looks like its backend went down (1001, 1006, 1011, 1012; not an idle cut). */
+  crashLikeClose(backend: string): void;
+  /** A connection landed on a backend this worker holds as not serving (inferred): it serves again. */
+  seenServing(backend: string): void;
+  /** Verdicts waiting for the coordinator's word. */
+  readonly pending: Set<VirtualClient>;
 }
 
 /** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */
@@ -28,6 +40,10 @@ const MARKER_BYTES = Buffer.from(MARKER);
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Silence before a close in an idle window counts as an idle timeout (no proxy times out faster). */
 const IDLE_SILENCE_MS = 1000;
+/** Close codes of a backend going away: crash or kill (1006), shutdown (1001), error (1011), restart (1012). */
+const CRASH_CODES = new Set([1001, 1006, 1011, 1012]);
+/** How long a reconnect away from home waits for word that home went down before it counts as a violation. */
+const VERDICT_WAIT_MS = 2500;
 
 /** One live WebSocket connection of a client; a client has at most one at a time. */
 interface Connection {
@@ -35,6 +51,8 @@ interface Connection {
   startedMs: number;
   opened: boolean;
   backend: string | null;
+  /** pending until the 101 response, a first message or the close tells (or cannot tell) the backend. */
+  identity: 'pending' | 'known' | 'none';
   /** Set when the client itself closes it (churn, drop_all, end of run). */
   byClient: boolean;
   inflight: number;
@@ -72,6 +90,10 @@ export class VirtualClient {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Whether the stack ever set a cookie on this client (so a reconnect without one is the client's doing). */
   private sawSetCookie = false;
+  /** Run-clock ms of the last loss that looked like the backend going away (-1: none since the last verdict). */
+  private crashLossAtMs = -1;
+  /** A reconnect away from home, waiting for word on home's state (target not run by stickler). */
+  private pendingVerdict: { home: string; backend: string; cause: string; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly context: ClientContext,
@@ -110,15 +132,18 @@ export class VirtualClient {
     if (key.kind === 'header') headers[key.name] = this.sessionValue;
     const cookie = (plan.clients.cookies ? this.jar : new CookieJar()).header(key.kind === 'cookie' ? [key.name, this.sessionValue] : undefined);
     if (cookie) headers.cookie = cookie;
+    // The client's address travels as the socket's source, or (behind a CDN or another proxy) in a header.
+    const bindAddress = plan.clients.via === 'socket' ? this.address : null;
+    if (plan.clients.via === 'x-forwarded-for' && this.address) headers['x-forwarded-for'] = this.address;
 
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       headers,
-      ...(this.address ? { localAddress: this.address } : {}),
+      ...(bindAddress ? { localAddress: bindAddress } : {}),
     });
     const connection: Connection = {
-      ws, startedMs: this.context.nowMs(), opened: false, backend: null, byClient: false, inflight: 0,
+      ws, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
       lastTrafficMs: 0, sentCookie: plan.clients.cookies && this.jar.size > 0, failure: null,
       sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0,
     };
@@ -185,7 +210,10 @@ export class VirtualClient {
   private identified(connection: Connection, backend: string): void {
     const { recorder } = this.context;
     connection.backend = backend;
+    connection.identity = 'known';
     recorder.backendOpened(backend);
+    if (this.context.infersServing && !this.context.isServing(backend)) this.context.seenServing(backend);
+    this.settlePendingVerdict();
     if (this.home === null) {
       this.home = this.firstHome = backend;
       this.homeAddress = this.address;
@@ -201,17 +229,53 @@ export class VirtualClient {
       counters.returnedHome += 1;
       this.displaced = false;
     }
+    const crashLoss = this.crashLossAtMs;
+    this.crashLossAtMs = -1;
     if (backend === this.home) counters.sticky += 1;
-    else if (!this.context.isServing(this.home)) {
-      counters.failovers += 1;
-      bump(counters.failoversTo, backend);
-      this.displaced = backend !== this.firstHome;
-      this.home = backend;
-      this.homeAddress = this.address;
-    } else {
-      counters.violations += 1;
-      bump(counters.violationsByCause, this.violationCause(connection));
-    }
+    else if (!this.context.isServing(this.home)) this.failover(backend);
+    else if (this.context.infersServing && crashLoss >= 0) {
+      // Home may have just gone down, and the word on it may still be on its way: wait for it.
+      const cause = this.violationCause(connection);
+      const timer = setTimeout(() => this.settlePendingVerdict(), VERDICT_WAIT_MS);
+      this.pendingVerdict = { home: this.home, backend, cause, timer };
+      this.context.pending.add(this);
+    } else this.violation(this.violationCause(connection));
+  }
+
+  private failover(backend: string): void {
+    const counters = this.context.recorder.counters;
+    counters.failovers += 1;
+    bump(counters.failoversTo, backend);
+    this.displaced = backend !== this.firstHome;
+    this.home = backend;
+    this.homeAddress = this.address;
+  }
+
+  private violation(cause: string): void {
+    this.context.recorder.counters.violations += 1;
+    bump(this.context.recorder.counters.violationsByCause, cause);
+  }
+
+  /** Judges a waiting reconnect with what is known now: a failover if home is known to be down by now, else a violation. */
+  settlePendingVerdict(): void {
+    const pending = this.pendingVerdict;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingVerdict = null;
+    this.context.pending.delete(this);
+    if (!this.context.isServing(pending.home)) this.failover(pending.backend);
+    else this.violation(pending.cause);
+  }
+
+  /** The backend of this connection cannot be told: counted, and left out of distribution and stickiness. */
+  private unidentified(connection: Connection): void {
+    if (connection.identity !== 'pending') return;
+    connection.identity = 'none';
+    this.context.recorder.counters.unidentified += 1;
+  }
+
+  waitsForWordOn(backend: string): boolean {
+    return this.pendingVerdict?.home === backend;
   }
 
   /** Why a reconnect left its home while home was serving, where the client can tell. */
@@ -226,9 +290,11 @@ export class VirtualClient {
     connection.lastTrafficMs = now;
     const at = data.indexOf(MARKER_BYTES);
     if (at < 0) {
-      if (connection.backend === null) this.identifyFromMessage(connection, data);
+      if (connection.identity === 'pending') this.identifyFromMessage(connection, data);
       return;
     }
+    // Our own echo came back before the backend said who it is: it never will.
+    if (connection.identity === 'pending') this.unidentified(connection);
     let sentUs = 0;
     for (let i = at + MARKER_BYTES.length; i < data.length; i++) {
       const digit = data[i] - 48;
@@ -247,16 +313,16 @@ export class VirtualClient {
 
   /** The first message names the backend when the 101 response did not (`{"server": "b1"}`). */
   private identifyFromMessage(connection: Connection, data: Buffer): void {
-    let backend = 'unknown';
+    let backend: string | null = null;
     try {
       const parsed = JSON.parse(data.toString()) as Record<string, unknown>;
       const value = parsed?.[this.context.plan.identify.messageField];
-      if (typeof value === 'string' || typeof value === 'number') backend = String(value);
+      if ((typeof value === 'string' && value) || typeof value === 'number') backend = String(value);
     } catch {
       // not JSON: the backend stays unknown
     }
-    if (backend === 'unknown') this.context.recorder.counters.unidentified += 1;
-    this.identified(connection, backend);
+    if (backend === null) this.unidentified(connection);
+    else this.identified(connection, backend);
   }
 
   private scheduleFirstSend(connection: Connection, now: number): void {
@@ -349,15 +415,24 @@ export class VirtualClient {
       return;
     }
     recorder.connectionClosed();
-    if (connection.backend !== null) recorder.backendClosed(connection.backend);
+    if (connection.identity === 'known') recorder.backendClosed(connection.backend!);
+    else this.unidentified(connection);
     recorder.counters.lost += Math.max(0, connection.inflight);
     if (connection.byClient) return;
     const now = this.context.nowMs();
     recorder.counters.unexpectedDisconnects += 1;
     this.lostUnexpectedly = true;
     bump(recorder.counters.closeCodes, String(code));
+    const silentMs = now - connection.lastTrafficMs;
     // An idle-timeout cut: the client is in an idle window and the socket was silent for a while.
-    if (this.isIdle(now) && now - connection.lastTrafficMs >= IDLE_SILENCE_MS) recorder.counters.idleTimeouts += 1;
+    const idleCut = this.isIdle(now) && silentMs >= IDLE_SILENCE_MS;
+    if (idleCut) recorder.counters.idleTimeouts += 1;
+    // A backend going away cuts sockets that were busy; a proxy's idle timeout cuts silent ones.
+    const silentTooLong = silentMs >= Math.max(IDLE_SILENCE_MS, 1.5 * this.context.plan.traffic.intervalMs);
+    if (CRASH_CODES.has(code) && !idleCut && !silentTooLong && connection.identity === 'known') {
+      this.crashLossAtMs = now;
+      if (this.context.infersServing) this.context.crashLikeClose(connection.backend!);
+    } else this.crashLossAtMs = -1;
     if (this.current === connection) {
       this.droppedAtMs = now;
       this.scheduleReconnect();
@@ -372,6 +447,7 @@ export class VirtualClient {
 
   /** End of run: stop sending, let echoes in flight come back. */
   quiesce(): number {
+    this.settlePendingVerdict();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const connection = this.current;

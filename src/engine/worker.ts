@@ -4,13 +4,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
-import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+import { clientPool } from './assignments.js';
 import { VirtualClient, type ClientContext } from './virtual-client.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
 const QUIESCE_MS = 1000;
 const CLOSE_GRACE_MS = 2000;
+/** Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word. */
+const CLOSE_REPORT_MS = 150;
 
 function send(event: WorkerEvent): Promise<void> {
   return new Promise((resolve) => {
@@ -26,11 +28,14 @@ class Worker {
   private readonly runStartPerf: number;
   private snapshotTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  private crashCloses: Record<string, number> = {};
+  private closeReportTimer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<VirtualClient>();
   readonly context: ClientContext;
 
   constructor(private readonly start: WorkerStart) {
     this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
-    const pool = parseAddressPool(start.plan.clients.pool) as AddressPool;
+    const pool = clientPool(start.plan);
     const worker = this;
     this.context = {
       plan: start.plan,
@@ -43,6 +48,13 @@ class Worker {
       get stopping() {
         return worker.stopping;
       },
+      infersServing: start.infersServing,
+      crashLikeClose: (backend) => this.crashLikeClose(backend),
+      seenServing: (backend) => {
+        this.notServing.delete(backend);
+        void send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
+      },
+      pending: this.pending,
     };
   }
 
@@ -60,8 +72,23 @@ class Worker {
   }
 
   setServing(backend: string, serving: boolean): void {
-    if (serving) this.notServing.delete(backend);
-    else this.notServing.add(backend);
+    if (serving) {
+      this.notServing.delete(backend);
+      return;
+    }
+    this.notServing.add(backend);
+    // Reconnects that left this backend and were waiting for word on it are failovers.
+    for (const client of [...this.pending]) if (client.waitsForWordOn(backend)) client.settlePendingVerdict();
+  }
+
+  private crashLikeClose(backend: string): void {
+    this.crashCloses[backend] = (this.crashCloses[backend] ?? 0) + 1;
+    this.closeReportTimer ??= setTimeout(() => {
+      this.closeReportTimer = null;
+      const closes = this.crashCloses;
+      this.crashCloses = {};
+      void send({ type: 'closes', workerIndex: this.start.workerIndex, closes, openByBackend: { ...this.recorder.openByBackend } });
+    }, CLOSE_REPORT_MS);
   }
 
   dropAll(): void {

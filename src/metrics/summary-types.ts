@@ -82,13 +82,20 @@ export interface Summary {
     failovers: number;
     violation_rate: number;
     violations_by_cause: Record<string, number>;
+    /** Connections whose backend could not be told: left out of distribution and stickiness. */
     unidentified: number;
+    /**
+     * What decided that a home was not serving (a failover rather than a violation): `stickler` (its own
+     * fault actions), `haproxy_checks` (the managed HAProxy's health checks), `haproxy_stats`
+     * (target.haproxy_stats), `clients` (inferred from unexpected closes). Empty when nothing went down.
+     */
+    serving_state_from: string[];
   };
   distribution: { backends: BackendShare[]; imbalance: number; jain: number };
   disconnects: { client: number; unexpected: number; by_close_code: Record<string, number>; idle_timeouts: number };
   events: EventSummary[];
   /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */
-  serving_changes: { t: number; backend: string; serving: boolean }[];
+  serving_changes: { t: number; backend: string; serving: boolean; source?: string }[];
   timeseries: TimeseriesRow[];
   histograms: { message: string; handshake: string; reconnect: string };
   proxy?: unknown;
@@ -106,7 +113,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'handshake.error_rate',
   ...['message', 'handshake', 'reconnect'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
   'messages.sent', 'messages.received', 'messages.lost',
-  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate',
+  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate',
   'distribution.imbalance', 'distribution.jain',
   'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
 ];

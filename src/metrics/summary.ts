@@ -1,5 +1,7 @@
+import type { ServingChange, ServingSource } from '../engine/serving-state.js';
 import type { Plan } from '../scenario/plan.js';
 import type { RunAggregate } from './aggregate.js';
+import { coverBackends, unidentifiedWarning } from './backend-coverage.js';
 import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventSummary, Summary } from './summary-types.js';
@@ -18,7 +20,9 @@ export interface SummaryInput {
   events: EventSummary[];
   proxy?: unknown;
   warnings: string[];
-  servingChanges?: { t: number; backend: string; serving: boolean }[];
+  servingChanges?: ServingChange[];
+  /** What decided whether a backend was serving (and so failover against violation). */
+  servingSources?: ServingSource[];
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -28,6 +32,9 @@ export function buildSummary(input: SummaryInput): Summary {
   const { aggregate, plan } = input;
   const totals = aggregate.totals;
   const judged = totals.sticky + totals.violations;
+  const coverage = coverBackends(plan.target, input.knownBackends, totals.openedByBackend);
+  const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
+  const warnings = [...coverage.warnings, ...(unidentified ? [unidentified] : []), ...input.warnings];
   const base: Omit<Summary, 'thresholds' | 'verdict'> = {
     scenario: plan.name,
     stack: input.stack,
@@ -63,8 +70,9 @@ export function buildSummary(input: SummaryInput): Summary {
       violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
       violations_by_cause: totals.violationsByCause,
       unidentified: totals.unidentified,
+      serving_state_from: input.servingSources ?? [],
     },
-    distribution: summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, input.knownBackends),
+    distribution: summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, coverage.ids),
     disconnects: {
       client: totals.clientDisconnects,
       unexpected: totals.unexpectedDisconnects,
@@ -80,7 +88,7 @@ export function buildSummary(input: SummaryInput): Summary {
       reconnect: encodeHistogram(aggregate.reconnect),
     },
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
-    warnings: input.warnings,
+    warnings,
   };
   const thresholds = evaluateThresholds(base, plan.thresholds);
   const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';

@@ -63,7 +63,8 @@ function applyOverride(raw: Record<string, unknown>, override: TargetOverride): 
   delete target.stack;
   delete target.url;
   if (override.url) {
-    delete target.backends;
+    // A count of managed backends says nothing about someone else's target; a list of ids does.
+    if (!Array.isArray(target.backends)) delete target.backends;
     target.url = override.url;
   } else target.stack = override.stack;
   raw.target = target;

@@ -33,7 +33,9 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
   const backendCount = target && target.kind !== 'url' ? target.backends : 0;
 
   const poolSpec = scenario.clients?.addresses?.pool ?? '127.0.0.1';
-  const pool = ok('clients.addresses.pool') ? parseAddressPool(poolSpec) : undefined;
+  const via = scenario.clients?.addresses?.via ?? 'socket';
+  // Addresses sent in a header are only words: any IPv4 range will do (a carrier's 100.64.0.0/10, say).
+  const pool = ok('clients.addresses.pool') ? parseAddressPool(poolSpec, { bound: via === 'socket' }) : undefined;
   if (typeof pool === 'string') problem('clients.addresses.pool', pool);
 
   const rampMs = ok('clients.ramp') ? ms(scenario.clients?.ramp, 0) : 0;
@@ -110,6 +112,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
       connectConcurrency: scenario.clients.connect_concurrency ?? 256,
       pool: poolSpec,
       perAddress: scenario.clients.addresses?.per_address ?? 1,
+      via,
       cookies: scenario.clients.cookies ?? true,
       sessionKey,
     },
@@ -164,9 +167,18 @@ function normaliseTarget(
       problem('target.url', `expected a ws:// or wss:// URL, got ${url.protocol}`);
       return undefined;
     }
-    if (target.backends !== undefined) problem('target.backends', 'only a managed stack starts backends; remove it or use target.stack');
-    return { kind: 'url', url: url.toString() };
+    return {
+      kind: 'url',
+      url: url.toString(),
+      expectedBackends: target.backends === undefined ? null : Array.isArray(target.backends) ? [...new Set(target.backends)] : target.backends,
+      haproxyStats: target.haproxy_stats ?? null,
+    };
   }
+  if (Array.isArray(target.backends)) {
+    problem('target.backends', 'a managed stack names its backends b1..bN: give how many to start (a list of ids is for url targets)');
+    return undefined;
+  }
+  if (target.haproxy_stats !== undefined) problem('target.haproxy_stats', 'is for url targets; stickler reads the stats of the HAProxy it runs itself');
   if (typeof target.stack === 'string') {
     const preset = findPreset(target.stack);
     if (!preset) {

@@ -2,7 +2,14 @@ import type { ProxyKind } from '../stack/preset-catalog.js';
 
 /** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
 export type TargetPlan =
-  | { kind: 'url'; url: string }
+  | {
+      kind: 'url';
+      url: string;
+      /** The backends expected to serve: ids, a count, or null when the scenario does not say. */
+      expectedBackends: string[] | number | null;
+      /** HAProxy's admin socket path or stats page URL, when the scenario gives one. */
+      haproxyStats: string | null;
+    }
   | { kind: 'preset'; preset: string; backends: number; path: string }
   | { kind: 'custom'; proxy: ProxyKind; configPath: string; backends: number; path: string };
 
@@ -37,6 +44,8 @@ export interface Plan {
     connectConcurrency: number;
     pool: string;
     perAddress: number;
+    /** How the client's address reaches the balancer: as the socket's source, or in X-Forwarded-For. */
+    via: 'socket' | 'x-forwarded-for';
     cookies: boolean;
     sessionKey: SessionKey;
   };

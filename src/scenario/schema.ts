@@ -29,8 +29,16 @@ const target = z
   .strictObject({
     stack: z.union([z.string().min(1), customStack]).optional().describe('a managed preset (see `stickler stacks`) or { proxy, config }'),
     url: z.string().optional().describe('an endpoint you run yourself, ws:// or wss://'),
-    backends: positiveInt.max(32).optional().describe('how many reference backends a managed stack starts (default 3; direct: 1)'),
+    backends: z
+      .union([positiveInt.max(1000), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .describe('managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0'),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
+    haproxy_stats: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("url targets behind HAProxy: its admin socket (a path) or stats page (http://...), whose UP/DOWN/DRAIN view decides failovers too"),
   })
   .describe('exactly one of stack or url');
 
@@ -48,6 +56,10 @@ const clients = z.strictObject({
     .strictObject({
       pool: z.string().optional().describe('source addresses: a CIDR in 127.0.0.0/8, ::1, or an address of this machine'),
       per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
+      via: z
+        .enum(['socket', 'x-forwarded-for'])
+        .optional()
+        .describe('socket: bind the address as the source (default); x-forwarded-for: send it in that header, for balancers that take the client address from it'),
     })
     .optional(),
   cookies: z.boolean().optional().describe('keep cookies from the 101 response across reconnects (default true)'),

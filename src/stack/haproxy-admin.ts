@@ -37,7 +37,22 @@ export interface HaproxyServerStat {
 
 /** `show stat`, server rows only: status (UP, DOWN, DRAIN, MAINT), current and total sessions. */
 export async function haproxyServerStats(socketPath: string): Promise<HaproxyServerStat[]> {
-  const csv = await haproxyCommand(socketPath, 'show stat');
+  return parseHaproxyStatCsv(await haproxyCommand(socketPath, 'show stat'));
+}
+
+/**
+ * HAProxy's stats from where a user says they are: an admin socket (a path) or a stats page
+ * (http://host:port/haproxy_stats, read as CSV).
+ */
+export async function readHaproxyStats(source: string, timeoutMs = 3000): Promise<HaproxyServerStat[]> {
+  if (!/^https?:\/\//.test(source)) return haproxyServerStats(source);
+  const url = source.endsWith(';csv') ? source : `${source};csv`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`HAProxy stats page ${url} answered ${response.status}`);
+  return parseHaproxyStatCsv(await response.text());
+}
+
+export function parseHaproxyStatCsv(csv: string): HaproxyServerStat[] {
   const lines = csv.trim().split('\n');
   const header = lines[0].replace(/^# /, '').split(',');
   const column = (name: string) => header.indexOf(name);
@@ -53,4 +68,9 @@ export async function haproxyServerStats(socketPath: string): Promise<HaproxySer
       current_sessions: Number(fields[column('scur')]),
       total_sessions: Number(fields[column('stot')]),
     }));
+}
+
+/** Server states in which HAProxy sends a server no new (non-persistent) connection. */
+export function haproxyStatusServes(status: string): boolean {
+  return !['DOWN', 'MAINT', 'DRAIN', 'NOLB'].includes(status);
 }

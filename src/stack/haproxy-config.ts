@@ -12,6 +12,7 @@ const PRESET_SHAPES: Record<string, PresetShape> = {
   'haproxy-round-robin': { balance: 'roundrobin', lines: [], checks: false, cookie: false },
   'haproxy-leastconn': { balance: 'leastconn', lines: [], checks: false, cookie: false },
   'haproxy-source': { balance: 'source', lines: [], checks: false, cookie: false },
+  'haproxy-hash-xff': { balance: 'hdr(x-forwarded-for)', lines: [], checks: false, cookie: false },
   'haproxy-cookie': {
     balance: 'leastconn',
     lines: ['cookie SERVERID insert indirect nocache', 'option redispatch', 'option httpchk GET /health', 'http-check expect status 200'],

@@ -14,7 +14,8 @@ import { findPreset, type ProxyKind } from './preset-catalog.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
 import { waitForUpgrade } from './readiness.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
-import type { ActionOutcome, RunningStack } from './stack.js';
+import type { ServingSource } from '../engine/serving-state.js';
+import type { ActionOutcome, RunningStack, ServingListener } from './stack.js';
 
 /** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
 export class CapacityError extends Error {}
@@ -42,7 +43,7 @@ export class ManagedStack implements RunningStack {
   urls: string[] = [];
   proxyPort = 0;
   private proxy: ProxyProcess | null = null;
-  private readonly listeners: ((backend: string, serving: boolean) => void)[] = [];
+  private readonly listeners: ServingListener[] = [];
   private readonly admin = new Map<string, AdminState>();
   /** Backends HAProxy's own health checks report DOWN right now. */
   private readonly checkedDown = new Set<string>();
@@ -131,7 +132,7 @@ export class ManagedStack implements RunningStack {
     return () => renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, adminSocket: this.adminSocket, statsPort: this.options.statsPort });
   }
 
-  onServingChange(listener: (backend: string, serving: boolean) => void): void {
+  onServingChange(listener: ServingListener): void {
     this.listeners.push(listener);
   }
 
@@ -152,16 +153,16 @@ export class ManagedStack implements RunningStack {
             const before = this.isServing(row.server);
             if (row.status === 'DOWN') this.checkedDown.add(row.server);
             else this.checkedDown.delete(row.server);
-            this.notify(row.server, before);
+            this.notify(row.server, before, 'haproxy_checks');
           }
         })
         .catch(() => {});
     }, HEALTH_POLL_MS);
   }
 
-  private notify(id: string, before: boolean): void {
+  private notify(id: string, before: boolean, source: ServingSource = 'stickler'): void {
     const after = this.isServing(id);
-    if (after !== before) for (const listener of this.listeners) listener(id, after);
+    if (after !== before) for (const listener of this.listeners) listener(id, after, source);
   }
 
   private backend(id: string): ManagedBackend {

@@ -1,3 +1,4 @@
+import type { ServingSource } from '../engine/serving-state.js';
 import type { EventPlan } from '../scenario/plan.js';
 
 /** What a fault action did, for `events[]` and the timeline. */
@@ -5,6 +6,9 @@ export interface ActionOutcome {
   ok: boolean;
   detail: string;
 }
+
+/** Told when a backend stops or starts serving, and which source says so (default: stickler's own actions). */
+export type ServingListener = (backend: string, serving: boolean, source?: ServingSource) => void;
 
 /** A target the engine can run against: an external URL, or a stack that stickler manages. */
 export interface RunningStack {
@@ -15,7 +19,7 @@ export interface RunningStack {
   /** Backend ids the stack has (b1..bN), empty for an external target. */
   readonly backendIds: string[];
   /** Subscribes to serving-state changes (killed, paused, drained...) for the stickiness verdict. */
-  onServingChange(listener: (backend: string, serving: boolean) => void): void;
+  onServingChange(listener: ServingListener): void;
   /** Carries out a timeline event on the stack (kill, drain, reload...). */
   act(event: EventPlan): Promise<ActionOutcome>;
   /** The proxy's own view of the run (HAProxy `show stat`), when it has one. */
@@ -25,16 +29,3 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** An endpoint the user runs: nothing to start, nothing to stop, only `exec` events act on it. */
-export function externalTarget(url: string, act: (event: EventPlan) => Promise<ActionOutcome>): RunningStack {
-  return {
-    label: 'url',
-    urls: [url],
-    backendIds: [],
-    onServingChange: () => {},
-    act,
-    proxyView: async () => undefined,
-    backendStats: async () => ({}),
-    stop: async () => {},
-  };
-}

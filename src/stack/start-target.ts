@@ -1,10 +1,9 @@
-import path from 'node:path';
 import type { Plan } from '../scenario/plan.js';
-import { runExecAction } from './exec-action.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
 import { findPreset } from './preset-catalog.js';
 import { waitForUpgrade } from './readiness.js';
-import { externalTarget, type RunningStack } from './stack.js';
+import { externalTarget } from './external-target.js';
+import type { RunningStack } from './stack.js';
 
 const URL_PREFLIGHT_MS = 5000;
 
@@ -17,9 +16,7 @@ export async function startTarget(plan: Plan, options: StackOptions): Promise<Ru
     await waitForUpgrade(target.url, URL_PREFLIGHT_MS).catch((error: Error) => {
       throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
     });
-    return externalTarget(target.url, async (event) =>
-      event.command ? runExecAction(event.command, path.join(options.logDir, 'events.log')) : { ok: false, detail: `${event.action} needs a managed stack` },
-    );
+    return externalTarget(plan, target.url, options.logDir);
   }
   const stack = target.kind === 'preset'
     ? new ManagedStack(target.preset, findPreset(target.preset)!.proxy, plan, options)

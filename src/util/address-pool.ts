@@ -12,7 +12,8 @@ export interface AddressPool {
   readonly isDefaultLoopback: boolean;
 }
 
-export function parseAddressPool(spec: string): AddressPool | string {
+/** `bound: false`: the addresses are sent in a header, not bound, so they need not be loopback. */
+export function parseAddressPool(spec: string, options: { bound?: boolean } = {}): AddressPool | string {
   const [address, prefixText] = spec.split('/');
   if (net.isIPv6(address)) {
     if (prefixText !== undefined && prefixText !== '128') return 'IPv6 pools must be a single address such as ::1';
@@ -22,7 +23,7 @@ export function parseAddressPool(spec: string): AddressPool | string {
   if (prefixText === undefined) return single(address);
   const prefix = Number(prefixText);
   if (!Number.isInteger(prefix) || prefix < 8 || prefix > 32) return `prefix /${prefixText} must be between /8 and /32`;
-  if (!address.startsWith('127.')) return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
+  if (options.bound !== false && !address.startsWith('127.')) return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
   const base = ipv4ToInt(address) & prefixMask(prefix);
   const total = 2 ** (32 - prefix);
   // Leave out the network and broadcast addresses of pools larger than /31.

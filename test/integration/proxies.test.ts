@@ -160,3 +160,28 @@ test('a scenario HAProxy cannot hold on this machine exits 3 before it starts', 
   assert.equal(result.code, 3);
   assert.match(result.stderr, /HAProxy runs as one process here and holds at most about 9800 proxied connections/);
 });
+
+test('via x-forwarded-for: ip_hash on the real-IP header piles one /24 onto one backend and spreads many /24s', async () => {
+  const scenario = (pool: string, perAddress: number, stack = 'nginx-ip-hash-xff') => `name: xff
+target: { stack: ${stack} }
+clients: { count: 1000, ramp: 1s, addresses: { pool: ${pool}, per_address: ${perAddress}, via: x-forwarded-for } }
+duration: 4s
+traffic: { interval: 1s }
+`;
+  // 100.64.0.0/10 is the carriers' shared address space: sent in a header, it is never bound.
+  const nat = await runScenario(scenario('100.64.7.0/24', 250));
+  assert.equal(nat.result.code, 0, nat.result.stderr);
+  assert.equal(nat.summary.connections.opened, 1000);
+  assert.equal(backendsUsed(nat.summary).length, 1, JSON.stringify(nat.summary.distribution));
+
+  const spread = await runScenario(scenario('100.64.0.0/10', 1));
+  assert.equal(spread.result.code, 0, spread.result.stderr);
+  assert.ok(spread.summary.distribution.imbalance < 1.3, `imbalance ${spread.summary.distribution.imbalance}`);
+
+  const haproxy = await runScenario(scenario('100.64.7.0/24', 250, 'haproxy-hash-xff'));
+  assert.equal(haproxy.result.code, 0, haproxy.result.stderr);
+  // HAProxy hashes the whole header value: each NAT group of 250 lands whole on one backend.
+  const counts = haproxy.summary.distribution.backends.map((b) => b.connections);
+  assert.equal(counts.reduce((sum, n) => sum + n, 0), 1000);
+  assert.ok(counts.every((n) => n % 250 === 0), `counts ${counts}`);
+});

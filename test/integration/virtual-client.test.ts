@@ -23,6 +23,10 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     nowMs: () => performance.now() - start,
     isServing: () => true,
     stopping: false,
+    infersServing: false,
+    crashLikeClose: () => {},
+    seenServing: () => {},
+    pending: new Set(),
   };
   const clients = Array.from({ length: 20 }, (_, index) => new VirtualClient(context, index, null, []));
   for (const client of clients) client.start();

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { Plan } from '../scenario/plan.js';
+import { runExecAction } from './exec-action.js';
+import { haproxyStatusServes, readHaproxyStats } from './haproxy-admin.js';
+import type { RunningStack, ServingListener } from './stack.js';
+
+const STATS_POLL_MS = 500;
+
+/**
+ * An endpoint the user runs: nothing to start or stop, only `exec` events act on it. When the
+ * scenario names HAProxy's stats (`target.haproxy_stats`), its UP/DOWN/DRAIN view of each server is
+ * followed during the run and its counts kept for the summary.
+ */
+export function externalTarget(plan: Plan, url: string, logDir: string): RunningStack {
+  const statsSource = plan.target.kind === 'url' ? plan.target.haproxyStats : null;
+  const listeners: ServingListener[] = [];
+  const serves = new Map<string, boolean>();
+  let poller: NodeJS.Timeout | null = null;
+  let lastError: string | null = null;
+  const poll = async () => {
+    try {
+      for (const row of await readHaproxyStats(statsSource!)) {
+        const now = haproxyStatusServes(row.status);
+        if (serves.get(row.server) === now) continue;
+        // The first reading of a server that serves is no news.
+        if (serves.has(row.server) || !now) for (const listener of listeners) listener(row.server, now, 'haproxy_stats');
+        serves.set(row.server, now);
+      }
+      lastError = null;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+  };
+  return {
+    label: 'url',
+    urls: [url],
+    backendIds: [],
+    onServingChange(listener) {
+      listeners.push(listener);
+      if (statsSource && !poller) {
+        void poll();
+        poller = setInterval(() => void poll(), STATS_POLL_MS);
+      }
+    },
+    act: async (event) =>
+      event.command ? runExecAction(event.command, path.join(logDir, 'events.log')) : { ok: false, detail: `${event.action} needs a managed stack` },
+    proxyView: async () => {
+      if (!statsSource) return undefined;
+      const servers = await readHaproxyStats(statsSource).catch((error: Error) => {
+        lastError = error.message;
+        return null;
+      });
+      return servers ? { kind: 'haproxy', source: statsSource, servers } : { kind: 'haproxy', source: statsSource, error: lastError };
+    },
+    backendStats: async () => ({}),
+    stop: async () => {
+      if (poller) clearInterval(poller);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Summary } from '../../src/metrics/summary-types.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
+
+/**
+ * Targets stickler does not run: the seed articles' server.js behind nginx and HAProxy configs this
+ * test writes and starts itself. stickler only gets the URL, as in a CI gate against staging.
+ */
+
+async function runAgainst(url: string, yaml: string, cwd = tempDir()): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary }> {
+  const file = path.join(cwd, 'scenario.yaml');
+  fs.writeFileSync(file, yaml);
+  const out = path.join(cwd, 'out');
+  const result = await runCli(['run', file, '--url', url, '--out', out, '--quiet']);
+  const summaryFile = path.join(out, 'summary.json');
+  assert.ok(fs.existsSync(summaryFile), `no summary (exit ${result.code}):\n${result.stderr}`);
+  return { ...result, summary: JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary };
+}
+
+const CARRIER_NAT = (backends: string) => `name: seed-nginx-nat
+target:
+  url: ws://placeholder/
+${backends}
+clients:
+  count: 900
+  ramp: 2s
+  addresses: { pool: 127.77.5.0/24, per_address: 300 }
+duration: 5s
+traffic: { interval: 1s }
+thresholds:
+  distribution.imbalance: "< 1.5"
+`;
+
+test("carrier NAT through the seed's nginx ip_hash: declared backends with no connection count, the gate fails", async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash());
+  try {
+    const declared = await runAgainst(setup.url, CARRIER_NAT('  backends: [backend1, backend2, backend3]'));
+    assert.equal(declared.code, 1, declared.stderr);
+    const backends = declared.summary.distribution.backends;
+    assert.deepEqual(backends.map((b) => b.id), ['backend1', 'backend2', 'backend3']);
+    assert.equal(backends.filter((b) => b.connections === 0).length, 2, JSON.stringify(backends));
+    assert.equal(backends.reduce((sum, b) => sum + b.connections, 0), 900);
+    assert.equal(declared.summary.distribution.imbalance, 3);
+    assert.equal(declared.summary.verdict, 'fail');
+    assert.ok(declared.summary.warnings.some((w) => /expected backend\(s\) with no connection: backend\d, backend\d/.test(w)), declared.summary.warnings.join('\n'));
+
+    const undeclared = await runAgainst(setup.url, CARRIER_NAT(''));
+    const warning = undeclared.summary.warnings.find((w) => w.includes('a backend that got no connection cannot be seen'));
+    assert.ok(warning, undeclared.summary.warnings.join('\n'));
+    assert.match(warning, /target\.backends/);
+    assert.match(undeclared.stdout, /warning: stickler does not run this target, so a backend that got no connection cannot be seen/);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test("a backend SIGKILLed behind the seed's HAProxy: its clients fail over, hardly any violation", async () => {
+  const setup = await startSeedSetup('haproxy', seedHaproxyCookie);
+  try {
+    const victim = setup.backends[1];
+    const { summary, code, stderr } = await runAgainst(setup.url, `name: seed-haproxy-kill
+target:
+  url: ws://placeholder/
+  backends: [backend1, backend2, backend3]
+clients: { count: 300, ramp: 1s, addresses: { pool: 127.90.0.0/16 } }
+duration: 9s
+traffic: { interval: 500ms }
+churn: { drop_every: 3s, backoff: { initial: 100ms, max: 1s } }
+events:
+  - { at: 4s, action: exec, command: "kill -9 ${victim.child.pid}" }
+`);
+    assert.equal(code, 0, stderr);
+    const s = summary.stickiness;
+    assert.ok(s.failovers >= 50, `failovers ${s.failovers}: ${JSON.stringify(s)}`);
+    assert.ok(s.violations <= 0.01 * s.reconnects, `violations ${s.violations} of ${s.reconnects} reconnects`);
+    assert.deepEqual(s.serving_state_from, ['clients']);
+    const down = summary.serving_changes.find((change) => change.backend === 'backend2' && !change.serving);
+    assert.ok(down && down.t >= 3.9 && down.t < 5.5 && down.source === 'clients', JSON.stringify(summary.serving_changes));
+    assert.equal(summary.stickiness.unidentified, 0);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test('a proxy idle timeout that cuts a few connections takes no backend out', async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash({ readTimeout: '2s' }));
+  try {
+    const { summary, code, stderr } = await runAgainst(setup.url, `name: seed-nginx-idle
+target:
+  url: ws://placeholder/
+  backends: 3
+clients: { count: 200, ramp: 1s, addresses: { pool: 127.91.0.0/16 } }
+duration: 8s
+traffic: { interval: 500ms }
+churn: { drop_every: 3s, backoff: { initial: 100ms, max: 1s } }
+idle:
+  - { at: 2s, for: 4s, clients: 10% }
+`);
+    assert.equal(code, 0, stderr);
+    assert.ok(summary.disconnects.idle_timeouts >= 10, `idle timeouts ${summary.disconnects.idle_timeouts}`);
+    assert.equal(summary.stickiness.failovers, 0, JSON.stringify(summary.serving_changes));
+    assert.deepEqual(summary.serving_changes, []);
+    assert.ok(summary.stickiness.reconnects > 100);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test('connections whose backend cannot be told are counted and explained, not judged', async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash());
+  try {
+    const { summary } = await runAgainst(setup.url, `name: seed-unidentified
+target: { url: ws://placeholder/ }
+identify: { message_field: backend_name }
+clients: { count: 30 }
+duration: 2s
+traffic: { interval: 200ms }
+`);
+    assert.equal(summary.stickiness.unidentified, 30);
+    assert.deepEqual(summary.distribution.backends, []);
+    assert.ok(summary.warnings.some((w) => /30 of 30 connections could not be identified .*"backend_name".*Fix: set identify/.test(w)), summary.warnings.join('\n'));
+  } finally {
+    await setup.stop();
+  }
+});
