@@ -90,7 +90,12 @@ export function buildSummary(input: SummaryInput): Summary {
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
     warnings,
   };
-  const thresholds = evaluateThresholds(base, plan.thresholds);
+  // With no connection identified, where connections landed and whether they stuck is unknown: a
+  // threshold on it fails rather than pass on zeros.
+  const blind = totals.opened > 0 && totals.unidentified >= totals.opened;
+  const thresholds = evaluateThresholds(base, plan.thresholds).map((result) =>
+    blind && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified' ? { ...result, actual: null, passed: false } : result,
+  );
   const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';
   // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
   const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;

@@ -38,8 +38,9 @@ export function renderSummary(summary: Summary): string {
   const s = summary.stickiness;
   if (s.reconnects > 0) {
     const causes = Object.entries(s.violations_by_cause).map(([cause, n]) => `${cause} ${n}`).join(', ') || '-';
-    const stickiness = new Table({ head: ['reconnects', 'sticky', 'failovers', 'violations', 'violation rate', 'violations by cause'], ...plain });
-    stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes]);
+    const decidedBy = (s.serving_state_from ?? []).join(', ') || '-';
+    const stickiness = new Table({ head: ['reconnects', 'sticky', 'failovers', 'violations', 'violation rate', 'violations by cause', 'down/up known from'], ...plain });
+    stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes, decidedBy]);
     parts.push(stickiness.toString());
   }
 

@@ -19,12 +19,17 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
   let lastError: string | null = null;
   const poll = async () => {
     try {
+      // A server may stand in several sections (the seed's ws_cluster and http_cluster): it serves
+      // WebSockets only while no section holds it down.
+      const byServer = new Map<string, boolean>();
       for (const row of await readHaproxyStats(statsSource!)) {
-        const now = haproxyStatusServes(row.status);
-        if (serves.get(row.server) === now) continue;
+        byServer.set(row.server, (byServer.get(row.server) ?? true) && haproxyStatusServes(row.status));
+      }
+      for (const [server, now] of byServer) {
+        if (serves.get(server) === now) continue;
         // The first reading of a server that serves is no news.
-        if (serves.has(row.server) || !now) for (const listener of listeners) listener(row.server, now, 'haproxy_stats');
-        serves.set(row.server, now);
+        if (serves.has(server) || !now) for (const listener of listeners) listener(server, now, 'haproxy_stats');
+        serves.set(server, now);
       }
       lastError = null;
     } catch (error) {

@@ -119,10 +119,46 @@ identify: { message_field: backend_name }
 clients: { count: 30 }
 duration: 2s
 traffic: { interval: 200ms }
+thresholds:
+  stickiness.violation_rate: "== 0"
 `);
     assert.equal(summary.stickiness.unidentified, 30);
+    assert.deepEqual(summary.thresholds, [{ metric: 'stickiness.violation_rate', condition: '== 0', actual: null, passed: false }]);
+    assert.equal(summary.verdict, 'fail');
     assert.deepEqual(summary.distribution.backends, []);
     assert.ok(summary.warnings.some((w) => /30 of 30 connections could not be identified .*"backend_name".*Fix: set identify/.test(w)), summary.warnings.join('\n'));
+  } finally {
+    await setup.stop();
+  }
+});
+
+test("HAProxy's own view (target.haproxy_stats): a server put in maintenance counts as down, so leaving it is a failover", async () => {
+  const setup = await startSeedSetup('haproxy', (options) =>
+    `${seedHaproxyCookie(options).replace('global\n', `global\nstats socket ${options.dir}/admin.sock mode 600 level admin\n`)}`,
+  );
+  try {
+    const socket = path.join(setup.dir, 'admin.sock');
+    const maint = `node -e "require('net').connect('${socket}').end('set server ws_cluster/backend2 state maint\\\\n')"`;
+    const { summary, code, stderr } = await runAgainst(setup.url, `name: seed-haproxy-maint
+target:
+  url: ws://placeholder/
+  backends: [backend1, backend2, backend3]
+  haproxy_stats: ${socket}
+clients: { count: 150, ramp: 1s, addresses: { pool: 127.92.0.0/16 } }
+duration: 7s
+traffic: { interval: 500ms }
+churn: { drop_every: 1500ms, backoff: { initial: 100ms, max: 1s } }
+events:
+  - { at: 3s, action: exec, command: "${maint.replaceAll('"', '\\"')}" }
+`);
+    assert.equal(code, 0, stderr);
+    const change = summary.serving_changes.find((c) => c.backend === 'backend2' && !c.serving);
+    assert.ok(change && change.source === 'haproxy_stats' && change.t >= 2.9, JSON.stringify(summary.serving_changes));
+    assert.ok(summary.stickiness.failovers >= 10, JSON.stringify(summary.stickiness));
+    assert.ok(summary.stickiness.violations <= 0.01 * summary.stickiness.reconnects, JSON.stringify(summary.stickiness));
+    assert.deepEqual(summary.stickiness.serving_state_from, ['clients', 'haproxy_stats']);
+    const proxy = summary.proxy as { servers: { server: string; status: string }[] };
+    assert.equal(proxy.servers.find((row) => row.server === 'backend2')?.status, 'MAINT');
   } finally {
     await setup.stop();
   }
