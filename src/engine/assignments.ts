@@ -49,10 +49,3 @@ function chooseMembers(count: number, share: number, seed: number): Set<number> 
   }
   return new Set(order.slice(0, Math.round(share * count)));
 }
-
-/** Workers needed: one per core for CPU, more when one process could not hold its clients' sockets. */
-export function workerCount(clients: number, cores: number, maxSocketsPerProcess = 18_000): number {
-  const forFiles = Math.ceil(clients / maxSocketsPerProcess);
-  const forCpu = Math.min(cores, Math.ceil(clients / 1000));
-  return Math.max(1, forFiles, forCpu);
-}

@@ -6,8 +6,9 @@ import { buildSummary } from '../metrics/summary.js';
 import type { Summary, TimeseriesRow } from '../metrics/summary-types.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
-import { assignClients, clientPool, workerCount } from './assignments.js';
-import { summariseEvents } from './event-figures.js';
+import { machineLimits, workerCount } from '../stack/limits.js';
+import { assignClients, clientPool } from './assignments.js';
+import { EventWindows } from './event-figures.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { DownInference, ServingState } from './serving-state.js';
 
@@ -32,8 +33,10 @@ export interface RunResult {
 const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
 /** Time the workers get to set up before the run clock starts. */
 const START_DELAY_MS = 300;
-/** Time the workers get to quiesce, close and send their final snapshot. */
+/** Time the workers get to quiesce and send their final snapshot (sent before their sockets close). */
 const STOP_TIMEOUT_MS = 8000;
+/** Time the workers then get to close their sockets politely before they are killed. */
+const CLOSE_TIMEOUT_MS = 3000;
 
 /**
  * Runs a plan against a running target: forks the workers, hands each its clients, carries out the
@@ -42,13 +45,17 @@ const STOP_TIMEOUT_MS = 8000;
 export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
   const pool = clientPool(plan);
   const assignments = assignClients(plan, pool);
-  const workers = options.workers ?? workerCount(plan.clients.count, os.availableParallelism());
+  const workers = options.workers ?? workerCount(plan.clients.count, os.availableParallelism(), machineLimits().filesSoft);
   const aggregate = new RunAggregate();
+  const eventWindows = new EventWindows(plan.events);
+  aggregate.onSecondClosed = (second, counters, reconnect) => eventWindows.addSecond(second, counters, reconnect);
   const startedAt = new Date();
   const startAtEpochMs = Date.now() + START_DELAY_MS;
   const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
   const children: ChildProcess[] = [];
   const finals = new Set<number>();
+  /** Run-clock ms of each worker's latest snapshot, to say what is missing when a final one never comes. */
+  const lastSnapshotMs = new Map<number, number>();
   const exited = new Set<number>();
   const warnings: string[] = [];
   let fatal: string | null = null;
@@ -85,6 +92,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     child.on('message', (event: WorkerEvent) => {
       if (event.type === 'snapshot') {
         aggregate.add(event);
+        lastSnapshotMs.set(event.workerIndex, event.tMs);
         inference?.noteOpen(event.workerIndex, event.openByBackend);
         if (event.final) finals.add(event.workerIndex);
       } else if (event.type === 'closes') {
@@ -115,17 +123,18 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   }
 
 
-  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome; endMs: number }[] = [];
+  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
   const timers: NodeJS.Timeout[] = [];
   const pendingActions: Promise<void>[] = [];
-  for (const event of plan.events) {
+  for (const [eventIndex, event] of plan.events.entries()) {
     timers.push(setTimeout(() => {
       aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
       const action = event.action === 'drop_all'
         ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
         : stack.act(event);
       pendingActions.push(action.catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) })).then((outcome) => {
-        eventOutcomes.push({ event, outcome, endMs: runClockMs() });
+        eventOutcomes.push({ event, outcome });
+        eventWindows.actionEnded(eventIndex, runClockMs());
         options.onEvent?.(event, outcome);
       }));
     }, Math.max(0, startAtEpochMs + event.atMs - Date.now())));
@@ -154,6 +163,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const allFinal = until(() => children.every((_, index) => finals.has(index) || exited.has(index)));
   await Promise.race([allFinal, new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())]);
   clearInterval(rowTimer);
+  const allExited = until(() => children.every((_, index) => exited.has(index)));
+  await Promise.race([allExited, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   const elapsedMs = Math.min(runClockMs(), plan.durationMs);
@@ -161,8 +172,12 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);
   if (fatal) warnings.push(`a worker failed: ${fatal}`);
   const workerFailed = fatal !== null;
-  const missing = children.length - finals.size;
-  if (missing > 0) warnings.push(`${missing} worker(s) sent no final snapshot; their last interval is missing`);
+  for (let index = 0; index < children.length; index++) {
+    if (finals.has(index)) continue;
+    const clients = assignments.filter((assignment) => assignment.index % workers === index).length;
+    const since = lastSnapshotMs.has(index) ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s` : 'of the whole run';
+    warnings.push(`worker ${index} (${clients} clients) sent no final snapshot: its figures ${since} are missing`);
+  }
 
   eventOutcomes.sort((a, b) => a.event.atMs - b.event.atMs);
   const proxy = await stack.proxyView().catch(() => undefined);
@@ -176,7 +191,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     interrupted,
     workers,
     knownBackends: stack.backendIds,
-    events: summariseEvents(eventOutcomes, aggregate),
+    events: eventWindows.summarise(eventOutcomes),
     proxy,
     warnings,
     servingChanges: serving.changes,

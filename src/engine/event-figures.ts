@@ -1,57 +1,87 @@
-import type { RunAggregate } from '../metrics/aggregate.js';
-import { newHistogram } from '../metrics/histograms.js';
+import { newHistogram, type Histogram } from '../metrics/histograms.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { EventSummary } from '../metrics/summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
-import { addTally } from './protocol.js';
+import { addTally, type WorkerCounters } from './protocol.js';
 
 /** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
 const EVENT_WINDOW_S = 10;
 const AFTER_ACTION_S = 5;
 
-/** Figures per timeline event, read from the per-second counters around it. */
-export function summariseEvents(
-  events: readonly { event: EventPlan; outcome: ActionOutcome; endMs: number }[],
-  aggregate: RunAggregate,
-): EventSummary[] {
-  return events.map(({ event, outcome, endMs }, index) => {
-    const from = Math.floor(event.atMs / 1000);
-    const nextAt = events[index + 1] ? Math.floor(events[index + 1].event.atMs / 1000) : Infinity;
-    const windowEnd = Math.max(from + EVENT_WINDOW_S, Math.ceil(endMs / 1000) + AFTER_ACTION_S);
-    const to = Math.min(windowEnd, nextAt === from ? from + 1 : nextAt, aggregate.countersBySecond.length);
-    let disconnected = 0;
-    let reconnected = 0;
-    let lost = 0;
-    let returnedHome = 0;
-    const errorsByStatus: Record<string, number> = {};
-    const failoversTo: Record<string, number> = {};
-    const reconnect = newHistogram();
-    for (let second = from; second < to; second++) {
-      const counters = aggregate.countersBySecond[second];
+/** What one event's window has gathered so far. */
+interface EventTally {
+  from: number;
+  /** The second at which the next event's window takes over. */
+  cap: number;
+  /** The window's end once the action's end is known (null while it runs). */
+  end: number | null;
+  disconnected: number;
+  reconnected: number;
+  lost: number;
+  returnedHome: number;
+  errorsByStatus: Record<string, number>;
+  failoversTo: Record<string, number>;
+  reconnect: Histogram;
+}
+
+/**
+ * Figures per timeline event, folded second by second as the run goes: each event keeps one tally
+ * and one histogram, whatever the run's length, instead of every second's counters being kept.
+ */
+export class EventWindows {
+  private readonly tallies: EventTally[];
+
+  constructor(private readonly events: readonly EventPlan[]) {
+    this.tallies = events.map((event, index) => {
+      const from = Math.floor(event.atMs / 1000);
+      const nextAt = events[index + 1] ? Math.floor(events[index + 1].atMs / 1000) : Infinity;
+      return {
+        from, cap: nextAt === from ? from + 1 : nextAt, end: null,
+        disconnected: 0, reconnected: 0, lost: 0, returnedHome: 0, errorsByStatus: {}, failoversTo: {},
+        reconnect: newHistogram(),
+      };
+    });
+  }
+
+  /** The action of event `index` ended at run-clock `endMs`: its window closes a while after. */
+  actionEnded(index: number, endMs: number): void {
+    const tally = this.tallies[index];
+    tally.end = Math.max(tally.from + EVENT_WINDOW_S, Math.ceil(endMs / 1000) + AFTER_ACTION_S);
+  }
+
+  /** Second `second` (0-based) of the run closed with these counters and reconnect times. */
+  addSecond(second: number, counters: WorkerCounters, reconnect: Histogram): void {
+    for (const [index, tally] of this.tallies.entries()) {
+      if (second < tally.from || second >= tally.cap || (tally.end !== null && second >= tally.end)) continue;
+      const dropAll = this.events[index].action === 'drop_all';
       // Churn goes on during the window: count what the event caused (drop_all: the client drops).
-      disconnected += counters.unexpectedDisconnects + (event.action === 'drop_all' ? counters.clientDisconnects : 0);
-      reconnected += event.action === 'drop_all' ? counters.reconnects : counters.recovered;
-      lost += counters.lost;
-      returnedHome += counters.returnedHome;
-      addTally(errorsByStatus, counters.errorsByStatus);
-      addTally(failoversTo, counters.failoversTo);
-      reconnect.add(aggregate.reconnectBySecond[second]);
+      tally.disconnected += counters.unexpectedDisconnects + (dropAll ? counters.clientDisconnects : 0);
+      tally.reconnected += dropAll ? counters.reconnects : counters.recovered;
+      tally.lost += counters.lost;
+      tally.returnedHome += counters.returnedHome;
+      addTally(tally.errorsByStatus, counters.errorsByStatus);
+      addTally(tally.failoversTo, counters.failoversTo);
+      tally.reconnect.add(reconnect);
     }
-    const summary: EventSummary = {
-      at_s: event.atMs / 1000,
-      action: event.action,
-      target: event.backend ?? (event.command ? event.command : null),
-      disconnected,
-      reconnected,
-      reconnect_p99: reconnect.totalCount > 0 ? reconnect.getValueAtPercentile(99) / 1000 : null,
-      errors_by_status: errorsByStatus,
-      messages_lost: lost,
-      failovers_to: failoversTo,
-      returned_home: returnedHome,
-      ok: outcome.ok,
-      detail: outcome.detail,
-    };
-    reconnect.destroy();
-    return summary;
-  });
+  }
+
+  summarise(outcomes: readonly { event: EventPlan; outcome: ActionOutcome }[]): EventSummary[] {
+    return outcomes.map(({ event, outcome }) => {
+      const tally = this.tallies[this.events.indexOf(event)];
+      return {
+        at_s: event.atMs / 1000,
+        action: event.action,
+        target: event.backend ?? (event.command ? event.command : null),
+        disconnected: tally.disconnected,
+        reconnected: tally.reconnected,
+        reconnect_p99: tally.reconnect.totalCount > 0 ? tally.reconnect.getValueAtPercentile(99) / 1000 : null,
+        errors_by_status: tally.errorsByStatus,
+        messages_lost: tally.lost,
+        failovers_to: tally.failoversTo,
+        returned_home: tally.returnedHome,
+        ok: outcome.ok,
+        detail: outcome.detail,
+      };
+    });
+  }
 }

@@ -467,6 +467,15 @@ export class VirtualClient {
     return state === undefined || state === WebSocket.CLOSED;
   }
 
+  /** End of run: echoes still out will not be waited for; returns how many (they count as lost). */
+  abandonInflight(): number {
+    const connection = this.current;
+    if (!connection?.opened) return 0;
+    const lost = Math.max(0, connection.inflight);
+    connection.inflight = 0;
+    return lost;
+  }
+
   inflight(): number {
     return this.current?.opened ? Math.max(0, this.current.inflight) : 0;
   }

@@ -98,7 +98,7 @@ class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    // Stop sending, give echoes in flight a moment to come back, then close everything.
+    // Stop sending, give echoes in flight a moment to come back.
     let inflight = 0;
     for (const client of this.clients) inflight += client.quiesce();
     const quiesceUntil = performance.now() + QUIESCE_MS;
@@ -106,11 +106,14 @@ class Worker {
       await delay(20);
       inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
     }
+    // The measurement ends here: echoes still out are lost, and the final snapshot leaves before any
+    // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
+    for (const client of this.clients) this.recorder.counters.lost += client.abandonInflight();
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.snapshot(true);
     for (const client of this.clients) client.finish();
     const closeUntil = performance.now() + CLOSE_GRACE_MS;
     while (this.clients.some((client) => !client.isClosed()) && performance.now() < closeUntil) await delay(20);
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
-    await this.snapshot(true);
     process.exit(0);
   }
 }

@@ -28,11 +28,9 @@ export class RunAggregate {
   private readonly gauges = new Map<number, WorkerGauges>();
   private interval = emptyCounters();
   private readonly intervalMessage: Histogram = newHistogram();
-  /** Reconnect histograms per second, kept to compute per-event reconnect figures. */
-  readonly reconnectBySecond: Histogram[] = [];
-  /** Counter deltas per second, kept to compute per-event figures. */
-  readonly countersBySecond: WorkerCounters[] = [];
   private readonly intervalReconnect: Histogram = newHistogram();
+  /** Told of each second as it closes (per-event figures fold them; nothing per second is kept here). */
+  onSecondClosed: ((second: number, counters: WorkerCounters, reconnect: Histogram) => void) | null = null;
   private pendingMarkers: string[] = [];
 
   add(snapshot: WorkerSnapshot): void {
@@ -98,10 +96,7 @@ export class RunAggregate {
       ...(this.pendingMarkers.length > 0 ? { events: this.pendingMarkers } : {}),
     };
     this.rows.push(row);
-    const reconnect = newHistogram();
-    reconnect.add(this.intervalReconnect);
-    this.reconnectBySecond.push(reconnect);
-    this.countersBySecond.push(this.interval);
+    this.onSecondClosed?.(tSeconds - 1, this.interval, this.intervalReconnect);
     this.interval = emptyCounters();
     this.intervalMessage.reset();
     this.intervalReconnect.reset();

@@ -1,10 +1,35 @@
-/** Per-process open-file limit of this machine, and what it means for proxies and the load generator. */
-export const FILES_PER_PROCESS = 20_000;
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/**
+ * The machine's limits, read at start (never assumed), and the sizing of proxies and load workers
+ * as pure functions of them, so that they can be tested with any machine's numbers.
+ */
+export interface MachineLimits {
+  /** RLIMIT_NOFILE of this process: soft (in force) and hard (the most a process may raise it to). */
+  filesSoft: number;
+  filesHard: number;
+  /** The ephemeral port range: one port per connection from one source address to one destination. */
+  ports: { low: number; high: number; count: number };
+}
+
 /** Descriptors a proxy process keeps for itself (listeners, logs, health checks, admin socket). */
 const PROXY_RESERVED_FILES = 200;
+/** Descriptors a load worker keeps for itself (IPC, the event loop, logs). */
+const WORKER_RESERVED_FILES = 100;
+/** Past this many nginx workers for one run, the machine's file limit is too small to be worth it. */
+const MAX_NGINX_WORKERS = 64;
+const UNLIMITED = 1 << 30;
 
-/** Most proxied WebSocket connections one proxy process holds: each costs two descriptors. */
-export const MAX_PROXIED_PER_PROCESS = Math.floor((FILES_PER_PROCESS - PROXY_RESERVED_FILES) / 2);
+/** Most proxied WebSocket connections one proxy process holds with `files` descriptors: each costs two. */
+export function proxiedPerProcess(files: number): number {
+  return Math.max(0, Math.floor((files - PROXY_RESERVED_FILES) / 2));
+}
+
+/** Most client sockets one load worker holds with `files` descriptors. */
+export function socketsPerWorker(files: number): number {
+  return Math.max(50, Math.floor(files * 0.9) - WORKER_RESERVED_FILES);
+}
 
 export interface NginxSizing {
   workerProcesses: number;
@@ -12,18 +37,71 @@ export interface NginxSizing {
   rlimitNofile: number;
 }
 
-/** nginx: enough workers that each holds its share of proxied connections within the file limit. */
-export function sizeNginx(clients: number, cores: number): NginxSizing {
-  const perWorker = MAX_PROXIED_PER_PROCESS * 0.8; // reuseport spreads by hash, not exactly evenly
-  return {
-    workerProcesses: Math.max(cores, Math.ceil(clients / perWorker)),
-    workerConnections: FILES_PER_PROCESS - PROXY_RESERVED_FILES,
-    rlimitNofile: FILES_PER_PROCESS,
-  };
+/** nginx: enough workers that each holds its share of proxied connections within the file limit; undefined past reason. */
+export function sizeNginx(clients: number, cores: number, files: number): NginxSizing | undefined {
+  const perWorker = Math.floor(proxiedPerProcess(files) * 0.8); // reuseport spreads by hash, not exactly evenly
+  if (perWorker < 1) return undefined;
+  const workerProcesses = Math.max(cores, Math.ceil(clients / perWorker));
+  if (workerProcesses > MAX_NGINX_WORKERS) return undefined;
+  return { workerProcesses, workerConnections: files - PROXY_RESERVED_FILES, rlimitNofile: files };
 }
 
-/** HAProxy: one process; undefined when the scenario needs more than it can hold here. */
-export function sizeHaproxy(clients: number): { maxconn: number } | undefined {
-  if (clients > MAX_PROXIED_PER_PROCESS - 100) return undefined;
-  return { maxconn: Math.max(256, clients + 100) };
+/**
+ * HAProxy: one process, threads for the cores it can use; undefined when the clients need more
+ * connections than one process's file limit holds.
+ */
+export function sizeHaproxy(clients: number, files: number, cores = 1): { maxconn: number; nbthread: number } | undefined {
+  if (clients > proxiedPerProcess(files) - 100) return undefined;
+  // A thread carries a few thousand busy WebSockets; more threads than that only contend.
+  const nbthread = Math.max(1, Math.min(cores, Math.ceil(clients / 3000)));
+  return { maxconn: Math.max(256, clients + 100), nbthread };
+}
+
+/** Load workers: one per core for CPU (when there is work for it), more when one could not hold its clients' sockets. */
+export function workerCount(clients: number, cores: number, files: number): number {
+  const forFiles = Math.ceil(clients / socketsPerWorker(files));
+  const forCpu = Math.min(cores, Math.ceil(clients / 1000));
+  return Math.max(1, forFiles, forCpu);
+}
+
+/** Reads the limits in force (Linux /proc; elsewhere `ulimit` through the shell). */
+export function readMachineLimits(): MachineLimits {
+  let filesSoft = UNLIMITED;
+  let filesHard = UNLIMITED;
+  try {
+    const match = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (match) {
+      filesSoft = match[1] === 'unlimited' ? UNLIMITED : Number(match[1]);
+      filesHard = match[2] === 'unlimited' ? UNLIMITED : Number(match[2]);
+    }
+  } catch {
+    const soft = spawnSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).stdout?.trim().split('\n') ?? [];
+    filesSoft = soft[0] === 'unlimited' ? UNLIMITED : Number(soft[0]) || 1024;
+    filesHard = soft[1] === 'unlimited' ? UNLIMITED : Number(soft[1]) || filesSoft;
+  }
+  let low = 32768;
+  let high = 60999;
+  try {
+    [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  } catch {
+    // not Linux: the common default
+  }
+  return { filesSoft, filesHard, ports: { low, high, count: high - low + 1 } };
+}
+
+let cached: MachineLimits | null = null;
+
+/**
+ * The limits for this run, after raising the soft file limit to the hard one where that is
+ * allowed (with util-linux `prlimit`, since Node has no setrlimit): the load workers forked later
+ * inherit it. Read once per process.
+ */
+export function machineLimits(): MachineLimits {
+  if (cached) return cached;
+  const read = readMachineLimits();
+  if (read.filesSoft < read.filesHard && read.filesHard < UNLIMITED) {
+    spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${read.filesHard}:${read.filesHard}`], { stdio: 'ignore' });
+    cached = readMachineLimits();
+  } else cached = read;
+  return cached;
 }

@@ -8,7 +8,7 @@ import { runExecAction } from './exec-action.js';
 import { freePort } from './free-port.js';
 import { haproxyCommand, haproxyServerStats } from './haproxy-admin.js';
 import { renderHaproxyPreset } from './haproxy-config.js';
-import { MAX_PROXIED_PER_PROCESS, sizeHaproxy, sizeNginx } from './limits.js';
+import { machineLimits, proxiedPerProcess, sizeHaproxy, sizeNginx } from './limits.js';
 import { renderNginxPreset } from './nginx-config.js';
 import { findPreset, type ProxyKind } from './preset-catalog.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
@@ -113,11 +113,19 @@ export class ManagedStack implements RunningStack {
   private configRenderer(target: Extract<Plan['target'], { path: string }>): () => string {
     const clients = this.plan.clients.count;
     const servers = () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' }));
-    if (this.proxyKind === 'haproxy' && !sizeHaproxy(clients)) {
+    // Proxies raise their own soft limit up to the hard one: that is what they can use.
+    const files = machineLimits().filesHard;
+    const cores = os.availableParallelism();
+    const haproxySizing = sizeHaproxy(clients, files, cores);
+    if (this.proxyKind === 'haproxy' && !haproxySizing) {
       throw new CapacityError(
-        `HAProxy runs as one process here and holds at most about ${MAX_PROXIED_PER_PROCESS - 100} proxied connections with ${20_000} open files per process; ` +
+        `HAProxy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
           `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`,
       );
+    }
+    const nginxSizing = sizeNginx(clients, cores, files);
+    if (this.proxyKind === 'nginx' && !nginxSizing) {
+      throw new CapacityError(`nginx would need more than 64 worker processes for ${clients} clients with this machine's ${files} open files per process; lower clients.count or raise the limit (ulimit -n)`);
     }
     if (target.kind === 'custom') {
       const template = readTemplate(target.configPath);
@@ -125,11 +133,11 @@ export class ManagedStack implements RunningStack {
     }
     const preset = findPreset(this.label)!;
     if (preset.proxy === 'nginx') {
-      const sizing = sizeNginx(clients, os.availableParallelism());
-      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing, workDir: this.workDir });
+      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing: nginxSizing!, workDir: this.workDir });
     }
-    const { maxconn } = sizeHaproxy(clients)!;
-    return () => renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, adminSocket: this.adminSocket, statsPort: this.options.statsPort });
+    const { maxconn, nbthread } = haproxySizing!;
+    return () =>
+      renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort });
   }
 
   onServingChange(listener: ServingListener): void {

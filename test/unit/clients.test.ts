@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignClients, workerCount } from '../../src/engine/assignments.js';
+import { assignClients } from '../../src/engine/assignments.js';
 import { backoffDelayMs } from '../../src/engine/backoff.js';
 import { CookieJar } from '../../src/engine/cookie-jar.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
@@ -42,11 +42,6 @@ test('idle windows take exactly their share of clients', () => {
   assert.equal(assigned[0].address, null);
 });
 
-test('workers: one per core, more when one process could not hold the sockets', () => {
-  assert.equal(workerCount(100, 2), 1);
-  assert.equal(workerCount(15_000, 2), 2);
-  assert.equal(workerCount(40_000, 2), 3);
-});
 
 test('backoff grows exponentially to its cap; jitter stays below it', () => {
   const options = { initialMs: 100, maxMs: 1000, jitter: false };

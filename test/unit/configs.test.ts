@@ -4,25 +4,57 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readTemplate, renderTemplate, TemplateError } from '../../src/stack/custom-config.js';
 import { renderHaproxyPreset } from '../../src/stack/haproxy-config.js';
-import { sizeHaproxy, sizeNginx } from '../../src/stack/limits.js';
+import { proxiedPerProcess, readMachineLimits, sizeHaproxy, sizeNginx, workerCount } from '../../src/stack/limits.js';
 import { renderNginxPreset } from '../../src/stack/nginx-config.js';
 import { tempDir } from '../helpers/cli.js';
 
 const servers = [{ id: 'b1', port: 9001 }, { id: 'b2', port: 9002, down: true }];
 
 test('nginx presets follow the production advice and balance as named', () => {
-  const text = renderNginxPreset({ preset: 'nginx-ip-hash', listenPort: 8080, servers, sizing: sizeNginx(1000, 2), workDir: '/w' });
+  const text = renderNginxPreset({ preset: 'nginx-ip-hash', listenPort: 8080, servers, sizing: sizeNginx(1000, 2, 20_000)!, workDir: '/w' });
   for (const line of ['ip_hash;', 'proxy_http_version 1.1;', 'proxy_set_header Connection $connection_upgrade;', 'proxy_buffering off;', 'proxy_read_timeout 3600s;', 'zone ws_backends', 'server 127.0.0.1:9002 down;']) {
     assert.ok(text.includes(line), `missing ${line}`);
   }
-  assert.ok(renderNginxPreset({ preset: 'nginx-hash-query', listenPort: 1, servers, sizing: sizeNginx(1, 2), workDir: '/w' }).includes('hash $arg_sid consistent;'));
+  assert.ok(renderNginxPreset({ preset: 'nginx-hash-query', listenPort: 1, servers, sizing: sizeNginx(1, 2, 20_000)!, workDir: '/w' }).includes('hash $arg_sid consistent;'));
 });
 
-test('nginx is sized for the clients; HAProxy refuses what one process cannot hold', () => {
-  assert.equal(sizeNginx(1000, 2).workerProcesses, 2);
-  assert.ok(sizeNginx(30_000, 2).workerProcesses >= 4);
-  assert.equal(sizeHaproxy(5000)?.maxconn, 5100);
-  assert.equal(sizeHaproxy(12_000), undefined);
+test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 open files', () => {
+  // 20,000 (this project's machines): one HAProxy holds ~9,800 proxied connections, nginx adds workers past that.
+  assert.equal(sizeNginx(1000, 2, 20_000)?.workerProcesses, 2);
+  assert.equal(sizeNginx(30_000, 2, 20_000)?.workerProcesses, 4);
+  assert.equal(sizeNginx(100_000, 2, 20_000)?.workerProcesses, 13);
+  assert.equal(sizeNginx(1000, 2, 20_000)?.workerConnections, 19_800);
+  assert.deepEqual(sizeHaproxy(5000, 20_000, 2), { maxconn: 5100, nbthread: 2 });
+  assert.equal(sizeHaproxy(9800, 20_000, 2)?.maxconn, 9900);
+  assert.equal(sizeHaproxy(12_000, 20_000, 2), undefined);
+  assert.equal(workerCount(100, 2, 20_000), 1);
+  assert.equal(workerCount(15_000, 2, 20_000), 2);
+  assert.equal(workerCount(40_000, 2, 20_000), 3);
+  assert.equal(workerCount(100_000, 2, 20_000), 6);
+
+  // 1,024 (a default desktop shell): few connections per process, so more processes, and HAProxy refuses early.
+  assert.equal(sizeNginx(1000, 2, 1024)?.workerProcesses, 4);
+  assert.equal(sizeNginx(1000, 2, 1024)?.workerConnections, 824);
+  assert.equal(sizeNginx(100_000, 2, 1024), undefined, 'past 64 workers nginx is refused');
+  assert.equal(sizeHaproxy(300, 1024, 2)?.maxconn, 400);
+  assert.equal(sizeHaproxy(400, 1024, 2), undefined);
+  assert.equal(workerCount(1000, 2, 1024), 2);
+  assert.equal(workerCount(5000, 2, 1024), 7);
+
+  // 1,048,576 (a tuned server): HAProxy holds 100,000 in one process, one load worker per core suffices.
+  assert.deepEqual(sizeHaproxy(100_000, 1_048_576, 8), { maxconn: 100_100, nbthread: 8 });
+  assert.equal(sizeNginx(100_000, 2, 1_048_576)?.workerProcesses, 2);
+  assert.equal(workerCount(100_000, 2, 1_048_576), 2);
+  assert.equal(proxiedPerProcess(1_048_576), 524_188);
+});
+
+test('the machine limits are read, not assumed', () => {
+  const limits = readMachineLimits();
+  const proc = /Max open files\s+(\d+)\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'))!;
+  assert.equal(limits.filesSoft, Number(proc[1]));
+  assert.equal(limits.filesHard, Number(proc[2]));
+  const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  assert.deepEqual(limits.ports, { low, high, count: high - low + 1 });
 });
 
 test('haproxy-cookie inserts SERVERID, checks health, redispatches', () => {

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import { findProxyBinary } from '../../stack/proxy-process.js';
-import { FILES_PER_PROCESS, MAX_PROXIED_PER_PROCESS } from '../../stack/limits.js';
+import { machineLimits, proxiedPerProcess, readMachineLimits, sizeNginx, socketsPerWorker } from '../../stack/limits.js';
 import type { ProxyKind } from '../../stack/preset-catalog.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */
@@ -21,14 +20,14 @@ export async function doctorCommand(): Promise<number> {
     const result = spawnSync(binary, proxy === 'nginx' ? ['-v'] : ['-v'], { encoding: 'utf8' });
     line(true, `${proxy}: ${binary} ${`${result.stdout}${result.stderr}`.split('\n')[0].trim()}`);
   }
-  const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-  const openFiles = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(limits);
-  const soft = openFiles ? openFiles[1] : 'unknown';
-  const hard = openFiles ? openFiles[2] : 'unknown';
-  line(true, `open files per process: soft ${soft}, hard ${hard} (sized for ${FILES_PER_PROCESS}: one HAProxy holds ~${MAX_PROXIED_PER_PROCESS - 100} proxied connections; nginx and the load generator use several processes past that)`);
-  const range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-  const ports = range[1] - range[0] + 1;
-  line(ports >= 20_000, `ephemeral ports: ${range[0]}-${range[1]} (${ports}); a client bound to one source address uses one of them per connection`);
+  const before = readMachineLimits();
+  const limits = machineLimits();
+  const cores = (await import('node:os')).availableParallelism();
+  const raised = limits.filesSoft > before.filesSoft ? ` (soft raised from ${before.filesSoft})` : '';
+  line(true, `open files per process: soft ${limits.filesSoft}${raised}, hard ${limits.filesHard}`);
+  line(true, `  so: one HAProxy holds ~${proxiedPerProcess(limits.filesHard) - 100} proxied connections; nginx runs ${sizeNginx(10_000, cores, limits.filesHard)?.workerProcesses ?? '-'} workers for 10,000; a load worker holds ${socketsPerWorker(limits.filesSoft)} sockets`);
+  const ports = limits.ports.count;
+  line(ports >= 20_000, `ephemeral ports: ${limits.ports.low}-${limits.ports.high} (${ports}); one per connection from one source address to one destination, so spread clients over a pool past ${ports}`);
   const bindable = await canBind('127.45.67.89');
   line(bindable, `binding loopback source addresses (127.45.67.89): ${bindable ? 'works' : 'fails; use clients.addresses.pool 127.0.0.1'}`);
   line(true, `node ${process.version}, ${(await import('node:os')).availableParallelism()} cores`);
