@@ -1,65 +1,82 @@
 /**
- * Benchmark: stickler's engine against a bare `ws` client loop doing the same work, in the same run,
- * against the same three reference backends. Reports CPU time per echoed message and memory per open
- * connection for both, and the ratios (engine / bare). Targets: CPU <= 1.25x, memory <= 1.5x.
+ * Benchmark: what a user pays for stickler, against a bare `ws` client loop doing the same work in
+ * the same run. Both are whole programs started the way a user starts them (`stickler run FILE --url`
+ * and `node bare-ws-loop.js`), through the same HAProxy to the same three reference backends:
+ * N connections opened over a 5 s ramp, each sending one 64-byte message a second, 30 each.
  *
- *   npm run bench                       # 5,000 connections x 30 messages
- *   npm run bench -- 2000 200 3         # connections, interval ms, rounds
+ * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
+ *   stickler), counted by the kernel when the processes exit, over the echoes received.
+ * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
+ * The order alternates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
+ * peak RSS <= 1.5x.
+ *
+ *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds
+ *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
+ *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runPlan } from '../src/engine/coordinator.js';
 import { parseScenarioText } from '../src/scenario/load.js';
 import { ManagedStack } from '../src/stack/managed-stack.js';
+import { waitedChildrenCpuSeconds, watchTreeRss } from './process-tree.js';
 
 const connections = Number(process.argv[2] ?? 5000);
-const intervalMs = Number(process.argv[3] ?? 200);
-const rounds = Number(process.argv[4] ?? 2);
+const intervalMs = Number(process.argv[3] ?? 1000);
+const rounds = Number(process.argv[4] ?? 3);
 const messagesPerConnection = 30;
 const rampMs = 5000;
 // Each connection is open for (duration - its ramp slot): on average 30 intervals.
 const durationMs = rampMs / 2 + messagesPerConnection * intervalMs;
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+
 interface Figures {
-  cpuUsPerMessage: number;
-  bytesPerConnection: number;
+  cpuUsPerEcho: number;
+  peakRssMb: number;
   received: number;
   opened: number;
   p50: number;
   p99: number;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-async function runBare(urls: string[]): Promise<Figures> {
-  const script = path.join(here, 'bare-ws-loop.js');
-  const output = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [script, urls.join(','), String(connections), String(rampMs), String(intervalMs), String(durationMs)], { maxBuffer: 1 << 20 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
-  );
-  const r = JSON.parse(output) as { opened: number; received: number; cpuUs: number; baseRss: number; peakRss: number; p50: number; p99: number };
-  return { cpuUsPerMessage: r.cpuUs / r.received, bytesPerConnection: (r.peakRss - r.baseRss) / r.opened, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
+/** Runs one program to its end; CPU is what the kernel charged its whole tree. */
+async function measure(args: string[]): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number }> {
+  const cpuBefore = waitedChildrenCpuSeconds();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const watch = watchTreeRss(child.pid!, 200);
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { peakRssBytes } = watch.stop();
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
+  return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes };
 }
 
-async function runEngine(stack: ManagedStack): Promise<Figures> {
-  const loaded = parseScenarioText('bench', `name: bench
-target: { stack: direct, backends: 3 }
+async function runBare(url: string): Promise<Figures> {
+  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs)]);
+  const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
+  return { cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
+}
+
+async function runStickler(url: string, dir: string): Promise<Figures> {
+  const scenario = path.join(dir, 'bench.yaml');
+  fs.writeFileSync(scenario, `name: bench
+target: { url: "${url}" }
 clients: { count: ${connections}, ramp: ${rampMs}ms }
 duration: ${durationMs}ms
 traffic: { interval: ${intervalMs}ms, size: 64 }
 `);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
-  const coordinatorCpu = process.cpuUsage();
-  const { summary, aggregate } = await runPlan(loaded.plan, stack, { workers: 1 });
-  const coordinatorUs = process.cpuUsage(coordinatorCpu);
-  const cpuUs = aggregate.workerCpuUs + coordinatorUs.user + coordinatorUs.system;
+  const out = path.join(dir, `out-${Date.now()}`);
+  const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
+  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra]);
+  const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
   return {
-    cpuUsPerMessage: cpuUs / summary.messages.received,
-    bytesPerConnection: (aggregate.workerPeakRssBytes - aggregate.workerBaseRssBytes) / summary.connections.opened,
+    cpuUsPerEcho: (run.cpuSeconds * 1e6) / summary.messages.received,
+    peakRssMb: run.peakRssBytes / 2 ** 20,
     received: summary.messages.received,
     opened: summary.connections.opened,
     p50: summary.latency.message.p50,
@@ -68,47 +85,45 @@ traffic: { interval: ${intervalMs}ms, size: 64 }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
-const loaded = parseScenarioText('bench', 'name: bench-stack\ntarget: { stack: direct, backends: 3 }\nclients: { count: 1 }\nduration: 1s\n');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
+const loaded = parseScenarioText('bench', `name: bench-stack\ntarget: { stack: haproxy-round-robin, backends: 3 }\nclients: { count: ${connections} }\nduration: 1s\n`);
 if (!loaded.ok) throw new Error('bench plan');
-const stack = new ManagedStack('direct', 'none', loaded.plan, { logDir: fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-')) });
+const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir: dir });
 await stack.start();
+const url = stack.urls[0];
 const bare: Figures[] = [];
-const engine: Figures[] = [];
+const stickler: Figures[] = [];
 try {
   for (let round = 0; round < rounds; round++) {
     // Alternate the order so neither side always runs on a warmer machine.
     if (round % 2 === 0) {
-      bare.push(await runBare(stack.urls));
-      engine.push(await runEngine(stack));
+      bare.push(await runBare(url));
+      stickler.push(await runStickler(url, dir));
     } else {
-      engine.push(await runEngine(stack));
-      bare.push(await runBare(stack.urls));
+      stickler.push(await runStickler(url, dir));
+      bare.push(await runBare(url));
     }
-    process.stderr.write(`round ${round + 1}/${rounds}: bare ${JSON.stringify(bare.at(-1))}\n               engine ${JSON.stringify(engine.at(-1))}\n`);
+    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare     ${JSON.stringify(bare.at(-1))}\n  stickler ${JSON.stringify(stickler.at(-1))}\n`);
   }
 } finally {
   await stack.stop();
 }
 
-const cpuBare = median(bare.map((f) => f.cpuUsPerMessage));
-const cpuEngine = median(engine.map((f) => f.cpuUsPerMessage));
-const memBare = median(bare.map((f) => f.bytesPerConnection));
-const memEngine = median(engine.map((f) => f.bytesPerConnection));
+const cpuBare = median(bare.map((f) => f.cpuUsPerEcho));
+const cpuStickler = median(stickler.map((f) => f.cpuUsPerEcho));
+const rssBare = median(bare.map((f) => f.peakRssMb));
+const rssStickler = median(stickler.map((f) => f.peakRssMb));
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
-  connections,
-  interval_ms: intervalMs,
-  messages_per_connection: messagesPerConnection,
+  work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
-  cpu_us_per_message: { bare: round2(cpuBare), engine: round2(cpuEngine), ratio: round2(cpuEngine / cpuBare) },
-  bytes_per_connection: { bare: Math.round(memBare), engine: Math.round(memEngine), ratio: round2(memEngine / memBare) },
-  messages_received: { bare: bare.map((f) => f.received), engine: engine.map((f) => f.received) },
+  cpu_us_per_echo: { bare: round2(cpuBare), stickler: round2(cpuStickler), ratio: round2(cpuStickler / cpuBare), target: 1.0 },
+  peak_rss_mb: { bare: round2(rssBare), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
+  echoes_received: { bare: bare.map((f) => f.received), stickler: stickler.map((f) => f.received) },
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-fs.writeFileSync(path.join(here, '../../bench/results.json'), `${JSON.stringify(result, null, 2)}\n`);
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
-}
+fs.writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(result, null, 2)}\n`);
+fs.rmSync(dir, { recursive: true, force: true });

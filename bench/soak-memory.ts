@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchTreeRss } from './process-tree.js';
 
 const clients = Number(process.argv[2] ?? 3000);
 const seconds = Number(process.argv[3] ?? 360);
@@ -28,32 +29,6 @@ traffic: { interval: 1s }
 churn: { drop_every: 20s, backoff: { initial: 100ms, max: 2s }, change_address: 10% }
 `);
 
-/** RSS in bytes of a pid and of those of its descendants whose command is stickler's worker. */
-function sticklerRss(pid: number): number {
-  const children = new Map<number, number[]>();
-  const commands = new Map<number, string>();
-  for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-      commands.set(Number(entry), fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8'));
-    } catch {
-      // gone
-    }
-  }
-  const rss = (id: number) => {
-    try {
-      return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${id}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    } catch {
-      return 0;
-    }
-  };
-  let total = rss(pid);
-  for (const child of children.get(pid) ?? []) if (commands.get(child)?.includes('engine/worker.js')) total += rss(child);
-  return total;
-}
-
 function slope(points: [number, number][]): number {
   const n = points.length;
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
@@ -64,11 +39,10 @@ function slope(points: [number, number][]): number {
 }
 
 const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, 'out'), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
-const started = Date.now();
-const samples: [number, number][] = [];
-const sampler = setInterval(() => samples.push([(Date.now() - started) / 1000, sticklerRss(child.pid!)]), 1000);
+// stickler's own processes: the coordinator and its load workers (not the proxy or the backends it runs).
+const watch = watchTreeRss(child.pid!, 1000, (cmdline) => cmdline.includes('engine/worker.js'));
 const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-clearInterval(sampler);
+const { samples } = watch.stop();
 
 const fromMinute1 = samples.filter(([t]) => t >= 60 && t <= seconds);
 const bytesPerSecond = slope(fromMinute1);

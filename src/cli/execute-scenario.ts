@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   progress?: NodeJS.WriteStream;
   signal?: AbortSignal;
   log: (line: string) => void;
+  /** Load worker processes (0: in this process); default from the load and the machine. */
+  workers?: number;
 }
 
 /** Starts the target, runs the plan, stops the target, writes summary.json: one run, start to end. */
@@ -35,6 +37,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
     const { summary, workerFailed } = await runPlan(plan, stack, {
       signal: options.signal,
+      workers: options.workers,
       onRow: (row) => progress?.row(row),
       onEvent: (event, outcome) => {
         const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;

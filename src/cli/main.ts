@@ -36,6 +36,7 @@ await yargs(hideBin(process.argv))
         .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
         .option('json', { type: 'boolean', describe: 'print summary.json on stdout (human output goes to stderr)' })
         .option('quiet', { type: 'boolean', describe: 'no live progress' })
+        .option('workers', { type: 'number', describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit' })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
   )

@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
@@ -6,11 +5,12 @@ import { buildSummary } from '../metrics/summary.js';
 import type { Summary, TimeseriesRow } from '../metrics/summary-types.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
-import { machineLimits, workerCount } from '../stack/limits.js';
+import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
 import { EventWindows } from './event-figures.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { DownInference, ServingState } from './serving-state.js';
+import { forkWorker, inProcessWorker, type WorkerLink } from './worker-link.js';
 
 export interface RunOptions {
   /** Called once a second with the newest time-series row (live progress). */
@@ -19,6 +19,7 @@ export interface RunOptions {
   onEvent?: (event: EventPlan, outcome: ActionOutcome) => void;
   /** Aborting ends the run early; the summary is still built from what was measured. */
   signal?: AbortSignal;
+  /** Load worker processes; 0 runs the clients in this process. Default: from the load and the machine. */
   workers?: number;
   snapshotIntervalMs?: number;
 }
@@ -30,7 +31,6 @@ export interface RunResult {
   workerFailed: boolean;
 }
 
-const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
 /** Time the workers get to set up before the run clock starts. */
 const START_DELAY_MS = 300;
 /** Time the workers get to quiesce and send their final snapshot (sent before their sockets close). */
@@ -45,14 +45,16 @@ const CLOSE_TIMEOUT_MS = 3000;
 export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
   const pool = clientPool(plan);
   const assignments = assignClients(plan, pool);
-  const workers = options.workers ?? workerCount(plan.clients.count, os.availableParallelism(), machineLimits().filesSoft);
+  const processes = options.workers ?? workerCount(loadOf(plan), os.availableParallelism(), machineLimits().filesSoft);
+  // 0 processes: one worker, inside this process.
+  const workers = Math.max(1, processes);
   const aggregate = new RunAggregate();
   const eventWindows = new EventWindows(plan.events);
   aggregate.onSecondClosed = (second, counters, reconnect) => eventWindows.addSecond(second, counters, reconnect);
   const startedAt = new Date();
   const startAtEpochMs = Date.now() + START_DELAY_MS;
   const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
-  const children: ChildProcess[] = [];
+  const children: WorkerLink[] = [];
   const finals = new Set<number>();
   /** Run-clock ms of each worker's latest snapshot, to say what is missing when a final one never comes. */
   const lastSnapshotMs = new Map<number, number>();
@@ -74,7 +76,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     });
 
   const broadcast = (command: CoordinatorCommand) => {
-    for (const child of children) if (child.connected) child.send(command);
+    for (const child of children) child.send(command);
   };
   const runClockMs = () => Date.now() - startAtEpochMs;
   const serving = new ServingState(runClockMs, (backend, isServing) => broadcast({ type: 'backend-state', backend, serving: isServing }));
@@ -84,12 +86,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const inference = plan.target.kind === 'url' ? new DownInference() : null;
 
   for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-    const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      if (stderr.length < 4000) stderr += chunk;
-    });
-    child.on('message', (event: WorkerEvent) => {
+    const child = processes === 0 ? inProcessWorker() : forkWorker();
+    child.onEvent((event: WorkerEvent) => {
       if (event.type === 'snapshot') {
         aggregate.add(event);
         lastSnapshotMs.set(event.workerIndex, event.tMs);
@@ -102,9 +100,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
       wake();
     });
-    child.on('exit', (code) => {
+    child.onExit((code, stderr) => {
       exited.add(workerIndex);
-      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited with code ${code}${stderr ? `: ${stderr.trim()}` : ''}`;
+      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited with code ${code}${stderr ? `: ${stderr}` : ''}`;
       wake();
     });
     children.push(child);
@@ -165,7 +163,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   clearInterval(rowTimer);
   const allExited = until(() => children.every((_, index) => exited.has(index)));
   await Promise.race([allExited, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children) if (!child.exited) child.kill();
   await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   const elapsedMs = Math.min(runClockMs(), plan.durationMs);
   // The last (partial) second, so that totals and the time series agree.
@@ -189,7 +187,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     startedAt,
     durationS: Math.max(0, elapsedMs) / 1000,
     interrupted,
-    workers,
+    workers: processes,
     knownBackends: stack.backendIds,
     events: eventWindows.summarise(eventOutcomes),
     proxy,
@@ -198,4 +196,16 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
   });
   return { summary, aggregate, workerFailed };
+}
+
+/** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */
+function loadOf(plan: Plan): LoadShape {
+  const { count, rampMs } = plan.clients;
+  const perSecond = (everyMs: number) => (everyMs > 0 ? (count * 1000) / everyMs : 0);
+  return {
+    clients: count,
+    messagesPerSecond: perSecond(plan.traffic.intervalMs),
+    // Churn, and the ramp's first connects while it lasts.
+    handshakesPerSecond: perSecond(plan.churn.dropEveryMs) + perSecond(rampMs),
+  };
 }

@@ -7,6 +7,7 @@ import { backoffDelayMs } from './backoff.js';
 import { CookieJar, cookieFromSetCookie } from './cookie-jar.js';
 import { classifyConnectError } from './failure-reason.js';
 import { bump } from './protocol.js';
+import type { SendWheel, WheelMember } from './send-wheel.js';
 import type { WorkerRecorder } from './worker-recorder.js';
 
 /** What every client of a worker shares. */
@@ -32,11 +33,15 @@ export interface ClientContext {
   seenServing(backend: string): void;
   /** Verdicts waiting for the coordinator's word. */
   readonly pending: Set<VirtualClient>;
+  /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
+  readonly wheel: SendWheel | null;
 }
 
 /** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */
 const MARKER = 'stk:';
 const MARKER_BYTES = Buffer.from(MARKER);
+/** Text frames; one options object for every send. */
+const SEND_TEXT = { binary: false } as const;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Silence before a close in an idle window counts as an idle timeout (no proxy times out faster). */
 const IDLE_SILENCE_MS = 1000;
@@ -70,12 +75,19 @@ interface Connection {
  * connections as the scenario makes it open. It paces messages, times echoes, drops and reconnects,
  * and judges every reconnect against its home backend.
  */
-export class VirtualClient {
+export class VirtualClient implements WheelMember {
   private readonly random: Random;
   private readonly jar = new CookieJar();
   private readonly sessionValue: string;
   private readonly phaseMs: number;
   private address: string | null;
+  /**
+   * The client's message, built once and rewritten in place before each send: `ws` copies it into
+   * the masked frame during send(), so one buffer serves every message of the client.
+   */
+  private payload: Buffer | null = null;
+  /** Where the last marker written into the payload ended. */
+  private payloadMarkerEnd = 0;
   private home: string | null = null;
   /** The backend of the client's very first connection, and whether a failover moved it away. */
   private firstHome: string | null = null;
@@ -138,6 +150,8 @@ export class VirtualClient {
 
     const ws = new WebSocket(url, {
       perMessageDeflate: false,
+      // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
+      skipUTF8Validation: true,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       headers,
       ...(bindAddress ? { localAddress: bindAddress } : {}),
@@ -326,36 +340,54 @@ export class VirtualClient {
   }
 
   private scheduleFirstSend(connection: Connection, now: number): void {
-    const interval = this.context.plan.traffic.intervalMs;
-    if (this.context.plan.traffic.pattern === 'poisson') {
-      connection.nextDueMs = now + exponential(this.random, interval);
-    } else {
-      // The next point of this client's grid (phase + k * interval) after now.
-      connection.nextDueMs = this.phaseMs + Math.ceil((now - this.phaseMs) / interval) * interval;
+    const wheel = this.context.wheel;
+    if (wheel) {
+      // Fixed rate: the client's slot of the worker's wheel (its grid: phase + k * interval).
+      wheel.add(this, wheel.slotOf(this.phaseMs));
+      return;
     }
-    connection.sendTimer = setTimeout(() => this.sendDue(connection), connection.nextDueMs - now);
+    connection.nextDueMs = now + exponential(this.random, this.context.plan.traffic.intervalMs);
+    connection.sendTimer = setTimeout(() => this.sendPoisson(connection), connection.nextDueMs - now);
   }
 
-  private sendDue(connection: Connection): void {
+  /** The wheel's call: this client's slot has come round. */
+  sendDue(dueMs: number): void {
+    const connection = this.current;
+    if (connection && connection.ws.readyState === WebSocket.OPEN) this.sendAt(connection, dueMs, this.context.nowMs());
+  }
+
+  private sendPoisson(connection: Connection): void {
     if (this.current !== connection || connection.ws.readyState !== WebSocket.OPEN) return;
-    const { traffic } = this.context.plan;
+    const { intervalMs } = this.context.plan.traffic;
     const now = this.context.nowMs();
-    const due = connection.nextDueMs;
-    if (!this.isIdle(now)) {
-      // The clock starts at the intended send time, so a late send counts its delay (coordinated
-      // omission). Timers can also fire early (Node's cached loop time): then it starts now.
-      const sentUs = Math.round(Math.min(due, now) * 1000);
-      const prefix = `${MARKER}${sentUs}:`;
-      connection.ws.send(prefix.padEnd(traffic.size, 'x'));
-      connection.inflight += 1;
-      connection.lastTrafficMs = now;
-      this.context.recorder.counters.sent += 1;
-    }
-    let next = due + (traffic.pattern === 'poisson' ? exponential(this.random, traffic.intervalMs) : traffic.intervalMs);
-    // Far behind (a stalled event loop): skip to the grid instead of bursting; the histogram back-fills.
-    if (next < now - traffic.intervalMs) next = now + traffic.intervalMs - ((now - this.phaseMs) % traffic.intervalMs);
+    this.sendAt(connection, connection.nextDueMs, now);
+    let next = connection.nextDueMs + exponential(this.random, intervalMs);
+    // Far behind (a stalled event loop): start again from now instead of bursting.
+    if (next < now - intervalMs) next = now + exponential(this.random, intervalMs);
     connection.nextDueMs = next;
-    connection.sendTimer = setTimeout(() => this.sendDue(connection), Math.max(0, next - now));
+    connection.sendTimer = setTimeout(() => this.sendPoisson(connection), Math.max(0, next - now));
+  }
+
+  private sendAt(connection: Connection, dueMs: number, now: number): void {
+    if (this.isIdle(now)) return;
+    // The clock starts at the intended send time, so a late send counts its delay (coordinated
+    // omission). Timers can also fire early (Node's cached loop time): then it starts now.
+    const sentUs = Math.round(Math.min(dueMs, now) * 1000);
+    connection.ws.send(this.messageFor(sentUs, this.context.plan.traffic.size), SEND_TEXT);
+    connection.inflight += 1;
+    connection.lastTrafficMs = now;
+    this.context.recorder.counters.sent += 1;
+  }
+
+  /** `stk:<sentUs>:` then `x` up to `size` bytes, in the client's one payload buffer. */
+  private messageFor(sentUs: number, size: number): Buffer {
+    const payload = (this.payload ??= Buffer.alloc(size, 'x'));
+    const end = MARKER_BYTES.length + payload.write(`${sentUs}:`, MARKER_BYTES.length, 'latin1');
+    if (this.payloadMarkerEnd === 0) MARKER_BYTES.copy(payload, 0);
+    // A shorter number than last time leaves old digits behind: pad them over.
+    if (end < this.payloadMarkerEnd) payload.fill(0x78, end, this.payloadMarkerEnd);
+    this.payloadMarkerEnd = end;
+    return payload;
   }
 
   private isIdle(now: number): boolean {
@@ -392,6 +424,7 @@ export class VirtualClient {
   }
 
   private clearTimers(connection: Connection): void {
+    if (this.context.wheel) this.context.wheel.remove(this, this.context.wheel.slotOf(this.phaseMs));
     if (connection.sendTimer) clearTimeout(connection.sendTimer);
     if (connection.pingTimer) clearInterval(connection.pingTimer);
     if (connection.dropTimer) clearTimeout(connection.dropTimer);
@@ -460,6 +493,18 @@ export class VirtualClient {
   finish(): void {
     const connection = this.current;
     if (connection && !connection.byClient) this.closeByClient(connection);
+  }
+
+  /** Ends at once: no timer left, the socket torn down without a close handshake. */
+  terminate(): void {
+    this.settlePendingVerdict();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const connection = this.current;
+    if (!connection) return;
+    connection.byClient = true;
+    this.clearTimers(connection);
+    connection.ws.terminate();
   }
 
   isClosed(): boolean {

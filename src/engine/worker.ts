@@ -1,150 +1,26 @@
 /**
- * Worker process: runs a share of the virtual clients and reports interval snapshots to the
- * coordinator over IPC. It never prints; it exits when told to stop or when its parent goes away.
+ * Worker process entry: a load worker (worker-core.ts) wired to the coordinator over IPC. It never
+ * prints; it exits when told to stop or when its parent goes away.
  */
-import { performance } from 'node:perf_hooks';
-import pLimit from 'p-limit';
-import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
-import { clientPool } from './assignments.js';
-import { VirtualClient, type ClientContext } from './virtual-client.js';
-import { WorkerRecorder } from './worker-recorder.js';
+import { handleCommand, type Worker, type WorkerChannel } from './worker-core.js';
+import type { CoordinatorCommand, WorkerEvent } from './protocol.js';
 
-const QUIESCE_MS = 1000;
-const CLOSE_GRACE_MS = 2000;
-/** Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word. */
-const CLOSE_REPORT_MS = 150;
-
-function send(event: WorkerEvent): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.connected) return resolve();
-    process.send!(event, undefined, undefined, () => resolve());
-  });
-}
-
-class Worker {
-  private readonly recorder = new WorkerRecorder();
-  private readonly clients: VirtualClient[] = [];
-  private readonly notServing = new Set<string>();
-  private readonly runStartPerf: number;
-  private snapshotTimer: NodeJS.Timeout | null = null;
-  private stopping = false;
-  private crashCloses: Record<string, number> = {};
-  private closeReportTimer: NodeJS.Timeout | null = null;
-  private readonly pending = new Set<VirtualClient>();
-  readonly context: ClientContext;
-
-  constructor(private readonly start: WorkerStart) {
-    this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
-    const pool = clientPool(start.plan);
-    const worker = this;
-    this.context = {
-      plan: start.plan,
-      urls: start.urls,
-      recorder: this.recorder,
-      limit: pLimit(start.connectConcurrency),
-      pool,
-      nowMs: () => performance.now() - this.runStartPerf,
-      isServing: (backend) => !this.notServing.has(backend),
-      get stopping() {
-        return worker.stopping;
-      },
-      infersServing: start.infersServing,
-      crashLikeClose: (backend) => this.crashLikeClose(backend),
-      seenServing: (backend) => {
-        this.notServing.delete(backend);
-        void send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
-      },
-      pending: this.pending,
-    };
-  }
-
-  run(): void {
-    for (const assignment of this.start.clients) {
-      const client = new VirtualClient(this.context, assignment.index, assignment.address, assignment.idle);
-      this.clients.push(client);
-      client.start();
-    }
-    this.snapshotTimer = setInterval(() => void this.snapshot(false), this.start.snapshotIntervalMs);
-  }
-
-  private snapshot(final: boolean): Promise<void> {
-    return send(this.recorder.snapshot(this.start.workerIndex, this.context.nowMs(), final));
-  }
-
-  setServing(backend: string, serving: boolean): void {
-    if (serving) {
-      this.notServing.delete(backend);
-      return;
-    }
-    this.notServing.add(backend);
-    // Reconnects that left this backend and were waiting for word on it are failovers.
-    for (const client of [...this.pending]) if (client.waitsForWordOn(backend)) client.settlePendingVerdict();
-  }
-
-  private crashLikeClose(backend: string): void {
-    this.crashCloses[backend] = (this.crashCloses[backend] ?? 0) + 1;
-    this.closeReportTimer ??= setTimeout(() => {
-      this.closeReportTimer = null;
-      const closes = this.crashCloses;
-      this.crashCloses = {};
-      void send({ type: 'closes', workerIndex: this.start.workerIndex, closes, openByBackend: { ...this.recorder.openByBackend } });
-    }, CLOSE_REPORT_MS);
-  }
-
-  dropAll(): void {
-    for (const client of this.clients) client.drop();
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    // Stop sending, give echoes in flight a moment to come back.
-    let inflight = 0;
-    for (const client of this.clients) inflight += client.quiesce();
-    const quiesceUntil = performance.now() + QUIESCE_MS;
-    while (inflight > 0 && performance.now() < quiesceUntil) {
-      await delay(20);
-      inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
-    }
-    // The measurement ends here: echoes still out are lost, and the final snapshot leaves before any
-    // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
-    for (const client of this.clients) this.recorder.counters.lost += client.abandonInflight();
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
-    await this.snapshot(true);
-    for (const client of this.clients) client.finish();
-    const closeUntil = performance.now() + CLOSE_GRACE_MS;
-    while (this.clients.some((client) => !client.isClosed()) && performance.now() < closeUntil) await delay(20);
-    process.exit(0);
-  }
-}
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const channel: WorkerChannel = {
+  send: (event: WorkerEvent) =>
+    new Promise((resolve) => {
+      if (!process.connected) return resolve();
+      process.send!(event, undefined, undefined, () => resolve());
+    }),
+  exit: (code) => process.exit(code),
+};
 
 let worker: Worker | null = null;
 
 process.on('message', (command: CoordinatorCommand) => {
   try {
-    switch (command.type) {
-      case 'start': {
-        const rssBytes = process.memoryUsage.rss();
-        worker = new Worker(command);
-        worker.run();
-        void send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
-        break;
-      }
-      case 'backend-state':
-        worker?.setServing(command.backend, command.serving);
-        break;
-      case 'drop-all':
-        worker?.dropAll();
-        break;
-      case 'stop':
-        if (worker) void worker.stop();
-        else process.exit(0);
-        break;
-    }
+    worker = handleCommand(worker, command, channel);
   } catch (error) {
-    void send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) }).then(() => process.exit(1));
+    void channel.send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) }).then(() => process.exit(1));
   }
 });
 
@@ -152,5 +28,5 @@ process.on('message', (command: CoordinatorCommand) => {
 process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', (error) => {
-  void send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) }).then(() => process.exit(1));
+  void channel.send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) }).then(() => process.exit(1));
 });

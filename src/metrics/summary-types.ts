@@ -62,6 +62,7 @@ export interface Summary {
   verdict: 'pass' | 'fail';
   interrupted: boolean;
   seed: number;
+  /** Load worker processes forked for the run; 0 when the clients ran inside the main process. */
   workers: number;
   thresholds: ThresholdResult[];
   connections: {

@@ -36,7 +36,7 @@ function runSection(summary: Summary, index: number): string {
     : '<p class="muted">no thresholds</p>';
   return `<section class="run">
 <h2>${e(summary.stack)} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
-<p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${e(summary.workers)} worker(s)</p>
+<p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${summary.workers === 0 ? 'clients run in the main process' : `${e(summary.workers)} load worker process(es)`}</p>
 <div class="grid">
 <div><h3>Thresholds</h3>${thresholds}</div>
 <div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], (['handshake', 'message', 'reconnect'] as const).map((k) => [k, l[k].count, ms(l[k].p50), ms(l[k].p90), ms(l[k].p99), ms(l[k].p999), ms(l[k].max)]))}</div>

@@ -57,11 +57,28 @@ export function sizeHaproxy(clients: number, files: number, cores = 1): { maxcon
   return { maxconn: Math.max(256, clients + 100), nbthread };
 }
 
-/** Load workers: one per core for CPU (when there is work for it), more when one could not hold its clients' sockets. */
-export function workerCount(clients: number, cores: number, files: number): number {
-  const forFiles = Math.ceil(clients / socketsPerWorker(files));
-  const forCpu = Math.min(cores, Math.ceil(clients / 1000));
-  return Math.max(1, forFiles, forCpu);
+/** Messages a second one load process carries with room to spare (a bare loop costs ~30 µs an echo). */
+const MESSAGES_PER_PROCESS = 12_000;
+/** A TCP connect plus WebSocket upgrade costs about as much as this many messages. */
+const HANDSHAKE_COST_IN_MESSAGES = 10;
+
+export interface LoadShape {
+  clients: number;
+  messagesPerSecond: number;
+  handshakesPerSecond: number;
+}
+
+/**
+ * Load worker processes for a load: 0 when one process carries it all (the clients then run inside
+ * the coordinator, with no second runtime to pay for), else enough for the CPU work (at most one a
+ * core) and for the sockets (one process's file limit).
+ */
+export function workerCount(load: LoadShape, cores: number, files: number): number {
+  const forFiles = Math.ceil(load.clients / socketsPerWorker(files));
+  const work = load.messagesPerSecond + HANDSHAKE_COST_IN_MESSAGES * load.handshakesPerSecond;
+  const forCpu = Math.min(cores, Math.ceil(work / MESSAGES_PER_PROCESS));
+  const needed = Math.max(1, forFiles, forCpu);
+  return needed === 1 ? 0 : needed;
 }
 
 /** Reads the limits in force (Linux /proc; elsewhere `ulimit` through the shell). */

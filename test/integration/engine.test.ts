@@ -100,7 +100,7 @@ test('a worker killed mid-run: exit 3, and the summary of what was measured is s
   const dir = tempDir();
   const outDir = path.join(dir, 'out');
   const file = writeScenario('name: worker-dies\ntarget: { stack: direct }\nclients: { count: 50 }\nduration: 30s\ntraffic: { interval: 100ms }\n', dir);
-  const run = startCli(['run', file, '--out', outDir, '--quiet']);
+  const run = startCli(['run', file, '--out', outDir, '--quiet', '--workers', '1']);
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const workers = strayProcesses('dist/src/engine/worker.js');
   assert.equal(workers.length, 1, workers.join('\n'));

@@ -15,7 +15,7 @@ for (const stack of ['nginx-round-robin', 'haproxy-cookie']) {
     const file = path.join(dir, 'long.yaml');
     fs.writeFileSync(file, `name: long\ntarget: { stack: ${stack} }\nclients: { count: 60 }\nduration: 60s\ntraffic: { interval: 500ms }\n`);
     const out = path.join(dir, 'out');
-    const run = startCli(['run', file, '--out', out, '--quiet']);
+    const run = startCli(['run', file, '--out', out, '--quiet', '--workers', '1']);
     let stderr = '';
     run.child.stderr!.on('data', (chunk) => (stderr += chunk));
     const deadline = Date.now() + 20_000;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import pLimit from 'p-limit';
+import { SendWheel } from '../../src/engine/send-wheel.js';
 import { VirtualClient, type ClientContext } from '../../src/engine/virtual-client.js';
 import { WorkerRecorder } from '../../src/engine/worker-recorder.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
@@ -27,6 +28,7 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     crashLikeClose: () => {},
     seenServing: () => {},
     pending: new Set(),
+    wheel: new SendWheel(loaded.plan.traffic.intervalMs, () => performance.now() - start),
   };
   const clients = Array.from({ length: 20 }, (_, index) => new VirtualClient(context, index, null, []));
   for (const client of clients) client.start();

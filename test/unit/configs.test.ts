@@ -18,6 +18,8 @@ test('nginx presets follow the production advice and balance as named', () => {
   assert.ok(renderNginxPreset({ preset: 'nginx-hash-query', listenPort: 1, servers, sizing: sizeNginx(1, 2, 20_000)!, workDir: '/w' }).includes('hash $arg_sid consistent;'));
 });
 
+const load = (clients: number, messagesPerSecond = clients, handshakesPerSecond = 0) => ({ clients, messagesPerSecond, handshakesPerSecond });
+
 test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 open files', () => {
   // 20,000 (this project's machines): one HAProxy holds ~9,800 proxied connections, nginx adds workers past that.
   assert.equal(sizeNginx(1000, 2, 20_000)?.workerProcesses, 2);
@@ -27,10 +29,13 @@ test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 ope
   assert.deepEqual(sizeHaproxy(5000, 20_000, 2), { maxconn: 5100, nbthread: 2 });
   assert.equal(sizeHaproxy(9800, 20_000, 2)?.maxconn, 9900);
   assert.equal(sizeHaproxy(12_000, 20_000, 2), undefined);
-  assert.equal(workerCount(100, 2, 20_000), 1);
-  assert.equal(workerCount(15_000, 2, 20_000), 2);
-  assert.equal(workerCount(40_000, 2, 20_000), 3);
-  assert.equal(workerCount(100_000, 2, 20_000), 6);
+  // Load workers: none forked while one process carries the load (it runs in the coordinator).
+  assert.equal(workerCount(load(100), 2, 20_000), 0);
+  assert.equal(workerCount(load(5000), 2, 20_000), 0);
+  assert.equal(workerCount(load(5000, 50_000), 2, 20_000), 2, 'ten messages a second each: one process per core');
+  assert.equal(workerCount(load(15_000), 2, 20_000), 2);
+  assert.equal(workerCount(load(40_000), 2, 20_000), 3);
+  assert.equal(workerCount(load(100_000, 5000), 2, 20_000), 6);
 
   // 1,024 (a default desktop shell): few connections per process, so more processes, and HAProxy refuses early.
   assert.equal(sizeNginx(1000, 2, 1024)?.workerProcesses, 4);
@@ -38,13 +43,14 @@ test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 ope
   assert.equal(sizeNginx(100_000, 2, 1024), undefined, 'past 64 workers nginx is refused');
   assert.equal(sizeHaproxy(300, 1024, 2)?.maxconn, 400);
   assert.equal(sizeHaproxy(400, 1024, 2), undefined);
-  assert.equal(workerCount(1000, 2, 1024), 2);
-  assert.equal(workerCount(5000, 2, 1024), 7);
+  assert.equal(workerCount(load(1000), 2, 1024), 2);
+  assert.equal(workerCount(load(5000), 2, 1024), 7);
 
   // 1,048,576 (a tuned server): HAProxy holds 100,000 in one process, one load worker per core suffices.
   assert.deepEqual(sizeHaproxy(100_000, 1_048_576, 8), { maxconn: 100_100, nbthread: 8 });
   assert.equal(sizeNginx(100_000, 2, 1_048_576)?.workerProcesses, 2);
-  assert.equal(workerCount(100_000, 2, 1_048_576), 2);
+  assert.equal(workerCount(load(100_000, 5000), 2, 1_048_576), 0);
+  assert.equal(workerCount(load(100_000, 5000, 1000), 2, 1_048_576), 2);
   assert.equal(proxiedPerProcess(1_048_576), 524_188);
 });
 

@@ -17,6 +17,7 @@ export interface RunArgs {
   junit?: string;
   json?: boolean;
   quiet?: boolean;
+  workers?: number;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -38,6 +39,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       outDir,
       log,
       signal: controller.signal,
+      workers: args.workers,
       progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
     });
   } catch (error) {

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+
+/** CPU time and resident memory of process trees, read from /proc (Linux), for the benchmarks. */
+
+const TICKS_PER_SECOND = 100;
+
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** The pid and its descendants; `keep` filters descendants by command line (the root is always kept). */
+export function treeOf(root: number, keep: (cmdline: string) => boolean = () => true): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (!fields) continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) {
+    for (const child of children.get(pids[i]) ?? []) {
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        continue;
+      }
+      if (keep(cmdline)) pids.push(child);
+    }
+  }
+  return pids;
+}
+
+/** CPU of this process's children that have exited and been waited for (with theirs), in seconds. */
+export function waitedChildrenCpuSeconds(): number {
+  const fields = statFields(process.pid)!;
+  // fields[13] cutime, fields[14] cstime (fields 16 and 17 of stat)
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+}
+
+/** Summed resident memory of a process tree. */
+export function treeRss(root: number, keep?: (cmdline: string) => boolean): number {
+  let rss = 0;
+  for (const pid of treeOf(root, keep)) {
+    const fields = statFields(pid);
+    if (fields) rss += Number(fields[21]) * 4096;
+  }
+  return rss;
+}
+
+/** Samples a process tree's summed RSS every `everyMs`; stop() gives the peak and the samples. */
+export function watchTreeRss(root: number, everyMs = 200, keep?: (cmdline: string) => boolean) {
+  let peakRss = 0;
+  const samples: [number, number][] = [];
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const rss = treeRss(root, keep);
+    peakRss = Math.max(peakRss, rss);
+    samples.push([(Date.now() - started) / 1000, rss]);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { peakRssBytes: peakRss, samples };
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** A client that sends on a fixed grid: phase + k * interval. */
+export interface WheelMember {
+  sendDue(dueMs: number): void;
+}
+
+/**
+ * One timer for all the fixed-rate senders of a worker, instead of a timer per client per message:
+ * a wheel of one-millisecond slots over one interval. A client sits in the slot of its phase for as
+ * long as its connection is open; each tick sends for every slot whose time has come, in one batch.
+ * (Per-message timers also live about an interval each, long enough to be promoted out of V8's young
+ * generation: the wheel keeps memory flat as well.)
+ */
+export class SendWheel {
+  private readonly slots: Set<WheelMember>[];
+  private readonly size: number;
+  private members = 0;
+  /** Run-clock ms (integer) of the next slot to visit. */
+  private nextMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAtMs = Infinity;
+
+  constructor(
+    intervalMs: number,
+    private readonly nowMs: () => number,
+  ) {
+    this.size = Math.max(1, Math.round(intervalMs));
+    this.slots = Array.from({ length: this.size }, () => new Set<WheelMember>());
+    this.nextMs = Math.ceil(nowMs());
+  }
+
+  slotOf(phaseMs: number): number {
+    return Math.floor(phaseMs) % this.size;
+  }
+
+  add(member: WheelMember, slot: number): void {
+    const members = this.slots[slot];
+    if (members.has(member)) return;
+    if (this.members === 0) this.nextMs = Math.max(this.nextMs, Math.ceil(this.nowMs()));
+    members.add(member);
+    this.members += 1;
+    const dueMs = this.nextMs + this.distance(this.nextMs, slot);
+    if (dueMs < this.timerAtMs) this.arm(dueMs);
+  }
+
+  remove(member: WheelMember, slot: number): void {
+    if (!this.slots[slot].delete(member)) return;
+    this.members -= 1;
+    if (this.members === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.timerAtMs = Infinity;
+    }
+  }
+
+  /** Slots from `fromMs`'s slot to `slot`, going forward round the wheel. */
+  private distance(fromMs: number, slot: number): number {
+    return (((slot - fromMs) % this.size) + this.size) % this.size;
+  }
+
+  private arm(atMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, atMs - this.nowMs()));
+  }
+
+  private tick(): void {
+    this.timer = null;
+    this.timerAtMs = Infinity;
+    const now = this.nowMs();
+    // Far behind (a stalled event loop): skip whole rounds instead of bursting; the histogram back-fills.
+    if (now - this.nextMs > this.size) this.nextMs = Math.floor(now) - this.size + 1;
+    while (this.nextMs <= now) {
+      for (const member of this.slots[this.distance(0, this.nextMs % this.size)]) member.sendDue(this.nextMs);
+      this.nextMs += 1;
+    }
+    if (this.members === 0) return;
+    let wait = 0;
+    while (wait < this.size && this.slots[this.distance(0, (this.nextMs + wait) % this.size)].size === 0) wait += 1;
+    this.arm(this.nextMs + wait);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A load worker: runs a share of the virtual clients and reports interval snapshots to the
+ * coordinator. The same code runs in a worker process (worker.ts wires it to IPC) or, when one
+ * process carries the whole load, inside the coordinator's own process (worker-link.ts).
+ */
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+import { clientPool } from './assignments.js';
+import { SendWheel } from './send-wheel.js';
+import { VirtualClient, type ClientContext } from './virtual-client.js';
+import { WorkerRecorder } from './worker-recorder.js';
+
+const QUIESCE_MS = 1000;
+const CLOSE_GRACE_MS = 2000;
+/** Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word. */
+const CLOSE_REPORT_MS = 150;
+
+/** How a worker talks to its coordinator: events out, and its end. */
+export interface WorkerChannel {
+  send(event: WorkerEvent): Promise<void>;
+  exit(code: number): void;
+}
+
+export class Worker {
+  private readonly recorder = new WorkerRecorder();
+  private readonly clients: VirtualClient[] = [];
+  private readonly notServing = new Set<string>();
+  private readonly runStartPerf: number;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private crashCloses: Record<string, number> = {};
+  private closeReportTimer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<VirtualClient>();
+  readonly context: ClientContext;
+
+  constructor(
+    private readonly start: WorkerStart,
+    private readonly channel: WorkerChannel,
+  ) {
+    this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
+    const pool = clientPool(start.plan);
+    const worker = this;
+    this.context = {
+      plan: start.plan,
+      urls: start.urls,
+      recorder: this.recorder,
+      limit: pLimit(start.connectConcurrency),
+      pool,
+      nowMs: () => performance.now() - this.runStartPerf,
+      isServing: (backend) => !this.notServing.has(backend),
+      get stopping() {
+        return worker.stopping;
+      },
+      infersServing: start.infersServing,
+      crashLikeClose: (backend) => this.crashLikeClose(backend),
+      seenServing: (backend) => {
+        this.notServing.delete(backend);
+        void channel.send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
+      },
+      pending: this.pending,
+      wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
+        ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
+        : null,
+    };
+  }
+
+  run(): void {
+    for (const assignment of this.start.clients) {
+      const client = new VirtualClient(this.context, assignment.index, assignment.address, assignment.idle);
+      this.clients.push(client);
+      client.start();
+    }
+    this.snapshotTimer = setInterval(() => void this.snapshot(false), this.start.snapshotIntervalMs);
+  }
+
+  private snapshot(final: boolean): Promise<void> {
+    return this.channel.send(this.recorder.snapshot(this.start.workerIndex, this.context.nowMs(), final));
+  }
+
+  setServing(backend: string, serving: boolean): void {
+    if (serving) {
+      this.notServing.delete(backend);
+      return;
+    }
+    this.notServing.add(backend);
+    // Reconnects that left this backend and were waiting for word on it are failovers.
+    for (const client of [...this.pending]) if (client.waitsForWordOn(backend)) client.settlePendingVerdict();
+  }
+
+  private crashLikeClose(backend: string): void {
+    this.crashCloses[backend] = (this.crashCloses[backend] ?? 0) + 1;
+    this.closeReportTimer ??= setTimeout(() => {
+      this.closeReportTimer = null;
+      const closes = this.crashCloses;
+      this.crashCloses = {};
+      void this.channel.send({ type: 'closes', workerIndex: this.start.workerIndex, closes, openByBackend: { ...this.recorder.openByBackend } });
+    }, CLOSE_REPORT_MS);
+  }
+
+  dropAll(): void {
+    for (const client of this.clients) client.drop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    // Stop sending, give echoes in flight a moment to come back.
+    let inflight = 0;
+    for (const client of this.clients) inflight += client.quiesce();
+    const quiesceUntil = performance.now() + QUIESCE_MS;
+    while (inflight > 0 && performance.now() < quiesceUntil) {
+      await delay(20);
+      inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
+    }
+    // The measurement ends here: echoes still out are lost, and the final snapshot leaves before any
+    // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
+    for (const client of this.clients) this.recorder.counters.lost += client.abandonInflight();
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    await this.snapshot(true);
+    for (const client of this.clients) client.finish();
+    const closeUntil = performance.now() + CLOSE_GRACE_MS;
+    while (this.clients.some((client) => !client.isClosed()) && performance.now() < closeUntil) await delay(20);
+    if (this.closeReportTimer) clearTimeout(this.closeReportTimer);
+    this.channel.exit(0);
+  }
+
+  /** Ends everything now: timers, handshakes and sockets (an in-process worker that must stop at once). */
+  terminate(): void {
+    this.stopping = true;
+    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    if (this.closeReportTimer) clearTimeout(this.closeReportTimer);
+    for (const client of this.clients) client.terminate();
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Carries out one coordinator command on the worker (created by `start`). */
+export function handleCommand(worker: Worker | null, command: CoordinatorCommand, channel: WorkerChannel): Worker | null {
+  switch (command.type) {
+    case 'start': {
+      const rssBytes = process.memoryUsage.rss();
+      const created = new Worker(command, channel);
+      created.run();
+      void channel.send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
+      return created;
+    }
+    case 'backend-state':
+      worker?.setServing(command.backend, command.serving);
+      return worker;
+    case 'drop-all':
+      worker?.dropAll();
+      return worker;
+    case 'stop':
+      if (worker) void worker.stop();
+      else channel.exit(0);
+      return worker;
+  }
+}

@@ -1,0 +1,98 @@
+import { fork } from 'node:child_process';
+import type { CoordinatorCommand, WorkerEvent } from './protocol.js';
+import { handleCommand, type Worker, type WorkerChannel } from './worker-core.js';
+
+/** The coordinator's handle on one load worker, whether a process of its own or inside the coordinator. */
+export interface WorkerLink {
+  send(command: CoordinatorCommand): void;
+  /** Ends it at once, sockets and all (SIGKILL for a process). */
+  kill(): void;
+  readonly exited: boolean;
+  onEvent(listener: (event: WorkerEvent) => void): void;
+  /** `detail`: what the worker printed on stderr before it died, when anything. */
+  onExit(listener: (code: number | null, detail: string) => void): void;
+}
+
+const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+
+/** A worker process: its own file limit and its own core. */
+export function forkWorker(): WorkerLink {
+  const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  return {
+    send(command) {
+      if (child.connected) child.send(command);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    get exited() {
+      return child.exitCode !== null || child.signalCode !== null;
+    },
+    onEvent(listener) {
+      child.on('message', listener);
+    },
+    onExit(listener) {
+      child.on('exit', (code) => listener(code, stderr.trim()));
+    },
+  };
+}
+
+/**
+ * A worker inside the coordinator's process, for loads one process carries: no second Node
+ * runtime, no IPC. Messages still go through the event loop, in order, as they would over IPC.
+ */
+export function inProcessWorker(): WorkerLink {
+  let worker: Worker | null = null;
+  let exited = false;
+  const eventListeners: ((event: WorkerEvent) => void)[] = [];
+  const exitListeners: ((code: number | null, detail: string) => void)[] = [];
+  const end = (code: number) => {
+    if (exited) return;
+    exited = true;
+    setImmediate(() => {
+      for (const listener of exitListeners) listener(code, '');
+    });
+  };
+  const channel: WorkerChannel = {
+    send: (event) =>
+      new Promise((resolve) =>
+        setImmediate(() => {
+          if (!exited) for (const listener of eventListeners) listener(event);
+          resolve();
+        }),
+      ),
+    exit: end,
+  };
+  return {
+    send(command) {
+      if (exited) return;
+      setImmediate(() => {
+        if (exited) return;
+        try {
+          worker = handleCommand(worker, command, channel);
+        } catch (error) {
+          void channel.send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) });
+          worker?.terminate();
+          end(1);
+        }
+      });
+    },
+    kill() {
+      worker?.terminate();
+      end(137);
+    },
+    get exited() {
+      return exited;
+    },
+    onEvent(listener) {
+      eventListeners.push(listener);
+    },
+    onExit(listener) {
+      exitListeners.push(listener);
+    },
+  };
+}
