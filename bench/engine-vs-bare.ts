@@ -46,7 +46,7 @@ interface Figures {
 /** Runs one program to its end; CPU is what the kernel charged its whole tree. */
 async function measure(args: string[]): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number }> {
   const cpuBefore = waitedChildrenCpuSeconds();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const watch = watchTreeRss(child.pid!, 200);
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -200,12 +200,12 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */
 function loadOf(plan: Plan): LoadShape {
-  const { count, rampMs } = plan.clients;
+  const { count } = plan.clients;
   const perSecond = (everyMs: number) => (everyMs > 0 ? (count * 1000) / everyMs : 0);
   return {
     clients: count,
     messagesPerSecond: perSecond(plan.traffic.intervalMs),
-    // Churn, and the ramp's first connects while it lasts.
-    handshakesPerSecond: perSecond(plan.churn.dropEveryMs) + perSecond(rampMs),
+    // Sustained reconnects; the ramp's first connects pass (connect_concurrency paces them).
+    handshakesPerSecond: perSecond(plan.churn.dropEveryMs),
   };
 }

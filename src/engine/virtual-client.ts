@@ -382,11 +382,21 @@ export class VirtualClient implements WheelMember {
   /** `stk:<sentUs>:` then `x` up to `size` bytes, in the client's one payload buffer. */
   private messageFor(sentUs: number, size: number): Buffer {
     const payload = (this.payload ??= Buffer.alloc(size, 'x'));
-    const end = MARKER_BYTES.length + payload.write(`${sentUs}:`, MARKER_BYTES.length, 'latin1');
     if (this.payloadMarkerEnd === 0) MARKER_BYTES.copy(payload, 0);
+    // The digits by hand: no string and no call into native code per message.
+    let digits = 1;
+    for (let rest = sentUs; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+    const start = MARKER_BYTES.length;
+    let rest = sentUs;
+    for (let at = start + digits - 1; at >= start; at--) {
+      payload[at] = 48 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    const end = start + digits;
+    payload[end] = 58; // ':'
     // A shorter number than last time leaves old digits behind: pad them over.
-    if (end < this.payloadMarkerEnd) payload.fill(0x78, end, this.payloadMarkerEnd);
-    this.payloadMarkerEnd = end;
+    if (end + 1 < this.payloadMarkerEnd) payload.fill(0x78, end + 1, this.payloadMarkerEnd);
+    this.payloadMarkerEnd = end + 1;
     return payload;
   }
 
