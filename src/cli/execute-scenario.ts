@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runPlan } from '../engine/coordinator.js';
+import { scenarioHash } from '../engine/shard.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
 import { ProgressLine } from '../report/progress.js';
@@ -21,6 +22,15 @@ export interface ExecuteOptions {
   log: (line: string) => void;
   /** Load worker processes (0: in this process); default from the load and the machine. */
   workers?: number;
+  /** One shard of a distributed run, and what its summary must carry for `stickler merge`. */
+  shard?: {
+    index: number;
+    count: number;
+    startAtEpochMs: number;
+    scenarioText: string;
+    scenarioFile: string;
+    override: { url?: string; stack?: string };
+  };
 }
 
 /** Starts the target, runs the plan, stops the target, writes summary.json: one run, start to end. */
@@ -35,9 +45,11 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   try {
     options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
-    const { summary, workerFailed } = await runPlan(plan, stack, {
+    const shard = options.shard;
+    const { summary, workerFailed, aggregate, shardParts } = await runPlan(plan, stack, {
       signal: options.signal,
       workers: options.workers,
+      ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
       onRow: (row) => progress?.row(row),
       onEvent: (event, outcome) => {
         const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
@@ -46,6 +58,20 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       },
     });
     progress?.done();
+    if (shard) {
+      summary.shard = {
+        index: shard.index,
+        count: shard.count,
+        start_at_ms: shard.startAtEpochMs,
+        scenario_hash: scenarioHash(shard.scenarioText, shard.override),
+        scenario: shard.scenarioText,
+        scenario_file: shard.scenarioFile,
+        override: shard.override,
+        counters: aggregate.totals,
+        events_raw: shardParts.eventsRaw,
+        engine_warnings: shardParts.engineWarnings,
+      };
+    }
     const backendCounts = await stack.backendStats().catch(() => ({}));
     if (Object.keys(backendCounts).length > 0) summary.backend_counts = backendCounts;
     crossCheckProxyView(summary);

@@ -20,7 +20,11 @@ async function finish(run: () => Promise<number> | number): Promise<void> {
   process.exit(process.exitCode);
 }
 
-await yargs(hideBin(process.argv))
+// yargs drops a bare `-` (stdin, as in `kubectl logs ... | stickler merge -`): carry it through as a word.
+const STDIN_ARGUMENT = '@stdin';
+const argv = hideBin(process.argv).map((arg) => (arg === '-' ? STDIN_ARGUMENT : arg));
+
+await yargs(argv)
   .scriptName('stickler')
   .version(version)
   .usage('$0 <command>\n\nLoad-tests WebSocket services behind load balancers and verifies session stickiness.')
@@ -37,8 +41,35 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', describe: 'print summary.json on stdout (human output goes to stderr)' })
         .option('quiet', { type: 'boolean', describe: 'no live progress' })
         .option('workers', { type: 'number', describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit' })
+        .option('shard', { type: 'string', describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I' })
+        .option('start-at', { type: 'string', describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)' })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
+  )
+  .command(
+    'merge <sources..>',
+    'merge the shard summaries of one distributed run (folders, files, or - for logs on stdin) and judge it',
+    (y) =>
+      y
+        .positional('sources', { type: 'string', array: true, demandOption: true, describe: 'run folders, summary.json files, or - (shard summaries one a line among log lines)' })
+        .option('out', { type: 'string', describe: 'folder for the merged summary.json (default reports/<UTC time>-<name>-merged/)' })
+        .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
+        .option('json', { type: 'boolean', describe: 'print the merged summary.json on stdout' })
+        .option('quiet', { type: 'boolean' }),
+    (args) => finish(async () => (await import('./commands/merge.js')).mergeCommand(args as never)),
+  )
+  .command(
+    'k8s <file>',
+    'print a Kubernetes ConfigMap and Indexed Job that run the scenario as N shards (then: kubectl logs ... | stickler merge -)',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true })
+        .option('shards', { type: 'number', demandOption: true, describe: 'pods, one shard each' })
+        .option('url', { type: 'string', describe: "the target every pod reaches (overrides the scenario's target)" })
+        .option('image', { type: 'string', default: 'stickler:0.1.0', describe: 'container image with stickler installed (see the Dockerfile)' })
+        .option('namespace', { type: 'string' })
+        .option('start-in', { type: 'string', default: '2m', describe: 'how far ahead the shared run clock starts (pods must be up by then)' }),
+    (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args as never)),
   )
   .command(
     'compare <file>',
@@ -112,7 +143,7 @@ await yargs(hideBin(process.argv))
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
   )
-  .demandCommand(1, 'name a command: init, run, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .demandCommand(1, 'name a command: init, run, merge, k8s, compare, validate, backend, stacks, stack up, report, diff or doctor')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

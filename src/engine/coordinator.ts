@@ -7,7 +7,7 @@ import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
 import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
-import { EventWindows } from './event-figures.js';
+import { EventWindows, type EventTallyRaw } from './event-figures.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { DownInference, ServingState } from './serving-state.js';
 import { forkWorker, inProcessWorker, type WorkerLink } from './worker-link.js';
@@ -22,11 +22,17 @@ export interface RunOptions {
   /** Load worker processes; 0 runs the clients in this process. Default: from the load and the machine. */
   workers?: number;
   snapshotIntervalMs?: number;
+  /** Run only shard `index` of `count`: the clients whose index mod count is index (a distributed run). */
+  shard?: { index: number; count: number };
+  /** Epoch ms at which the run clock starts (shards share one); default: a moment from now. */
+  startAtEpochMs?: number;
 }
 
 export interface RunResult {
   summary: Summary;
   aggregate: RunAggregate;
+  /** Per-event tallies with their outcomes and the engine's own warnings, for a shard summary merged later. */
+  shardParts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] };
   /** A worker crashed: the summary holds what was measured, but the run is an infrastructure failure. */
   workerFailed: boolean;
 }
@@ -44,15 +50,17 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
   const pool = clientPool(plan);
-  const assignments = assignClients(plan, pool);
-  const processes = options.workers ?? workerCount(loadOf(plan), os.availableParallelism(), machineLimits().filesSoft);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  // Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
+  const assignments = assignClients(plan, pool).filter((assignment) => assignment.index % shard.count === shard.index);
+  const processes = options.workers ?? workerCount(loadOf(plan, assignments.length), os.availableParallelism(), machineLimits().filesSoft);
   // 0 processes: one worker, inside this process.
   const workers = Math.max(1, processes);
   const aggregate = new RunAggregate();
   const eventWindows = new EventWindows(plan.events);
   aggregate.onSecondClosed = (second, counters, reconnect) => eventWindows.addSecond(second, counters, reconnect);
-  const startedAt = new Date();
-  const startAtEpochMs = Date.now() + START_DELAY_MS;
+  const startAtEpochMs = options.startAtEpochMs ?? Date.now() + START_DELAY_MS;
+  const startedAt = new Date(startAtEpochMs);
   const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
   const children: WorkerLink[] = [];
   const finals = new Set<number>();
@@ -111,7 +119,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       workerIndex,
       plan,
       urls: stack.urls,
-      clients: assignments.filter((assignment) => assignment.index % workers === workerIndex),
+      // Client i: shard i mod N, then worker (i div N) mod W inside the shard.
+      clients: assignments.filter((assignment) => Math.floor(assignment.index / shard.count) % workers === workerIndex),
       connectConcurrency: Math.max(1, Math.ceil(plan.clients.connectConcurrency / workers)),
       startAtEpochMs,
       snapshotIntervalMs,
@@ -127,9 +136,12 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   for (const [eventIndex, event] of plan.events.entries()) {
     timers.push(setTimeout(() => {
       aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
+      // drop_all is the clients' own doing, in every shard; what acts on the target happens once, in shard 0.
       const action = event.action === 'drop_all'
         ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
-        : stack.act(event);
+        : shard.index === 0
+          ? stack.act(event)
+          : Promise.resolve({ ok: true, detail: 'carried out by shard 0' });
       pendingActions.push(action.catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) })).then((outcome) => {
         eventOutcomes.push({ event, outcome });
         eventWindows.actionEnded(eventIndex, runClockMs());
@@ -168,11 +180,13 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const elapsedMs = Math.min(runClockMs(), plan.durationMs);
   // The last (partial) second, so that totals and the time series agree.
   if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);
+  // What the final snapshots brought after the last row closed (the end of the last second) belongs to it.
+  else aggregate.foldIntoLastRow();
   if (fatal) warnings.push(`a worker failed: ${fatal}`);
   const workerFailed = fatal !== null;
   for (let index = 0; index < children.length; index++) {
     if (finals.has(index)) continue;
-    const clients = assignments.filter((assignment) => assignment.index % workers === index).length;
+    const clients = assignments.filter((assignment) => Math.floor(assignment.index / shard.count) % workers === index).length;
     const since = lastSnapshotMs.has(index) ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s` : 'of the whole run';
     warnings.push(`worker ${index} (${clients} clients) sent no final snapshot: its figures ${since} are missing`);
   }
@@ -188,6 +202,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     durationS: Math.max(0, elapsedMs) / 1000,
     interrupted,
     workers: processes,
+    clients: assignments.length,
     knownBackends: stack.backendIds,
     events: eventWindows.summarise(eventOutcomes),
     proxy,
@@ -195,12 +210,11 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     servingChanges: serving.changes,
     servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
   });
-  return { summary, aggregate, workerFailed };
+  return { summary, aggregate, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: warnings }, workerFailed };
 }
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */
-function loadOf(plan: Plan): LoadShape {
-  const { count } = plan.clients;
+function loadOf(plan: Plan, count: number): LoadShape {
   const perSecond = (everyMs: number) => (everyMs > 0 ? (count * 1000) / everyMs : 0);
   return {
     clients: count,

@@ -1,4 +1,4 @@
-import { newHistogram, type Histogram } from '../metrics/histograms.js';
+import { encodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histograms.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { EventSummary } from '../metrics/summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
@@ -7,6 +7,20 @@ import { addTally, type WorkerCounters } from './protocol.js';
 /** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
 const EVENT_WINDOW_S = 10;
 const AFTER_ACTION_S = 5;
+
+/** An event's tally as a shard summary carries it, to be added to the other shards' in `merge`. */
+export interface EventTallyRaw {
+  index: number;
+  ok: boolean;
+  detail: string;
+  disconnected: number;
+  reconnected: number;
+  lost: number;
+  returned_home: number;
+  errors_by_status: Record<string, number>;
+  failovers_to: Record<string, number>;
+  reconnect: string;
+}
 
 /** What one event's window has gathered so far. */
 interface EventTally {
@@ -62,6 +76,34 @@ export class EventWindows {
       addTally(tally.errorsByStatus, counters.errorsByStatus);
       addTally(tally.failoversTo, counters.failoversTo);
       tally.reconnect.add(reconnect);
+    }
+  }
+
+  /** The tallies of the events that happened, with their outcomes, for a shard summary. */
+  toRaw(outcomes: readonly { event: EventPlan; outcome: ActionOutcome }[]): EventTallyRaw[] {
+    return outcomes.map(({ event, outcome }) => {
+      const index = this.events.indexOf(event);
+      const tally = this.tallies[index];
+      return {
+        index, ok: outcome.ok, detail: outcome.detail,
+        disconnected: tally.disconnected, reconnected: tally.reconnected, lost: tally.lost, returned_home: tally.returnedHome,
+        errors_by_status: tally.errorsByStatus, failovers_to: tally.failoversTo, reconnect: encodeHistogram(tally.reconnect),
+      };
+    });
+  }
+
+  /** Adds another shard's tallies (counts add, histograms add: the same as seconds adding up). */
+  addRaw(raw: readonly EventTallyRaw[]): void {
+    for (const entry of raw) {
+      const tally = this.tallies[entry.index];
+      if (!tally) continue;
+      tally.disconnected += entry.disconnected;
+      tally.reconnected += entry.reconnected;
+      tally.lost += entry.lost;
+      tally.returnedHome += entry.returned_home;
+      addTally(tally.errorsByStatus, entry.errors_by_status);
+      addTally(tally.failoversTo, entry.failovers_to);
+      mergeEncoded(tally.reconnect, entry.reconnect);
     }
   }
 

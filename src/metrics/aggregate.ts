@@ -104,6 +104,20 @@ export class RunAggregate {
     return row;
   }
 
+  /** Adds what came in since the last row closed to that row (the final snapshots after the run's last second). */
+  foldIntoLastRow(): void {
+    const row = this.rows.at(-1);
+    if (!row) return;
+    row.sent += this.interval.sent;
+    row.received += this.interval.received;
+    row.violations += this.interval.violations;
+    row.errors += this.interval.failed;
+    this.onSecondClosed?.(row.t - 1, this.interval, this.intervalReconnect);
+    this.interval = emptyCounters();
+    this.intervalMessage.reset();
+    this.intervalReconnect.reset();
+  }
+
   get openNow(): number {
     let open = 0;
     for (const gauges of this.gauges.values()) open += gauges.open;

@@ -1,3 +1,5 @@
+import type { EventTallyRaw } from '../engine/event-figures.js';
+import type { WorkerCounters } from '../engine/protocol.js';
 /** The shape of summary.json (contract v1). Times are milliseconds, rates fractions 0..1. */
 export interface LatencySummary {
   count: number;
@@ -100,9 +102,31 @@ export interface Summary {
   timeseries: TimeseriesRow[];
   histograms: { message: string; handshake: string; reconnect: string };
   proxy?: unknown;
+  /** Present in the summary of one shard of a distributed run: what `stickler merge` needs. */
+  shard?: ShardSection;
   /** What each managed backend counted itself (/stats), to check the tool's distribution against. */
   backend_counts?: Record<string, unknown>;
   warnings: string[];
+}
+
+/** The part of a shard's summary that `stickler merge` reads besides the usual fields. */
+export interface ShardSection {
+  index: number;
+  count: number;
+  /** Epoch ms at which the shared run clock started. */
+  start_at_ms: number;
+  /** sha256 of the scenario text and the target override: shards of one run carry the same. */
+  scenario_hash: string;
+  /** The scenario file as it was, and what --url/--stack replaced, so that merge judges the same thresholds. */
+  scenario: string;
+  scenario_file: string;
+  override: { url?: string; stack?: string };
+  /** The run's raw counters (summary.json shows rates and shares derived from them). */
+  counters: WorkerCounters;
+  /** Per-event tallies with their reconnect histograms. */
+  events_raw: EventTallyRaw[];
+  /** Warnings of the engine itself (not the ones the summary derives, which merge derives again). */
+  engine_warnings: string[];
 }
 
 const LATENCY_FIELDS = ['count', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'] as const;

@@ -16,6 +16,8 @@ export interface SummaryInput {
   durationS: number;
   interrupted: boolean;
   workers: number;
+  /** Clients this run drove (a shard drives part of the plan's). */
+  clients?: number;
   knownBackends: readonly string[];
   events: EventSummary[];
   proxy?: unknown;
@@ -45,7 +47,7 @@ export function buildSummary(input: SummaryInput): Summary {
     seed: plan.seed,
     workers: input.workers,
     connections: {
-      clients: plan.clients.count,
+      clients: input.clients ?? plan.clients.count,
       attempted: totals.attempted,
       opened: totals.opened,
       failed: totals.failed,

@@ -138,7 +138,10 @@ export async function startSeedSetup(proxy: 'nginx' | 'haproxy', config: ProxyCo
 
 /** The second seed article's nginx config (map, HTTP/1.1, timeouts, buffering off) with `ip_hash`, on loopback. */
 export const seedNginxIpHash = (extra: { readTimeout?: string } = {}): ProxyConfig => ({ listen, backends, dir }) => `
-events { worker_connections 4096; }
+# the article's "nginx worker connections" gotcha, sized to this machine's 20,000 open files
+worker_processes 2;
+worker_rlimit_nofile 20000;
+events { worker_connections 19000; multi_accept on; }
 http {
 client_body_temp_path ${dir}/client_body;
 proxy_temp_path ${dir}/proxy_temp;

@@ -57,3 +57,20 @@ test('cookie jar keeps name=value pairs from Set-Cookie and adds a session cooki
   assert.equal(jar.header(['sid', 's1']), 'SERVERID=b2; other=1; sid=s1');
   assert.equal(new CookieJar().header(), undefined);
 });
+
+test('shards: client i belongs to shard i mod N, with the address and idle windows it has unsharded', () => {
+  const whole = plan('clients: { count: 1000, addresses: { pool: 127.64.0.0/16, per_address: 3 } }\nidle:\n  - { at: 1s, for: 2s, clients: 30% }\n');
+  const all = assignClients(whole, parseAddressPool(whole.clients.pool) as AddressPool);
+  const shards = 4;
+  const seen = new Set<number>();
+  for (let index = 0; index < shards; index++) {
+    const mine = all.filter((assignment) => assignment.index % shards === index);
+    for (const assignment of mine) {
+      assert.ok(!seen.has(assignment.index));
+      seen.add(assignment.index);
+    }
+  }
+  assert.equal(seen.size, 1000, 'every client in exactly one shard');
+  // Assignments come from the seed and the index alone: computing them again (as each shard does) gives the same clients.
+  assert.deepEqual(assignClients(whole, parseAddressPool(whole.clients.pool) as AddressPool), all);
+});

@@ -1,9 +1,13 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT, CliError } from '../exit-codes.js';
 import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
-import { executeScenario, defaultOutDir } from '../execute-scenario.js';
+import { executeScenario, defaultOutDir, type ExecuteOptions } from '../execute-scenario.js';
+import { defaultStartAt, parseShardSpec, parseStartAt } from '../../engine/shard.js';
+import { resolveScenarioArgument } from '../../scenario/bundled.js';
+import type { Plan } from '../../scenario/plan.js';
 import { renderSummary } from '../../report/terminal.js';
 import { abortOnSignals } from '../signals.js';
 import { writeJunit } from '../../report/junit.js';
@@ -18,6 +22,8 @@ export interface RunArgs {
   json?: boolean;
   quiet?: boolean;
   workers?: number;
+  shard?: string;
+  startAt?: string;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -30,8 +36,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
     return EXIT.invalidInput;
   }
   const plan = loaded.plan;
+  const shard = args.shard !== undefined || args.startAt !== undefined ? shardOptions(args, plan) : undefined;
+  if (typeof shard === 'string') {
+    log(`error: ${shard}`);
+    return EXIT.invalidInput;
+  }
   // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
-  const outDir = path.resolve(args.out ?? defaultOutDir(plan.name));
+  const outDir = path.resolve(args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name));
   const controller = abortOnSignals(log);
   let summary: Summary;
   try {
@@ -40,6 +51,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       log,
       signal: controller.signal,
       workers: args.workers,
+      shard,
       progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
     });
   } catch (error) {
@@ -53,7 +65,33 @@ export async function runCommand(args: RunArgs): Promise<number> {
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
   if (appendToGithubStepSummary(renderMarkdown(summary))) log('summary appended to $GITHUB_STEP_SUMMARY');
   if (args.junit) writeJunit(args.junit, [summary]);
-  if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  // A shard's summary goes out as one line, the last of the log, for `kubectl logs ... | stickler merge -`.
+  if (args.json) process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
   if (summary.interrupted) return EXIT.interrupted;
+  // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
+  // exits 1 would fail its Job before its log is read).
+  if (summary.shard) {
+    if (summary.verdict === 'fail') log('note: thresholds failed on this shard alone; stickler merge judges them on the whole run');
+    return EXIT.ok;
+  }
   return summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** --shard I/N and --start-at T, checked against the plan: a shard runs against a target stickler does not run. */
+function shardOptions(args: RunArgs, plan: Plan): NonNullable<ExecuteOptions['shard']> | string {
+  const spec = parseShardSpec(args.shard ?? '0/1');
+  if (typeof spec === 'string') return spec;
+  const startAt = args.startAt !== undefined ? parseStartAt(args.startAt) : defaultStartAt();
+  if (typeof startAt === 'string') return startAt;
+  if (plan.target.kind !== 'url') {
+    return '--shard: a sharded run needs a target that every shard reaches, not one each shard would start: give --url (or target.url)';
+  }
+  const file = resolveScenarioArgument(args.file);
+  return {
+    ...spec,
+    startAtEpochMs: startAt,
+    scenarioText: fs.readFileSync(file, 'utf8'),
+    scenarioFile: file,
+    override: { ...(args.url ? { url: args.url } : {}), ...(args.stack ? { stack: args.stack } : {}) },
+  };
 }
