@@ -32,11 +32,11 @@ const SCENARIO = `name: sharded
 target:
   url: ws://placeholder/
   backends: [backend1, backend2, backend3]
-clients: { count: 8000, ramp: 10s, connect_concurrency: 64, addresses: { pool: 127.96.0.0/12 } }
-duration: 14s
+clients: { count: 8000, ramp: 12s, connect_concurrency: 64, addresses: { pool: 127.96.0.0/12 } }
+duration: 16s
 seed: 11
-traffic: { interval: 2s }
-churn: { drop_every: 20s, backoff: { initial: 100ms, max: 1s }, change_address: 20% }
+traffic: { interval: 5s }
+churn: { drop_every: 30s, backoff: { initial: 100ms, max: 1s }, change_address: 20% }
 thresholds:
   connections.failed: "== 0"
   distribution.imbalance: "< 1.3"
@@ -68,7 +68,7 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
     assert.equal(merged.latency.message.count, sum((s) => s.latency.message.count));
     const p99s = parts.map((part) => part.latency.message.p99);
     assert.ok(merged.latency.message.p99 >= Math.min(...p99s) && merged.latency.message.p99 <= Math.max(...p99s), `${merged.latency.message.p99} vs ${p99s}`);
-    assert.equal(merged.timeseries.length, 14, 'one row a second over the whole run, shards lined up');
+    assert.equal(merged.timeseries.length, 16, 'one row a second over the whole run, shards lined up');
     assert.equal(merged.timeseries.reduce((total, row) => total + row.sent, 0), merged.messages.sent);
     assert.deepEqual(merged.thresholds.map((t) => [t.metric, t.passed]), [['connections.failed', true], ['distribution.imbalance', true]]);
     assert.match(merge.stdout, /verdict: PASS/);
@@ -81,8 +81,11 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
       const other = merged.distribution.backends.find((b) => b.id === backend.id)!;
       assert.ok(near(backend.connections, other.connections), `${backend.id}: ${backend.connections} unsharded, ${other.connections} merged`);
     }
+    // A reconnect in the run's last moments lands or not depending on timing: small counts get a
+    // floor of 1% of all reconnects, on top of the 2%.
+    const floor = Math.ceil(0.01 * whole.stickiness.reconnects);
     for (const key of ['reconnects', 'sticky', 'violations'] as const) {
-      assert.ok(near(whole.stickiness[key], merged.stickiness[key]), `${key}: ${whole.stickiness[key]} unsharded, ${merged.stickiness[key]} merged`);
+      assert.ok(near(whole.stickiness[key], merged.stickiness[key], 0.02, floor), `${key}: ${whole.stickiness[key]} unsharded, ${merged.stickiness[key]} merged`);
     }
 
     // Shards that do not belong together are named, exit 2.
@@ -99,7 +102,7 @@ test('stickler k8s: a ConfigMap and an Indexed Job that pass the Kubernetes sche
   const setup = await startSeedSetup('nginx', seedNginxIpHash());
   const dir = tempDir();
   const file = path.join(dir, 'pods.yaml');
-  fs.writeFileSync(file, SCENARIO.replace('count: 8000', 'count: 1200').replace('ramp: 10s', 'ramp: 2s').replace('duration: 14s', 'duration: 5s'));
+  fs.writeFileSync(file, SCENARIO.replace('count: 8000', 'count: 1200').replace('ramp: 12s', 'ramp: 2s').replace('duration: 16s', 'duration: 5s'));
   try {
     const rendered = await runCli(['k8s', file, '--shards', '3', '--url', setup.url, '--image', 'registry.example/stickler:0.1.0', '--start-in', '4s', '--namespace', 'load']);
     assert.equal(rendered.code, 0, rendered.stderr);
