@@ -13,5 +13,7 @@ export const COMPARE_ROWS: readonly (readonly [string, (summary: Summary) => str
   ['violation rate', (s) => `${(s.stickiness.violation_rate * 100).toFixed(2)}%`],
   ['unexpected disconnects', (s) => String(s.disconnects.unexpected)],
   ['handshake errors', (s) => String(s.connections.failed)],
+  ['errors by status', (s) => Object.entries(s.handshake.errors_by_status).map(([status, n]) => `${status}: ${n}`).join(', ') || '-'],
+  ['failovers', (s) => String(s.stickiness.failovers)],
   ['verdict', (s) => s.verdict],
 ];

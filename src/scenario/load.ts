@@ -66,6 +66,13 @@ function applyOverride(raw: Record<string, unknown>, override: TargetOverride): 
     // A count of managed backends says nothing about someone else's target; a list of ids does.
     if (!Array.isArray(target.backends)) delete target.backends;
     target.url = override.url;
-  } else target.stack = override.stack;
+  } else {
+    // `PRESET?field=value&...` sets target fields too: `haproxy-cookie?health=ws`, `haproxy-cookie?redispatch=false`.
+    const [preset, query] = override.stack!.split('?');
+    target.stack = preset;
+    for (const [field, value] of new URLSearchParams(query ?? '')) {
+      target[field] = value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
+    }
+  }
   raw.target = target;
 }

@@ -9,7 +9,9 @@ import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './p
 import { deepFreeze } from './plan.js';
 import type { Problem } from './problems.js';
 
-const BACKEND_EVENTS = new Set(['kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint']);
+const BACKEND_EVENTS = new Set(['kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'wedge', 'unwedge']);
+/** The presets whose HAProxy checks its servers and can redispatch. */
+const CHECKED_PRESETS = new Set(['haproxy-cookie', 'haproxy-stick-src']);
 const MANAGED_EVENTS = new Set([...BACKEND_EVENTS, 'reload', 'deploy']);
 
 const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);
@@ -155,6 +157,9 @@ function normaliseTarget(
     return undefined;
   }
   const pathPart = target.path ?? '/';
+  if ((target.health !== undefined || target.redispatch !== undefined) && typeof target.stack !== 'string') {
+    problem(target.health !== undefined ? 'target.health' : 'target.redispatch', 'is for the managed HAProxy presets with health checks (haproxy-cookie, haproxy-stick-src)');
+  }
   if (hasUrl) {
     let url: URL;
     try {
@@ -186,7 +191,12 @@ function normaliseTarget(
       return undefined;
     }
     const backends = target.backends ?? (preset.name === 'direct' ? 1 : 3);
-    return { kind: 'preset', preset: preset.name, backends, path: pathPart };
+    for (const field of ['health', 'redispatch'] as const) {
+      if (target[field] !== undefined && !CHECKED_PRESETS.has(preset.name)) {
+        problem(`target.${field}`, `only the HAProxy presets with health checks take it (${[...CHECKED_PRESETS].join(', ')}), not ${preset.name}`);
+      }
+    }
+    return { kind: 'preset', preset: preset.name, backends, path: pathPart, health: target.health ?? 'http', redispatch: target.redispatch ?? true };
   }
   const custom = target.stack!;
   return {

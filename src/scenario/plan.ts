@@ -10,7 +10,15 @@ export type TargetPlan =
       /** HAProxy's admin socket path or stats page URL, when the scenario gives one. */
       haproxyStats: string | null;
     }
-  | { kind: 'preset'; preset: string; backends: number; path: string }
+  | {
+      kind: 'preset';
+      preset: string;
+      backends: number;
+      path: string;
+      /** HAProxy presets with checks: how a server's health is checked. */
+      health: 'http' | 'ws' | 'none';
+      redispatch: boolean;
+    }
   | { kind: 'custom'; proxy: ProxyKind; configPath: string; backends: number; path: string };
 
 export type SessionKey = { kind: 'none' } | { kind: 'query' | 'header' | 'cookie'; name: string };

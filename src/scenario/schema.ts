@@ -34,6 +34,11 @@ const target = z
       .optional()
       .describe('managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0'),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
+    health: z
+      .enum(['http', 'ws', 'none'])
+      .optional()
+      .describe('HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket upgrade to /ws-health, expect 101: the seed article\'s tcp-check) or none'),
+    redispatch: z.boolean().optional().describe('haproxy-cookie / haproxy-stick-src: option redispatch (default true)'),
     haproxy_stats: z
       .string()
       .min(1)
@@ -87,7 +92,7 @@ const churn = z.strictObject({
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
 
 export const EVENT_ACTIONS = [
-  'kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'reload', 'deploy', 'drop_all', 'exec',
+  'kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'wedge', 'unwedge', 'reload', 'deploy', 'drop_all', 'exec',
 ] as const;
 
 const event = z.strictObject({

@@ -24,6 +24,10 @@ process.on('SIGINT', () => {
   // Ctrl-C reaches the whole process group: the stack manager decides when backends stop.
 });
 process.on('disconnect', () => void shutdown(0));
-process.on('message', (message: { type?: string }) => {
+process.on('message', (message: { type?: string; on?: boolean }) => {
   if (message?.type === 'stats') process.send?.({ type: 'stats', stats: backend.stats });
+  if (message?.type === 'wedge') {
+    backend.wedge(message.on === true);
+    console.log(`${new Date().toISOString()} ${id} ${message.on ? 'wedged: /health 200, upgrades refused, sockets closed with 1011' : 'unwedged'}`);
+  }
 });

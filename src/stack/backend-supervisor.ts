@@ -65,6 +65,14 @@ export class ManagedBackend {
     this.state = 'serving';
   }
 
+  /** Wedge or unwedge the backend (see RunningBackend.wedge); it stays up and keeps its port. */
+  wedge(on: boolean): void {
+    this.child?.send({ type: 'wedge', on });
+    this.wedged = on;
+  }
+
+  wedged = false;
+
   async stats(): Promise<unknown> {
     const child = this.child;
     if (!child || !child.connected || this.state !== 'serving') return null;

@@ -8,6 +8,15 @@ interface PresetShape {
   cookie: boolean;
 }
 
+/** The seed article's WebSocket readiness check: an upgrade to /ws-health, expecting 101. */
+const WS_HEALTH_CHECK = [
+  'option tcp-check',
+  'tcp-check connect',
+  'tcp-check send "GET /ws-health HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n"',
+  'tcp-check expect string "101"',
+];
+const HTTP_HEALTH_CHECK = ['option httpchk GET /health', 'http-check expect status 200'];
+
 const PRESET_SHAPES: Record<string, PresetShape> = {
   'haproxy-round-robin': { balance: 'roundrobin', lines: [], checks: false, cookie: false },
   'haproxy-leastconn': { balance: 'leastconn', lines: [], checks: false, cookie: false },
@@ -15,13 +24,13 @@ const PRESET_SHAPES: Record<string, PresetShape> = {
   'haproxy-hash-xff': { balance: 'hdr(x-forwarded-for)', lines: [], checks: false, cookie: false },
   'haproxy-cookie': {
     balance: 'leastconn',
-    lines: ['cookie SERVERID insert indirect nocache', 'option redispatch', 'option httpchk GET /health', 'http-check expect status 200'],
+    lines: ['cookie SERVERID insert indirect nocache', 'option redispatch', ...HTTP_HEALTH_CHECK],
     checks: true,
     cookie: true,
   },
   'haproxy-stick-src': {
     balance: 'leastconn',
-    lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', 'option httpchk GET /health', 'http-check expect status 200'],
+    lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK],
     checks: true,
     cookie: false,
   },
@@ -51,9 +60,14 @@ export function renderHaproxyPreset(options: {
   nbthread?: number;
   adminSocket: string;
   statsPort?: number;
+  /** Presets with checks: http (default), ws (the seed's tcp-check) or none. */
+  health?: 'http' | 'ws' | 'none';
+  /** Presets with checks: keep `option redispatch` (default true). */
+  redispatch?: boolean;
 }): string {
-  const shape = PRESET_SHAPES[options.preset];
-  if (!shape) throw new Error(`not an HAProxy preset: ${options.preset}`);
+  const preset = PRESET_SHAPES[options.preset];
+  if (!preset) throw new Error(`not an HAProxy preset: ${options.preset}`);
+  const shape = withChecks(preset, options.health ?? 'http', options.redispatch ?? true);
   const stats = options.statsPort
     ? `\nfrontend stats\n    bind 127.0.0.1:${options.statsPort}\n    stats enable\n    stats uri /haproxy_stats\n    stats refresh 2s\n`
     : '';
@@ -85,6 +99,15 @@ backend ws_cluster
 ${shape.lines.map((line) => `    ${line}`).join('\n')}
 ${renderHaproxyServers(options.servers, shape)}
 ${stats}`;
+}
+
+/** A preset's lines with its health check and redispatch as the scenario asks. */
+function withChecks(shape: PresetShape, health: 'http' | 'ws' | 'none', redispatch: boolean): PresetShape {
+  if (!shape.checks) return shape;
+  const lines = shape.lines.filter((line) => !HTTP_HEALTH_CHECK.includes(line) && (redispatch || line !== 'option redispatch'));
+  if (health === 'http') lines.push(...HTTP_HEALTH_CHECK);
+  if (health === 'ws') lines.push(...WS_HEALTH_CHECK);
+  return { ...shape, lines, checks: health !== 'none' };
 }
 
 export function haproxyPresetUsesCookie(preset: string): boolean {

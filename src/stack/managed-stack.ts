@@ -137,7 +137,10 @@ export class ManagedStack implements RunningStack {
     }
     const { maxconn, nbthread } = haproxySizing!;
     return () =>
-      renderHaproxyPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort });
+      renderHaproxyPreset({
+        preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort,
+        ...(target.kind === 'preset' ? { health: target.health, redispatch: target.redispatch } : {}),
+      });
   }
 
   onServingChange(listener: ServingListener): void {
@@ -147,7 +150,7 @@ export class ManagedStack implements RunningStack {
   /** Serving: its process runs and is not paused, the proxy is not told to keep clients off it, and its health checks pass. */
   isServing(id: string): boolean {
     const backend = this.backend(id);
-    return backend.state === 'serving' && this.admin.get(id) === 'ready' && !this.checkedDown.has(id);
+    return backend.state === 'serving' && !backend.wedged && this.admin.get(id) === 'ready' && !this.checkedDown.has(id);
   }
 
   /** HAProxy: follows what the health checks report, so the verdict knows a server HAProxy took out. */
@@ -216,6 +219,13 @@ export class ManagedStack implements RunningStack {
           backend.resume();
           this.notify(id, wasServing);
         }, event.forMs ?? 1000).unref();
+        break;
+      case 'wedge':
+        markDown();
+        backend.wedge(true);
+        break;
+      case 'unwedge':
+        backend.wedge(false);
         break;
       case 'ready':
       case 'drain':

@@ -27,11 +27,17 @@ export interface RunningBackend {
   readonly stats: BackendStats;
   /** Graceful shutdown: every socket is closed with 1001 (going away), then the server stops. */
   close(): Promise<void>;
+  /**
+   * Wedged: the process runs and /health still answers 200, but WebSocket upgrades (and /ws-health)
+   * are refused with 503 and open sockets are closed with 1011, as a backend whose shared state is gone.
+   */
+  wedge(on: boolean): void;
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
   const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0 };
   const hello = JSON.stringify({ server: options.id });
+  let wedged = false;
 
   const server = http.createServer((req, res) => {
     if (req.url === '/health') {
@@ -54,6 +60,10 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
 
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    if (wedged) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (req.url?.startsWith('/ws-health')) {
         ws.close(1000, 'healthy');
@@ -85,6 +95,10 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
   return {
     port: (server.address() as AddressInfo).port,
     stats,
+    wedge(on) {
+      wedged = on;
+      if (on) for (const client of wss.clients) client.close(1011, 'backend wedged');
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.close(1001, 'backend shutting down');

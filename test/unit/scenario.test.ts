@@ -14,7 +14,7 @@ test('a minimal scenario is normalised with defaults and frozen', () => {
   assert.ok(result.ok);
   const plan = result.plan;
   assert.equal(plan.durationMs, 120_000);
-  assert.deepEqual(plan.target, { kind: 'preset', preset: 'haproxy-cookie', backends: 3, path: '/' });
+  assert.deepEqual(plan.target, { kind: 'preset', preset: 'haproxy-cookie', backends: 3, path: '/', health: 'http', redispatch: true });
   assert.equal(plan.clients.connectConcurrency, 256);
   assert.equal(plan.clients.pool, '127.0.0.1');
   assert.equal(plan.traffic.intervalMs, 1000);

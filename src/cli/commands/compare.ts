@@ -46,7 +46,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     const loaded = plans[index] as Extract<(typeof plans)[number], { ok: true }>;
     try {
       const summary = await executeScenario(loaded.plan, {
-        outDir: path.join(outDir, stack),
+        outDir: path.join(outDir, folderFor(stack)),
         log,
         signal: controller.signal,
         progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
@@ -64,7 +64,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   const compare = {
     scenario: first.plan.name,
     seed: first.plan.seed,
-    stacks: results.map((result) => ({ stack: result.stack, folder: result.stack, verdict: result.summary?.verdict ?? 'error', error: result.error, summary: result.summary })),
+    stacks: results.map((result) => ({ stack: result.stack, folder: folderFor(result.stack), verdict: result.summary?.verdict ?? 'error', error: result.error, summary: result.summary })),
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
@@ -78,6 +78,11 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   const codes = results.map((result) => result.exitCode);
   for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed]) if (codes.includes(code)) return code;
   return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** `haproxy-cookie?health=ws` -> `haproxy-cookie-health-ws`: a folder name without query characters. */
+function folderFor(stack: string): string {
+  return stack.replace(/[?&=]+/g, '-');
 }
 
 export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {
