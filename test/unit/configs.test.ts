@@ -82,3 +82,13 @@ test('your own config: placeholders filled, a missing one is an error naming the
   fs.writeFileSync(bad, 'events {}\nhttp { server { listen 8080; } }\n');
   assert.throws(() => readTemplate(bad), (error: Error) => error instanceof TemplateError && error.message.startsWith(`${bad}: missing placeholder {{listen}} and {{servers}}`));
 });
+
+test("haproxy-cookie with health: ws renders the seed's tcp-check; redispatch: false drops option redispatch", () => {
+  const ws = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock', health: 'ws', redispatch: false });
+  for (const line of ['option tcp-check', 'tcp-check send "GET /ws-health HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket', 'tcp-check expect string "101"', 'cookie b1 check']) {
+    assert.ok(ws.includes(line), `missing ${line}`);
+  }
+  assert.ok(!ws.includes('option httpchk') && !ws.includes('option redispatch'));
+  const none = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock', health: 'none' });
+  assert.ok(!none.includes(' check') && none.includes('option redispatch'));
+});
