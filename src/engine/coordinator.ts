@@ -125,6 +125,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       startAtEpochMs,
       snapshotIntervalMs,
       infersServing: inference !== null,
+      ...(stack.clientTls ? { tls: stack.clientTls } : {}),
     };
     child.send(start);
   }

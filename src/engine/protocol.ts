@@ -24,6 +24,8 @@ export interface WorkerStart {
   snapshotIntervalMs: number;
   /** Nothing tells the engine when a backend goes down (a target stickler does not run): infer it from closes. */
   infersServing: boolean;
+  /** wss:// targets: the CA the clients trust, or no verification. */
+  tls?: { ca?: string; insecure?: boolean };
 }
 
 export type CoordinatorCommand =

@@ -35,6 +35,8 @@ export interface ClientContext {
   readonly pending: Set<VirtualClient>;
   /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
   readonly wheel: SendWheel | null;
+  /** ws options for wss:// (the CA to trust), shared by every client. */
+  readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */
@@ -155,6 +157,7 @@ export class VirtualClient implements WheelMember {
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       headers,
       ...(bindAddress ? { localAddress: bindAddress } : {}),
+      ...this.context.tlsOptions,
     });
     const connection: Connection = {
       ws, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,

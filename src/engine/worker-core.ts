@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { clientPool } from './assignments.js';
+import { wsTlsOptions } from '../stack/tls-material.js';
 import { SendWheel } from './send-wheel.js';
 import { VirtualClient, type ClientContext } from './virtual-client.js';
 import { WorkerRecorder } from './worker-recorder.js';
@@ -59,6 +60,7 @@ export class Worker {
         void channel.send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
       },
       pending: this.pending,
+      tlsOptions: wsTlsOptions(start.tls),
       wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
         ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
         : null,

@@ -177,6 +177,7 @@ function normaliseTarget(
       url: url.toString(),
       expectedBackends: target.backends === undefined ? null : Array.isArray(target.backends) ? [...new Set(target.backends)] : target.backends,
       haproxyStats: target.haproxy_stats ?? null,
+      tls: urlTls(file, target.tls, problem),
     };
   }
   if (Array.isArray(target.backends)) {
@@ -196,7 +197,12 @@ function normaliseTarget(
         problem(`target.${field}`, `only the HAProxy presets with health checks take it (${[...CHECKED_PRESETS].join(', ')}), not ${preset.name}`);
       }
     }
-    return { kind: 'preset', preset: preset.name, backends, path: pathPart, health: target.health ?? 'http', redispatch: target.redispatch ?? true };
+    if (typeof target.tls === 'object') problem('target.tls', 'a managed stack makes its own certificate: write tls: true (ca and insecure are for url targets)');
+    if (target.tls === true && preset.proxy === 'none') problem('target.tls', 'the direct preset has no proxy to terminate TLS: choose an nginx or HAProxy preset');
+    return {
+      kind: 'preset', preset: preset.name, backends, path: pathPart,
+      health: target.health ?? 'http', redispatch: target.redispatch ?? true, tls: target.tls === true,
+    };
   }
   const custom = target.stack!;
   return {
@@ -222,6 +228,20 @@ function listAt<T>(list: T[] | undefined, at: string, ok: (path: string) => bool
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function urlTls(
+  file: string,
+  tls: boolean | { ca?: string; insecure?: boolean } | undefined,
+  problem: (at: string, message: string) => void,
+): { caFile?: string; insecure?: boolean } | null {
+  if (tls === undefined || tls === false) return null;
+  if (tls === true) {
+    problem('target.tls', 'for a url target, say whom to trust: tls: { ca: FILE } or { insecure: true } (wss:// with a public CA needs no tls at all)');
+    return null;
+  }
+  if (tls.ca && tls.insecure) problem('target.tls', 'give ca or insecure, not both');
+  return { ...(tls.ca ? { caFile: path.resolve(path.dirname(file), tls.ca) } : {}), ...(tls.insecure ? { insecure: true } : {}) };
 }
 
 function parseSessionKey(text: string): SessionKey {

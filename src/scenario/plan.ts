@@ -9,6 +9,8 @@ export type TargetPlan =
       expectedBackends: string[] | number | null;
       /** HAProxy's admin socket path or stats page URL, when the scenario gives one. */
       haproxyStats: string | null;
+      /** wss:// targets: a CA file to trust (absolute), or no verification. */
+      tls: { caFile?: string; insecure?: boolean } | null;
     }
   | {
       kind: 'preset';
@@ -18,8 +20,10 @@ export type TargetPlan =
       /** HAProxy presets with checks: how a server's health is checked. */
       health: 'http' | 'ws' | 'none';
       redispatch: boolean;
+      /** The proxy terminates TLS with a certificate made for the run; clients use wss://. */
+      tls: boolean;
     }
-  | { kind: 'custom'; proxy: ProxyKind; configPath: string; backends: number; path: string };
+  | { kind: 'custom'; proxy: ProxyKind; configPath: string; backends: number; path: string; tls?: false };
 
 export type SessionKey = { kind: 'none' } | { kind: 'query' | 'header' | 'cookie'; name: string };
 

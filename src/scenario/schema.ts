@@ -34,6 +34,16 @@ const target = z
       .optional()
       .describe('managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0'),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
+    tls: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          ca: z.string().min(1).optional().describe('a CA certificate (PEM) to trust, relative to the scenario file'),
+          insecure: z.boolean().optional().describe('skip certificate verification'),
+        }),
+      ])
+      .optional()
+      .describe('managed stacks: true = the proxy terminates TLS with a certificate made for the run (wss://). url targets: { ca: FILE } or { insecure: true }'),
     health: z
       .enum(['http', 'ws', 'none'])
       .optional()

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../scenario/plan.js';
 import { runExecAction } from './exec-action.js';
@@ -36,9 +37,11 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
       lastError = (error as Error).message;
     }
   };
+  const tls = plan.target.kind === 'url' ? plan.target.tls : null;
   return {
     label: 'url',
     urls: [url],
+    clientTls: tls ? { ...(tls.caFile ? { ca: fs.readFileSync(tls.caFile, 'utf8') } : {}), ...(tls.insecure ? { insecure: true } : {}) } : undefined,
     backendIds: [],
     onServingChange(listener) {
       listeners.push(listener);

@@ -64,6 +64,8 @@ export function renderHaproxyPreset(options: {
   health?: 'http' | 'ws' | 'none';
   /** Presets with checks: keep `option redispatch` (default true). */
   redispatch?: boolean;
+  /** Terminate TLS with this PEM (certificate and key). */
+  tls?: { pemFile: string };
 }): string {
   const preset = PRESET_SHAPES[options.preset];
   if (!preset) throw new Error(`not an HAProxy preset: ${options.preset}`);
@@ -90,8 +92,10 @@ defaults
     retries 3
 
 frontend ws_frontend
-    bind 127.0.0.1:${options.listenPort}
+    bind 127.0.0.1:${options.listenPort}${options.tls ? ` ssl crt ${options.tls.pemFile}` : ''}
     maxconn ${options.maxconn}
+    # the backend logs the scheme the client used (the seed article's advice for wss:// behind TLS termination)
+    http-request set-header X-Forwarded-Proto ${options.tls ? 'https' : 'http'}
     default_backend ws_cluster
 
 backend ws_cluster

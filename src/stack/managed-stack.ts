@@ -14,6 +14,7 @@ import { findPreset, type ProxyKind } from './preset-catalog.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
 import { waitForUpgrade } from './readiness.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
+import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
 import type { ServingSource } from '../engine/serving-state.js';
 import type { ActionOutcome, RunningStack, ServingListener } from './stack.js';
 
@@ -52,6 +53,8 @@ export class ManagedStack implements RunningStack {
   private renderConfig: (() => string) | null = null;
   /** Short private folder for the admin socket and the records of process groups (see runtime-dir.ts). */
   private runtime: RuntimeDir | null = null;
+  private certificate: RunCertificate | null = null;
+  clientTls?: ClientTls;
 
   constructor(
     readonly label: string,
@@ -87,6 +90,11 @@ export class ManagedStack implements RunningStack {
         '(a short private folder: a Unix socket path must stay under ~107 bytes); it is removed when the run ends.\n',
     );
     const target = this.plan.target as Extract<Plan['target'], { path: string }>;
+    if (target.kind === 'preset' && target.tls) {
+      // Made for this run and kept in its folder; the run's clients trust it and nothing else.
+      this.certificate = makeRunCertificate(this.workDir);
+      this.clientTls = { ca: this.certificate.certPem };
+    }
     // Render first, so a bad template fails before any process starts.
     if (this.proxyKind !== 'none') {
       this.proxyPort = await freePort();
@@ -101,9 +109,9 @@ export class ManagedStack implements RunningStack {
     this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.resolve(this.options.logDir, `${this.proxyKind}.log`), this.runtime);
     this.proxy.check();
     this.proxy.start();
-    this.urls = [`ws://127.0.0.1:${this.proxyPort}${target.path}`];
+    this.urls = [`${this.certificate ? 'wss' : 'ws'}://127.0.0.1:${this.proxyPort}${target.path}`];
     try {
-      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false);
+      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false, this.clientTls);
     } catch (error) {
       throw new ProxyError(`${this.proxyKind} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.proxy.tail()}`, 'start');
     }
@@ -133,13 +141,15 @@ export class ManagedStack implements RunningStack {
     }
     const preset = findPreset(this.label)!;
     if (preset.proxy === 'nginx') {
-      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing: nginxSizing!, workDir: this.workDir });
+      const tls = this.certificate ? { certFile: this.certificate.certFile, keyFile: this.certificate.keyFile } : undefined;
+      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing: nginxSizing!, workDir: this.workDir, tls });
     }
     const { maxconn, nbthread } = haproxySizing!;
     return () =>
       renderHaproxyPreset({
         preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort,
         ...(target.kind === 'preset' ? { health: target.health, redispatch: target.redispatch } : {}),
+        ...(this.certificate ? { tls: { pemFile: this.certificate.pemFile } } : {}),
       });
   }
 

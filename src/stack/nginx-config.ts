@@ -27,6 +27,8 @@ export function renderNginxPreset(options: {
   servers: readonly ServerSpec[];
   sizing: NginxSizing;
   workDir: string;
+  /** Terminate TLS with this certificate (wss:// to the clients, ws:// to the backends). */
+  tls?: { certFile: string; keyFile: string };
 }): string {
   const balance = BALANCE[options.preset];
   if (balance === undefined) throw new Error(`not an nginx preset: ${options.preset}`);
@@ -61,8 +63,10 @@ ${renderNginxServers(options.servers, '        ')}
     }
 
     server {
-        listen ${listenDirective(options.listenPort)};
-
+        listen ${listenDirective(options.listenPort)}${options.tls ? ' ssl' : ''};
+${options.tls ? `        ssl_certificate ${options.tls.certFile};
+        ssl_certificate_key ${options.tls.keyFile};
+` : ''}
         location / {
             proxy_pass http://ws_backends;
             proxy_http_version 1.1;
@@ -71,6 +75,7 @@ ${renderNginxServers(options.servers, '        ')}
             proxy_set_header Host $host;
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
             proxy_connect_timeout 5s;

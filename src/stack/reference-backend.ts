@@ -20,6 +20,8 @@ export interface BackendStats {
   connections_total: number;
   open: number;
   messages: number;
+  /** X-Forwarded-Proto of the upgrades it accepted (https when a proxy terminated TLS). */
+  forwarded_proto: Record<string, number>;
 }
 
 export interface RunningBackend {
@@ -35,7 +37,7 @@ export interface RunningBackend {
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
-  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0 };
+  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {} };
   const hello = JSON.stringify({ server: options.id });
   let wedged = false;
 
@@ -69,6 +71,8 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
         ws.close(1000, 'healthy');
         return;
       }
+      const proto = String(req.headers['x-forwarded-proto'] ?? 'none');
+      stats.forwarded_proto[proto] = (stats.forwarded_proto[proto] ?? 0) + 1;
       accept(ws);
     });
   });

@@ -1,5 +1,6 @@
 import type { ServingSource } from '../engine/serving-state.js';
 import type { EventPlan } from '../scenario/plan.js';
+import type { ClientTls } from './tls-material.js';
 
 /** What a fault action did, for `events[]` and the timeline. */
 export interface ActionOutcome {
@@ -16,6 +17,8 @@ export interface RunningStack {
   readonly label: string;
   /** The URL clients connect to; with `direct` and several backends, one per backend. */
   readonly urls: string[];
+  /** What the clients trust for wss:// (the run's own certificate, or the url target's CA). */
+  readonly clientTls?: ClientTls;
   /** Backend ids the stack has (b1..bN), empty for an external target. */
   readonly backendIds: string[];
   /** Subscribes to serving-state changes (killed, paused, drained...) for the stickiness verdict. */

@@ -13,10 +13,11 @@ export class UnreachableError extends Error {}
 export async function startTarget(plan: Plan, options: StackOptions): Promise<RunningStack> {
   const target = plan.target;
   if (target.kind === 'url') {
-    await waitForUpgrade(target.url, URL_PREFLIGHT_MS).catch((error: Error) => {
+    const external = externalTarget(plan, target.url, options.logDir);
+    await waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls).catch((error: Error) => {
       throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
     });
-    return externalTarget(plan, target.url, options.logDir);
+    return external;
   }
   const stack = target.kind === 'preset'
     ? new ManagedStack(target.preset, findPreset(target.preset)!.proxy, plan, options)

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Summary } from '../../src/metrics/summary-types.js';
+import { parseScenarioText } from '../../src/scenario/load.js';
+import { ManagedStack } from '../../src/stack/managed-stack.js';
 import { runCli, tempDir, writeScenario } from '../helpers/cli.js';
 
 /** The seed article's production patterns (issue 15): health checks that see WebSocket readiness, redispatch. */
@@ -55,4 +57,49 @@ events:
   assert.ok((off.handshake.errors_by_status['503'] ?? 0) >= 10, JSON.stringify(off.handshake));
   assert.ok((on.handshake.errors_by_status['503'] ?? 0) < (off.handshake.errors_by_status['503'] ?? 0) / 2, JSON.stringify(on.handshake));
   assert.match(stdout, /errors by status +│ [^│]*503: \d+/);
+});
+
+test('TLS at the proxy: wss:// with a certificate made for the run, trusted by its clients only', async () => {
+  const dir = tempDir();
+  const haproxy = await runCli(['run', writeScenario(`name: tls-haproxy
+target: { stack: haproxy-cookie, tls: true }
+clients: { count: 200, ramp: 1s, addresses: { pool: 127.73.0.0/16 } }
+duration: 8s
+traffic: { interval: 500ms }
+churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s }, change_address: 100% }
+`, dir), '--out', path.join(dir, 'haproxy'), '--quiet']);
+  assert.equal(haproxy.code, 0, haproxy.stderr);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'haproxy', 'summary.json'), 'utf8')) as Summary;
+  assert.match(summary.target_url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.equal(summary.connections.failed, 0);
+  assert.ok(summary.stickiness.reconnects >= 200, JSON.stringify(summary.stickiness));
+  assert.equal(summary.stickiness.violations, 0, 'the cookie keeps every reconnect home from any address');
+  const counts = summary.backend_counts as Record<string, { forwarded_proto: Record<string, number> }>;
+  assert.ok(Object.values(counts).every((backend) => Object.keys(backend.forwarded_proto).join() === 'https'), JSON.stringify(counts));
+  assert.match(haproxy.stdout, /handshake \(TCP\+TLS\+upgrade\)/);
+  assert.ok(fs.existsSync(path.join(dir, 'haproxy', 'stack', 'tls-cert.pem')), 'the certificate is kept in the run folder');
+
+  const nginx = await runCli(['run', writeScenario('name: tls-nginx\ntarget: { stack: nginx-round-robin, tls: true }\nclients: { count: 50 }\nduration: 2s\ntraffic: { interval: 200ms }\n', dir), '--out', path.join(dir, 'nginx'), '--quiet']);
+  assert.equal(nginx.code, 0, nginx.stderr);
+  const nginxSummary = JSON.parse(fs.readFileSync(path.join(dir, 'nginx', 'summary.json'), 'utf8')) as Summary;
+  assert.ok(nginxSummary.target_url.startsWith('wss://') && nginxSummary.connections.failed === 0 && nginxSummary.messages.received > 0);
+});
+
+test('a wss:// url target: trusted with tls.ca, refused without it (exit 3 before the run)', async () => {
+  const loaded = parseScenarioText('inline', 'name: tls-target\ntarget: { stack: haproxy-round-robin, tls: true, backends: 2 }\nclients: { count: 20 }\nduration: 1m\n');
+  assert.ok(loaded.ok);
+  const stackDir = tempDir();
+  const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir: stackDir });
+  await stack.start();
+  try {
+    const dir = tempDir();
+    fs.copyFileSync(path.join(stackDir, 'stack', 'tls-cert.pem'), path.join(dir, 'staging-ca.pem'));
+    const trusted = await runCli(['run', writeScenario(`name: wss-ca\ntarget: { url: "${stack.urls[0]}", tls: { ca: staging-ca.pem } }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n`, dir), '--out', path.join(dir, 'trusted'), '--quiet']);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const untrusted = await runCli(['run', writeScenario(`name: wss-plain\ntarget: { url: "${stack.urls[0]}" }\nclients: { count: 20 }\nduration: 2s\n`, tempDir()), '--out', path.join(dir, 'untrusted'), '--quiet']);
+    assert.equal(untrusted.code, 3);
+    assert.match(untrusted.stderr, /unreachable: .*self.signed certificate/i);
+  } finally {
+    await stack.stop();
+  }
 });

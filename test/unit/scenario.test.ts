@@ -14,7 +14,7 @@ test('a minimal scenario is normalised with defaults and frozen', () => {
   assert.ok(result.ok);
   const plan = result.plan;
   assert.equal(plan.durationMs, 120_000);
-  assert.deepEqual(plan.target, { kind: 'preset', preset: 'haproxy-cookie', backends: 3, path: '/', health: 'http', redispatch: true });
+  assert.deepEqual(plan.target, { kind: 'preset', preset: 'haproxy-cookie', backends: 3, path: '/', health: 'http', redispatch: true, tls: false });
   assert.equal(plan.clients.connectConcurrency, 256);
   assert.equal(plan.clients.pool, '127.0.0.1');
   assert.equal(plan.traffic.intervalMs, 1000);
@@ -63,7 +63,7 @@ test('--stack and --url replace the target of the file', () => {
   const yaml = 'name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 1s\n';
   const byUrl = parseScenarioText('s.yaml', yaml, { url: 'ws://127.0.0.1:9/ws' });
   assert.ok(byUrl.ok);
-  assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: null, haproxyStats: null });
+  assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: null, haproxyStats: null, tls: null });
   const byStack = parseScenarioText('s.yaml', yaml, { stack: 'nginx-ip-hash' });
   assert.ok(byStack.ok);
   assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');
