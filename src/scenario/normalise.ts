@@ -11,7 +11,7 @@ import type { Problem } from './problems.js';
 
 const BACKEND_EVENTS = new Set(['kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'wedge', 'unwedge']);
 /** The presets whose HAProxy checks its servers and can redispatch. */
-const CHECKED_PRESETS = new Set(['haproxy-cookie', 'haproxy-stick-src']);
+const CHECKED_PRESETS = new Set(['haproxy-cookie', 'haproxy-stick-src', 'nginx-haproxy-cookie']);
 const MANAGED_EVENTS = new Set([...BACKEND_EVENTS, 'reload', 'deploy']);
 
 const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);

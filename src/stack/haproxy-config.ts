@@ -36,6 +36,9 @@ const PRESET_SHAPES: Record<string, PresetShape> = {
   },
 };
 
+// The layered chain: HAProxy as in haproxy-cookie, with nginx in front of it (managed-stack.ts).
+PRESET_SHAPES['nginx-haproxy-cookie'] = PRESET_SHAPES['haproxy-cookie'];
+
 export function renderHaproxyServers(servers: readonly ServerSpec[], options: { checks: boolean; cookie: boolean }, indent = '    '): string {
   return servers
     .map((server) => {
@@ -95,7 +98,7 @@ frontend ws_frontend
     bind 127.0.0.1:${options.listenPort}${options.tls ? ` ssl crt ${options.tls.pemFile}` : ''}
     maxconn ${options.maxconn}
     # the backend logs the scheme the client used (the seed article's advice for wss:// behind TLS termination)
-    http-request set-header X-Forwarded-Proto ${options.tls ? 'https' : 'http'}
+    http-request set-header X-Forwarded-Proto ${options.tls ? 'https' : 'http'} if !{ req.hdr(x-forwarded-proto) -m found }
     default_backend ws_cluster
 
 backend ws_cluster

@@ -10,7 +10,7 @@ import { haproxyCommand, haproxyServerStats } from './haproxy-admin.js';
 import { renderHaproxyPreset } from './haproxy-config.js';
 import { machineLimits, proxiedPerProcess, sizeHaproxy, sizeNginx } from './limits.js';
 import { renderNginxPreset } from './nginx-config.js';
-import { findPreset, type ProxyKind } from './preset-catalog.js';
+import { findPreset, isChainPreset, type ProxyKind } from './preset-catalog.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
 import { waitForUpgrade } from './readiness.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
@@ -44,6 +44,8 @@ export class ManagedStack implements RunningStack {
   urls: string[] = [];
   proxyPort = 0;
   private proxy: ProxyProcess | null = null;
+  /** The layered chain's nginx in front of the HAProxy (nginx-haproxy-cookie). */
+  private front: ProxyProcess | null = null;
   private readonly listeners: ServingListener[] = [];
   private readonly admin = new Map<string, AdminState>();
   /** Backends HAProxy's own health checks report DOWN right now. */
@@ -109,12 +111,14 @@ export class ManagedStack implements RunningStack {
     this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.resolve(this.options.logDir, `${this.proxyKind}.log`), this.runtime);
     this.proxy.check();
     this.proxy.start();
-    this.urls = [`${this.certificate ? 'wss' : 'ws'}://127.0.0.1:${this.proxyPort}${target.path}`];
+    const chain = isChainPreset(this.label);
+    this.urls = [`${this.certificate && !chain ? 'wss' : 'ws'}://127.0.0.1:${this.proxyPort}${target.path}`];
     try {
-      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false, this.clientTls);
+      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false, chain ? undefined : this.clientTls);
     } catch (error) {
       throw new ProxyError(`${this.proxyKind} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.proxy.tail()}`, 'start');
     }
+    if (chain) await this.startFront(target.path);
     this.watchHealthChecks();
   }
 
@@ -149,8 +153,29 @@ export class ManagedStack implements RunningStack {
       renderHaproxyPreset({
         preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort,
         ...(target.kind === 'preset' ? { health: target.health, redispatch: target.redispatch } : {}),
-        ...(this.certificate ? { tls: { pemFile: this.certificate.pemFile } } : {}),
+        // In the chain, nginx terminates TLS and HAProxy speaks plain HTTP behind it.
+        ...(this.certificate && !isChainPreset(preset.name) ? { tls: { pemFile: this.certificate.pemFile } } : {}),
       });
+  }
+
+  /** The chain's nginx: TLS (with tls: true) and HTTP/1.1 with the Upgrade/Connection map, in front of the HAProxy. */
+  private async startFront(pathPart: string): Promise<void> {
+    const frontPort = await freePort();
+    const sizing = sizeNginx(this.plan.clients.count, os.availableParallelism(), machineLimits().filesHard)!;
+    const tls = this.certificate ? { certFile: this.certificate.certFile, keyFile: this.certificate.keyFile } : undefined;
+    const configFile = path.join(this.workDir, 'nginx-front.conf');
+    fs.writeFileSync(configFile, renderNginxPreset({
+      preset: 'nginx-round-robin', listenPort: frontPort, servers: [{ id: 'haproxy', port: this.proxyPort }], sizing, workDir: this.workDir, tls,
+    }));
+    this.front = new ProxyProcess('nginx', configFile, this.workDir, path.resolve(this.options.logDir, 'nginx-front.log'), this.runtime);
+    this.front.check();
+    this.front.start();
+    this.urls = [`${tls ? 'wss' : 'ws'}://127.0.0.1:${frontPort}${pathPart}`];
+    try {
+      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.front?.running ?? false, this.clientTls);
+    } catch (error) {
+      throw new ProxyError(`nginx in front of HAProxy did not accept WebSocket upgrades: ${(error as Error).message}\n${this.front.tail()}`, 'start');
+    }
   }
 
   onServingChange(listener: ServingListener): void {
@@ -265,6 +290,7 @@ export class ManagedStack implements RunningStack {
   private async reload(): Promise<ActionOutcome> {
     if (!this.proxy) return { ok: false, detail: 'no proxy to reload' };
     this.proxy.reload();
+    this.front?.reload();
     return { ok: true, detail: `${this.proxyKind} reloaded` };
   }
 
@@ -312,6 +338,7 @@ export class ManagedStack implements RunningStack {
 
   async stop(): Promise<void> {
     if (this.healthPoller) clearInterval(this.healthPoller);
+    await this.front?.stop();
     await this.proxy?.stop();
     await Promise.all(this.backends.map((backend) => backend.stop()));
     this.runtime?.remove();

@@ -22,10 +22,16 @@ export const PRESETS: readonly PresetInfo[] = [
   { name: 'haproxy-source', proxy: 'haproxy', balance: 'source', summary: 'HAProxy balance source: hashes the whole client address' },
   { name: 'haproxy-hash-xff', proxy: 'haproxy', balance: 'hdr(x-forwarded-for)', summary: 'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for' },
   { name: 'haproxy-cookie', proxy: 'haproxy', balance: 'cookie', summary: 'HAProxy cookie SERVERID insert indirect nocache, health checks, option redispatch' },
+  { name: 'nginx-haproxy-cookie', proxy: 'haproxy', balance: 'cookie behind nginx', summary: "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch" },
   { name: 'haproxy-stick-src', proxy: 'haproxy', balance: 'stick-src', summary: 'HAProxy stick table on the source address (leastconn for new sources)' },
 ];
 
 export const PRESET_NAMES = PRESETS.map((preset) => preset.name);
+
+/** Presets with an nginx in front of their HAProxy. */
+export function isChainPreset(name: string): boolean {
+  return name === 'nginx-haproxy-cookie';
+}
 
 export function findPreset(name: string): PresetInfo | undefined {
   return PRESETS.find((preset) => preset.name === name);

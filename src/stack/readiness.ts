@@ -11,6 +11,8 @@ export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: ()
       await tryUpgrade(url, tls);
       return;
     } catch (error) {
+      // A backend that answered without upgrading will answer the same next time: no use waiting.
+      if (error instanceof RefusedUpgrade && error.definitive) throw error;
       lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -21,10 +23,40 @@ export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: ()
 function tryUpgrade(url: string, tls?: ClientTls): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 2000, ...wsTlsOptions(tls) });
+    ws.on('unexpected-response', (_request, response) => {
+      reject(new RefusedUpgrade(describeRefusal(response.statusCode ?? 0, response.headers), typeof response.headers['x-backend-id'] === 'string'));
+      ws.terminate();
+    });
     ws.on('open', () => {
       ws.terminate();
       resolve();
     });
     ws.on('error', reject);
   });
+}
+
+/** An upgrade answered with an HTTP status; definitive when a backend itself answered. */
+export class RefusedUpgrade extends Error {
+  constructor(message: string, readonly definitive: boolean) {
+    super(message);
+  }
+}
+
+/**
+ * Who refused an upgrade, where the response tells: a backend that answers a plain HTTP status got
+ * the request without its Upgrade/Connection headers (a proxy on the way speaks HTTP/1.0 or drops
+ * them); a proxy's own status (502, 503, 504) means it found no backend to upgrade with.
+ */
+export function describeRefusal(status: number, headers: Record<string, string | string[] | undefined>): string {
+  const server = typeof headers.server === 'string' ? headers.server : null;
+  const backend = typeof headers['x-backend-id'] === 'string' ? headers['x-backend-id'] : null;
+  const via = server ? ` (through ${server})` : '';
+  if (backend) {
+    return `the upgrade was refused on the way: backend ${backend} answered ${status}${via}, so the request reached it without its Upgrade/Connection headers; ` +
+      'a proxy in the chain speaks HTTP/1.0 or drops them (nginx: proxy_http_version 1.1 and the Upgrade/Connection map)';
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return `the upgrade was refused by ${server ?? 'a proxy'} with ${status}: it had no backend to pass it to (all down, refusing, or unreachable)`;
+  }
+  return `the upgrade was refused with ${status}${server ? ` by ${server}` : ''}`;
 }

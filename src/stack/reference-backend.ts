@@ -47,7 +47,8 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     } else if (req.url === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
     } else {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required');
+      // Named, so that a client whose upgrade lost its headers on the way can tell who answered.
+      res.writeHead(426, { 'content-type': 'text/plain', 'x-backend-id': options.id }).end('WebSocket upgrade required');
     }
   });
   server.keepAliveTimeout = 5000;

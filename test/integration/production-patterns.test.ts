@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Summary } from '../../src/metrics/summary-types.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 import { ManagedStack } from '../../src/stack/managed-stack.js';
-import { runCli, tempDir, writeScenario } from '../helpers/cli.js';
+import { ROOT, runCli, tempDir, writeScenario } from '../helpers/cli.js';
 
 /** The seed article's production patterns (issue 15): health checks that see WebSocket readiness, redispatch. */
 
@@ -102,4 +102,32 @@ test('a wss:// url target: trusted with tls.ca, refused without it (exit 3 befor
   } finally {
     await stack.stop();
   }
+});
+
+test('the layered chain nginx (TLS) -> HAProxy (cookie) -> backends keeps every reconnect home; an HTTP/1.0 nginx breaks it, and stickler says where', async () => {
+  const dir = tempDir();
+  const chain = await runCli(['run', writeScenario(`name: chain
+target: { stack: nginx-haproxy-cookie, tls: true }
+clients: { count: 300, ramp: 1s, addresses: { pool: 127.74.0.0/16 } }
+duration: 8s
+traffic: { interval: 500ms }
+churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s }, change_address: 100% }
+`, dir), '--out', path.join(dir, 'chain'), '--quiet']);
+  assert.equal(chain.code, 0, chain.stderr);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'chain', 'summary.json'), 'utf8')) as Summary;
+  assert.match(summary.target_url, /^wss:/);
+  assert.equal(summary.connections.failed, 0);
+  assert.ok(summary.stickiness.reconnects >= 300, JSON.stringify(summary.stickiness));
+  assert.equal(summary.stickiness.violations, 0, 'the SERVERID cookie passes through nginx both ways');
+  assert.ok(fs.readFileSync(path.join(dir, 'chain', 'stack', 'haproxy.cfg'), 'utf8').includes('cookie SERVERID insert'));
+  assert.ok(fs.readFileSync(path.join(dir, 'chain', 'stack', 'nginx-front.conf'), 'utf8').includes('proxy_http_version 1.1'));
+
+  const broken = await runCli(['run', writeScenario(`name: broken-chain
+target: { stack: { proxy: nginx, config: ${path.join(ROOT, 'scenarios/configs/nginx-http10-chain.conf')} }, backends: 2 }
+clients: { count: 20 }
+duration: 2s
+`, tempDir()), '--out', path.join(dir, 'broken'), '--quiet']);
+  assert.equal(broken.code, 3);
+  assert.match(broken.stderr, /the upgrade was refused on the way: backend b\d answered 426 \(through nginx\/[\d.]+\)/);
+  assert.match(broken.stderr, /proxy_http_version 1\.1/);
 });
