@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what stickler needs and is missing: nginx and HAProxy for the
-# managed stacks, plus every command named as an argument (the test suite adds chromium).
+# managed stacks, plus every command named as an argument (the test suite adds chromium and openssl).
 # Exit 0 when everything is there afterwards (installed now or before); exit 3 naming what is
 # still missing and how to install it by hand. Safe to run again: it does nothing when all is there.
 set -uo pipefail

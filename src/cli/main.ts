@@ -72,6 +72,15 @@ await yargs(argv)
     (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args as never)),
   )
   .command(
+    'lint <files..>',
+    'check nginx and HAProxy configs for the WebSocket gotchas (exit 1 on an error)',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'nginx or HAProxy config files (stickler templates too)' })
+        .option('json', { type: 'boolean', describe: 'the findings as JSON on stdout' }),
+    (args) => finish(async () => (await import('./commands/lint.js')).lintCommand(args as never)),
+  )
+  .command(
     'compare <file>',
     'run the same scenario on several stacks in turn and compare them side by side',
     (y) =>
@@ -143,7 +152,7 @@ await yargs(argv)
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
   )
-  .demandCommand(1, 'name a command: init, run, merge, k8s, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .demandCommand(1, 'name a command: init, run, merge, k8s, lint, compare, validate, backend, stacks, stack up, report, diff or doctor')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { runCli, runScenario, startCli, strayProcesses, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, runScenario, startCli, strayProcesses, tempDir } from '../helpers/cli.js';
 
 test('diff: a run against itself holds; a worse candidate is a regression (exit 1)', async () => {
   const { outDir } = await runScenario('name: diff-base\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n');
@@ -67,4 +67,20 @@ test('bad arguments exit 2 with a clear message', async () => {
   const missing = await runCli(['run', '/nonexistent/scenario.yaml']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /\/nonexistent\/scenario.yaml: cannot read the file \(ENOENT\)/);
+});
+
+test('lint: exit 1 on an error, --json findings with line and fix, 2 for a file it cannot read; run shows them first', async () => {
+  const broken = path.join(ROOT, 'scenarios/configs/nginx-http10-chain.conf');
+  const result = await runCli(['lint', broken, '--json']);
+  assert.equal(result.code, 1);
+  const findings = JSON.parse(result.stdout) as { file: string; line: number; severity: string; rule: string; fix: string }[];
+  const upgrade = findings.find((finding) => finding.rule === 'nginx-websocket-upgrade');
+  assert.ok(upgrade && upgrade.severity === 'error' && upgrade.line === 11 && upgrade.fix.includes('proxy_http_version 1.1'), JSON.stringify(findings));
+  const fine = await runCli(['lint', path.join(ROOT, 'scenarios/configs/nginx-short-idle.conf')]);
+  assert.equal(fine.code, 0, 'warnings only');
+  assert.match(fine.stdout, /proxy_read_timeout is 3s/);
+  assert.equal((await runCli(['lint', '/nonexistent.conf'])).code, 2);
+  const run = await runCli(['run', 'idle-timeout', '--out', path.join(tempDir(), 'out'), '--quiet']);
+  assert.match(run.stderr, /nginx-short-timeout: proxy_read_timeout is 3s/);
+  assert.equal(run.code, 1, 'the run exits as its thresholds say (idle-timeout fails one on purpose)');
 });

@@ -8,6 +8,8 @@ import { executeScenario, defaultOutDir, type ExecuteOptions } from '../execute-
 import { defaultStartAt, parseShardSpec, parseStartAt } from '../../engine/shard.js';
 import { resolveScenarioArgument } from '../../scenario/bundled.js';
 import type { Plan } from '../../scenario/plan.js';
+import { lintFile, renderFindings } from '../../lint/lint.js';
+import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
 import { abortOnSignals } from '../signals.js';
 import { writeJunit } from '../../report/junit.js';
@@ -40,6 +42,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (typeof shard === 'string') {
     log(`error: ${shard}`);
     return EXIT.invalidInput;
+  }
+  // Your own proxy config: what lint finds in it comes first (the exit code stays the run's).
+  if (plan.target.kind === 'custom') {
+    const linted = lintFile(plan.target.configPath, machineLimits().filesHard);
+    if (linted.ok && linted.findings.some((finding) => finding.severity !== 'info')) {
+      log(renderFindings(linted.findings.filter((finding) => finding.severity !== 'info'), process.stderr.isTTY === true));
+    }
   }
   // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
   const outDir = path.resolve(args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name));
