@@ -81,6 +81,23 @@ await yargs(argv)
     (args) => finish(async () => (await import('./commands/lint.js')).lintCommand(args as never)),
   )
   .command(
+    'probe <url>',
+    'find what a live balancer does from outside: its idle cut-off and what keeps a client on its backend',
+    (y) =>
+      y
+        .positional('url', { type: 'string', demandOption: true, describe: 'the ws:// or wss:// URL clients use' })
+        .option('json', { type: 'boolean', describe: 'the findings as JSON on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'no progress lines on stderr' })
+        .option('max-idle', { type: 'string', default: '10m', describe: 'longest silence to hold a connection for (0 skips the idle probe)' })
+        .option('key', { type: 'string', describe: 'a session key to test: query:NAME, header:NAME or cookie:NAME' })
+        .option('identify-header', { type: 'string', default: 'x-backend-id', describe: 'response header naming the backend' })
+        .option('message-field', { type: 'string', default: 'server', describe: "field of a backend's first JSON message naming it" })
+        .option('identify-cookie', { type: 'string', describe: 'cookie whose value names the backend' })
+        .option('ca', { type: 'string', describe: 'wss://: PEM file of the CA to trust' })
+        .option('insecure', { type: 'boolean', describe: 'wss://: skip certificate verification' }),
+    (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args as never)),
+  )
+  .command(
     'compare <file>',
     'run the same scenario on several stacks in turn and compare them side by side',
     (y) =>
@@ -152,7 +169,7 @@ await yargs(argv)
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
   )
-  .demandCommand(1, 'name a command: init, run, merge, k8s, lint, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .demandCommand(1, 'name a command: init, run, merge, k8s, lint, probe, compare, validate, backend, stacks, stack up, report, diff or doctor')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

@@ -4,7 +4,8 @@ import type { Plan } from '../scenario/plan.js';
 import type { AddressPool } from '../util/address-pool.js';
 import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
 import { backoffDelayMs } from './backoff.js';
-import { CookieJar, cookieFromSetCookie } from './cookie-jar.js';
+import { backendFromMessage, backendFromUpgrade, openClientSocket } from './client-socket.js';
+import { CookieJar } from './cookie-jar.js';
 import { classifyConnectError } from './failure-reason.js';
 import { bump } from './protocol.js';
 import type { SendWheel, WheelMember } from './send-wheel.js';
@@ -44,7 +45,6 @@ const MARKER = 'stk:';
 const MARKER_BYTES = Buffer.from(MARKER);
 /** Text frames; one options object for every send. */
 const SEND_TEXT = { binary: false } as const;
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Silence before a close in an idle window counts as an idle timeout (no proxy times out faster). */
 const IDLE_SILENCE_MS = 1000;
 /** Close codes of a backend going away: crash or kill (1006), shutdown (1001), error (1011), restart (1012). */
@@ -139,25 +139,14 @@ export class VirtualClient implements WheelMember {
   private handshake(): Promise<void> {
     if (this.context.stopping) return Promise.resolve();
     const { plan, urls } = this.context;
-    const key = plan.clients.sessionKey;
-    let url = urls[this.index % urls.length];
-    const headers: Record<string, string> = {};
-    if (key.kind === 'query') url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${this.sessionValue}`;
-    if (key.kind === 'header') headers[key.name] = this.sessionValue;
-    const cookie = (plan.clients.cookies ? this.jar : new CookieJar()).header(key.kind === 'cookie' ? [key.name, this.sessionValue] : undefined);
-    if (cookie) headers.cookie = cookie;
-    // The client's address travels as the socket's source, or (behind a CDN or another proxy) in a header.
-    const bindAddress = plan.clients.via === 'socket' ? this.address : null;
-    if (plan.clients.via === 'x-forwarded-for' && this.address) headers['x-forwarded-for'] = this.address;
-
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
-      skipUTF8Validation: true,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      headers,
-      ...(bindAddress ? { localAddress: bindAddress } : {}),
-      ...this.context.tlsOptions,
+    const ws = openClientSocket({
+      url: urls[this.index % urls.length],
+      sessionKey: plan.clients.sessionKey,
+      sessionValue: this.sessionValue,
+      cookies: plan.clients.cookies ? this.jar.header() : undefined,
+      address: this.address,
+      via: plan.clients.via,
+      tlsOptions: this.context.tlsOptions,
     });
     const connection: Connection = {
       ws, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
@@ -171,9 +160,7 @@ export class VirtualClient implements WheelMember {
         const setCookie = response.headers['set-cookie'];
         if (setCookie && setCookie.length > 0) this.sawSetCookie = true;
         if (plan.clients.cookies) this.jar.store(setCookie);
-        const fromHeader = response.headers[plan.identify.header];
-        if (typeof fromHeader === 'string' && fromHeader) connection.backend = fromHeader;
-        else if (plan.identify.cookie) connection.backend = cookieFromSetCookie(setCookie, plan.identify.cookie) ?? this.jar.get(plan.identify.cookie) ?? null;
+        connection.backend = backendFromUpgrade(response, plan.identify, (name) => this.jar.get(name));
       });
       ws.on('open', () => {
         settle();
@@ -330,14 +317,7 @@ export class VirtualClient implements WheelMember {
 
   /** The first message names the backend when the 101 response did not (`{"server": "b1"}`). */
   private identifyFromMessage(connection: Connection, data: Buffer): void {
-    let backend: string | null = null;
-    try {
-      const parsed = JSON.parse(data.toString()) as Record<string, unknown>;
-      const value = parsed?.[this.context.plan.identify.messageField];
-      if ((typeof value === 'string' && value) || typeof value === 'number') backend = String(value);
-    } catch {
-      // not JSON: the backend stays unknown
-    }
+    const backend = backendFromMessage(data, this.context.plan.identify.messageField);
     if (backend === null) this.unidentified(connection);
     else this.identified(connection, backend);
   }

@@ -244,7 +244,7 @@ function urlTls(
   return { ...(tls.ca ? { caFile: path.resolve(path.dirname(file), tls.ca) } : {}), ...(tls.insecure ? { insecure: true } : {}) };
 }
 
-function parseSessionKey(text: string): SessionKey {
+export function parseSessionKey(text: string): SessionKey {
   if (text === 'none') return { kind: 'none' };
   const [kind, name] = text.split(':');
   return { kind: kind as 'query' | 'header' | 'cookie', name };

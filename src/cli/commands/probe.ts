@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import { ProbeUnreachable } from '../../probe/probe-socket.js';
+import { emptyReport, renderProbe, runProbe } from '../../probe/probe.js';
+import { parseSessionKey } from '../../scenario/normalise.js';
+import { DURATION_HINT, parseDurationMs } from '../../util/duration.js';
+import { EXIT } from '../exit-codes.js';
+import { abortOnSignals } from '../signals.js';
+
+interface ProbeArgs {
+  url: string;
+  json?: boolean;
+  quiet?: boolean;
+  maxIdle: string;
+  key?: string;
+  identifyHeader: string;
+  messageField: string;
+  identifyCookie?: string;
+  ca?: string;
+  insecure?: boolean;
+}
+
+const KEY_PATTERN = /^(query|header|cookie):[A-Za-z0-9_.-]+$/;
+
+/** True when other 127.x source addresses can reach the URL's host. */
+function onIpv4Loopback(hostname: string): boolean {
+  return hostname === 'localhost' || (net.isIPv4(hostname) && hostname.startsWith('127.'));
+}
+
+/** `stickler probe URL`: the idle cut-off and the stickiness mechanism of a live target, found from outside. */
+export async function probeCommand(args: ProbeArgs): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`stickler probe: ${message}\n`);
+    return EXIT.invalidInput;
+  };
+  let url: URL;
+  try {
+    url = new URL(args.url);
+  } catch {
+    return fail(`"${args.url}" is not a URL: give a ws:// or wss:// URL such as ws://127.0.0.1:8080/ws`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return fail(`"${args.url}" is not a WebSocket URL: use ws:// or wss://`);
+  const maxIdleMs = parseDurationMs(args.maxIdle);
+  if (maxIdleMs === undefined) return fail(`--max-idle "${args.maxIdle}" is not ${DURATION_HINT}; 0 skips the idle probe`);
+  if (args.key !== undefined && !KEY_PATTERN.test(args.key)) return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
+  let ca: string | undefined;
+  if (args.ca) {
+    try {
+      ca = fs.readFileSync(args.ca, 'utf8');
+    } catch (error) {
+      return fail(`--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the PEM file of the CA that signed the target's certificate`);
+    }
+  }
+
+  const log = args.quiet || args.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+  const report = emptyReport(args.url);
+  const print = () => {
+    if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${renderProbe(report, process.stdout.isTTY === true)}\n`);
+  };
+  const controller = abortOnSignals((line) => process.stderr.write(`${line}\n`));
+  const interrupted = new Promise<number>((resolve) =>
+    controller.signal.addEventListener('abort', () => {
+      report.interrupted = true;
+      report.duration_s = Math.round((Date.now() - Date.parse(report.started_at)) / 100) / 10;
+      print();
+      resolve(EXIT.interrupted);
+    }),
+  );
+  const probe = runProbe({
+    target: {
+      url: args.url,
+      identify: { header: args.identifyHeader.toLowerCase(), messageField: args.messageField, cookie: args.identifyCookie ?? null },
+      tlsOptions: args.insecure ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
+    },
+    key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
+    maxIdleMs,
+    bindSources: onIpv4Loopback(url.hostname),
+    log,
+  }, report).then(
+    () => {
+      print();
+      return EXIT.ok;
+    },
+    (error: Error) => {
+      if (!(error instanceof ProbeUnreachable)) throw error;
+      process.stderr.write(`stickler probe: cannot probe ${args.url}: ${error.message}\n`);
+      return EXIT.infrastructure;
+    },
+  );
+  return Promise.race([probe, interrupted]);
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import WebSocket from 'ws';
+import type { SessionKey } from '../scenario/plan.js';
+import { cookieFromSetCookie } from './cookie-jar.js';
+
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** How one connection of a client identity is opened: where from, with which key and cookies. */
+export interface ClientSocketOptions {
+  url: string;
+  sessionKey: SessionKey;
+  /** The value of the client's session key (query, header or cookie). */
+  sessionValue: string;
+  /** The Cookie header the client's jar sends (without the session-key cookie), if any. */
+  cookies?: string;
+  /** The client's address, or null for the machine's default. */
+  address: string | null;
+  /** The address travels as the socket's source, or (behind a CDN or another proxy) in X-Forwarded-For. */
+  via: 'socket' | 'x-forwarded-for';
+  tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+}
+
+/**
+ * Opens one WebSocket the way every stickler client does (the load engine's virtual clients and
+ * `stickler probe` alike), so both see a balancer through the same handshake.
+ */
+export function openClientSocket(options: ClientSocketOptions): WebSocket {
+  const { sessionKey: key, sessionValue } = options;
+  let url = options.url;
+  const headers: Record<string, string> = {};
+  if (key.kind === 'query') url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`;
+  if (key.kind === 'header') headers[key.name] = sessionValue;
+  const cookies = [options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined].filter(Boolean).join('; ');
+  if (cookies) headers.cookie = cookies;
+  const bindAddress = options.via === 'socket' ? options.address : null;
+  if (options.via === 'x-forwarded-for' && options.address) headers['x-forwarded-for'] = options.address;
+  return new WebSocket(url, {
+    perMessageDeflate: false,
+    // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
+    skipUTF8Validation: true,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    headers,
+    // A name such as localhost may resolve to ::1 first; an IPv4 source needs an IPv4 destination.
+    ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
+    ...options.tlsOptions,
+  });
+}
+
+/** Where the scenario's `identify` says a backend names itself. */
+export interface IdentifyRule {
+  header: string;
+  messageField: string;
+  cookie: string | null;
+}
+
+/** The backend named by the 101 response (a header, or the value of a cookie), or null. */
+export function backendFromUpgrade(response: IncomingMessage, identify: IdentifyRule, jarValue?: (name: string) => string | undefined): string | null {
+  const fromHeader = response.headers[identify.header];
+  if (typeof fromHeader === 'string' && fromHeader) return fromHeader;
+  if (!identify.cookie) return null;
+  return cookieFromSetCookie(response.headers['set-cookie'], identify.cookie) ?? jarValue?.(identify.cookie) ?? null;
+}
+
+/** The backend named by a first JSON message (`{"server": "b1"}`), or null when it names none. */
+export function backendFromMessage(data: Buffer, messageField: string): string | null {
+  try {
+    const parsed = JSON.parse(data.toString()) as Record<string, unknown>;
+    const value = parsed?.[messageField];
+    if ((typeof value === 'string' && value) || typeof value === 'number') return String(value);
+  } catch {
+    // not JSON: the backend stays unknown
+  }
+  return null;
+}

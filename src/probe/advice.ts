@@ -1,0 +1,66 @@
+import type { Finding } from '../lint/finding.js';
+import type { AffinityFindings } from './affinity.js';
+import type { IdleFindings } from './idle.js';
+
+export type Advice = Omit<Finding, 'file' | 'line'>;
+
+/** The seed articles' five minutes: idle cuts shorter than this catch ordinary quiet clients. */
+const SHORT_IDLE_S = 300;
+
+/** Lint-style advice from what the probe found: what it means for clients, and the fix. */
+export function probeAdvice(idle: IdleFindings | null, affinity: AffinityFindings | null, server: string | null): Advice[] {
+  const advice: Advice[] = [];
+  const nginx = server?.toLowerCase().includes('nginx') ?? false;
+  const timeoutFix = nginx ? 'raise proxy_read_timeout and proxy_send_timeout' : 'raise proxy_read_timeout (nginx) or timeout tunnel (HAProxy)';
+  if (idle?.idle_timeout_s != null) {
+    const cut = idle.idle_timeout_s;
+    const ping = Math.max(1, Math.floor(cut / 2));
+    if (idle.pings_keep_alive === false) {
+      advice.push({
+        severity: 'error', rule: 'connection-lifetime',
+        message: `connections are cut after about ${idle.pinged_cut_after_s ?? cut} s even while pinged every ${idle.ping_interval_s} s: a lifetime limit, not an idle one`,
+        fix: `clients must reconnect (with backoff) at least that often; look for a max connection age on the balancer, or ${timeoutFix}`,
+      });
+    } else {
+      advice.push({
+        severity: cut < SHORT_IDLE_S ? 'warning' : 'info', rule: 'idle-cut',
+        message: `idle sockets are cut after ${cut} s of silence (close ${idle.close_code ?? 'unknown'})${idle.pings_keep_alive ? '; pings keep them open' : ''}`,
+        fix: `set traffic.ping (your client's keepalive) below that, e.g. ${ping}s, or ${timeoutFix} above the longest silence`,
+      });
+    }
+  }
+  if (idle?.idle_timeout_s === null && idle.server_pings > 0) {
+    advice.push({ severity: 'info', rule: 'server-keepalive', message: `the target pinged the probe ${idle.server_pings} times: its keepalive hides any idle cut-off`, fix: 'nothing to do while the server pings' });
+  }
+  if (affinity) advice.push(...affinityAdvice(affinity));
+  return advice;
+}
+
+function affinityAdvice(affinity: AffinityFindings): Advice[] {
+  switch (affinity.mechanism) {
+    case 'none':
+      return [{
+        severity: 'warning', rule: 'no-affinity',
+        message: `reconnects land on any backend (${affinity.reason})`,
+        fix: 'if a session lives in its backend, make it sticky: HAProxy `cookie SERVERID insert indirect nocache`, or hash on a session key (nginx `hash $arg_session consistent`); otherwise share the session state',
+      }];
+    case 'source_address':
+      return [{
+        severity: 'warning', rule: affinity.by === '/24' ? 'affinity-by-subnet' : 'affinity-by-address',
+        message: affinity.by === '/24'
+          ? 'clients are kept by the /24 of their address (nginx ip_hash): carrier NAT and office proxies put whole networks on one backend, and a phone that changes network loses its backend'
+          : 'clients are kept by their source address: clients behind one NAT share a backend, and a phone that changes network loses its backend',
+        fix: 'key on something the client keeps: a cookie (HAProxy `cookie ... insert`) or a session key (nginx `hash $arg_session consistent`, HAProxy `balance url_param`)',
+      }];
+    case 'cookie':
+      return [{
+        severity: 'info', rule: 'affinity-cookie',
+        message: `${affinity.description} keeps a client on its backend: clients must send it back (browsers do; native clients need a cookie jar)`,
+        fix: 'scenarios: clients.cookies: true (the default); make sure a server that goes down lets its clients go elsewhere (HAProxy `option redispatch`)',
+      }];
+    case 'key':
+      return [{ severity: 'info', rule: 'affinity-key', message: `${affinity.description} keeps a client on its backend`, fix: `scenarios: clients.session_key: ${affinity.key?.replace(' ', ':')}` }];
+    default:
+      return [{ severity: 'info', rule: 'affinity-unknown', message: `stickiness could not be named: ${affinity.reason}`, fix: 'see the trials below for where each connection landed' }];
+  }
+}

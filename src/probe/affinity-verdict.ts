@@ -1,0 +1,93 @@
+/** One group of reconnects of the affinity probe, and where they landed against the reference backend. */
+export interface Trial {
+  name: string;
+  /** What the connections of this trial carried and where they came from, in words. */
+  description: string;
+  connections: number;
+  /** How many reached the reference backend (the first connection's, or the key's first). */
+  home: number;
+  backends: Record<string, number>;
+  unidentified: number;
+}
+
+export type Mechanism = 'none' | 'source_address' | 'cookie' | 'key' | 'unknown';
+
+export interface AffinityVerdict {
+  mechanism: Mechanism;
+  /** source_address: the whole address, or its /24 (nginx ip_hash); null when addresses could not be varied. */
+  by: 'whole' | '/24' | null;
+  cookie: string | null;
+  key: string | null;
+  /** The mechanism in words ("cookie SERVERID", "source address by /24"). */
+  description: string;
+  /** Why the verdict is what it is, from the trials' counts. */
+  reason: string;
+}
+
+export const TRIAL = {
+  sameAddressWithCookies: 'same_address_with_cookies',
+  sameAddressWithoutCookies: 'same_address_without_cookies',
+  otherSubnetWithCookies: 'other_subnet_with_cookies',
+  sameSubnetOtherAddress: 'same_subnet_other_address',
+  otherSubnet: 'other_subnet',
+  sameKey: 'same_key_other_addresses',
+  otherKeys: 'other_keys_same_address',
+  cookieAlone: (name: string) => `cookie_${name}_alone`,
+} as const;
+
+const count = (trial: Trial) => `${trial.home} of ${trial.connections}`;
+
+/**
+ * Names the stickiness mechanism from the trials' counts. A mechanism holds when every connection
+ * that carries it lands home and connections without it do not; one stray landing is enough to
+ * rule a mechanism out, since each holds without exception when it is there.
+ */
+export function judgeAffinity(trials: Trial[], cookieNames: string[], key: string | null): AffinityVerdict {
+  const byName = new Map(trials.map((trial) => [trial.name, trial]));
+  const get = (name: string) => byName.get(name);
+  const allHome = (trial: Trial | undefined) => trial !== undefined && trial.home === trial.connections;
+  const leaves = (trial: Trial | undefined) => trial !== undefined && trial.home < trial.connections;
+  const verdict = (mechanism: Mechanism, description: string, reason: string, extra: Partial<AffinityVerdict> = {}): AffinityVerdict =>
+    ({ mechanism, by: null, cookie: null, key: null, description, reason, ...extra });
+
+  const unidentified = trials.reduce((sum, trial) => sum + trial.unidentified, 0);
+  if (unidentified > 0) {
+    return verdict('unknown', 'unknown', `${unidentified} connections did not say which backend they reached: set --identify-header or --message-field to where your backends name themselves`);
+  }
+  const seen = new Set(trials.flatMap((trial) => Object.keys(trial.backends)));
+  if (seen.size < 2) {
+    return verdict('unknown', 'unknown', `every connection reached ${[...seen][0] ?? 'the same backend'}: either one backend serves, or the balancer keys on something every probe connection shares (URI, Host)`);
+  }
+
+  const withCookies = get(TRIAL.sameAddressWithCookies);
+  const without = get(TRIAL.sameAddressWithoutCookies)!;
+  const otherSubnet = get(TRIAL.otherSubnet);
+  const otherSubnetWithCookies = get(TRIAL.otherSubnetWithCookies);
+  if (cookieNames.length > 0 && allHome(withCookies) && (!otherSubnetWithCookies || allHome(otherSubnetWithCookies)) && (leaves(without) || leaves(otherSubnet))) {
+    const name = cookieNames.length === 1 ? cookieNames[0] : cookieNames.find((candidate) => allHome(get(TRIAL.cookieAlone(candidate)))) ?? null;
+    const reason = `with its cookies ${count(withCookies!)} reconnects went home${otherSubnetWithCookies ? ` (${count(otherSubnetWithCookies)} from other /24s)` : ''}; without them ${count(without)}`;
+    return verdict('cookie', name ? `cookie ${name}` : `a cookie (one of ${cookieNames.join(', ')})`, reason, { cookie: name });
+  }
+
+  const sameKey = get(TRIAL.sameKey);
+  const otherKeys = get(TRIAL.otherKeys);
+  if (key && allHome(sameKey) && otherKeys && Object.keys(otherKeys.backends).length > 1) {
+    return verdict('key', `key ${key}`, `the same ${key} reached one backend ${count(sameKey!)} times from different addresses; other values reached ${Object.keys(otherKeys.backends).length} backends`, { key });
+  }
+
+  if (allHome(without)) {
+    if (!otherSubnet) {
+      return verdict('source_address', 'source address (whole or /24: not tested)', `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried`);
+    }
+    if (!leaves(otherSubnet)) {
+      return verdict('unknown', 'unknown', `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`);
+    }
+    const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
+    const by = allHome(sameSubnet) ? '/24' : 'whole';
+    const reason = `without cookies: same address ${count(without)} home, other addresses of its /24 ${count(sameSubnet)}, other /24s ${count(otherSubnet)}`;
+    return verdict('source_address', by === '/24' ? 'source address by /24' : 'source address (whole)', reason, { by });
+  }
+
+  const cookieNote = cookieNames.length > 0 && withCookies ? `; with its cookies (${cookieNames.join(', ')}) ${count(withCookies)}` : '';
+  return verdict('none', 'none', `reconnects from the same address without cookies went home ${count(without)}${cookieNote}: nothing keeps a client on its backend`);
+}

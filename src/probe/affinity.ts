@@ -1,0 +1,101 @@
+import { CookieJar } from '../engine/cookie-jar.js';
+import type { SessionKey } from '../scenario/plan.js';
+import { judgeAffinity, TRIAL, type AffinityVerdict, type Trial } from './affinity-verdict.js';
+import { land, type Landing, type ProbeIdentity, type ProbeTarget } from './probe-socket.js';
+
+export interface AffinityFindings extends AffinityVerdict {
+  /** The backend of the probe's first connection: "home" in the trials. */
+  home: string | null;
+  backends_seen: string[];
+  /** Names of the cookies the first upgrade set. */
+  set_cookie: string[];
+  trials: Trial[];
+  /** Connections the trials opened after the first. */
+  connections: number;
+}
+
+/** Reconnects per trial: one stray landing rules a mechanism out, and six all home by chance is unlikely ((1/3)^6 with 3 backends). */
+export const RECONNECTS = 6;
+/** A pause between connections, to stay polite and let the balancer count the last one closed. */
+const GAP_MS = 20;
+
+/**
+ * Source addresses for the trials when the URL is on loopback: one home address, others of its
+ * /24, and addresses of other /24s (ip_hash keys on the first three octets).
+ */
+export const SOURCE = {
+  home: '127.86.1.10',
+  sameSubnet: (i: number) => `127.86.1.${20 + i}`,
+  otherSubnet: (i: number) => `127.86.${2 + i}.10`,
+};
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
+
+/**
+ * Reconnects with and without the cookies the target set, from the same address, other addresses of
+ * its /24 and other /24s (when the URL is on loopback), with a session key when one is given, and
+ * names what keeps a client on its backend.
+ */
+export async function probeAffinity(
+  target: ProbeTarget,
+  first: Landing,
+  options: { bindSources: boolean; key: SessionKey },
+  log: (line: string) => void,
+): Promise<AffinityFindings> {
+  const home = options.bindSources ? SOURCE.home : null;
+  const jar = new CookieJar();
+  jar.store(first.setCookie);
+  const cookieNames = first.setCookie.map((header) => header.split('=', 1)[0].trim()).filter(Boolean);
+  const cookies = jar.header();
+  const trials: Trial[] = [{
+    name: 'first', description: 'first connection, no cookies', connections: 1, home: first.backend === null ? 0 : 1,
+    backends: first.backend === null ? {} : { [first.backend]: 1 }, unidentified: first.backend === null ? 1 : 0,
+  }];
+  /** Connections of the trials (the first one is the caller's). */
+  let connections = 0;
+  const trial = async (name: string, description: string, identities: ProbeIdentity[], reference: string | null = first.backend) => {
+    const landings: Landing[] = [];
+    for (const identity of identities) {
+      landings.push(await land(target, identity));
+      connections += 1;
+      await pause();
+    }
+    const ref = reference ?? landings[0]?.backend ?? null;
+    const backends: Record<string, number> = {};
+    for (const landing of landings) if (landing.backend !== null) backends[landing.backend] = (backends[landing.backend] ?? 0) + 1;
+    const result: Trial = {
+      name, description, connections: landings.length,
+      home: landings.filter((landing) => landing.backend !== null && landing.backend === ref).length,
+      backends, unidentified: landings.filter((landing) => landing.backend === null).length,
+    };
+    trials.push(result);
+    log(`affinity: ${description}: ${result.home} of ${result.connections} reached ${ref ?? 'an unknown backend'}`);
+    return result;
+  };
+  const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));
+
+  if (cookies) await trial(TRIAL.sameAddressWithCookies, 'same address, with its cookies', times(() => ({ address: home, cookies })));
+  await trial(TRIAL.sameAddressWithoutCookies, 'same address, without cookies', times(() => ({ address: home })));
+  if (options.bindSources) {
+    if (cookies) await trial(TRIAL.otherSubnetWithCookies, 'other /24s, with its cookies', times((i) => ({ address: SOURCE.otherSubnet(i), cookies })));
+    await trial(TRIAL.sameSubnetOtherAddress, 'other addresses of its /24, without cookies', times((i) => ({ address: SOURCE.sameSubnet(i) })));
+    await trial(TRIAL.otherSubnet, 'other /24s, without cookies', times((i) => ({ address: SOURCE.otherSubnet(i) })));
+  }
+  if (cookieNames.length > 1) {
+    // Which of the cookies does it: each alone, from other /24s where the address cannot help.
+    for (const name of cookieNames) {
+      const alone = `${name}=${jar.get(name)}`;
+      await trial(TRIAL.cookieAlone(name), `only cookie ${name}`, times((i) => ({ address: options.bindSources ? SOURCE.otherSubnet(i) : home, cookies: alone })).slice(0, 3));
+    }
+  }
+  let keyLabel: string | null = null;
+  if (options.key.kind !== 'none') {
+    const key = options.key;
+    keyLabel = `${key.kind} ${key.name}`;
+    await trial(TRIAL.sameKey, `one ${keyLabel} value from other /24s`, times((i) => ({ address: options.bindSources ? SOURCE.otherSubnet(i) : home, key, keyValue: 'stickler-probe-1' })), null);
+    await trial(TRIAL.otherKeys, `a new ${keyLabel} value each, same address`, times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })), null);
+  }
+  const verdict = judgeAffinity(trials, cookieNames, keyLabel);
+  const seen = new Set(trials.flatMap((one) => Object.keys(one.backends)));
+  return { ...verdict, home: first.backend, backends_seen: [...seen].sort(), set_cookie: cookieNames, trials, connections };
+}
