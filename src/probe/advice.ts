@@ -29,8 +29,12 @@ export function probeAdvice(idle: IdleFindings | null, affinity: AffinityFinding
       });
     }
   }
-  if (idle?.idle_timeout_s === null && idle.server_pings > 0) {
-    advice.push({ severity: 'info', rule: 'server-keepalive', message: `the target pinged the probe ${idle.server_pings} times: its keepalive hides any idle cut-off`, fix: 'nothing to do while the server pings' });
+  if (idle?.idle_timeout_s === null && (idle.server_pings > 0 || idle.server_messages > 0)) {
+    advice.push({
+      severity: 'info', rule: 'server-keepalive',
+      message: `the target kept the probe's connections busy itself (${idle.server_pings} pings, ${idle.server_messages} messages): a proxy idle cut-off behind that cannot be seen`,
+      fix: 'nothing to do while the server keeps talking; clients that outlive it still need a keepalive below the proxy timeout',
+    });
   }
   if (affinity) advice.push(...affinityAdvice(affinity));
   return advice;

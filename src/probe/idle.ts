@@ -15,8 +15,10 @@ export interface IdleFindings {
   ping_interval_s: number;
   /** Age of the pinged connection when it was cut, when it was (a lifetime limit rather than an idle one). */
   pinged_cut_after_s: number | null;
-  /** The target pinged the probe's connections itself (a server keepalive). */
+  /** The target pinged the probe's silent connections itself (a server keepalive). */
   server_pings: number;
+  /** Messages the target sent on the probe's silent connections after the first. */
+  server_messages: number;
   max_idle_s: number;
   /** Connections this phase opened. */
   connections: number;
@@ -47,7 +49,8 @@ export async function probeIdle(target: ProbeTarget, identity: ProbeIdentity, ma
   const findings: IdleFindings = {
     idle_timeout_s: null, samples_s: cuts.map((outcome) => seconds(outcome.silentMs)), close_code: cuts[0]?.code ?? null,
     confirmed_silent_s: null, confirmed: null, pings_keep_alive: null, ping_interval_s: PING_EVERY_MS / 1000,
-    pinged_cut_after_s: null, server_pings: outcomes.reduce((sum, outcome) => sum + outcome.serverPings, 0), max_idle_s: seconds(maxIdleMs),
+    pinged_cut_after_s: null, server_pings: outcomes.reduce((sum, outcome) => sum + outcome.serverPings, 0),
+    server_messages: outcomes.reduce((sum, outcome) => sum + outcome.serverMessages, 0), max_idle_s: seconds(maxIdleMs),
     connections: SILENT_CONNECTIONS + 1,
   };
   if (cuts.length === 0) {

@@ -124,6 +124,8 @@ export interface HoldOutcome {
   code: number | null;
   /** Pings the other side sent us (a server keepalive keeps sockets from being silent). */
   serverPings: number;
+  /** Messages the other side sent after the first (a first message is often a greeting). */
+  serverMessages: number;
 }
 
 export interface Hold {
@@ -148,11 +150,15 @@ export async function hold(target: ProbeTarget, identity: ProbeIdentity, options
   const openedAt = Date.now();
   let lastTraffic = openedAt;
   let serverPings = 0;
+  let messages = 0;
   let byProbe = false;
   const touch = () => {
     lastTraffic = Date.now();
   };
-  ws.on('message', touch);
+  ws.on('message', () => {
+    messages += 1;
+    touch();
+  });
   ws.on('pong', touch);
   ws.on('ping', () => {
     serverPings += 1;
@@ -171,7 +177,7 @@ export async function hold(target: ProbeTarget, identity: ProbeIdentity, options
       if (pinger) clearInterval(pinger);
       clearTimeout(bound);
       const now = Date.now();
-      resolve({ cut: !byProbe, silentMs: now - lastTraffic, ageMs: now - openedAt, code: byProbe ? null : code, serverPings });
+      resolve({ cut: !byProbe, silentMs: now - lastTraffic, ageMs: now - openedAt, code: byProbe ? null : code, serverPings, serverMessages: Math.max(0, messages - 1) });
     });
   });
   return {
