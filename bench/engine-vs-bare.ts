@@ -8,7 +8,8 @@
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
  * The order alternates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
- * peak RSS <= 1.5x.
+ * peak RSS <= 1.5x. One more run of each with 10 echoes per connection splits the CPU into a part
+ * per echo (marginal) and a fixed part per run (start, handshakes, closes, reports).
  *
  *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
@@ -27,14 +28,17 @@ const connections = Number(process.argv[2] ?? 5000);
 const intervalMs = Number(process.argv[3] ?? 1000);
 const rounds = Number(process.argv[4] ?? 3);
 const messagesPerConnection = 30;
+/** A shorter run of each, to split the CPU into a fixed part (start, handshakes, closes, reports) and a part per echo. */
+const shortMessagesPerConnection = 10;
 const rampMs = 5000;
-// Each connection is open for (duration - its ramp slot): on average 30 intervals.
-const durationMs = rampMs / 2 + messagesPerConnection * intervalMs;
+// Each connection is open for (duration - its ramp slot): on average `echoes` intervals.
+const durationFor = (echoes: number) => rampMs / 2 + echoes * intervalMs;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
 interface Figures {
+  cpuSeconds: number;
   cpuUsPerEcho: number;
   peakRssMb: number;
   received: number;
@@ -56,13 +60,14 @@ async function measure(args: string[]): Promise<{ stdout: string; cpuSeconds: nu
   return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes };
 }
 
-async function runBare(url: string): Promise<Figures> {
-  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs)]);
+async function runBare(url: string, echoes = messagesPerConnection): Promise<Figures> {
+  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationFor(echoes))]);
   const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
-  return { cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
+  return { cpuSeconds: run.cpuSeconds, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
 }
 
-async function runStickler(url: string, dir: string): Promise<Figures> {
+async function runStickler(url: string, dir: string, echoes = messagesPerConnection): Promise<Figures> {
+  const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
   fs.writeFileSync(scenario, `name: bench
 target: { url: "${url}" }
@@ -75,6 +80,7 @@ traffic: { interval: ${intervalMs}ms, size: 64 }
   const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra]);
   const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
   return {
+    cpuSeconds: run.cpuSeconds,
     cpuUsPerEcho: (run.cpuSeconds * 1e6) / summary.messages.received,
     peakRssMb: run.peakRssBytes / 2 ** 20,
     received: summary.messages.received,
@@ -95,6 +101,8 @@ await stack.start();
 const url = stack.urls[0];
 const bare: Figures[] = [];
 const stickler: Figures[] = [];
+let bareShort: Figures | null = null;
+let sticklerShort: Figures | null = null;
 try {
   for (let round = 0; round < rounds; round++) {
     // Alternate the order so neither side always runs on a warmer machine.
@@ -107,6 +115,10 @@ try {
     }
     process.stderr.write(`round ${round + 1}/${rounds}:\n  bare     ${JSON.stringify(bare.at(-1))}\n  stickler ${JSON.stringify(stickler.at(-1))}\n`);
   }
+  // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
+  bareShort = await runBare(url, shortMessagesPerConnection);
+  sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
+  process.stderr.write(`short (${shortMessagesPerConnection} echoes):\n  bare     ${JSON.stringify(bareShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`);
 } finally {
   await stack.stop();
 }
@@ -115,12 +127,26 @@ const cpuBare = median(bare.map((f) => f.cpuUsPerEcho));
 const cpuStickler = median(stickler.map((f) => f.cpuUsPerEcho));
 const rssBare = median(bare.map((f) => f.peakRssMb));
 const rssStickler = median(stickler.map((f) => f.peakRssMb));
+/** CPU per echo beyond the short run, and the fixed CPU left once echoes are taken out. */
+function split(long: Figures[], short: Figures): { marginalUs: number; fixedSeconds: number } {
+  const cpu = median(long.map((f) => f.cpuSeconds));
+  const echoes = median(long.map((f) => f.received));
+  const marginalUs = ((cpu - short.cpuSeconds) * 1e6) / (echoes - short.received);
+  return { marginalUs, fixedSeconds: short.cpuSeconds - (marginalUs * short.received) / 1e6 };
+}
+const bareSplit = split(bare, bareShort!);
+const sticklerSplit = split(stickler, sticklerShort!);
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
   work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
   cpu_us_per_echo: { bare: round2(cpuBare), stickler: round2(cpuStickler), ratio: round2(cpuStickler / cpuBare), target: 1.0 },
+  cpu_split: {
+    note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
+    marginal_us_per_echo: { bare: round2(bareSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / bareSplit.marginalUs) },
+    fixed_cpu_s: { bare: round2(bareSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
+  },
   peak_rss_mb: { bare: round2(rssBare), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
   echoes_received: { bare: bare.map((f) => f.received), stickler: stickler.map((f) => f.received) },
 };
