@@ -1,3 +1,6 @@
+/** How early a tick may send a slot rather than arm a timer for less than a millisecond. */
+const EARLY_MS = 1;
+
 /** A client that sends on a fixed grid: phase + k * interval. */
 export interface WheelMember {
   sendDue(dueMs: number): void;
@@ -66,7 +69,10 @@ export class SendWheel {
   private tick(): void {
     this.timer = null;
     this.timerAtMs = Infinity;
-    const now = this.nowMs();
+    // Node fires a timer by its millisecond loop clock, often a fraction of a millisecond before the
+    // precise clock says the slot is due: send that slot now rather than wake up again for it (the
+    // message's clock then starts at its actual send time).
+    const now = this.nowMs() + EARLY_MS;
     // Far behind (a stalled event loop): skip whole rounds instead of bursting; the histogram back-fills.
     if (now - this.nextMs > this.size) this.nextMs = Math.floor(now) - this.size + 1;
     while (this.nextMs <= now) {
