@@ -13,7 +13,8 @@ export interface WorkerLink {
   onExit(listener: (code: number | null, detail: string) => void): void;
 }
 
-const WORKER_SCRIPT = new URL('./worker.js', import.meta.url);
+// From the package root, so that the bundled CLI (dist/src/bundle/) finds it too.
+const WORKER_SCRIPT = new URL('../../../dist/src/engine/worker.js', import.meta.url);
 
 /** A worker process: its own file limit and its own core. */
 export function forkWorker(): WorkerLink {

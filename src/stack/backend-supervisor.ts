@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { registerProcess } from './process-registry.js';
 
-const BACKEND_SCRIPT = new URL('./backend-process.js', import.meta.url);
+// From the package root, so that the bundled CLI (dist/src/bundle/) finds it too.
+const BACKEND_SCRIPT = new URL('../../../dist/src/stack/backend-process.js', import.meta.url);
 const READY_TIMEOUT_MS = 10_000;
 
 export type BackendState = 'serving' | 'killed' | 'stopped' | 'paused';
