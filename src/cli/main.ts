@@ -94,7 +94,11 @@ await yargs(argv)
         .option('message-field', { type: 'string', default: 'server', describe: "field of a backend's first JSON message naming it" })
         .option('identify-cookie', { type: 'string', describe: 'cookie whose value names the backend' })
         .option('ca', { type: 'string', describe: 'wss://: PEM file of the CA to trust' })
-        .option('insecure', { type: 'boolean', describe: 'wss://: skip certificate verification' }),
+        .option('insecure', { type: 'boolean', describe: 'wss://: skip certificate verification' })
+        .option('via', {
+          type: 'string', default: 'socket',
+          describe: 'how client addresses reach the balancer: socket (bound 127.x sources, loopback URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
+        }),
     (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args as never)),
   )
   .command(

@@ -77,7 +77,7 @@ export function judgeAffinity(trials: Trial[], cookieNames: string[], key: strin
 
   if (allHome(without)) {
     if (!otherSubnet) {
-      return verdict('source_address', 'source address (whole or /24: not tested)', `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried`);
+      return verdict('source_address', 'source address (whole or /24: not tested)', `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried (--via x-forwarded-for tries them where the balancer trusts that header)`);
     }
     if (!leaves(otherSubnet)) {
       return verdict('unknown', 'unknown', `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`);

@@ -10,6 +10,8 @@ export interface AffinityFindings extends AffinityVerdict {
   /** Names of the cookies the first upgrade set. */
   set_cookie: string[];
   trials: Trial[];
+  /** How the trials' client addresses reached the balancer (null: they could not be varied). */
+  addresses_via: 'socket' | 'x-forwarded-for' | null;
   /** Connections the trials opened after the first. */
   connections: number;
 }
@@ -20,14 +22,18 @@ export const RECONNECTS = 6;
 const GAP_MS = 20;
 
 /**
- * Source addresses for the trials when the URL is on loopback: one home address, others of its
- * /24, and addresses of other /24s (ip_hash keys on the first three octets).
+ * Client addresses for the trials: one home address, others of its /24, and addresses of other /24s
+ * (ip_hash keys on the first three octets). Bound as sources from 127.86.0.0/16 when the URL is on
+ * loopback; sent in X-Forwarded-For from 100.64.0.0/16 (carrier-grade NAT space) with that option.
  */
-export const SOURCE = {
-  home: '127.86.1.10',
-  sameSubnet: (i: number) => `127.86.1.${20 + i}`,
-  otherSubnet: (i: number) => `127.86.${2 + i}.10`,
-};
+export function sourcesFor(via: 'socket' | 'x-forwarded-for') {
+  const base = via === 'socket' ? '127.86' : '100.64';
+  return {
+    home: `${base}.1.10`,
+    sameSubnet: (i: number) => `${base}.1.${20 + i}`,
+    otherSubnet: (i: number) => `${base}.${2 + i}.10`,
+  };
+}
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
 
@@ -39,10 +45,11 @@ const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
 export async function probeAffinity(
   target: ProbeTarget,
   first: Landing,
-  options: { bindSources: boolean; key: SessionKey },
+  options: { varySources: boolean; key: SessionKey },
   log: (line: string) => void,
 ): Promise<AffinityFindings> {
-  const home = options.bindSources ? SOURCE.home : null;
+  const sources = sourcesFor(target.via);
+  const home = options.varySources ? sources.home : null;
   const jar = new CookieJar();
   jar.store(first.setCookie);
   const cookieNames = first.setCookie.map((header) => header.split('=', 1)[0].trim()).filter(Boolean);
@@ -76,26 +83,26 @@ export async function probeAffinity(
 
   if (cookies) await trial(TRIAL.sameAddressWithCookies, 'same address, with its cookies', times(() => ({ address: home, cookies })));
   await trial(TRIAL.sameAddressWithoutCookies, 'same address, without cookies', times(() => ({ address: home })));
-  if (options.bindSources) {
-    if (cookies) await trial(TRIAL.otherSubnetWithCookies, 'other /24s, with its cookies', times((i) => ({ address: SOURCE.otherSubnet(i), cookies })));
-    await trial(TRIAL.sameSubnetOtherAddress, 'other addresses of its /24, without cookies', times((i) => ({ address: SOURCE.sameSubnet(i) })));
-    await trial(TRIAL.otherSubnet, 'other /24s, without cookies', times((i) => ({ address: SOURCE.otherSubnet(i) })));
+  if (options.varySources) {
+    if (cookies) await trial(TRIAL.otherSubnetWithCookies, 'other /24s, with its cookies', times((i) => ({ address: sources.otherSubnet(i), cookies })));
+    await trial(TRIAL.sameSubnetOtherAddress, 'other addresses of its /24, without cookies', times((i) => ({ address: sources.sameSubnet(i) })));
+    await trial(TRIAL.otherSubnet, 'other /24s, without cookies', times((i) => ({ address: sources.otherSubnet(i) })));
   }
   if (cookieNames.length > 1) {
     // Which of the cookies does it: each alone, from other /24s where the address cannot help.
     for (const name of cookieNames) {
       const alone = `${name}=${jar.get(name)}`;
-      await trial(TRIAL.cookieAlone(name), `only cookie ${name}`, times((i) => ({ address: options.bindSources ? SOURCE.otherSubnet(i) : home, cookies: alone })).slice(0, 3));
+      await trial(TRIAL.cookieAlone(name), `only cookie ${name}`, times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, cookies: alone })).slice(0, 3));
     }
   }
   let keyLabel: string | null = null;
   if (options.key.kind !== 'none') {
     const key = options.key;
     keyLabel = `${key.kind} ${key.name}`;
-    await trial(TRIAL.sameKey, `one ${keyLabel} value from other /24s`, times((i) => ({ address: options.bindSources ? SOURCE.otherSubnet(i) : home, key, keyValue: 'stickler-probe-1' })), null);
+    await trial(TRIAL.sameKey, `one ${keyLabel} value from other /24s`, times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, key, keyValue: 'stickler-probe-1' })), null);
     await trial(TRIAL.otherKeys, `a new ${keyLabel} value each, same address`, times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })), null);
   }
   const verdict = judgeAffinity(trials, cookieNames, keyLabel);
   const seen = new Set(trials.flatMap((one) => Object.keys(one.backends)));
-  return { ...verdict, home: first.backend, backends_seen: [...seen].sort(), set_cookie: cookieNames, trials, connections };
+  return { ...verdict, addresses_via: options.varySources ? target.via : null, home: first.backend, backends_seen: [...seen].sort(), set_cookie: cookieNames, trials, connections };
 }

@@ -9,6 +9,8 @@ export interface ProbeTarget {
   url: string;
   identify: IdentifyRule;
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+  /** How a probe connection's address reaches the balancer: bound as its source, or in X-Forwarded-For. */
+  via: 'socket' | 'x-forwarded-for';
 }
 
 /** Where one probe connection comes from and what it carries. */
@@ -41,7 +43,7 @@ function open(target: ProbeTarget, identity: ProbeIdentity): WebSocket {
     sessionValue: identity.keyValue ?? '',
     cookies: identity.cookies,
     address: identity.address,
-    via: 'socket',
+    via: target.via,
     tlsOptions: target.tlsOptions,
   });
 }

@@ -1,6 +1,6 @@
 import type { SessionKey } from '../scenario/plan.js';
 import { probeAdvice, type Advice } from './advice.js';
-import { probeAffinity, type AffinityFindings } from './affinity.js';
+import { probeAffinity, sourcesFor, type AffinityFindings } from './affinity.js';
 import { plainGet, type PlainGet } from './balancer-headers.js';
 import { probeIdle, type IdleFindings } from './idle.js';
 import { land, type ProbeTarget } from './probe-socket.js';
@@ -25,8 +25,8 @@ export interface ProbeOptions {
   target: ProbeTarget;
   key: SessionKey;
   maxIdleMs: number;
-  /** The URL is on IPv4 loopback: trials may bind other 127.x source addresses. */
-  bindSources: boolean;
+  /** Trials may vary the client address: bound 127.x sources (URL on loopback), or X-Forwarded-For. */
+  varySources: boolean;
   log: (line: string) => void;
 }
 
@@ -34,15 +34,15 @@ export interface ProbeOptions {
 export async function runProbe(options: ProbeOptions, report: ProbeReport): Promise<ProbeReport> {
   const started = Date.now();
   const { target, log } = options;
-  const source = options.bindSources ? '127.86.1.10' : null;
-  report.balancer.plain_get = await plainGet(target.url, target.tlsOptions, source);
+  const source = options.varySources ? sourcesFor(target.via).home : null;
+  report.balancer.plain_get = await plainGet(target.url, target.tlsOptions, target.via === 'socket' ? source : null);
   // The first upgrade says who answers, and fails early (exit 3) on a target that refuses.
   const first = await land(target, { address: source });
   report.connections += 1;
   report.balancer.server = first.server ?? report.balancer.plain_get.server;
   report.balancer.upgrade_set_cookie = first.setCookie.map((header) => header.split('=', 1)[0].trim());
 
-  report.affinity = await probeAffinity(target, first, { bindSources: options.bindSources, key: options.key }, log);
+  report.affinity = await probeAffinity(target, first, { varySources: options.varySources, key: options.key }, log);
   report.connections += report.affinity.connections;
   if (options.maxIdleMs > 0) {
     report.idle = await probeIdle(target, { address: source }, options.maxIdleMs, log);
@@ -79,7 +79,8 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
   }
   const affinity = report.affinity;
   if (affinity) {
-    lines.push(`  affinity  ${paint('1', affinity.description)}: ${affinity.reason}`);
+    const via = affinity.addresses_via === 'x-forwarded-for' ? ' (client addresses sent in X-Forwarded-For)' : '';
+    lines.push(`  affinity  ${paint('1', affinity.description)}${via}: ${affinity.reason}`);
     for (const trial of affinity.trials.slice(1)) {
       const spread = Object.entries(trial.backends).map(([backend, n]) => `${backend}×${n}`).join(' ');
       lines.push(`            ${trial.description}: ${trial.home}/${trial.connections} home (${spread || 'none identified'})`);

@@ -76,6 +76,17 @@ test('probe: nginx hash on a query argument is named as that key with --key', as
   assert.equal(report.affinity!.key, 'query room');
 });
 
+test('probe --via x-forwarded-for: nginx ip_hash on the real_ip address is named by /24 from the header alone', async () => {
+  // The probe's sockets all come from 127.0.0.1 here: only the header can spread them over /24s.
+  const realIpHash: ProxyConfig = (options) =>
+    seedNginxIpHash()(options).replace('upstream ws_backends {', 'real_ip_header X-Forwarded-For;\nset_real_ip_from 127.0.0.0/8;\nupstream ws_backends {');
+  const { report } = await probe('nginx', realIpHash, ['--json', '--max-idle', '0', '--via', 'x-forwarded-for']);
+  assert.equal(report.affinity!.addresses_via, 'x-forwarded-for');
+  assert.equal(report.affinity!.mechanism, 'source_address');
+  assert.equal(report.affinity!.by, '/24');
+  assert.ok(trial(report, 'other_subnet').home < 6);
+});
+
 test('probe: a bad URL or option is exit 2, a target that refuses is exit 3', async () => {
   const notWs = await runCli(['probe', 'http://127.0.0.1:1/']);
   assert.equal(notWs.code, 2);
@@ -83,6 +94,9 @@ test('probe: a bad URL or option is exit 2, a target that refuses is exit 3', as
   const badKey = await runCli(['probe', 'ws://127.0.0.1:1/', '--key', 'room']);
   assert.equal(badKey.code, 2);
   assert.match(badKey.stderr, /--key "room": expected query:NAME/);
+  const badVia = await runCli(['probe', 'ws://127.0.0.1:1/', '--via', 'header']);
+  assert.equal(badVia.code, 2);
+  assert.match(badVia.stderr, /--via "header": expected socket or x-forwarded-for/);
   const refused = await runCli(['probe', 'ws://127.0.0.1:1/', '--max-idle', '0']);
   assert.equal(refused.code, 3);
   assert.match(refused.stderr, /ECONNREFUSED/);

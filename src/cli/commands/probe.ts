@@ -18,6 +18,7 @@ interface ProbeArgs {
   identifyCookie?: string;
   ca?: string;
   insecure?: boolean;
+  via: string;
 }
 
 const KEY_PATTERN = /^(query|header|cookie):[A-Za-z0-9_.-]+$/;
@@ -43,6 +44,9 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
   const maxIdleMs = parseDurationMs(args.maxIdle);
   if (maxIdleMs === undefined) return fail(`--max-idle "${args.maxIdle}" is not ${DURATION_HINT}; 0 skips the idle probe`);
   if (args.key !== undefined && !KEY_PATTERN.test(args.key)) return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
+  if (args.via !== 'socket' && args.via !== 'x-forwarded-for') return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
+  const via = args.via;
+  const loopback = onIpv4Loopback(url.hostname);
   let ca: string | undefined;
   if (args.ca) {
     try {
@@ -72,10 +76,11 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
       url: args.url,
       identify: { header: args.identifyHeader.toLowerCase(), messageField: args.messageField, cookie: args.identifyCookie ?? null },
       tlsOptions: args.insecure ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
+      via,
     },
     key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
     maxIdleMs,
-    bindSources: onIpv4Loopback(url.hostname),
+    varySources: via === 'x-forwarded-for' || loopback,
     log,
   }, report).then(
     () => {
