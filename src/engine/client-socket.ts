@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { SessionKey } from '../scenario/plan.js';
 import { cookieFromSetCookie } from './cookie-jar.js';
 
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** How one connection of a client identity is opened: where from, with which key and cookies. */
 export interface ClientSocketOptions {

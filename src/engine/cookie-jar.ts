@@ -16,6 +16,10 @@ export class CookieJar {
     return this.cookies.get(name);
   }
 
+  names(): string[] {
+    return [...this.cookies.keys()];
+  }
+
   get size(): number {
     return this.cookies.size;
   }
@@ -26,6 +30,13 @@ export class CookieJar {
     if (extra) pairs.push(extra);
     return pairs.length > 0 ? pairs.map(([name, value]) => `${name}=${value}`).join('; ') : undefined;
   }
+}
+
+/** The names of the cookies Set-Cookie headers set, in order. */
+export function setCookieNames(setCookie: string[] | string | undefined): string[] {
+  const jar = new CookieJar();
+  jar.store(setCookie);
+  return jar.names();
 }
 
 /** Reads one cookie from Set-Cookie headers without keeping it (to identify a backend by its cookie). */

@@ -1,4 +1,5 @@
 import { CookieJar } from '../engine/cookie-jar.js';
+import { bump } from '../engine/protocol.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { judgeAffinity, TRIAL, type AffinityVerdict, type Trial } from './affinity-verdict.js';
 import { land, type Landing, type ProbeIdentity, type ProbeTarget } from './probe-socket.js';
@@ -37,6 +38,17 @@ export function sourcesFor(via: 'socket' | 'x-forwarded-for') {
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
 
+/** Where a trial's connections landed, counted against its reference backend. */
+function tally(name: string, description: string, landings: Landing[], reference: string | null): Trial {
+  const backends: Record<string, number> = {};
+  for (const landing of landings) if (landing.backend !== null) bump(backends, landing.backend);
+  return {
+    name, description, connections: landings.length,
+    home: landings.filter((landing) => landing.backend !== null && landing.backend === reference).length,
+    backends, unidentified: landings.filter((landing) => landing.backend === null).length,
+  };
+}
+
 /**
  * Reconnects with and without the cookies the target set, from the same address, other addresses of
  * its /24 and other /24s (when the URL is on loopback), with a session key when one is given, and
@@ -52,12 +64,9 @@ export async function probeAffinity(
   const home = options.varySources ? sources.home : null;
   const jar = new CookieJar();
   jar.store(first.setCookie);
-  const cookieNames = first.setCookie.map((header) => header.split('=', 1)[0].trim()).filter(Boolean);
+  const cookieNames = jar.names();
   const cookies = jar.header();
-  const trials: Trial[] = [{
-    name: 'first', description: 'first connection, no cookies', connections: 1, home: first.backend === null ? 0 : 1,
-    backends: first.backend === null ? {} : { [first.backend]: 1 }, unidentified: first.backend === null ? 1 : 0,
-  }];
+  const trials: Trial[] = [tally('first', 'first connection, no cookies', [first], first.backend)];
   /** Connections of the trials (the first one is the caller's). */
   let connections = 0;
   const trial = async (name: string, description: string, identities: ProbeIdentity[], reference: string | null = first.backend) => {
@@ -67,17 +76,9 @@ export async function probeAffinity(
       connections += 1;
       await pause();
     }
-    const ref = reference ?? landings[0]?.backend ?? null;
-    const backends: Record<string, number> = {};
-    for (const landing of landings) if (landing.backend !== null) backends[landing.backend] = (backends[landing.backend] ?? 0) + 1;
-    const result: Trial = {
-      name, description, connections: landings.length,
-      home: landings.filter((landing) => landing.backend !== null && landing.backend === ref).length,
-      backends, unidentified: landings.filter((landing) => landing.backend === null).length,
-    };
+    const result = tally(name, description, landings, reference ?? landings[0]?.backend ?? null);
     trials.push(result);
-    log(`affinity: ${description}: ${result.home} of ${result.connections} reached ${ref ?? 'an unknown backend'}`);
-    return result;
+    log(`affinity: ${description}: ${result.home} of ${result.connections} reached ${reference ?? landings[0]?.backend ?? 'an unknown backend'}`);
   };
   const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));
 

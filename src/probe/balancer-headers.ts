@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { setCookieNames } from '../engine/cookie-jar.js';
 
 /** What a plain HTTP GET of the WebSocket URL gets back: the balancer's own words. */
 export interface PlainGet {
@@ -24,11 +25,10 @@ export function plainGet(url: string, tlsOptions: { ca?: string; rejectUnauthori
       ...(httpUrl.protocol === 'https:' ? tlsOptions : {}),
     }, (response) => {
       response.resume();
-      const setCookie = response.headers['set-cookie'] ?? [];
       resolve({
         status: response.statusCode ?? null,
         server: typeof response.headers.server === 'string' ? response.headers.server : null,
-        set_cookie: setCookie.map((header) => header.split('=', 1)[0].trim()),
+        set_cookie: setCookieNames(response.headers['set-cookie']),
         error: null,
       });
     });

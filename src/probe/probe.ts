@@ -1,3 +1,4 @@
+import { setCookieNames } from '../engine/cookie-jar.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { probeAdvice, type Advice } from './advice.js';
 import { probeAffinity, sourcesFor, type AffinityFindings } from './affinity.js';
@@ -32,7 +33,6 @@ export interface ProbeOptions {
 
 /** Runs the probe's phases in turn (balancer, affinity, idle), filling `report` as it goes so Ctrl-C keeps what is found. */
 export async function runProbe(options: ProbeOptions, report: ProbeReport): Promise<ProbeReport> {
-  const started = Date.now();
   const { target, log } = options;
   const source = options.varySources ? sourcesFor(target.via).home : null;
   report.balancer.plain_get = await plainGet(target.url, target.tlsOptions, target.via === 'socket' ? source : null);
@@ -40,7 +40,7 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
   const first = await land(target, { address: source });
   report.connections += 1;
   report.balancer.server = first.server ?? report.balancer.plain_get.server;
-  report.balancer.upgrade_set_cookie = first.setCookie.map((header) => header.split('=', 1)[0].trim());
+  report.balancer.upgrade_set_cookie = setCookieNames(first.setCookie);
 
   report.affinity = await probeAffinity(target, first, { varySources: options.varySources, key: options.key }, log);
   report.connections += report.affinity.connections;
@@ -50,8 +50,13 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
     report.connections += report.idle.connections;
   }
   report.advice = probeAdvice(report.idle, report.affinity, report.balancer.server);
-  report.duration_s = Math.round((Date.now() - started) / 100) / 10;
+  report.duration_s = elapsedSeconds(report);
   return report;
+}
+
+/** Seconds since the probe started, to a tenth. */
+export function elapsedSeconds(report: ProbeReport): number {
+  return Math.round((Date.now() - Date.parse(report.started_at)) / 100) / 10;
 }
 
 export function emptyReport(url: string): ProbeReport {

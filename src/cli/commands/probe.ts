@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { ProbeUnreachable } from '../../probe/probe-socket.js';
-import { emptyReport, renderProbe, runProbe } from '../../probe/probe.js';
+import { elapsedSeconds, emptyReport, renderProbe, runProbe } from '../../probe/probe.js';
 import { parseSessionKey } from '../../scenario/normalise.js';
 import { DURATION_HINT, parseDurationMs } from '../../util/duration.js';
 import { EXIT } from '../exit-codes.js';
@@ -66,7 +66,7 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
   const interrupted = new Promise<number>((resolve) =>
     controller.signal.addEventListener('abort', () => {
       report.interrupted = true;
-      report.duration_s = Math.round((Date.now() - Date.parse(report.started_at)) / 100) / 10;
+      report.duration_s = elapsedSeconds(report);
       print();
       resolve(EXIT.interrupted);
     }),
