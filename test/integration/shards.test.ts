@@ -81,12 +81,17 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
       const other = merged.distribution.backends.find((b) => b.id === backend.id)!;
       assert.ok(near(backend.connections, other.connections), `${backend.id}: ${backend.connections} unsharded, ${other.connections} merged`);
     }
-    // A reconnect in the run's last moments lands or not depending on timing: small counts get a
-    // floor of 1% of all reconnects, on top of the 2%.
-    const floor = Math.ceil(0.01 * whole.stickiness.reconnects);
-    for (const key of ['reconnects', 'sticky', 'violations'] as const) {
-      assert.ok(near(whole.stickiness[key], merged.stickiness[key], 0.02, floor), `${key}: ${whole.stickiness[key]} unsharded, ${merged.stickiness[key]} merged`);
+    // A connection's drops are timed from when it opened. Four shard processes sharing this machine's
+    // two cores open theirs later than one process does (handshake mean 5-8 ms unsharded, 16-82 ms
+    // sharded, more on a busy machine), and each 0.1 s of lag costs about 1% of the reconnects
+    // (8,000 clients / 30 s mean lifetime). So counts get 5%; a shard missing or doubled is 25% or
+    // more. How reconnects split into sticky and violations does not depend on timing: within 2 points.
+    for (const key of ['reconnects', 'sticky'] as const) {
+      assert.ok(near(whole.stickiness[key], merged.stickiness[key], 0.05), `${key}: ${whole.stickiness[key]} unsharded, ${merged.stickiness[key]} merged`);
     }
+    assert.ok(Math.abs(whole.stickiness.violation_rate - merged.stickiness.violation_rate) <= 0.02,
+      `violation_rate: ${whole.stickiness.violation_rate} unsharded, ${merged.stickiness.violation_rate} merged`);
+    assert.ok(merged.stickiness.violations > 0, 'address changes break ip_hash stickiness in the merged run too');
 
     // Shards that do not belong together are named, exit 2.
     const partial = await runCli(['merge', path.join(dir, 'shard0'), path.join(dir, 'shard0'), path.join(dir, 'shard2')]);
