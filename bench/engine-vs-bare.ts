@@ -8,7 +8,8 @@
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
  * The order alternates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
- * peak RSS <= 1.5x. One more run of each with 10 echoes per connection splits the CPU into a part
+ * peak RSS <= 1.5x. The CPU of the steady middle of each run (every connection open and sending,
+ * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run of each with 10 echoes per connection splits the CPU into a part
  * per echo (marginal) and a fixed part per run (start, handshakes, closes, reports).
  *
  *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds
@@ -39,6 +40,8 @@ const root = path.resolve(here, '../..');
 
 interface Figures {
   cpuSeconds: number;
+  /** CPU per echo while every connection is open and sending (between the ramp and the end). */
+  steadyUsPerEcho: number;
   cpuUsPerEcho: number;
   peakRssMb: number;
   received: number;
@@ -48,22 +51,37 @@ interface Figures {
 }
 
 /** Runs one program to its end; CPU is what the kernel charged its whole tree. */
-async function measure(args: string[]): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number }> {
+/**
+ * The steady window, in seconds after the program starts: the ramp is over (with room for
+ * stickler's start-up, which delays its ramp by about half a second) and the end is not near.
+ */
+function steadyWindow(durationMs: number): [number, number] {
+  return [rampMs / 1000 + 4, durationMs / 1000 - 2];
+}
+
+async function measure(args: string[], durationMs: number): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number; steadyUsPerEcho: number }> {
   const cpuBefore = waitedChildrenCpuSeconds();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const watch = watchTreeRss(child.pid!, 200);
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const { peakRssBytes } = watch.stop();
+  const { peakRssBytes, samples } = watch.stop();
   if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
-  return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes };
+  // Every connection sends one message an interval in the window: CPU rate over echo rate.
+  const [from, to] = steadyWindow(durationMs);
+  const cpuAt = (t: number) => samples.find(([time]) => time >= t)?.[2] ?? Number.NaN;
+  const echoesPerSecond = connections / (intervalMs / 1000);
+  // A run too short for a steady middle (the 10-echo run) has none.
+  const steadyUsPerEcho = to - from >= 10 ? ((cpuAt(to) - cpuAt(from)) / (to - from) / echoesPerSecond) * 1e6 : Number.NaN;
+  return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes, steadyUsPerEcho };
 }
 
 async function runBare(url: string, echoes = messagesPerConnection): Promise<Figures> {
-  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationFor(echoes))]);
+  const durationMs = durationFor(echoes);
+  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs)], durationMs);
   const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
-  return { cpuSeconds: run.cpuSeconds, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
+  return { cpuSeconds: run.cpuSeconds, steadyUsPerEcho: run.steadyUsPerEcho, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
 }
 
 async function runStickler(url: string, dir: string, echoes = messagesPerConnection): Promise<Figures> {
@@ -77,10 +95,11 @@ traffic: { interval: ${intervalMs}ms, size: 64 }
 `);
   const out = path.join(dir, `out-${Date.now()}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
-  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra]);
+  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra], durationMs);
   const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
   return {
     cpuSeconds: run.cpuSeconds,
+    steadyUsPerEcho: run.steadyUsPerEcho,
     cpuUsPerEcho: (run.cpuSeconds * 1e6) / summary.messages.received,
     peakRssMb: run.peakRssBytes / 2 ** 20,
     received: summary.messages.received,
@@ -125,6 +144,8 @@ try {
 
 const cpuBare = median(bare.map((f) => f.cpuUsPerEcho));
 const cpuStickler = median(stickler.map((f) => f.cpuUsPerEcho));
+const steadyBare = median(bare.map((f) => f.steadyUsPerEcho));
+const steadyStickler = median(stickler.map((f) => f.steadyUsPerEcho));
 const rssBare = median(bare.map((f) => f.peakRssMb));
 const rssStickler = median(stickler.map((f) => f.peakRssMb));
 /** CPU per echo beyond the short run, and the fixed CPU left once echoes are taken out. */
@@ -142,6 +163,10 @@ const result = {
   work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
   cpu_us_per_echo: { bare: round2(cpuBare), stickler: round2(cpuStickler), ratio: round2(cpuStickler / cpuBare), target: 1.0 },
+  cpu_steady: {
+    note: `CPU per echo between ${steadyWindow(durationFor(messagesPerConnection)).join(' s and ')} s after start, every connection open and sending (no start, ramp or close)`,
+    us_per_echo: { bare: round2(steadyBare), stickler: round2(steadyStickler), ratio: round2(steadyStickler / steadyBare) },
+  },
   cpu_split: {
     note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
     marginal_us_per_echo: { bare: round2(bareSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / bareSplit.marginalUs) },

@@ -55,15 +55,29 @@ export function treeRss(root: number, keep?: (cmdline: string) => boolean): numb
   return rss;
 }
 
-/** Samples a process tree's summed RSS every `everyMs`; stop() gives the peak and the samples. */
+/** CPU seconds (user + system) a live process tree has used so far. */
+export function treeCpuSeconds(root: number, keep?: (cmdline: string) => boolean): number {
+  let ticks = 0;
+  for (const pid of treeOf(root, keep)) {
+    const fields = statFields(pid);
+    // fields[11] utime, fields[12] stime (fields 14 and 15 of stat)
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+/**
+ * Samples a process tree's summed RSS and CPU every `everyMs`; stop() gives the peak RSS and the
+ * samples ([seconds since start, rss bytes, cpu seconds]).
+ */
 export function watchTreeRss(root: number, everyMs = 200, keep?: (cmdline: string) => boolean) {
   let peakRss = 0;
-  const samples: [number, number][] = [];
+  const samples: [number, number, number][] = [];
   const started = Date.now();
   const timer = setInterval(() => {
     const rss = treeRss(root, keep);
     peakRss = Math.max(peakRss, rss);
-    samples.push([(Date.now() - started) / 1000, rss]);
+    samples.push([(Date.now() - started) / 1000, rss, treeCpuSeconds(root, keep)]);
   }, everyMs);
   return {
     stop() {

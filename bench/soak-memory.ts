@@ -44,7 +44,7 @@ const watch = watchTreeRss(child.pid!, 1000, (cmdline) => cmdline.includes('engi
 const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
 const { samples } = watch.stop();
 
-const fromMinute1 = samples.filter(([t]) => t >= 60 && t <= seconds);
+const fromMinute1 = samples.filter(([t]) => t >= 60 && t <= seconds).map(([t, rss]): [number, number] => [t, rss]);
 const bytesPerSecond = slope(fromMinute1);
 const at = (t: number) => samples.find(([time]) => time >= t)?.[1] ?? 0;
 const result = {

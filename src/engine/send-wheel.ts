@@ -1,5 +1,10 @@
-/** How early a tick may send a slot rather than arm a timer for less than a millisecond. */
-const EARLY_MS = 1;
+/**
+ * How far ahead a tick sends: every slot due within the next 3 ms goes in one batch rather than
+ * waking again for it. Each wake-up is a context switch, and on a busy 2-core machine those cost
+ * more than the sends: 3 ms took 8% off the CPU of an echo against 1 ms (bench medians 55.8 against
+ * 60.5 µs). A message's clock starts when it is actually sent, so sending early hides nothing.
+ */
+const EARLY_MS = 3;
 
 /** A client that sends on a fixed grid: phase + k * interval. */
 export interface WheelMember {
@@ -70,8 +75,8 @@ export class SendWheel {
     this.timer = null;
     this.timerAtMs = Infinity;
     // Node fires a timer by its millisecond loop clock, often a fraction of a millisecond before the
-    // precise clock says the slot is due: send that slot now rather than wake up again for it (the
-    // message's clock then starts at its actual send time).
+    // precise clock says the slot is due; and each wake-up costs. Send what is due within EARLY_MS
+    // now (the message's clock then starts at its actual send time).
     const now = this.nowMs() + EARLY_MS;
     // Far behind (a stalled event loop): skip whole rounds instead of bursting; the histogram back-fills.
     if (now - this.nextMs > this.size) this.nextMs = Math.floor(now) - this.size + 1;
