@@ -26,13 +26,12 @@ function runLogged(args: string[], input?: string): Promise<{ code: number | nul
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const readSummary = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as Summary;
-const near = (a: number, b: number, share = 0.02, floor = 5) => Math.abs(a - b) <= Math.max(floor, share * Math.max(a, b));
 
 const SCENARIO = `name: sharded
 target:
   url: ws://placeholder/
   backends: [backend1, backend2, backend3]
-clients: { count: 8000, ramp: 12s, connect_concurrency: 64, addresses: { pool: 127.96.0.0/12 } }
+clients: { count: 6000, ramp: 12s, connect_concurrency: 64, addresses: { pool: 127.96.0.0/12 } }
 duration: 16s
 seed: 11
 traffic: { interval: 5s }
@@ -56,13 +55,13 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
     }
     for (const [index, result] of (await Promise.all(shards)).entries()) assert.equal(result.code, 0, `shard ${index}: ${result.log}`);
     const parts = [0, 1, 2, 3].map((index) => readSummary(path.join(dir, `shard${index}`)));
-    assert.deepEqual(parts.map((part) => part.connections.clients), [2000, 2000, 2000, 2000]);
+    assert.deepEqual(parts.map((part) => part.connections.clients), [1500, 1500, 1500, 1500]);
 
     const merge = await runCli(['merge', ...[0, 1, 2, 3].map((index) => path.join(dir, `shard${index}`)), '--out', path.join(dir, 'merged'), '--quiet']);
     assert.equal(merge.code, 0, merge.stderr);
     const merged = readSummary(path.join(dir, 'merged'));
     const sum = (pick: (s: Summary) => number) => parts.reduce((total, part) => total + pick(part), 0);
-    assert.equal(merged.connections.clients, 8000);
+    assert.equal(merged.connections.clients, 6000);
     assert.equal(merged.connections.opened, sum((s) => s.connections.opened));
     assert.equal(merged.stickiness.reconnects, sum((s) => s.stickiness.reconnects));
     assert.equal(merged.latency.message.count, sum((s) => s.latency.message.count));
@@ -77,18 +76,20 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
     const single = await runCli(['run', file, '--url', setup.url, '--out', path.join(dir, 'single'), '--quiet']);
     assert.equal(single.code, 0, single.stderr);
     const whole = readSummary(path.join(dir, 'single'));
-    for (const backend of whole.distribution.backends) {
-      const other = merged.distribution.backends.find((b) => b.id === backend.id)!;
-      assert.ok(near(backend.connections, other.connections), `${backend.id}: ${backend.connections} unsharded, ${other.connections} merged`);
-    }
     // A connection's drops are timed from when it opened. Four shard processes sharing this machine's
     // two cores open theirs later than one process does (handshake mean 5-8 ms unsharded, 16-82 ms
     // sharded, more on a busy machine), and each 0.1 s of lag costs about 1% of the reconnects
-    // (8,000 clients / 30 s mean lifetime). So counts get 5%; a shard missing or doubled is 25% or
-    // more. How reconnects split into sticky and violations does not depend on timing: within 2 points.
-    for (const key of ['reconnects', 'sticky'] as const) {
-      assert.ok(near(whole.stickiness[key], merged.stickiness[key], 0.05), `${key}: ${whole.stickiness[key]} unsharded, ${merged.stickiness[key]} merged`);
+    // (6,000 clients / 30 s mean lifetime; one CI run counted 6% fewer sharded). That is the test
+    // machine, not the merge, which the sums above check exactly. So the backends are compared by
+    // share (each client's first landing is fixed by its address) within 1.5 points, how reconnects
+    // split into sticky and violations within 2 points, and reconnects only for a shard's worth lost.
+    const total = (summary: Summary) => summary.distribution.backends.reduce((sum, b) => sum + b.connections, 0);
+    for (const backend of whole.distribution.backends) {
+      const other = merged.distribution.backends.find((b) => b.id === backend.id)!;
+      const [shareWhole, shareMerged] = [backend.connections / total(whole), other.connections / total(merged)];
+      assert.ok(Math.abs(shareWhole - shareMerged) <= 0.015, `${backend.id}: ${backend.connections} of ${total(whole)} unsharded, ${other.connections} of ${total(merged)} merged`);
     }
+    assert.ok(merged.stickiness.reconnects > 0.8 * whole.stickiness.reconnects, `reconnects: ${whole.stickiness.reconnects} unsharded, ${merged.stickiness.reconnects} merged`);
     assert.ok(Math.abs(whole.stickiness.violation_rate - merged.stickiness.violation_rate) <= 0.02,
       `violation_rate: ${whole.stickiness.violation_rate} unsharded, ${merged.stickiness.violation_rate} merged`);
     assert.ok(merged.stickiness.violations > 0, 'address changes break ip_hash stickiness in the merged run too');
@@ -107,7 +108,7 @@ test('stickler k8s: a ConfigMap and an Indexed Job that pass the Kubernetes sche
   const setup = await startSeedSetup('nginx', seedNginxIpHash());
   const dir = tempDir();
   const file = path.join(dir, 'pods.yaml');
-  fs.writeFileSync(file, SCENARIO.replace('count: 8000', 'count: 1200').replace('ramp: 12s', 'ramp: 2s').replace('duration: 16s', 'duration: 5s'));
+  fs.writeFileSync(file, SCENARIO.replace('count: 6000', 'count: 1200').replace('ramp: 12s', 'ramp: 2s').replace('duration: 16s', 'duration: 5s'));
   try {
     const rendered = await runCli(['k8s', file, '--shards', '3', '--url', setup.url, '--image', 'registry.example/stickler:0.1.0', '--start-in', '4s', '--namespace', 'load']);
     assert.equal(rendered.code, 0, rendered.stderr);
