@@ -9,8 +9,9 @@
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
  * The order alternates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
  * peak RSS <= 1.5x. The CPU of the steady middle of each run (every connection open and sending,
- * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run of each with 10 echoes per connection splits the CPU into a part
- * per echo (marginal) and a fixed part per run (start, handshakes, closes, reports).
+ * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run
+ * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
+ * part per run (start, handshakes, closes, reports).
  *
  *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
@@ -23,7 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenarioText } from '../src/scenario/load.js';
 import { ManagedStack } from '../src/stack/managed-stack.js';
-import { waitedChildrenCpuSeconds, watchTreeRss } from './process-tree.js';
+import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
 
 const connections = Number(process.argv[2] ?? 5000);
 const intervalMs = Number(process.argv[3] ?? 1000);
@@ -50,7 +51,6 @@ interface Figures {
   p99: number;
 }
 
-/** Runs one program to its end; CPU is what the kernel charged its whole tree. */
 /**
  * The steady window, in seconds after the program starts: the ramp is over (with room for
  * stickler's start-up, which delays its ramp by about half a second) and the end is not near.
@@ -59,10 +59,11 @@ function steadyWindow(durationMs: number): [number, number] {
   return [rampMs / 1000 + 4, durationMs / 1000 - 2];
 }
 
+/** Runs one program to its end; CPU is what the kernel charged its whole tree. */
 async function measure(args: string[], durationMs: number): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number; steadyUsPerEcho: number }> {
   const cpuBefore = waitedChildrenCpuSeconds();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  const watch = watchTreeRss(child.pid!, 200);
+  const watch = watchTree(child.pid!, 200);
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

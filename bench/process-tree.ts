@@ -45,39 +45,32 @@ export function waitedChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
 }
 
-/** Summed resident memory of a process tree. */
-export function treeRss(root: number, keep?: (cmdline: string) => boolean): number {
+/** Summed resident memory (bytes) and CPU used so far (user + system seconds) of a live process tree. */
+export function treeUsage(root: number, keep?: (cmdline: string) => boolean): { rss: number; cpuSeconds: number } {
   let rss = 0;
-  for (const pid of treeOf(root, keep)) {
-    const fields = statFields(pid);
-    if (fields) rss += Number(fields[21]) * 4096;
-  }
-  return rss;
-}
-
-/** CPU seconds (user + system) a live process tree has used so far. */
-export function treeCpuSeconds(root: number, keep?: (cmdline: string) => boolean): number {
   let ticks = 0;
   for (const pid of treeOf(root, keep)) {
     const fields = statFields(pid);
-    // fields[11] utime, fields[12] stime (fields 14 and 15 of stat)
-    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
+    if (!fields) continue;
+    // fields[11] utime, fields[12] stime, fields[21] rss pages (fields 14, 15 and 24 of stat)
+    ticks += Number(fields[11]) + Number(fields[12]);
+    rss += Number(fields[21]) * 4096;
   }
-  return ticks / TICKS_PER_SECOND;
+  return { rss, cpuSeconds: ticks / TICKS_PER_SECOND };
 }
 
 /**
  * Samples a process tree's summed RSS and CPU every `everyMs`; stop() gives the peak RSS and the
  * samples ([seconds since start, rss bytes, cpu seconds]).
  */
-export function watchTreeRss(root: number, everyMs = 200, keep?: (cmdline: string) => boolean) {
+export function watchTree(root: number, everyMs = 200, keep?: (cmdline: string) => boolean) {
   let peakRss = 0;
   const samples: [number, number, number][] = [];
   const started = Date.now();
   const timer = setInterval(() => {
-    const rss = treeRss(root, keep);
+    const { rss, cpuSeconds } = treeUsage(root, keep);
     peakRss = Math.max(peakRss, rss);
-    samples.push([(Date.now() - started) / 1000, rss, treeCpuSeconds(root, keep)]);
+    samples.push([(Date.now() - started) / 1000, rss, cpuSeconds]);
   }, everyMs);
   return {
     stop() {

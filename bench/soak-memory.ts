@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { watchTreeRss } from './process-tree.js';
+import { watchTree } from './process-tree.js';
 
 const clients = Number(process.argv[2] ?? 3000);
 const seconds = Number(process.argv[3] ?? 360);
@@ -29,7 +29,8 @@ traffic: { interval: 1s }
 churn: { drop_every: 20s, backoff: { initial: 100ms, max: 2s }, change_address: 10% }
 `);
 
-function slope(points: [number, number][]): number {
+/** Least-squares slope of y over x, from [x, y, ...] points. */
+function slope(points: readonly (readonly number[])[]): number {
   const n = points.length;
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
   const my = points.reduce((s, [, y]) => s + y, 0) / n;
@@ -40,11 +41,11 @@ function slope(points: [number, number][]): number {
 
 const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, 'out'), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
 // stickler's own processes: the coordinator and its load workers (not the proxy or the backends it runs).
-const watch = watchTreeRss(child.pid!, 1000, (cmdline) => cmdline.includes('engine/worker.js'));
+const watch = watchTree(child.pid!, 1000, (cmdline) => cmdline.includes('engine/worker.js'));
 const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
 const { samples } = watch.stop();
 
-const fromMinute1 = samples.filter(([t]) => t >= 60 && t <= seconds).map(([t, rss]): [number, number] => [t, rss]);
+const fromMinute1 = samples.filter(([t]) => t >= 60 && t <= seconds);
 const bytesPerSecond = slope(fromMinute1);
 const at = (t: number) => samples.find(([time]) => time >= t)?.[1] ?? 0;
 const result = {

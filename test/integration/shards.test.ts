@@ -77,17 +77,15 @@ test('4 shards started 0.7 s apart on one clock merge into the run they split, a
     assert.equal(single.code, 0, single.stderr);
     const whole = readSummary(path.join(dir, 'single'));
     // A connection's drops are timed from when it opened. Four shard processes sharing this machine's
-    // two cores open theirs later than one process does (handshake mean 5-8 ms unsharded, 16-82 ms
-    // sharded, more on a busy machine), and each 0.1 s of lag costs about 1% of the reconnects
+    // two cores open theirs later than one process does (handshake mean 2-8 ms unsharded, 7-216 ms
+    // sharded), and each 0.1 s of lag costs about 1% of the reconnects
     // (6,000 clients / 30 s mean lifetime; one CI run counted 6% fewer sharded). That is the test
     // machine, not the merge, which the sums above check exactly. So the backends are compared by
     // share (each client's first landing is fixed by its address) within 1.5 points, how reconnects
     // split into sticky and violations within 2 points, and reconnects only for a shard's worth lost.
-    const total = (summary: Summary) => summary.distribution.backends.reduce((sum, b) => sum + b.connections, 0);
     for (const backend of whole.distribution.backends) {
       const other = merged.distribution.backends.find((b) => b.id === backend.id)!;
-      const [shareWhole, shareMerged] = [backend.connections / total(whole), other.connections / total(merged)];
-      assert.ok(Math.abs(shareWhole - shareMerged) <= 0.015, `${backend.id}: ${backend.connections} of ${total(whole)} unsharded, ${other.connections} of ${total(merged)} merged`);
+      assert.ok(Math.abs(backend.share - other.share) <= 0.015, `${backend.id}: share ${backend.share} unsharded, ${other.share} merged`);
     }
     assert.ok(merged.stickiness.reconnects > 0.8 * whole.stickiness.reconnects, `reconnects: ${whole.stickiness.reconnects} unsharded, ${merged.stickiness.reconnects} merged`);
     assert.ok(Math.abs(whole.stickiness.violation_rate - merged.stickiness.violation_rate) <= 0.02,
