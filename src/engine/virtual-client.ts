@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { LimitFunction } from 'p-limit';
 import type { Plan } from '../scenario/plan.js';
@@ -9,6 +10,7 @@ import { CookieJar } from './cookie-jar.js';
 import { classifyConnectError } from './failure-reason.js';
 import { bump } from './protocol.js';
 import type { SendWheel, WheelMember } from './send-wheel.js';
+import { writeTextFrame } from './text-frame.js';
 import type { WorkerRecorder } from './worker-recorder.js';
 
 /** What every client of a worker shares. */
@@ -43,8 +45,6 @@ export interface ClientContext {
 /** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */
 const MARKER = 'stk:';
 const MARKER_BYTES = Buffer.from(MARKER);
-/** Text frames; one options object for every send. */
-const SEND_TEXT = { binary: false } as const;
 /** Silence before a close in an idle window counts as an idle timeout (no proxy times out faster). */
 const IDLE_SILENCE_MS = 1000;
 /** Close codes of a backend going away: crash or kill (1006), shutdown (1001), error (1011), restart (1012). */
@@ -55,6 +55,8 @@ const VERDICT_WAIT_MS = 2500;
 /** One live WebSocket connection of a client; a client has at most one at a time. */
 interface Connection {
   ws: WebSocket;
+  /** The socket under `ws`, from its 101 response: messages are framed and written to it directly (text-frame.ts). */
+  socket: Duplex | null;
   startedMs: number;
   opened: boolean;
   backend: string | null;
@@ -84,8 +86,8 @@ export class VirtualClient implements WheelMember {
   private readonly phaseMs: number;
   private address: string | null;
   /**
-   * The client's message, built once and rewritten in place before each send: `ws` copies it into
-   * the masked frame during send(), so one buffer serves every message of the client.
+   * The client's message, built once and rewritten in place before each send: it is copied into
+   * the masked frame as it is written, so one buffer serves every message of the client.
    */
   private payload: Buffer | null = null;
   /** Where the last marker written into the payload ended. */
@@ -149,7 +151,7 @@ export class VirtualClient implements WheelMember {
       tlsOptions: this.context.tlsOptions,
     });
     const connection: Connection = {
-      ws, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
+      ws, socket: null, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
       lastTrafficMs: 0, sentCookie: plan.clients.cookies && this.jar.size > 0, failure: null,
       sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0,
     };
@@ -157,6 +159,7 @@ export class VirtualClient implements WheelMember {
 
     return new Promise<void>((settle) => {
       ws.on('upgrade', (response) => {
+        connection.socket = response.socket;
         const setCookie = response.headers['set-cookie'];
         if (setCookie && setCookie.length > 0) this.sawSetCookie = true;
         if (plan.clients.cookies) this.jar.store(setCookie);
@@ -356,7 +359,7 @@ export class VirtualClient implements WheelMember {
     // The clock starts at the intended send time, so a late send counts its delay (coordinated
     // omission). Timers can also fire early (Node's cached loop time): then it starts now.
     const sentUs = Math.round(Math.min(dueMs, now) * 1000);
-    connection.ws.send(this.messageFor(sentUs, this.context.plan.traffic.size), SEND_TEXT);
+    writeTextFrame(connection.socket!, this.messageFor(sentUs, this.context.plan.traffic.size));
     connection.inflight += 1;
     connection.lastTrafficMs = now;
     this.context.recorder.counters.sent += 1;
