@@ -1,3 +1,4 @@
+import type { Histogram } from '../metrics/histograms.js';
 import type { Plan } from '../scenario/plan.js';
 
 /** The one typed boundary between the coordinator and its worker processes. */
@@ -63,6 +64,9 @@ export interface WorkerCounters {
   failoversTo: Record<string, number>;
 }
 
+/** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
+export type SnapshotHistogram = string | Histogram;
+
 export interface WorkerSnapshot {
   type: 'snapshot';
   workerIndex: number;
@@ -75,8 +79,11 @@ export interface WorkerSnapshot {
   peakOpen: number;
   openByBackend: Record<string, number>;
   peakOpenByBackend: Record<string, number>;
-  /** Histograms of this interval only, compressed base64 HdrHistograms (integer microseconds). */
-  histograms: { message: string; handshake: string; reconnect: string };
+  /**
+   * Histograms of this interval only (integer microseconds): compressed base64 HdrHistograms from a
+   * worker process; the histograms themselves from a worker inside the coordinator's process.
+   */
+  histograms: { message: SnapshotHistogram; handshake: SnapshotHistogram; reconnect: SnapshotHistogram };
   /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
   cpuUs: number;
   /** Resident memory of the worker at the snapshot. */

@@ -19,12 +19,14 @@ const CLOSE_REPORT_MS = 150;
 
 /** How a worker talks to its coordinator: events out, and its end. */
 export interface WorkerChannel {
+  /** The coordinator is in this process: events are passed as they are, never serialised. */
+  readonly sharesMemory: boolean;
   send(event: WorkerEvent): Promise<void>;
   exit(code: number): void;
 }
 
 export class Worker {
-  private readonly recorder = new WorkerRecorder();
+  private readonly recorder: WorkerRecorder;
   private readonly clients: VirtualClient[] = [];
   private readonly notServing = new Set<string>();
   private readonly runStartPerf: number;
@@ -39,6 +41,7 @@ export class Worker {
     private readonly start: WorkerStart,
     private readonly channel: WorkerChannel,
   ) {
+    this.recorder = new WorkerRecorder(channel.sharesMemory);
     this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
     const pool = clientPool(start.plan);
     const worker = this;

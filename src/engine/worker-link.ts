@@ -59,6 +59,7 @@ export function inProcessWorker(): WorkerLink {
     });
   };
   const channel: WorkerChannel = {
+    sharesMemory: true,
     send: (event) =>
       new Promise((resolve) =>
         setImmediate(() => {

@@ -6,6 +6,7 @@ import { handleCommand, type Worker, type WorkerChannel } from './worker-core.js
 import type { CoordinatorCommand, WorkerEvent } from './protocol.js';
 
 const channel: WorkerChannel = {
+  sharesMemory: false,
   send: (event: WorkerEvent) =>
     new Promise((resolve) => {
       if (!process.connected) return resolve();

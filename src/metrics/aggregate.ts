@@ -1,6 +1,10 @@
 import { addCounters, emptyCounters, type WorkerCounters, type WorkerSnapshot } from '../engine/protocol.js';
+import type { SnapshotHistogram } from '../engine/protocol.js';
 import { decodeHistogram, newHistogram, type Histogram } from './histograms.js';
 import type { TimeseriesRow } from './summary-types.js';
+
+/** A snapshot's histogram, decoded if it came from another process (the worker has let go of it either way). */
+const histogramOf = (histogram: SnapshotHistogram): Histogram => (typeof histogram === 'string' ? decodeHistogram(histogram) : histogram);
 
 interface WorkerGauges {
   open: number;
@@ -38,14 +42,14 @@ export class RunAggregate {
     addCounters(this.interval, snapshot.counters);
     this.workerCpuUs += snapshot.cpuUs;
     this.workerPeakRssBytes = Math.max(this.workerPeakRssBytes, snapshot.rssBytes);
-    const message = decodeHistogram(snapshot.histograms.message);
+    const message = histogramOf(snapshot.histograms.message);
     this.message.add(message);
     this.intervalMessage.add(message);
     message.destroy();
-    const handshake = decodeHistogram(snapshot.histograms.handshake);
+    const handshake = histogramOf(snapshot.histograms.handshake);
     this.handshake.add(handshake);
     handshake.destroy();
-    const reconnect = decodeHistogram(snapshot.histograms.reconnect);
+    const reconnect = histogramOf(snapshot.histograms.reconnect);
     this.reconnect.add(reconnect);
     this.intervalReconnect.add(reconnect);
     reconnect.destroy();
