@@ -1,12 +1,18 @@
 /**
  * The baseline: a bare `ws` client loop doing the same work as a stickler worker, written the way
  * one would by hand. N connections opened over the ramp, each sends a timestamped 64-byte message
- * per interval until the end, times the echo, then closes. Prints one JSON line of figures.
+ * per interval until the end, times the echo, then ends its connections. Prints one JSON line of figures.
+ *
+ * How it ends them (the 6th argument):
+ * - `reset` (default): `terminate()` and exit, the cheapest way out. The client closes TCP first,
+ *   so every connection leaves a TIME_WAIT entry on the client's side for 60 s.
+ * - `close`: `close(1000)` and wait for the closes, as stickler does: the WebSocket closing
+ *   handshake, then the server closes TCP first (RFC 6455, 7.1.1) and the client keeps no TIME_WAIT.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
-const [urlsArg, countArg, rampArg, intervalArg, durationArg] = process.argv.slice(2);
+const [urlsArg, countArg, rampArg, intervalArg, durationArg, endArg = 'reset'] = process.argv.slice(2);
 const urls = urlsArg.split(',');
 const count = Number(countArg);
 const rampMs = Number(rampArg);
@@ -57,7 +63,16 @@ setTimeout(async () => {
   while (received < sent && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   const cpu = process.cpuUsage(cpuStart);
   clearInterval(sampler);
-  for (const ws of sockets) ws.terminate();
+  if (endArg === 'close') {
+    const live = sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED);
+    let open = live.length;
+    const closed = new Promise((resolve) => {
+      if (open === 0) resolve(null);
+      for (const ws of live) ws.on('close', () => --open === 0 && resolve(null));
+    });
+    for (const ws of live) ws.close(1000);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  } else for (const ws of sockets) ws.terminate();
   const sorted = latencies.slice(0, received).sort();
   process.stdout.write(
     `${JSON.stringify({ opened, failed, sent, received, cpuUs: cpu.user + cpu.system, baseRss, peakRss, p50: sorted[Math.floor(received * 0.5)], p99: sorted[Math.floor(received * 0.99)] })}\n`,

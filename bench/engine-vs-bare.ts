@@ -1,6 +1,8 @@
 /**
  * Benchmark: what a user pays for stickler, against a bare `ws` client loop doing the same work in
- * the same run. Both are whole programs started the way a user starts them (`stickler run FILE --url`
+ * the same run. The bare loop runs twice a round: ending with `terminate()` (`bare`, the cheapest
+ * way out, which leaves a TIME_WAIT per connection on the client) and ending with `close(1000)` as
+ * stickler does (`bare_closing`: the same work, closing handshake included). Both are whole programs started the way a user starts them (`stickler run FILE --url`
  * and `node bare-ws-loop.js`), through the same HAProxy to the same three reference backends:
  * N connections opened over a 5 s ramp, each sending one 64-byte message a second, 30 each.
  *
@@ -78,9 +80,9 @@ async function measure(args: string[], durationMs: number): Promise<{ stdout: st
   return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes, steadyUsPerEcho };
 }
 
-async function runBare(url: string, echoes = messagesPerConnection): Promise<Figures> {
+async function runBare(url: string, end: 'reset' | 'close', echoes = messagesPerConnection): Promise<Figures> {
   const durationMs = durationFor(echoes);
-  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs)], durationMs);
+  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs), end], durationMs);
   const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
   return { cpuSeconds: run.cpuSeconds, steadyUsPerEcho: run.steadyUsPerEcho, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
 }
@@ -120,23 +122,23 @@ const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { 
 await stack.start();
 const url = stack.urls[0];
 const bare: Figures[] = [];
+const bareClosing: Figures[] = [];
 const stickler: Figures[] = [];
 let bareShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
   for (let round = 0; round < rounds; round++) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    if (round % 2 === 0) {
-      bare.push(await runBare(url));
-      stickler.push(await runStickler(url, dir));
-    } else {
-      stickler.push(await runStickler(url, dir));
-      bare.push(await runBare(url));
-    }
-    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare     ${JSON.stringify(bare.at(-1))}\n  stickler ${JSON.stringify(stickler.at(-1))}\n`);
+    // Rotate the order so no program always runs first, on a cooler machine.
+    const programs = [
+      async () => bare.push(await runBare(url, 'reset')),
+      async () => bareClosing.push(await runBare(url, 'close')),
+      async () => stickler.push(await runStickler(url, dir)),
+    ];
+    for (let k = 0; k < programs.length; k++) await programs[(round + k) % programs.length]();
+    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n`);
   }
   // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
-  bareShort = await runBare(url, shortMessagesPerConnection);
+  bareShort = await runBare(url, 'reset', shortMessagesPerConnection);
   sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
   process.stderr.write(`short (${shortMessagesPerConnection} echoes):\n  bare     ${JSON.stringify(bareShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`);
 } finally {
@@ -144,10 +146,13 @@ try {
 }
 
 const cpuBare = median(bare.map((f) => f.cpuUsPerEcho));
+const cpuBareClosing = median(bareClosing.map((f) => f.cpuUsPerEcho));
 const cpuStickler = median(stickler.map((f) => f.cpuUsPerEcho));
 const steadyBare = median(bare.map((f) => f.steadyUsPerEcho));
+const steadyBareClosing = median(bareClosing.map((f) => f.steadyUsPerEcho));
 const steadyStickler = median(stickler.map((f) => f.steadyUsPerEcho));
 const rssBare = median(bare.map((f) => f.peakRssMb));
+const rssBareClosing = median(bareClosing.map((f) => f.peakRssMb));
 const rssStickler = median(stickler.map((f) => f.peakRssMb));
 /** CPU per echo beyond the short run, and the fixed CPU left once echoes are taken out. */
 function split(long: Figures[], short: Figures): { marginalUs: number; fixedSeconds: number } {
@@ -163,18 +168,25 @@ const result = {
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
   work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
-  cpu_us_per_echo: { bare: round2(cpuBare), stickler: round2(cpuStickler), ratio: round2(cpuStickler / cpuBare), target: 1.0 },
+  cpu_us_per_echo: {
+    bare: round2(cpuBare),
+    bare_closing: round2(cpuBareClosing),
+    stickler: round2(cpuStickler),
+    ratio: round2(cpuStickler / cpuBare),
+    ratio_to_bare_closing: round2(cpuStickler / cpuBareClosing),
+    target: 1.0,
+  },
   cpu_steady: {
     note: `CPU per echo between ${steadyWindow(durationFor(messagesPerConnection)).join(' s and ')} s after start, every connection open and sending (no start, ramp or close)`,
-    us_per_echo: { bare: round2(steadyBare), stickler: round2(steadyStickler), ratio: round2(steadyStickler / steadyBare) },
+    us_per_echo: { bare: round2(steadyBare), bare_closing: round2(steadyBareClosing), stickler: round2(steadyStickler), ratio: round2(steadyStickler / steadyBare) },
   },
   cpu_split: {
     note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
     marginal_us_per_echo: { bare: round2(bareSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / bareSplit.marginalUs) },
     fixed_cpu_s: { bare: round2(bareSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
   },
-  peak_rss_mb: { bare: round2(rssBare), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
-  echoes_received: { bare: bare.map((f) => f.received), stickler: stickler.map((f) => f.received) },
+  peak_rss_mb: { bare: round2(rssBare), bare_closing: round2(rssBareClosing), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
+  echoes_received: { bare: bare.map((f) => f.received), bare_closing: bareClosing.map((f) => f.received), stickler: stickler.map((f) => f.received) },
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 fs.writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(result, null, 2)}\n`);
