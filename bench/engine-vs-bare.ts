@@ -15,7 +15,7 @@
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
  * part per run (start, handshakes, closes, reports).
  *
- *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds
+ *   npm run bench                       # 5,000 connections, 1 s interval, 5 rounds (about 10 minutes)
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  */
@@ -30,7 +30,7 @@ import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
 
 const connections = Number(process.argv[2] ?? 5000);
 const intervalMs = Number(process.argv[3] ?? 1000);
-const rounds = Number(process.argv[4] ?? 3);
+const rounds = Number(process.argv[4] ?? 5);
 const messagesPerConnection = 30;
 /** A shorter run of each, to split the CPU into a fixed part (start, handshakes, closes, reports) and a part per echo. */
 const shortMessagesPerConnection = 10;
