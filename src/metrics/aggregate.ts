@@ -1,5 +1,4 @@
-import { addCounters, emptyCounters, type WorkerCounters, type WorkerSnapshot } from '../engine/protocol.js';
-import type { SnapshotHistogram } from '../engine/protocol.js';
+import { addCounters, emptyCounters, type SnapshotHistogram, type WorkerCounters, type WorkerSnapshot } from '../engine/protocol.js';
 import { decodeHistogram, newHistogram, type Histogram } from './histograms.js';
 import type { TimeseriesRow } from './summary-types.js';
 
