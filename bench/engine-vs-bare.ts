@@ -9,7 +9,7 @@
  * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
- * The order alternates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
+ * The order rotates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
  * peak RSS <= 1.5x. The CPU of the steady middle of each run (every connection open and sending,
  * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
@@ -24,8 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseScenarioText } from '../src/scenario/load.js';
-import { ManagedStack } from '../src/stack/managed-stack.js';
+import { median, startBenchStack } from './bench-stack.js';
 import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
 
 const connections = Number(process.argv[2] ?? 5000);
@@ -112,14 +111,10 @@ traffic: { interval: ${intervalMs}ms, size: 64 }
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
-const loaded = parseScenarioText('bench', `name: bench-stack\ntarget: { stack: haproxy-round-robin, backends: 3 }\nclients: { count: ${connections} }\nduration: 1s\n`);
-if (!loaded.ok) throw new Error('bench plan');
-const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir: dir });
-await stack.start();
+const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
 const bare: Figures[] = [];
 const bareClosing: Figures[] = [];

@@ -19,8 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { writeTextFrame } from '../src/engine/text-frame.js';
-import { parseScenarioText } from '../src/scenario/load.js';
-import { ManagedStack } from '../src/stack/managed-stack.js';
+import { median, startBenchStack } from './bench-stack.js';
 
 const [what, countArg, third] = process.argv.slice(2);
 
@@ -100,14 +99,9 @@ function timeWait(source: string): { client: number; proxy: number } {
   return { client: count('src'), proxy: count('dst') };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function drive(kind: 'close' | 'send', count: number, rounds: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-socket-costs-'));
-  const loaded = parseScenarioText('bench', `name: socket-costs\ntarget: { stack: haproxy-round-robin, backends: 3 }\nclients: { count: ${count} }\nduration: 1s\n`);
-  if (!loaded.ok) throw new Error('bench plan');
-  const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir: dir });
-  await stack.start();
+  const stack = await startBenchStack(count, dir);
   const url = stack.urls[0];
   const variants = kind === 'close' ? ['close', 'terminate'] : ['ws.send', 'direct'];
   const results = new Map<string, Record<string, number>[]>(variants.map((variant) => [variant, []]));

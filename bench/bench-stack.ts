@@ -1,0 +1,16 @@
+import { parseScenarioText } from '../src/scenario/load.js';
+import { ManagedStack } from '../src/stack/managed-stack.js';
+
+/**
+ * The benchmarks' target: a managed HAProxy (round robin) to three reference backends, sized for
+ * `connections`, logging into `logDir`. Started; the caller stops it.
+ */
+export async function startBenchStack(connections: number, logDir: string): Promise<ManagedStack> {
+  const loaded = parseScenarioText('bench', `name: bench-stack\ntarget: { stack: haproxy-round-robin, backends: 3 }\nclients: { count: ${connections} }\nduration: 1s\n`);
+  if (!loaded.ok) throw new Error('bench plan');
+  const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir });
+  await stack.start();
+  return stack;
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
