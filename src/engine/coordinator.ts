@@ -7,7 +7,7 @@ import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
 import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
-import { EventWindows, type EventTallyRaw } from './event-figures.js';
+import { EventWindows, type EventTallyRaw } from '../metrics/event-windows.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { DownInference, ServingState } from './serving-state.js';
 import { forkWorker, inProcessWorker, type WorkerLink } from './worker-link.js';
@@ -97,7 +97,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     const child = processes === 0 ? inProcessWorker() : forkWorker();
     child.onEvent((event: WorkerEvent) => {
       if (event.type === 'snapshot') {
-        aggregate.add(event);
+        aggregate.add(event.workerIndex, event);
         lastSnapshotMs.set(event.workerIndex, event.tMs);
         inference?.noteOpen(event.workerIndex, event.openByBackend);
         if (event.final) finals.add(event.workerIndex);

@@ -1,17 +1,10 @@
+import type { ServingChange, ServingSource } from '../stack/stack.js';
+
 /**
  * Which backends serve right now, from every source that can say so. A backend serves while no
  * source holds it down. Each change is kept (run clock, seconds) with the source that decided it,
  * for `serving_changes` in the summary.
  */
-export type ServingSource = 'stickler' | 'haproxy_checks' | 'haproxy_stats' | 'clients';
-
-export interface ServingChange {
-  t: number;
-  backend: string;
-  serving: boolean;
-  source: ServingSource;
-}
-
 export class ServingState {
   /** Per backend, who holds it down: the stack (its combined view) or the clients (inferred). */
   private readonly down = new Map<string, Set<string>>();

@@ -8,8 +8,10 @@ import pLimit from 'p-limit';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { clientPool } from './assignments.js';
 import { wsTlsOptions } from '../stack/tls-material.js';
+import type { ClientHome } from './client-home.js';
 import { SendWheel } from './send-wheel.js';
-import { VirtualClient, type ClientContext } from './virtual-client.js';
+import type { ClientContext } from './client-context.js';
+import { VirtualClient } from './virtual-client.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
 const QUIESCE_MS = 1000;
@@ -34,7 +36,7 @@ export class Worker {
   private stopping = false;
   private crashCloses: Record<string, number> = {};
   private closeReportTimer: NodeJS.Timeout | null = null;
-  private readonly pending = new Set<VirtualClient>();
+  private readonly pending = new Set<ClientHome>();
   readonly context: ClientContext;
 
   constructor(
@@ -90,7 +92,7 @@ export class Worker {
     }
     this.notServing.add(backend);
     // Reconnects that left this backend and were waiting for word on it are failovers.
-    for (const client of [...this.pending]) if (client.waitsForWordOn(backend)) client.settlePendingVerdict();
+    for (const home of [...this.pending]) if (home.waitsForWordOn(backend)) home.settleWaiting();
   }
 
   private crashLikeClose(backend: string): void {

@@ -1,5 +1,6 @@
 import { encodeHistogram, newHistogram, type Histogram } from '../metrics/histograms.js';
-import { emptyCounters, type WorkerCounters, type WorkerSnapshot } from './protocol.js';
+import { emptyCounters, type WorkerCounters } from '../metrics/counters.js';
+import type { WorkerSnapshot } from './protocol.js';
 
 /**
  * What one worker measured since its last snapshot. The hot path touches plain numeric fields and
@@ -23,7 +24,11 @@ export class WorkerRecorder {
    */
   constructor(private readonly sharesMemory = false) {}
 
-  connectionOpened(): void {
+  /** A connection opened after a handshake of `handshakeMs`, `reconnectMs` after its client lost the last one (-1: its first). */
+  connectionOpened(handshakeMs: number, reconnectMs: number): void {
+    this.counters.opened += 1;
+    this.handshake.recordValue(Math.max(1, Math.round(handshakeMs * 1000)));
+    if (reconnectMs >= 0) this.reconnect.recordValue(Math.max(1, Math.round(reconnectMs * 1000)));
     this.open += 1;
     if (this.open > this.peakOpen) this.peakOpen = this.open;
   }

@@ -1,9 +1,17 @@
-import { addCounters, emptyCounters, type SnapshotHistogram, type WorkerCounters, type WorkerSnapshot } from '../engine/protocol.js';
+import { addCounters, emptyCounters, type IntervalSnapshot, type SnapshotHistogram, type WorkerCounters } from './counters.js';
 import { decodeHistogram, newHistogram, type Histogram } from './histograms.js';
 import type { TimeseriesRow } from './summary-types.js';
 
 /** A snapshot's histogram, decoded if it came from another process (the worker has let go of it either way). */
 const histogramOf = (histogram: SnapshotHistogram): Histogram => (typeof histogram === 'string' ? decodeHistogram(histogram) : histogram);
+
+/** What a shard summary carries of its run for `merge` to add (see ShardSection). */
+export interface ShardRun {
+  counters: WorkerCounters;
+  histograms: IntervalSnapshot['histograms'];
+  peakOpen: number;
+  peakOpenByBackend: Record<string, number>;
+}
 
 interface WorkerGauges {
   open: number;
@@ -36,11 +44,33 @@ export class RunAggregate {
   onSecondClosed: ((second: number, counters: WorkerCounters, reconnect: Histogram) => void) | null = null;
   private pendingMarkers: string[] = [];
 
-  add(snapshot: WorkerSnapshot): void {
-    addCounters(this.totals, snapshot.counters);
-    addCounters(this.interval, snapshot.counters);
+  /** One interval of one worker (`source`: the worker's index). */
+  add(source: number, snapshot: IntervalSnapshot): void {
     this.workerCpuUs += snapshot.cpuUs;
     this.workerPeakRssBytes = Math.max(this.workerPeakRssBytes, snapshot.rssBytes);
+    this.addFigures(snapshot);
+    this.gauges.set(source, {
+      open: snapshot.open,
+      peakOpen: snapshot.peakOpen,
+      openByBackend: snapshot.openByBackend,
+      peakOpenByBackend: snapshot.peakOpenByBackend,
+    });
+    this.updatePeaks();
+  }
+
+  /**
+   * A whole shard's run (its summary's raw figures): the same counters and histograms as a worker's
+   * intervals, and its peaks, which add to the other shards' as workers' peaks do. Nothing is open.
+   */
+  addShard(source: number, run: ShardRun): void {
+    this.addFigures(run);
+    this.gauges.set(source, { open: 0, peakOpen: run.peakOpen, openByBackend: {}, peakOpenByBackend: run.peakOpenByBackend });
+    this.updatePeaks();
+  }
+
+  private addFigures(snapshot: Pick<IntervalSnapshot, 'counters' | 'histograms'>): void {
+    addCounters(this.totals, snapshot.counters);
+    addCounters(this.interval, snapshot.counters);
     const message = histogramOf(snapshot.histograms.message);
     this.message.add(message);
     this.intervalMessage.add(message);
@@ -52,13 +82,9 @@ export class RunAggregate {
     this.reconnect.add(reconnect);
     this.intervalReconnect.add(reconnect);
     reconnect.destroy();
+  }
 
-    this.gauges.set(snapshot.workerIndex, {
-      open: snapshot.open,
-      peakOpen: snapshot.peakOpen,
-      openByBackend: snapshot.openByBackend,
-      peakOpenByBackend: snapshot.peakOpenByBackend,
-    });
+  private updatePeaks(): void {
     // Peaks are sums of each worker's peak in its latest interval: an upper bound within a second.
     let peak = 0;
     const byBackend: Record<string, number> = {};

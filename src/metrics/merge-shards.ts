@@ -1,8 +1,8 @@
-import { EventWindows } from '../engine/event-figures.js';
-import { emptyCounters, type WorkerSnapshot } from '../engine/protocol.js';
+import { emptyCounters } from './counters.js';
+import { EventWindows } from './event-windows.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome } from '../stack/stack.js';
-import { RunAggregate } from './aggregate.js';
+import { RunAggregate, type ShardRun } from './aggregate.js';
 import { buildSummary } from './summary.js';
 import type { ShardSection, Summary, TimeseriesRow } from './summary-types.js';
 
@@ -37,7 +37,7 @@ export function shardSetProblems(shards: readonly { source: string; summary: Sha
 export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[]): Summary {
   const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index);
   const aggregate = new RunAggregate();
-  for (const summary of ordered) aggregate.add(asSnapshot(summary));
+  for (const summary of ordered) aggregate.addShard(summary.shard.index, shardRun(summary));
   aggregate.rows.push(...mergeRows(ordered.map((summary) => summary.timeseries)));
 
   const windows = new EventWindows(plan.events);
@@ -71,22 +71,13 @@ export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[])
   });
 }
 
-/** A shard's totals in the shape of a worker's snapshot, so that the workers' merge adds them up. */
-function asSnapshot(summary: ShardSummary): WorkerSnapshot {
-  const peakOpenByBackend = Object.fromEntries(summary.distribution.backends.map((backend) => [backend.id, backend.peak_open]));
+/** A shard's raw figures, as its summary carries them. */
+function shardRun(summary: ShardSummary): ShardRun {
   return {
-    type: 'snapshot',
-    workerIndex: summary.shard.index,
-    final: true,
-    tMs: summary.duration_s * 1000,
     counters: { ...emptyCounters(), ...summary.shard.counters },
-    open: 0,
-    peakOpen: summary.connections.peak_open,
-    openByBackend: {},
-    peakOpenByBackend,
     histograms: summary.histograms,
-    cpuUs: 0,
-    rssBytes: 0,
+    peakOpen: summary.connections.peak_open,
+    peakOpenByBackend: Object.fromEntries(summary.distribution.backends.map((backend) => [backend.id, backend.peak_open])),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { EventTallyRaw } from '../engine/event-figures.js';
-import type { WorkerCounters } from '../engine/protocol.js';
+import type { WorkerCounters } from './counters.js';
+import type { EventTallyRaw } from './event-windows.js';
 /** The shape of summary.json (contract v1). Times are milliseconds, rates fractions 0..1. */
 export interface LatencySummary {
   count: number;

@@ -1,4 +1,4 @@
-import type { ServingChange, ServingSource } from '../engine/serving-state.js';
+import type { ServingChange, ServingSource } from '../stack/stack.js';
 import type { Plan } from '../scenario/plan.js';
 import type { RunAggregate } from './aggregate.js';
 import { coverBackends, unidentifiedWarning } from './backend-coverage.js';

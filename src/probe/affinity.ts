@@ -1,5 +1,5 @@
 import { CookieJar } from '../engine/cookie-jar.js';
-import { bump } from '../engine/protocol.js';
+import { bump } from '../metrics/counters.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { judgeAffinity, TRIAL, type AffinityVerdict, type Trial } from './affinity-verdict.js';
 import { land, type Landing, type ProbeIdentity, type ProbeTarget } from './probe-socket.js';

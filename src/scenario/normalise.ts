@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseDurationMs } from '../util/duration.js';
 import { parseShare } from '../util/share.js';
 import { parseAddressPool } from '../util/address-pool.js';
-import { findPreset, PRESET_NAMES } from '../stack/preset-catalog.js';
+import { findPreset, PRESET_NAMES } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from '../metrics/summary-types.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
 import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './plan.js';

@@ -1,4 +1,4 @@
-import type { ProxyKind } from '../stack/preset-catalog.js';
+import type { ProxyKind } from './presets.js';
 
 /** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
 export type TargetPlan =
@@ -65,7 +65,7 @@ export interface Plan {
   seed: number;
   traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number };
   churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number };
-  idle: { atMs: number; forMs: number; share: number }[];
+  idle: IdleWindow[];
   events: EventPlan[];
   thresholds: ThresholdPlan[];
 }
@@ -82,4 +82,11 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value as object)) deepFreeze(child);
   }
   return value;
+}
+
+/** A window in which a share of clients sends nothing (pings go on). */
+export interface IdleWindow {
+  atMs: number;
+  forMs: number;
+  share: number;
 }

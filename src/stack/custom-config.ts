@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ProxyKind } from './preset-catalog.js';
+import type { ProxyKind } from '../scenario/presets.js';
 import { renderHaproxyServers, haproxyManagementGlobals } from './haproxy-config.js';
 import { renderNginxServers, type ServerSpec } from './nginx-config.js';
 

@@ -10,13 +10,12 @@ import { haproxyCommand, haproxyServerStats } from './haproxy-admin.js';
 import { renderHaproxyPreset } from './haproxy-config.js';
 import { machineLimits, proxiedPerProcess, sizeHaproxy, sizeNginx } from './limits.js';
 import { renderNginxPreset } from './nginx-config.js';
-import { findPreset, isChainPreset, type ProxyKind } from './preset-catalog.js';
+import { findPreset, isChainPreset, type ProxyKind } from '../scenario/presets.js';
 import { ProxyError, ProxyProcess } from './proxy-process.js';
 import { waitForUpgrade } from './readiness.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
-import type { ServingSource } from '../engine/serving-state.js';
-import type { ActionOutcome, RunningStack, ServingListener } from './stack.js';
+import type { ActionOutcome, RunningStack, ServingListener, ServingSource } from './stack.js';
 
 /** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
 export class CapacityError extends Error {}

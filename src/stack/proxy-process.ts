@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProxyKind } from './preset-catalog.js';
+import type { ProxyKind } from '../scenario/presets.js';
 import { registerProcess } from './process-registry.js';
 import type { RuntimeDir } from './runtime-dir.js';
 import { guardProcessGroup } from './watchdog.js';

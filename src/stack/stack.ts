@@ -1,6 +1,15 @@
-import type { ServingSource } from '../engine/serving-state.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { ClientTls } from './tls-material.js';
+
+/** Who says whether a backend serves: stickler's own actions, HAProxy's checks or stats, or the clients (inferred). */
+export type ServingSource = 'stickler' | 'haproxy_checks' | 'haproxy_stats' | 'clients';
+
+export interface ServingChange {
+  t: number;
+  backend: string;
+  serving: boolean;
+  source: ServingSource;
+}
 
 /** What a fault action did, for `events[]` and the timeline. */
 export interface ActionOutcome {

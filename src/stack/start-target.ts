@@ -1,6 +1,6 @@
 import type { Plan } from '../scenario/plan.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
-import { findPreset } from './preset-catalog.js';
+import { findPreset } from '../scenario/presets.js';
 import { waitForUpgrade } from './readiness.js';
 import { externalTarget } from './external-target.js';
 import type { RunningStack } from './stack.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { findProxyBinary } from '../../stack/proxy-process.js';
 import { machineLimits, proxiedPerProcess, readMachineLimits, sizeNginx, socketsPerWorker } from '../../stack/limits.js';
-import type { ProxyKind } from '../../stack/preset-catalog.js';
+import type { ProxyKind } from '../../scenario/presets.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */
 export async function doctorCommand(): Promise<number> {

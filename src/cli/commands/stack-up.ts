@@ -5,7 +5,7 @@ import { parseScenarioText } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
 import { freePort } from '../../stack/free-port.js';
 import { ManagedStack } from '../../stack/managed-stack.js';
-import { findPreset, PRESET_NAMES } from '../../stack/preset-catalog.js';
+import { findPreset, PRESET_NAMES } from '../../scenario/presets.js';
 import { EXIT } from '../exit-codes.js';
 
 /** `stickler stack up PRESET`: a managed stack in the foreground for exploring by hand; Ctrl-C tears it down. */

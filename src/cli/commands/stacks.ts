@@ -1,4 +1,4 @@
-import { PRESETS } from '../../stack/preset-catalog.js';
+import { PRESETS } from '../../scenario/presets.js';
 
 export function stacksCommand(): number {
   const width = Math.max(...PRESETS.map((preset) => preset.name.length));

@@ -1,8 +1,8 @@
-import { encodeHistogram, mergeEncoded, newHistogram, type Histogram } from '../metrics/histograms.js';
+import { encodeHistogram, mergeEncoded, newHistogram, type Histogram } from './histograms.js';
 import type { EventPlan } from '../scenario/plan.js';
-import type { EventSummary } from '../metrics/summary-types.js';
+import type { EventSummary } from './summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
-import { addTally, type WorkerCounters } from './protocol.js';
+import { addTally, type WorkerCounters } from './counters.js';
 
 /** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
 const EVENT_WINDOW_S = 10;

@@ -1,0 +1,76 @@
+import type { Duplex } from 'node:stream';
+import type { LimitFunction } from 'p-limit';
+import type WebSocket from 'ws';
+import type { Plan } from '../scenario/plan.js';
+import type { AddressPool } from '../util/address-pool.js';
+import type { ClientHome, HomeContext } from './client-home.js';
+import type { FailureReason } from './failure-reason.js';
+import type { ProtocolLink } from './protocols/client-protocol.js';
+import type { SendWheel } from './send-wheel.js';
+import type { WorkerRecorder } from './worker-recorder.js';
+
+/** What every client of a worker shares. */
+export interface ClientContext {
+  readonly plan: Plan;
+  readonly urls: string[];
+  readonly recorder: WorkerRecorder;
+  readonly limit: LimitFunction;
+  readonly pool: AddressPool;
+  /** Run clock in ms (0 = the run's start, shared by all workers). */
+  nowMs(): number;
+  isServing(backend: string): boolean;
+  readonly stopping: boolean;
+  /**
+   * Set when nothing tells the engine that a backend went down (a target stickler does not run): a
+   * reconnect that leaves home right after a crash-like loss then waits for the coordinator's word
+   * on home's state before it is judged.
+   */
+  readonly infersServing: boolean;
+  /** A close that looks like its backend went down (1001, 1006, 1011, 1012; not an idle cut). */
+  crashLikeClose(backend: string): void;
+  /** A connection landed on a backend this worker holds as not serving (inferred): it serves again. */
+  seenServing(backend: string): void;
+  /** Homes whose verdict waits for the coordinator's word. */
+  readonly pending: Set<ClientHome>;
+  /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
+  readonly wheel: SendWheel | null;
+  /** ws options for wss:// (the CA to trust), shared by every client. */
+  readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+}
+
+/** One live WebSocket connection of a client; a client has at most one at a time. */
+export interface Connection extends ProtocolLink {
+  ws: WebSocket;
+  /** The socket under `ws`, from its 101 response: messages are framed and written to it directly (text-frame.ts). */
+  socket: Duplex | null;
+  startedMs: number;
+  opened: boolean;
+  backend: string | null;
+  /** pending until the 101 response, a first message or the close tells (or cannot tell) the backend. */
+  identity: 'pending' | 'known' | 'none';
+  /** Set when the client itself closes it (churn, drop_all, end of run). */
+  byClient: boolean;
+  inflight: number;
+  lastTrafficMs: number;
+  sentCookie: boolean;
+  failure: FailureReason | null;
+  sendTimer: NodeJS.Timeout | null;
+  pingTimer: NodeJS.Timeout | null;
+  dropTimer: NodeJS.Timeout | null;
+  nextDueMs: number;
+  /** The protocol's own handshake is done: traffic may flow. */
+  ready: boolean;
+}
+
+/** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
+export function homeContext(context: ClientContext): HomeContext {
+  return {
+    knowledge: context.infersServing ? 'observed' : 'managed',
+    isServing: (backend) => context.isServing(backend),
+    counters: () => context.recorder.counters,
+    waiting: (home, waits) => {
+      if (waits) context.pending.add(home);
+      else context.pending.delete(home);
+    },
+  };
+}

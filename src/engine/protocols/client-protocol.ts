@@ -1,0 +1,49 @@
+import type { Plan } from '../../scenario/plan.js';
+
+/**
+ * What a connection says and how it reads what comes back: the application's protocol. The virtual
+ * client owns the connection's life (connect, pacing, drops, reconnects, the stickiness verdict) and
+ * asks its protocol for the rest. One instance per client, so a protocol may keep per-client state
+ * (a reused payload buffer, the ids of messages in flight).
+ *
+ * `echo` (today's marker) is the first implementation; templates with replies matched by id and
+ * Socket.IO (Engine.IO v4: its own ping/pong and acknowledgements) are registered beside it in
+ * protocols/index.ts. Nothing here runs per message but `message` and `replyTo`: keep both free of
+ * allocations where the protocol allows it.
+ */
+export interface ClientProtocol {
+  /** The URL one connection opens, from the target's (Socket.IO adds its path and Engine.IO query). */
+  connectUrl(targetUrl: string): string;
+  /**
+   * The connection is open (101 received). Writes what the protocol sends first through `link`
+   * (Socket.IO's namespace connect, a scenario's on_open steps) and says whether traffic may start
+   * now (true) or once `replyTo` returns PROTOCOL_OPENED.
+   */
+  opened(link: ProtocolLink): boolean;
+  /** The client's next message, stamped with its intended send time (µs, run clock). The buffer may be reused. */
+  message(sentUs: number): Buffer;
+  /**
+   * A message from the server: the send time (µs) of the client's message it answers, or one of
+   * NOT_A_REPLY / PROTOCOL_OPENED / PROTOCOL_CONTROL. A protocol's own control messages (Engine.IO
+   * pings) are answered here, through `link`.
+   */
+  replyTo(data: Buffer, link: ProtocolLink): number;
+  /** The backend a server message that is not a reply names (the identify rule), or null. */
+  backendIn(data: Buffer): string | null;
+}
+
+/** The connection as a protocol may use it. */
+export interface ProtocolLink {
+  /** Writes one text message (the protocol's own framing already applied). */
+  write(message: Buffer): void;
+}
+
+/** `replyTo`: the message answers none of the client's (a greeting, a push). */
+export const NOT_A_REPLY = -1;
+/** `replyTo`: the protocol's own handshake completed on this connection; traffic may start. */
+export const PROTOCOL_OPENED = -2;
+/** `replyTo`: the protocol's own control traffic (a ping it answered); neither a reply nor a push. */
+export const PROTOCOL_CONTROL = -3;
+
+/** Builds the protocol of one client. */
+export type ProtocolFactory = (plan: Plan, clientIndex: number) => ClientProtocol;

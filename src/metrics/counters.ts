@@ -1,0 +1,85 @@
+import type { Histogram } from './histograms.js';
+
+/**
+ * The figures of one interval as every measuring process hands them over (a worker to its
+ * coordinator, and through a shard summary to `merge`): counters add, histograms add.
+ */
+
+/** Counters are deltas since the previous snapshot: the coordinator adds them up. */
+export interface WorkerCounters {
+  attempted: number;
+  opened: number;
+  failed: number;
+  sent: number;
+  received: number;
+  lost: number;
+  clientDisconnects: number;
+  unexpectedDisconnects: number;
+  idleTimeouts: number;
+  reconnects: number;
+  sticky: number;
+  violations: number;
+  failovers: number;
+  unidentified: number;
+  /** Reconnects of displaced clients that landed on their first home again (it came back). */
+  returnedHome: number;
+  /** Reconnects after a connection the client did not close itself (a fault, a proxy timeout). */
+  recovered: number;
+  failedByReason: Record<string, number>;
+  errorsByStatus: Record<string, number>;
+  closeCodes: Record<string, number>;
+  violationsByCause: Record<string, number>;
+  openedByBackend: Record<string, number>;
+  /** Where failovers went, by new backend. */
+  failoversTo: Record<string, number>;
+}
+
+/** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
+export type SnapshotHistogram = string | Histogram;
+
+export interface IntervalSnapshot {
+  final: boolean;
+  /** Run-clock ms at which the snapshot was taken. */
+  tMs: number;
+  counters: WorkerCounters;
+  /** Gauges: connections open right now, in total and per backend; the most open at once since the last snapshot. */
+  open: number;
+  peakOpen: number;
+  openByBackend: Record<string, number>;
+  peakOpenByBackend: Record<string, number>;
+  /**
+   * Histograms of this interval only (integer microseconds): compressed base64 HdrHistograms from a
+   * worker process; the histograms themselves from a worker inside the coordinator's process.
+   */
+  histograms: { message: SnapshotHistogram; handshake: SnapshotHistogram; reconnect: SnapshotHistogram };
+  /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
+  cpuUs: number;
+  /** Resident memory of the worker at the snapshot. */
+  rssBytes: number;
+}
+
+export function emptyCounters(): WorkerCounters {
+  return {
+    attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
+    clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, recovered: 0,
+    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
+  };
+}
+
+/** Adds `delta` into `total`, numbers and tallies alike (counters are mergeable by construction). */
+export function addCounters(total: WorkerCounters, delta: WorkerCounters): void {
+  for (const key of Object.keys(delta) as (keyof WorkerCounters)[]) {
+    const value = delta[key];
+    if (typeof value === 'number') (total[key] as number) += value;
+    else addTally(total[key] as Record<string, number>, value);
+  }
+}
+
+export function addTally(total: Record<string, number>, delta: Record<string, number>): void {
+  for (const [key, count] of Object.entries(delta)) total[key] = (total[key] ?? 0) + count;
+}
+
+export function bump(tally: Record<string, number>, key: string, by = 1): void {
+  tally[key] = (tally[key] ?? 0) + by;
+}
