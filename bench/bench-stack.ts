@@ -8,7 +8,7 @@ import { ManagedStack } from '../src/stack/managed-stack.js';
 export async function startBenchStack(connections: number, logDir: string): Promise<ManagedStack> {
   const loaded = parseScenarioText('bench', `name: bench-stack\ntarget: { stack: haproxy-round-robin, backends: 3 }\nclients: { count: ${connections} }\nduration: 1s\n`);
   if (!loaded.ok) throw new Error('bench plan');
-  const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir });
+  const stack = new ManagedStack(loaded.plan, { logDir });
   await stack.start();
   return stack;
 }

@@ -2,17 +2,14 @@ import path from 'node:path';
 import { parseDurationMs } from '../util/duration.js';
 import { parseShare } from '../util/share.js';
 import { parseAddressPool } from '../util/address-pool.js';
-import { findPreset, PRESET_NAMES } from './presets.js';
+import { actionInfo, type ActionName } from './actions.js';
+import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from '../metrics/summary-types.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
 import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './plan.js';
 import { deepFreeze } from './plan.js';
 import type { Problem } from './problems.js';
 
-const BACKEND_EVENTS = new Set(['kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'wedge', 'unwedge']);
-/** The presets whose HAProxy checks its servers and can redispatch. */
-const CHECKED_PRESETS = new Set(['haproxy-cookie', 'haproxy-stick-src', 'nginx-haproxy-cookie']);
-const MANAGED_EVENTS = new Set([...BACKEND_EVENTS, 'reload', 'deploy']);
 
 const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);
 
@@ -59,17 +56,19 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
     const at = `events[${index}]`;
     const atMs = parseDurationMs(event.at)!;
     if (durationMs !== undefined && atMs >= durationMs) problem(`${at}.at`, `is after the run ends (duration ${durationMs} ms)`);
-    if (BACKEND_EVENTS.has(event.action)) {
+    const info = actionInfo(event.action);
+    if (info.backend) {
       if (!event.backend) problem(`${at}.backend`, `required for action ${event.action}: name a backend b1..b${backendCount || 'N'}`);
       else if (managed && Number(event.backend.slice(1)) > backendCount) {
         problem(`${at}.backend`, `${event.backend} does not exist: this stack has b1..b${backendCount}`);
       }
     }
-    if (MANAGED_EVENTS.has(event.action) && target && !managed) {
-      problem(`${at}.action`, `${event.action} needs a managed stack (target.stack); use exec to act on an external target`);
+    if (target) {
+      const cannot = whyTargetCannot(event.action, target);
+      if (cannot) problem(`${at}.action`, cannot);
     }
-    if (event.action === 'pause' && event.for === undefined) problem(`${at}.for`, 'required for pause: how long the backend stays stopped, e.g. 2s');
-    if (event.action === 'exec' && !event.command) problem(`${at}.command`, 'required for exec: the shell command to run');
+    if (info.forField === 'required' && event.for === undefined) problem(`${at}.for`, `required for ${event.action}: how long the backend stays stopped, e.g. 2s`);
+    if (info.command && !event.command) problem(`${at}.command`, `required for ${event.action}: the shell command to run`);
     return {
       atMs,
       action: event.action,
@@ -158,7 +157,7 @@ function normaliseTarget(
   }
   const pathPart = target.path ?? '/';
   if ((target.health !== undefined || target.redispatch !== undefined) && typeof target.stack !== 'string') {
-    problem(target.health !== undefined ? 'target.health' : 'target.redispatch', 'is for the managed HAProxy presets with health checks (haproxy-cookie, haproxy-stick-src)');
+    problem(target.health !== undefined ? 'target.health' : 'target.redispatch', `is for the managed HAProxy presets with health checks (${CHECKED_PRESET_NAMES.join(', ')})`);
   }
   if (hasUrl) {
     let url: URL;
@@ -193,8 +192,8 @@ function normaliseTarget(
     }
     const backends = target.backends ?? (preset.name === 'direct' ? 1 : 3);
     for (const field of ['health', 'redispatch'] as const) {
-      if (target[field] !== undefined && !CHECKED_PRESETS.has(preset.name)) {
-        problem(`target.${field}`, `only the HAProxy presets with health checks take it (${[...CHECKED_PRESETS].join(', ')}), not ${preset.name}`);
+      if (target[field] !== undefined && !presetHasChecks(preset)) {
+        problem(`target.${field}`, `only the HAProxy presets with health checks take it (${CHECKED_PRESET_NAMES.join(', ')}), not ${preset.name}`);
       }
     }
     if (typeof target.tls === 'object') problem('target.tls', 'a managed stack makes its own certificate: write tls: true (ca and insecure are for url targets)');
@@ -212,6 +211,20 @@ function normaliseTarget(
     backends: target.backends ?? 3,
     path: pathPart,
   };
+}
+
+/** Why this target cannot carry out the action (its descriptor's needs against the target), or null when it can. */
+function whyTargetCannot(action: ActionName, target: TargetPlan): string | null {
+  const info = actionInfo(action);
+  if (info.needs === 'any') return null;
+  if (target.kind === 'url') return `${action} needs a managed stack (target.stack): stickler does not run ${target.url}; use exec to act on an external target`;
+  const proxy: ProxyKind | 'none' = target.kind === 'custom' ? target.proxy : findPreset(target.preset)!.proxy;
+  const label = target.kind === 'custom' ? `your ${target.proxy} config` : `the ${target.preset} preset`;
+  if (info.needs === 'proxy' && proxy === 'none') return `${action} acts on the proxy, and ${label} has none: choose a preset with a proxy`;
+  if (proxy !== 'none' && info.capability && !PROXY_CAPABILITIES[proxy].includes(info.capability)) {
+    return `${action} is not something ${proxy} can do (${label}): it has no ${info.capability.replace('_', ' ')}`;
+  }
+  return null;
 }
 
 /** `bad` (a rejected path) and `at` (a path a check reads) are the same field, or one holds the other. */

@@ -1,3 +1,4 @@
+import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
 
 /** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
@@ -29,7 +30,7 @@ export type SessionKey = { kind: 'none' } | { kind: 'query' | 'header' | 'cookie
 
 export interface EventPlan {
   atMs: number;
-  action: string;
+  action: ActionName;
   backend?: string;
   forMs?: number;
   command?: string;

@@ -1,38 +1,92 @@
-/** The managed stacks a scenario can name in `target.stack`: what `stickler stacks` lists. */
+/**
+ * The managed stacks a scenario can name in `target.stack`: one descriptor each, read by validation
+ * (what the preset supports), the stack (which proxies, in which order, balancing how), `stickler
+ * stacks` and the docs. Adding a preset is adding an entry here (and, for a new proxy, its driver in
+ * stack/proxies/).
+ */
+import type { ProxyCapability } from './actions.js';
+
 export type ProxyKind = 'nginx' | 'haproxy';
+
+/** What each proxy can be told to do (its driver in stack/proxies/ carries it out). */
+export const PROXY_CAPABILITIES: Record<ProxyKind, readonly ProxyCapability[]> = {
+  haproxy: ['admin_state', 'reload'], // admin socket: set server state; SIGUSR2 to the master
+  nginx: ['admin_state', 'reload'], // a server marked down in the config, then a reload (SIGHUP)
+};
+
+/** The balancing part of a preset's config, in its proxy's own words; the proxy's driver renders the rest. */
+export interface BalanceSpec {
+  /** nginx: the upstream directive (`ip_hash;`, empty for round robin); HAProxy: the `balance` algorithm. */
+  readonly directive: string;
+  /** HAProxy: more lines of the backend section (cookie, stick table, redispatch, checks). */
+  readonly lines?: readonly string[];
+  /** HAProxy: the servers are health-checked (so `health` and `redispatch` apply). */
+  readonly checks?: boolean;
+  /** HAProxy: each server line carries `cookie bN`. */
+  readonly cookie?: boolean;
+  /** nginx: take the client address from X-Forwarded-For sent by loopback peers (a balancer behind a CDN). */
+  readonly realIpFromHeader?: boolean;
+}
 
 export interface PresetInfo {
   readonly name: string;
+  /** The proxy that balances over the backends, or none (`direct`). */
   readonly proxy: ProxyKind | 'none';
+  /** A proxy in front of the balancing one (the seed's layered chain); it terminates TLS when there is TLS. */
+  readonly front?: ProxyKind;
   readonly summary: string;
-  /** The balancing part of the config, rendered by the proxy's config module. */
+  /** How `stickler stacks` and the docs name its balancing. */
   readonly balance: string;
+  readonly config?: BalanceSpec;
 }
+
+/** HAProxy's HTTP health check; driver code swaps it for the WebSocket check or none (target.health). */
+export const HTTP_HEALTH_CHECK: readonly string[] = ['option httpchk GET /health', 'http-check expect status 200'];
+
+const COOKIE_LINES = ['cookie SERVERID insert indirect nocache', 'option redispatch', ...HTTP_HEALTH_CHECK];
 
 export const PRESETS: readonly PresetInfo[] = [
   { name: 'direct', proxy: 'none', balance: 'none', summary: 'reference backends with no proxy; client i connects to backend i mod N' },
-  { name: 'nginx-round-robin', proxy: 'nginx', balance: 'round-robin', summary: 'nginx, default round robin: no stickiness at all' },
-  { name: 'nginx-least-conn', proxy: 'nginx', balance: 'least_conn', summary: 'nginx least_conn (shared zone, so all workers see the same counts)' },
-  { name: 'nginx-ip-hash', proxy: 'nginx', balance: 'ip_hash', summary: 'nginx ip_hash: hashes the first three octets of IPv4, so a /24 lands on one backend' },
-  { name: 'nginx-ip-hash-xff', proxy: 'nginx', balance: 'ip_hash on X-Forwarded-For', summary: 'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for' },
-  { name: 'nginx-hash-query', proxy: 'nginx', balance: 'hash $arg_sid consistent', summary: 'nginx hash $arg_sid consistent; pair with session_key: query:sid' },
-  { name: 'nginx-hash-cookie', proxy: 'nginx', balance: 'hash $cookie_sid consistent', summary: 'nginx hash $cookie_sid consistent; pair with session_key: cookie:sid' },
-  { name: 'haproxy-round-robin', proxy: 'haproxy', balance: 'roundrobin', summary: 'HAProxy balance roundrobin: no stickiness' },
-  { name: 'haproxy-leastconn', proxy: 'haproxy', balance: 'leastconn', summary: 'HAProxy balance leastconn: no stickiness, even load for long-lived sockets' },
-  { name: 'haproxy-source', proxy: 'haproxy', balance: 'source', summary: 'HAProxy balance source: hashes the whole client address' },
-  { name: 'haproxy-hash-xff', proxy: 'haproxy', balance: 'hdr(x-forwarded-for)', summary: 'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for' },
-  { name: 'haproxy-cookie', proxy: 'haproxy', balance: 'cookie', summary: 'HAProxy cookie SERVERID insert indirect nocache, health checks, option redispatch' },
-  { name: 'nginx-haproxy-cookie', proxy: 'haproxy', balance: 'cookie behind nginx', summary: "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch" },
-  { name: 'haproxy-stick-src', proxy: 'haproxy', balance: 'stick-src', summary: 'HAProxy stick table on the source address (leastconn for new sources)' },
+  { name: 'nginx-round-robin', proxy: 'nginx', balance: 'round-robin', config: { directive: '' }, summary: 'nginx, default round robin: no stickiness at all' },
+  { name: 'nginx-least-conn', proxy: 'nginx', balance: 'least_conn', config: { directive: 'least_conn;' }, summary: 'nginx least_conn (shared zone, so all workers see the same counts)' },
+  { name: 'nginx-ip-hash', proxy: 'nginx', balance: 'ip_hash', config: { directive: 'ip_hash;' }, summary: 'nginx ip_hash: hashes the first three octets of IPv4, so a /24 lands on one backend' },
+  {
+    name: 'nginx-ip-hash-xff', proxy: 'nginx', balance: 'ip_hash on X-Forwarded-For', config: { directive: 'ip_hash;', realIpFromHeader: true },
+    summary: 'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for',
+  },
+  { name: 'nginx-hash-query', proxy: 'nginx', balance: 'hash $arg_sid consistent', config: { directive: 'hash $arg_sid consistent;' }, summary: 'nginx hash $arg_sid consistent; pair with session_key: query:sid' },
+  { name: 'nginx-hash-cookie', proxy: 'nginx', balance: 'hash $cookie_sid consistent', config: { directive: 'hash $cookie_sid consistent;' }, summary: 'nginx hash $cookie_sid consistent; pair with session_key: cookie:sid' },
+  { name: 'haproxy-round-robin', proxy: 'haproxy', balance: 'roundrobin', config: { directive: 'roundrobin' }, summary: 'HAProxy balance roundrobin: no stickiness' },
+  { name: 'haproxy-leastconn', proxy: 'haproxy', balance: 'leastconn', config: { directive: 'leastconn' }, summary: 'HAProxy balance leastconn: no stickiness, even load for long-lived sockets' },
+  { name: 'haproxy-source', proxy: 'haproxy', balance: 'source', config: { directive: 'source' }, summary: 'HAProxy balance source: hashes the whole client address' },
+  {
+    name: 'haproxy-hash-xff', proxy: 'haproxy', balance: 'hdr(x-forwarded-for)', config: { directive: 'hdr(x-forwarded-for)' },
+    summary: 'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for',
+  },
+  {
+    name: 'haproxy-cookie', proxy: 'haproxy', balance: 'cookie', config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
+    summary: 'HAProxy cookie SERVERID insert indirect nocache, health checks, option redispatch',
+  },
+  {
+    name: 'nginx-haproxy-cookie', proxy: 'haproxy', front: 'nginx', balance: 'cookie behind nginx', config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
+    summary: "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch",
+  },
+  {
+    name: 'haproxy-stick-src', proxy: 'haproxy', balance: 'stick-src',
+    config: { directive: 'leastconn', lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK], checks: true },
+    summary: 'HAProxy stick table on the source address (leastconn for new sources)',
+  },
 ];
 
 export const PRESET_NAMES = PRESETS.map((preset) => preset.name);
 
-/** Presets with an nginx in front of their HAProxy. */
-export function isChainPreset(name: string): boolean {
-  return name === 'nginx-haproxy-cookie';
-}
-
 export function findPreset(name: string): PresetInfo | undefined {
   return PRESETS.find((preset) => preset.name === name);
 }
+
+/** Presets whose HAProxy checks its servers: they take target.health and target.redispatch. */
+export function presetHasChecks(preset: PresetInfo): boolean {
+  return preset.config?.checks === true;
+}
+
+export const CHECKED_PRESET_NAMES = PRESETS.filter(presetHasChecks).map((preset) => preset.name);

@@ -1,3 +1,4 @@
+import { ACTION_NAMES } from './actions.js';
 import { z } from 'zod';
 import { DURATION_HINT, isDuration } from '../util/duration.js';
 import { SHARE_HINT, parseShare } from '../util/share.js';
@@ -101,9 +102,7 @@ const churn = z.strictObject({
 
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
 
-export const EVENT_ACTIONS = [
-  'kill', 'stop', 'start', 'restart', 'pause', 'ready', 'drain', 'maint', 'wedge', 'unwedge', 'reload', 'deploy', 'drop_all', 'exec',
-] as const;
+export const EVENT_ACTIONS = ACTION_NAMES;
 
 const event = z.strictObject({
   at: duration,

@@ -1,9 +1,10 @@
+import { findPreset, HTTP_HEALTH_CHECK } from '../scenario/presets.js';
 import type { ServerSpec } from './nginx-config.js';
 
 /** Pure renderers of HAProxy configs: spec in, text out. */
 interface PresetShape {
   balance: string;
-  lines: string[];
+  lines: readonly string[];
   checks: boolean;
   cookie: boolean;
 }
@@ -15,29 +16,14 @@ const WS_HEALTH_CHECK = [
   'tcp-check send "GET /ws-health HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n"',
   'tcp-check expect string "101"',
 ];
-const HTTP_HEALTH_CHECK = ['option httpchk GET /health', 'http-check expect status 200'];
 
-const PRESET_SHAPES: Record<string, PresetShape> = {
-  'haproxy-round-robin': { balance: 'roundrobin', lines: [], checks: false, cookie: false },
-  'haproxy-leastconn': { balance: 'leastconn', lines: [], checks: false, cookie: false },
-  'haproxy-source': { balance: 'source', lines: [], checks: false, cookie: false },
-  'haproxy-hash-xff': { balance: 'hdr(x-forwarded-for)', lines: [], checks: false, cookie: false },
-  'haproxy-cookie': {
-    balance: 'leastconn',
-    lines: ['cookie SERVERID insert indirect nocache', 'option redispatch', ...HTTP_HEALTH_CHECK],
-    checks: true,
-    cookie: true,
-  },
-  'haproxy-stick-src': {
-    balance: 'leastconn',
-    lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK],
-    checks: true,
-    cookie: false,
-  },
-};
-
-// The layered chain: HAProxy as in haproxy-cookie, with nginx in front of it (managed-stack.ts).
-PRESET_SHAPES['nginx-haproxy-cookie'] = PRESET_SHAPES['haproxy-cookie'];
+/** A preset's balancing, from its descriptor. */
+function presetShape(name: string): PresetShape | undefined {
+  const preset = findPreset(name);
+  if (preset?.proxy !== 'haproxy' || !preset.config) return undefined;
+  const { directive, lines = [], checks = false, cookie = false } = preset.config;
+  return { balance: directive, lines, checks, cookie };
+}
 
 export function renderHaproxyServers(servers: readonly ServerSpec[], options: { checks: boolean; cookie: boolean }, indent = '    '): string {
   return servers
@@ -70,7 +56,7 @@ export function renderHaproxyPreset(options: {
   /** Terminate TLS with this PEM (certificate and key). */
   tls?: { pemFile: string };
 }): string {
-  const preset = PRESET_SHAPES[options.preset];
+  const preset = presetShape(options.preset);
   if (!preset) throw new Error(`not an HAProxy preset: ${options.preset}`);
   const shape = withChecks(preset, options.health ?? 'http', options.redispatch ?? true);
   const stats = options.statsPort
@@ -115,8 +101,4 @@ function withChecks(shape: PresetShape, health: 'http' | 'ws' | 'none', redispat
   if (health === 'http') lines.push(...HTTP_HEALTH_CHECK);
   if (health === 'ws') lines.push(...WS_HEALTH_CHECK);
   return { ...shape, lines, checks: health !== 'none' };
-}
-
-export function haproxyPresetUsesCookie(preset: string): boolean {
-  return PRESET_SHAPES[preset]?.cookie ?? false;
 }

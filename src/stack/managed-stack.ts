@@ -2,25 +2,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventPlan, Plan } from '../scenario/plan.js';
+import { findPreset, type PresetInfo, type ProxyKind } from '../scenario/presets.js';
 import { ManagedBackend } from './backend-supervisor.js';
-import { readTemplate, renderTemplate } from './custom-config.js';
+import { readTemplate } from './custom-config.js';
 import { runExecAction } from './exec-action.js';
 import { freePort } from './free-port.js';
-import { haproxyCommand, haproxyServerStats } from './haproxy-admin.js';
-import { renderHaproxyPreset } from './haproxy-config.js';
-import { machineLimits, proxiedPerProcess, sizeHaproxy, sizeNginx } from './limits.js';
-import { renderNginxPreset } from './nginx-config.js';
-import { findPreset, isChainPreset, type ProxyKind } from '../scenario/presets.js';
-import { ProxyError, ProxyProcess } from './proxy-process.js';
-import { waitForUpgrade } from './readiness.js';
+import { machineLimits } from './limits.js';
+import { PROXY_DRIVERS } from './proxies/index.js';
+import type { AdminState, RenderContext } from './proxies/proxy-driver.js';
+import { ProxyLayer } from './proxies/proxy-layer.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
 import type { ActionOutcome, RunningStack, ServingListener, ServingSource } from './stack.js';
 
 /** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
 export class CapacityError extends Error {}
-
-type AdminState = 'ready' | 'drain' | 'maint';
 
 export interface StackOptions {
   /** Where configs and process logs go (the run's report folder). */
@@ -29,42 +25,43 @@ export interface StackOptions {
   statsPort?: number;
 }
 
-const READY_TIMEOUT_MS = 15_000;
+type ManagedTarget = Exclude<Plan['target'], { kind: 'url' }>;
+
 const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
 const HEALTH_POLL_MS = 500;
 
 /**
- * N reference backends (b1..bN), each its own process, and one nginx or HAProxy in front of them
- * (none for `direct`). Knows every backend's serving state over time, carries out fault actions,
- * and tears everything down on stop.
+ * N reference backends (b1..bN), each its own process, and the proxies in front of them, outermost
+ * first (none for `direct`; two for the layered chain). Knows every backend's serving state over
+ * time, carries out fault actions through the backends and the balancing proxy's driver, and tears
+ * everything down on stop.
  */
 export class ManagedStack implements RunningStack {
+  readonly label: string;
   readonly backends: ManagedBackend[];
   urls: string[] = [];
-  proxyPort = 0;
-  private proxy: ProxyProcess | null = null;
-  /** The layered chain's nginx in front of the HAProxy (nginx-haproxy-cookie). */
-  private front: ProxyProcess | null = null;
+  /** Outermost first; the last one balances over the backends. */
+  private layers: ProxyLayer[] = [];
   private readonly listeners: ServingListener[] = [];
   private readonly admin = new Map<string, AdminState>();
-  /** Backends HAProxy's own health checks report DOWN right now. */
+  /** Backends the balancing proxy's own health checks report DOWN right now. */
   private readonly checkedDown = new Set<string>();
   private healthPoller: NodeJS.Timeout | null = null;
   private readonly workDir: string;
-  private renderConfig: (() => string) | null = null;
+  private readonly target: ManagedTarget;
   /** Short private folder for the admin socket and the records of process groups (see runtime-dir.ts). */
   private runtime: RuntimeDir | null = null;
   private certificate: RunCertificate | null = null;
   clientTls?: ClientTls;
 
   constructor(
-    readonly label: string,
-    private readonly proxyKind: ProxyKind | 'none',
     private readonly plan: Plan,
     private readonly options: StackOptions,
   ) {
-    const target = plan.target as Extract<Plan['target'], { backends: number }>;
-    this.backends = Array.from({ length: target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir));
+    if (plan.target.kind === 'url') throw new Error('a url target is not a managed stack');
+    this.target = plan.target;
+    this.label = this.target.kind === 'preset' ? this.target.preset : `custom-${this.target.proxy}`;
+    this.backends = Array.from({ length: this.target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir));
     for (const backend of this.backends) this.admin.set(backend.id, 'ready');
     // Absolute once and for all: proxies read relative paths against their own prefix, not ours.
     this.workDir = path.resolve(options.logDir, 'stack');
@@ -74,12 +71,19 @@ export class ManagedStack implements RunningStack {
     return this.backends.map((backend) => backend.id);
   }
 
-  get configFile(): string {
-    return path.join(this.workDir, this.proxyKind === 'nginx' ? 'nginx.conf' : 'haproxy.cfg');
+  private get balancer(): ProxyLayer | undefined {
+    return this.layers.at(-1);
   }
 
   get adminSocket(): string {
     return path.join(this.runtime?.path ?? this.workDir, 'admin.sock');
+  }
+
+  /** The proxies from the client inwards: the preset's front (if any), then the balancing one. */
+  private proxyKinds(): ProxyKind[] {
+    if (this.target.kind === 'custom') return [this.target.proxy];
+    const preset = findPreset(this.target.preset)!;
+    return preset.proxy === 'none' ? [] : [...(preset.front ? [preset.front] : []), preset.proxy];
   }
 
   async start(): Promise<void> {
@@ -90,91 +94,60 @@ export class ManagedStack implements RunningStack {
       `The admin socket and the process-group records of this run were in ${this.runtime.path}\n` +
         '(a short private folder: a Unix socket path must stay under ~107 bytes); it is removed when the run ends.\n',
     );
-    const target = this.plan.target as Extract<Plan['target'], { path: string }>;
-    if (target.kind === 'preset' && target.tls) {
+    if (this.target.kind === 'preset' && this.target.tls) {
       // Made for this run and kept in its folder; the run's clients trust it and nothing else.
       this.certificate = makeRunCertificate(this.workDir);
       this.clientTls = { ca: this.certificate.certPem };
     }
-    // Render first, so a bad template fails before any process starts.
-    if (this.proxyKind !== 'none') {
-      this.proxyPort = await freePort();
-      this.renderConfig = this.configRenderer(target);
-    }
+    // Render first, so a bad template or a machine too small fails before any process starts.
+    this.layers = await this.planLayers();
     await Promise.all(this.backends.map((backend) => backend.start()));
-    if (this.proxyKind === 'none') {
-      this.urls = this.backends.map((backend) => `ws://127.0.0.1:${backend.port}${target.path}`);
+    if (this.layers.length === 0) {
+      this.urls = this.backends.map((backend) => `ws://127.0.0.1:${backend.port}${this.target.path}`);
       return;
     }
-    fs.writeFileSync(this.configFile, this.renderConfig!());
-    this.proxy = new ProxyProcess(this.proxyKind, this.configFile, this.workDir, path.resolve(this.options.logDir, `${this.proxyKind}.log`), this.runtime);
-    this.proxy.check();
-    this.proxy.start();
-    const chain = isChainPreset(this.label);
-    this.urls = [`${this.certificate && !chain ? 'wss' : 'ws'}://127.0.0.1:${this.proxyPort}${target.path}`];
-    try {
-      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.proxy?.running ?? false, chain ? undefined : this.clientTls);
-    } catch (error) {
-      throw new ProxyError(`${this.proxyKind} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.proxy.tail()}`, 'start');
+    // Inside out: each proxy takes upgrades before the one in front of it starts.
+    for (const [index, layer] of [...this.layers.entries()].reverse()) {
+      const tls = index === 0 && this.certificate ? this.clientTls : undefined;
+      this.urls = [`${tls ? 'wss' : 'ws'}://127.0.0.1:${layer.port}${this.target.path}`];
+      await layer.start(this.urls[0], tls);
     }
-    if (chain) await this.startFront(target.path);
     this.watchHealthChecks();
   }
 
-  private configRenderer(target: Extract<Plan['target'], { path: string }>): () => string {
-    const clients = this.plan.clients.count;
-    const servers = () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' }));
-    // Proxies raise their own soft limit up to the hard one: that is what they can use.
+  /** One layer per proxy, each rendering its config against the next one in (the last: the backends). */
+  private async planLayers(): Promise<ProxyLayer[]> {
+    const kinds = this.proxyKinds();
     const files = machineLimits().filesHard;
     const cores = os.availableParallelism();
-    const haproxySizing = sizeHaproxy(clients, files, cores);
-    if (this.proxyKind === 'haproxy' && !haproxySizing) {
-      throw new CapacityError(
-        `HAProxy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
-          `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`,
-      );
-    }
-    const nginxSizing = sizeNginx(clients, cores, files);
-    if (this.proxyKind === 'nginx' && !nginxSizing) {
-      throw new CapacityError(`nginx would need more than 64 worker processes for ${clients} clients with this machine's ${files} open files per process; lower clients.count or raise the limit (ulimit -n)`);
-    }
-    if (target.kind === 'custom') {
-      const template = readTemplate(target.configPath);
-      return () => renderTemplate(target.proxy, template, { listenPort: this.proxyPort, servers: servers(), adminSocket: this.adminSocket });
-    }
-    const preset = findPreset(this.label)!;
-    if (preset.proxy === 'nginx') {
-      const tls = this.certificate ? { certFile: this.certificate.certFile, keyFile: this.certificate.keyFile } : undefined;
-      return () => renderNginxPreset({ preset: preset.name, listenPort: this.proxyPort, servers: servers(), sizing: nginxSizing!, workDir: this.workDir, tls });
-    }
-    const { maxconn, nbthread } = haproxySizing!;
-    return () =>
-      renderHaproxyPreset({
-        preset: preset.name, listenPort: this.proxyPort, servers: servers(), maxconn, nbthread, adminSocket: this.adminSocket, statsPort: this.options.statsPort,
-        ...(target.kind === 'preset' ? { health: target.health, redispatch: target.redispatch } : {}),
-        // In the chain, nginx terminates TLS and HAProxy speaks plain HTTP behind it.
-        ...(this.certificate && !isChainPreset(preset.name) ? { tls: { pemFile: this.certificate.pemFile } } : {}),
+    const clients = this.plan.clients.count;
+    const ports = await Promise.all(kinds.map(() => freePort()));
+    const template = this.target.kind === 'custom' ? readTemplate(this.target.configPath) : null;
+    const preset: PresetInfo | undefined = this.target.kind === 'preset' ? findPreset(this.target.preset) : undefined;
+    return kinds.map((kind, index) => {
+      const driver = PROXY_DRIVERS[kind];
+      const problem = driver.capacityProblem(clients, files, cores);
+      if (problem) throw new CapacityError(problem);
+      const innermost = index === kinds.length - 1;
+      const context = (): RenderContext => ({
+        listenPort: ports[index],
+        servers: innermost
+          ? this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' }))
+          : [{ id: kinds[index + 1], port: ports[index + 1] }],
+        workDir: this.workDir, adminSocket: this.adminSocket, clients, files, cores,
+        // The outermost proxy terminates TLS; the ones behind it speak plain HTTP.
+        tls: index === 0 ? this.certificate ?? undefined : undefined,
+        statsPort: innermost ? this.options.statsPort : undefined,
+        health: this.target.kind === 'preset' ? this.target.health : 'http',
+        redispatch: this.target.kind === 'preset' ? this.target.redispatch : true,
       });
-  }
-
-  /** The chain's nginx: TLS (with tls: true) and HTTP/1.1 with the Upgrade/Connection map, in front of the HAProxy. */
-  private async startFront(pathPart: string): Promise<void> {
-    const frontPort = await freePort();
-    const sizing = sizeNginx(this.plan.clients.count, os.availableParallelism(), machineLimits().filesHard)!;
-    const tls = this.certificate ? { certFile: this.certificate.certFile, keyFile: this.certificate.keyFile } : undefined;
-    const configFile = path.join(this.workDir, 'nginx-front.conf');
-    fs.writeFileSync(configFile, renderNginxPreset({
-      preset: 'nginx-round-robin', listenPort: frontPort, servers: [{ id: 'haproxy', port: this.proxyPort }], sizing, workDir: this.workDir, tls,
-    }));
-    this.front = new ProxyProcess('nginx', configFile, this.workDir, path.resolve(this.options.logDir, 'nginx-front.log'), this.runtime);
-    this.front.check();
-    this.front.start();
-    this.urls = [`${tls ? 'wss' : 'ws'}://127.0.0.1:${frontPort}${pathPart}`];
-    try {
-      await waitForUpgrade(this.urls[0], READY_TIMEOUT_MS, () => this.front?.running ?? false, this.clientTls);
-    } catch (error) {
-      throw new ProxyError(`nginx in front of HAProxy did not accept WebSocket upgrades: ${(error as Error).message}\n${this.front.tail()}`, 'start');
-    }
+      const render = template !== null
+        ? () => driver.renderTemplate(template, context())
+        // A proxy in front of another balances over one server: round robin.
+        : () => driver.renderPreset(innermost ? preset! : findPreset(`${kind}-round-robin`)!, context());
+      const name = innermost ? kind : `${kind}-front`;
+      return new ProxyLayer(driver, name, ports[index], { workDir: this.workDir, logDir: this.options.logDir, runtime: this.runtime, adminSocket: this.adminSocket }, render);
+    });
   }
 
   onServingChange(listener: ServingListener): void {
@@ -187,11 +160,13 @@ export class ManagedStack implements RunningStack {
     return backend.state === 'serving' && !backend.wedged && this.admin.get(id) === 'ready' && !this.checkedDown.has(id);
   }
 
-  /** HAProxy: follows what the health checks report, so the verdict knows a server HAProxy took out. */
+  /** A proxy that reports its servers (HAProxy): follow its health checks, so the verdict knows a server it took out. */
   private watchHealthChecks(): void {
-    if (this.proxyKind !== 'haproxy') return;
+    const balancer = this.balancer;
+    const stats = balancer?.driver.serverStats;
+    if (!balancer || !stats) return;
     this.healthPoller = setInterval(() => {
-      void haproxyServerStats(this.adminSocket)
+      void stats(balancer)
         .then((rows) => {
           for (const row of rows) {
             if (!this.admin.has(row.server)) continue;
@@ -217,17 +192,28 @@ export class ManagedStack implements RunningStack {
   }
 
   async act(event: EventPlan): Promise<ActionOutcome> {
-    if (event.action === 'exec') return runExecAction(event.command!, path.join(this.options.logDir, 'events.log'));
-    if (event.action === 'reload') return this.reload();
-    if (event.action === 'deploy') return this.deploy(event.drain ?? true, event.forMs ?? DEPLOY_DRAIN_TIMEOUT_MS);
-    const id = event.backend!;
+    switch (event.action) {
+      case 'exec':
+        return runExecAction(event.command!, path.join(this.options.logDir, 'events.log'));
+      case 'reload':
+        return this.reload();
+      case 'deploy':
+        return this.deploy(event.drain ?? true, event.forMs ?? DEPLOY_DRAIN_TIMEOUT_MS);
+      case 'drop_all':
+        return { ok: false, detail: 'drop_all is carried out by the clients, not the stack' };
+      default:
+        return this.actOnBackend(event.action, event.backend!, event.forMs);
+    }
+  }
+
+  private async actOnBackend(action: Exclude<EventPlan['action'], 'exec' | 'reload' | 'deploy' | 'drop_all'>, id: string, forMs = 1000): Promise<ActionOutcome> {
     const backend = this.backend(id);
     const before = this.isServing(id);
     // Tell the workers before the socket closes, so the reconnects that follow are judged right.
     const markDown = () => {
       for (const listener of this.listeners) if (before) listener(id, false);
     };
-    switch (event.action) {
+    switch (action) {
       case 'kill':
         markDown();
         await backend.kill();
@@ -252,7 +238,7 @@ export class ManagedStack implements RunningStack {
           const wasServing = this.isServing(id);
           backend.resume();
           this.notify(id, wasServing);
-        }, event.forMs ?? 1000).unref();
+        }, forMs).unref();
         break;
       case 'wedge':
         markDown();
@@ -264,44 +250,37 @@ export class ManagedStack implements RunningStack {
       case 'ready':
       case 'drain':
       case 'maint':
-        if (event.action !== 'ready') markDown();
-        await this.setAdminState(id, event.action);
+        if (action !== 'ready') markDown();
+        await this.setAdminState(id, action);
         break;
-      default:
-        return { ok: false, detail: `unknown action ${event.action}` };
     }
     this.notify(id, before);
     return { ok: true, detail: `${id} ${backend.state}${this.admin.get(id) !== 'ready' ? ` (${this.admin.get(id)})` : ''}` };
   }
 
-  /** HAProxy: the admin socket; nginx has no drain, so the server is marked down and nginx reloaded. */
+  /** Through the balancing proxy's driver (HAProxy: the admin socket; nginx: marked down and reloaded). */
   private async setAdminState(id: string, state: AdminState): Promise<void> {
     this.admin.set(id, state);
-    if (this.proxyKind === 'haproxy') {
-      const answer = await haproxyCommand(this.adminSocket, `set server ws_cluster/${id} state ${state}`);
-      if (answer.trim()) throw new Error(`HAProxy: ${answer.trim()}`);
-    } else if (this.proxyKind === 'nginx') {
-      fs.writeFileSync(this.configFile, this.renderConfig!());
-      this.proxy?.reload();
-    }
+    await this.balancer?.setServerState(id, state);
   }
 
   private async reload(): Promise<ActionOutcome> {
-    if (!this.proxy) return { ok: false, detail: 'no proxy to reload' };
-    this.proxy.reload();
-    this.front?.reload();
-    return { ok: true, detail: `${this.proxyKind} reloaded` };
+    if (this.layers.length === 0) return { ok: false, detail: 'no proxy to reload' };
+    // The balancing proxy first, then the ones in front of it.
+    for (const layer of [...this.layers].reverse()) layer.reload();
+    return { ok: true, detail: `${this.balancer!.driver.launch.kind} reloaded` };
   }
 
   /**
-   * Rolling deploy: for each backend in turn, drain it (HAProxy: admin state; nginx: marked down and
-   * reloaded), wait until its connections end or `drainMs` passes, stop it (1001), start it, ready it.
+   * Rolling deploy: for each backend in turn, drain it (through the balancing proxy), wait until its
+   * connections end or `drainMs` passes, stop it (1001), start it, ready it.
    */
   private async deploy(drain: boolean, drainMs: number): Promise<ActionOutcome> {
+    const throughProxy = drain && this.layers.length > 0;
     for (const backend of this.backends) {
       const before = this.isServing(backend.id);
       for (const listener of this.listeners) if (before) listener(backend.id, false);
-      if (drain && this.proxyKind !== 'none') {
+      if (throughProxy) {
         await this.setAdminState(backend.id, 'drain');
         const until = Date.now() + drainMs;
         while (Date.now() < until) {
@@ -312,7 +291,7 @@ export class ManagedStack implements RunningStack {
       }
       await backend.stop();
       await backend.start();
-      if (drain && this.proxyKind !== 'none') await this.setAdminState(backend.id, 'ready');
+      if (throughProxy) await this.setAdminState(backend.id, 'ready');
       this.notify(backend.id, false);
     }
     return { ok: true, detail: `${this.backends.length} backends redeployed${drain ? ' with drain' : ' without drain'}` };
@@ -325,9 +304,11 @@ export class ManagedStack implements RunningStack {
   }
 
   async proxyView(): Promise<unknown> {
-    if (this.proxyKind !== 'haproxy' || !this.proxy?.running) return undefined;
-    const servers = await haproxyServerStats(this.adminSocket);
-    return { kind: 'haproxy', servers: servers.filter((row) => row.backend === 'ws_cluster' || this.plan.target.kind === 'custom') };
+    const balancer = this.balancer;
+    const stats = balancer?.driver.serverStats;
+    if (!balancer || !stats || !balancer.running) return undefined;
+    const servers = await stats(balancer);
+    return { kind: balancer.driver.launch.kind, servers: servers.filter((row) => row.backend === 'ws_cluster' || this.target.kind === 'custom') };
   }
 
   async backendStats(): Promise<Record<string, unknown>> {
@@ -337,8 +318,7 @@ export class ManagedStack implements RunningStack {
 
   async stop(): Promise<void> {
     if (this.healthPoller) clearInterval(this.healthPoller);
-    await this.front?.stop();
-    await this.proxy?.stop();
+    for (const layer of this.layers) await layer.stop();
     await Promise.all(this.backends.map((backend) => backend.stop()));
     this.runtime?.remove();
     this.runtime = null;

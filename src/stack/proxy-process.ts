@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import type { ProxyKind } from '../scenario/presets.js';
+import type { ProxyLaunch } from './proxies/proxy-driver.js';
 import { registerProcess } from './process-registry.js';
 import type { RuntimeDir } from './runtime-dir.js';
 import { guardProcessGroup } from './watchdog.js';
@@ -13,13 +12,8 @@ export class ProxyError extends Error {
   }
 }
 
-const BINARIES: Record<ProxyKind, string[]> = {
-  nginx: ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'],
-  haproxy: ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'],
-};
-
-export function findProxyBinary(proxy: ProxyKind): string | undefined {
-  return BINARIES[proxy].find((candidate) => fs.existsSync(candidate));
+export function findProxyBinary(launch: ProxyLaunch): string | undefined {
+  return launch.binaries.find((candidate) => fs.existsSync(candidate));
 }
 
 /**
@@ -31,29 +25,26 @@ export class ProxyProcess {
   private watchdog: { release(): void } | null = null;
 
   constructor(
-    readonly proxy: ProxyKind,
+    readonly launch: ProxyLaunch,
     readonly configFile: string,
     readonly workDir: string,
     private readonly logFile: string,
     private readonly runtime: RuntimeDir | null = null,
   ) {}
 
-  private args(): string[] {
-    if (this.proxy === 'nginx') {
-      return ['-p', this.workDir, '-e', path.join(this.workDir, 'nginx-error.log'), '-c', this.configFile, '-g', `daemon off; pid ${path.join(this.workDir, 'nginx.pid')};`];
-    }
-    return ['-W', '-db', '-f', this.configFile, '-p', path.join(this.workDir, 'haproxy.pid')];
+  private get proxy(): string {
+    return this.launch.kind;
   }
 
   private binary(): string {
-    const binary = findProxyBinary(this.proxy);
+    const binary = findProxyBinary(this.launch);
     if (!binary) throw new ProxyError(`${this.proxy} is not installed: install it (apt-get install ${this.proxy}) or run \`stickler doctor\``, 'start');
     return binary;
   }
 
   /** `nginx -t` / `haproxy -c`: a config the proxy rejects is the user's to fix, with the proxy's own words. */
   check(): void {
-    const args = this.proxy === 'nginx' ? ['-t', ...this.args()] : ['-c', '-f', this.configFile];
+    const args = this.launch.checkArgs(this.configFile, this.workDir);
     const result = spawnSync(this.binary(), args, { encoding: 'utf8', timeout: 15_000 });
     if (result.status !== 0) {
       const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
@@ -63,14 +54,14 @@ export class ProxyProcess {
 
   start(): void {
     const log = fs.openSync(this.logFile, 'a');
-    const child = spawn(this.binary(), this.args(), { stdio: ['ignore', log, log], detached: true });
+    const child = spawn(this.binary(), this.launch.args(this.configFile, this.workDir), { stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     registerProcess(child, { group: true });
     this.child = child;
     if (child.pid !== undefined) {
       // Two guards in case stickler dies without stopping it: a watchdog now, and a record for the next run.
       this.watchdog = guardProcessGroup(child.pid);
-      this.runtime?.recordGroup(child.pid, this.proxy);
+      this.runtime?.recordGroup(child.pid, this.launch.kind);
     }
   }
 
@@ -80,16 +71,16 @@ export class ProxyProcess {
 
   /** The last lines of the proxy's log, to explain why it stopped. */
   tail(): string {
-    const files = [this.logFile, path.join(this.workDir, 'nginx-error.log')];
+    const files = [this.logFile, ...this.launch.extraLogs(this.workDir)];
     return files
       .filter((file) => fs.existsSync(file))
       .map((file) => fs.readFileSync(file, 'utf8').trim().split('\n').slice(-8).join('\n'))
       .join('\n');
   }
 
-  /** nginx: SIGHUP re-reads the config, old workers keep their connections. HAProxy -W: SIGUSR2 to the master. */
+  /** Re-reads the config; old workers keep their connections (nginx SIGHUP, HAProxy -W SIGUSR2 to the master). */
   reload(): void {
-    this.child?.kill(this.proxy === 'nginx' ? 'SIGHUP' : 'SIGUSR2');
+    this.child?.kill(this.launch.reloadSignal);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,5 @@
 import type { Plan } from '../scenario/plan.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
-import { findPreset } from '../scenario/presets.js';
 import { waitForUpgrade } from './readiness.js';
 import { externalTarget } from './external-target.js';
 import type { RunningStack } from './stack.js';
@@ -19,9 +18,7 @@ export async function startTarget(plan: Plan, options: StackOptions): Promise<Ru
     });
     return external;
   }
-  const stack = target.kind === 'preset'
-    ? new ManagedStack(target.preset, findPreset(target.preset)!.proxy, plan, options)
-    : new ManagedStack(`custom-${target.proxy}`, target.proxy, plan, options);
+  const stack = new ManagedStack(plan, options);
   try {
     await stack.start();
   } catch (error) {

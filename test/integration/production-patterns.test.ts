@@ -89,7 +89,7 @@ test('a wss:// url target: trusted with tls.ca, refused without it (exit 3 befor
   const loaded = parseScenarioText('inline', 'name: tls-target\ntarget: { stack: haproxy-round-robin, tls: true, backends: 2 }\nclients: { count: 20 }\nduration: 1m\n');
   assert.ok(loaded.ok);
   const stackDir = tempDir();
-  const stack = new ManagedStack('haproxy-round-robin', 'haproxy', loaded.plan, { logDir: stackDir });
+  const stack = new ManagedStack(loaded.plan, { logDir: stackDir });
   await stack.start();
   try {
     const dir = tempDir();

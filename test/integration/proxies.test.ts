@@ -36,7 +36,7 @@ traffic: { interval: 500ms }
 test('haproxy-cookie: the 101 response sets SERVERID and a reconnect replaying it lands on the same backend', async () => {
   const loaded = parseScenarioText('inline', 'name: cookie-probe\ntarget: { stack: haproxy-cookie }\nclients: { count: 10 }\nduration: 1m\n');
   assert.ok(loaded.ok);
-  const stack = new ManagedStack('haproxy-cookie', 'haproxy', loaded.plan, { logDir: tempDir() });
+  const stack = new ManagedStack(loaded.plan, { logDir: tempDir() });
   try {
     await stack.start();
     const first = await handshake(stack.urls[0]);

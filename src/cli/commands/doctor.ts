@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { findProxyBinary } from '../../stack/proxy-process.js';
 import { machineLimits, proxiedPerProcess, readMachineLimits, sizeNginx, socketsPerWorker } from '../../stack/limits.js';
-import type { ProxyKind } from '../../scenario/presets.js';
+import { PROXY_DRIVERS } from '../../stack/proxies/index.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */
 export async function doctorCommand(): Promise<number> {
@@ -11,13 +11,14 @@ export async function doctorCommand(): Promise<number> {
     if (!ok) problems += 1;
     process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${text}\n`);
   };
-  for (const proxy of ['nginx', 'haproxy'] as ProxyKind[]) {
-    const binary = findProxyBinary(proxy);
+  for (const driver of Object.values(PROXY_DRIVERS)) {
+    const proxy = driver.launch.kind;
+    const binary = findProxyBinary(driver.launch);
     if (!binary) {
       line(false, `${proxy}: not found (apt-get install ${proxy}); presets on ${proxy} will not run`);
       continue;
     }
-    const result = spawnSync(binary, proxy === 'nginx' ? ['-v'] : ['-v'], { encoding: 'utf8' });
+    const result = spawnSync(binary, ['-v'], { encoding: 'utf8' });
     line(true, `${proxy}: ${binary} ${`${result.stdout}${result.stderr}`.split('\n')[0].trim()}`);
   }
   const before = readMachineLimits();

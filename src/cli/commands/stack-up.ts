@@ -22,7 +22,7 @@ export async function stackUpCommand(args: { preset: string; backends: number; c
   }
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `stickler-${preset.name}-`));
   const statsPort = preset.proxy === 'haproxy' ? await freePort() : undefined;
-  const stack = new ManagedStack(preset.name, preset.proxy, loaded.plan, { logDir, statsPort });
+  const stack = new ManagedStack(loaded.plan, { logDir, statsPort });
   try {
     await stack.start();
   } catch (error) {

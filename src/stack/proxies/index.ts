@@ -1,0 +1,10 @@
+import type { ProxyKind } from '../../scenario/presets.js';
+import { haproxyDriver } from './haproxy.js';
+import { nginxDriver } from './nginx.js';
+import type { ProxyDriver } from './proxy-driver.js';
+
+/** One driver per proxy a scenario can name (presets' `proxy` and `front`, `{ proxy, config }`). */
+export const PROXY_DRIVERS: Record<ProxyKind, ProxyDriver> = {
+  nginx: nginxDriver,
+  haproxy: haproxyDriver,
+};
