@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runPlan } from '../engine/coordinator.js';
 import { scenarioHash } from '../engine/shard.js';
+import type { EventTallyRaw } from '../metrics/event-windows.js';
+import { buildSummary, type ShardInput } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
 import { ProgressLine } from '../report/progress.js';
-import { writeHtmlReport } from '../report/html.js';
-import { renderMarkdown } from '../report/markdown.js';
+import { publish } from '../report/publish.js';
 import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
@@ -20,6 +21,10 @@ export interface ExecuteOptions {
   progress?: NodeJS.WriteStream;
   signal?: AbortSignal;
   log: (line: string) => void;
+  /** Also write the JUnit file here. */
+  junit?: string;
+  /** Told the files the run's publication wrote. */
+  written?: (files: string[]) => void;
   /** Load worker processes (0: in this process); default from the load and the machine. */
   workers?: number;
   /** One shard of a distributed run, and what its summary must carry for `stickler merge`. */
@@ -46,7 +51,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
     const shard = options.shard;
-    const { summary, workerFailed, aggregate, shardParts } = await runPlan(plan, stack, {
+    const { figures, workerFailed, shardParts } = await runPlan(plan, stack, {
       signal: options.signal,
       workers: options.workers,
       ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
@@ -58,25 +63,12 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       },
     });
     progress?.done();
-    if (shard) {
-      summary.shard = {
-        index: shard.index,
-        count: shard.count,
-        start_at_ms: shard.startAtEpochMs,
-        scenario_hash: scenarioHash(shard.scenarioText, shard.override),
-        scenario: shard.scenarioText,
-        scenario_file: shard.scenarioFile,
-        override: shard.override,
-        counters: aggregate.totals,
-        events_raw: shardParts.eventsRaw,
-        engine_warnings: shardParts.engineWarnings,
-      };
-    }
-    const backendCounts = await stack.backendStats().catch(() => ({}));
-    if (Object.keys(backendCounts).length > 0) summary.backend_counts = backendCounts;
-    crossCheckProxyView(summary);
-    writeSummary(options.outDir, summary);
-    writeRunReports(options.outDir, summary);
+    const summary = buildSummary({
+      ...figures,
+      backendCounts: await stack.backendStats().catch(() => ({})),
+      ...(shard ? { shard: shardInput(shard, shardParts) } : {}),
+    });
+    options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
     if (workerFailed) throw new CliError(`the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`, EXIT.infrastructure);
     return summary;
   } finally {
@@ -84,33 +76,17 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   }
 }
 
-export function writeSummary(outDir: string, summary: Summary): string {
-  const file = path.join(outDir, 'summary.json');
-  // Written aside and renamed: a reader (or a second Ctrl-C) never sees half a summary.
-  fs.writeFileSync(`${file}.partial`, `${JSON.stringify(summary, null, 2)}\n`);
-  fs.renameSync(`${file}.partial`, file);
-  return file;
-}
-
-/** The human-facing files of a run, beside summary.json: report.html and summary.md. */
-export function writeRunReports(outDir: string, summary: Summary): void {
-  writeHtmlReport(path.join(outDir, 'report.html'), [summary]);
-  fs.writeFileSync(path.join(outDir, 'summary.md'), renderMarkdown(summary));
-}
-
-/** HAProxy's own count of sessions per server against where the tool saw connections land. */
-function crossCheckProxyView(summary: Summary): void {
-  const view = summary.proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
-  // With faults on the timeline HAProxy also counts its retries and redispatches on a dead server.
-  if (!view?.servers || summary.events.length > 0) return;
-  for (const backend of summary.distribution.backends) {
-    const proxyTotal = view.servers.find((row) => row.server === backend.id)?.total_sessions;
-    if (proxyTotal === undefined) continue;
-    // The readiness probe and health checks are not sessions of clients: allow a small margin.
-    if (Math.abs(proxyTotal - backend.connections) > Math.max(2, backend.connections * 0.01)) {
-      summary.warnings.push(`HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`);
-    }
-  }
+function shardInput(shard: NonNullable<ExecuteOptions['shard']>, parts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] }): ShardInput {
+  return {
+    index: shard.index,
+    count: shard.count,
+    start_at_ms: shard.startAtEpochMs,
+    scenario_hash: scenarioHash(shard.scenarioText, shard.override),
+    scenario: shard.scenarioText,
+    scenario_file: shard.scenarioFile,
+    override: shard.override,
+    ...parts,
+  };
 }
 
 function asCliError(error: unknown): CliError {

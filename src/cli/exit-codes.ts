@@ -1,3 +1,5 @@
+import type { Summary } from '../metrics/summary-types.js';
+
 /** Exit codes of the contract: only the CLI decides them. */
 export const EXIT = {
   ok: 0,
@@ -12,4 +14,10 @@ export class CliError extends Error {
   constructor(message: string, readonly exitCode: number) {
     super(message);
   }
+}
+
+/** A finished run's exit code: interrupted, every threshold held, or one failed. */
+export function exitCodeOf(summary: Pick<Summary, 'interrupted' | 'verdict'>): number {
+  if (summary.interrupted) return EXIT.interrupted;
+  return summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed;
 }

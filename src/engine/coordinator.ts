@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
-import { buildSummary } from '../metrics/summary.js';
-import type { Summary, TimeseriesRow } from '../metrics/summary-types.js';
+import type { SummaryInput } from '../metrics/summary.js';
+import type { TimeseriesRow } from '../metrics/summary-types.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
 import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
@@ -29,8 +29,8 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  summary: Summary;
-  aggregate: RunAggregate;
+  /** What the summary is built from (metrics/summary.ts), but for what the caller adds (shard identity, backends' own counts). */
+  figures: Omit<SummaryInput, 'shard' | 'backendCounts'>;
   /** Per-event tallies with their outcomes and the engine's own warnings, for a shard summary merged later. */
   shardParts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] };
   /** A worker crashed: the summary holds what was measured, but the run is an infrastructure failure. */
@@ -194,7 +194,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
 
   eventOutcomes.sort((a, b) => a.event.atMs - b.event.atMs);
   const proxy = await stack.proxyView().catch(() => undefined);
-  const summary = buildSummary({
+  const figures: RunResult['figures'] = {
     plan,
     aggregate,
     stack: stack.label,
@@ -210,8 +210,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     warnings,
     servingChanges: serving.changes,
     servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
-  });
-  return { summary, aggregate, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: warnings }, workerFailed };
+  };
+  return { figures, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] }, workerFailed };
 }
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */

@@ -128,26 +128,3 @@ export interface ShardSection {
   /** Warnings of the engine itself (not the ones the summary derives, which merge derives again). */
   engine_warnings: string[];
 }
-
-const LATENCY_FIELDS = ['count', 'mean', 'p50', 'p90', 'p99', 'p999', 'max'] as const;
-
-/** Every numeric path a threshold may name. */
-export const THRESHOLD_METRICS: readonly string[] = [
-  'duration_s',
-  'connections.clients', 'connections.attempted', 'connections.opened', 'connections.failed', 'connections.peak_open',
-  'handshake.error_rate',
-  ...['message', 'handshake', 'reconnect'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
-  'messages.sent', 'messages.received', 'messages.lost',
-  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate',
-  'distribution.imbalance', 'distribution.jain',
-  'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
-];
-
-/** Map-valued paths whose keys are open-ended (`connections.failed_by_reason.ECONNREFUSED`). */
-export const THRESHOLD_METRIC_PREFIXES: readonly string[] = [
-  'connections.failed_by_reason.', 'handshake.errors_by_status.', 'disconnects.by_close_code.', 'stickiness.violations_by_cause.',
-];
-
-export function isKnownMetric(metric: string): boolean {
-  return THRESHOLD_METRICS.includes(metric) || THRESHOLD_METRIC_PREFIXES.some((prefix) => metric.startsWith(prefix) && metric.length > prefix.length);
-}

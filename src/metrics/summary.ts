@@ -4,7 +4,8 @@ import type { RunAggregate } from './aggregate.js';
 import { coverBackends, unidentifiedWarning } from './backend-coverage.js';
 import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
-import type { EventSummary, Summary } from './summary-types.js';
+import type { EventTallyRaw } from './event-windows.js';
+import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
 import { evaluateThresholds } from './thresholds.js';
 
 export interface SummaryInput {
@@ -25,7 +26,17 @@ export interface SummaryInput {
   servingChanges?: ServingChange[];
   /** What decided whether a backend was serving (and so failover against violation). */
   servingSources?: ServingSource[];
+  /** What each managed backend counted itself. */
+  backendCounts?: Record<string, unknown>;
+  /** A shard of a distributed run: what its summary carries for `stickler merge`. */
+  shard?: ShardInput;
 }
+
+/** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
+export type ShardInput = Omit<ShardSection, 'counters' | 'events_raw' | 'engine_warnings'> & {
+  eventsRaw: EventTallyRaw[];
+  engineWarnings: string[];
+};
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -36,7 +47,13 @@ export function buildSummary(input: SummaryInput): Summary {
   const judged = totals.sticky + totals.violations;
   const coverage = coverBackends(plan.target, input.knownBackends, totals.openedByBackend);
   const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
-  const warnings = [...coverage.warnings, ...(unidentified ? [unidentified] : []), ...input.warnings];
+  const distribution = summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, coverage.ids);
+  const warnings = [
+    ...coverage.warnings,
+    ...(unidentified ? [unidentified] : []),
+    ...input.warnings,
+    ...proxyDisagreements(input.proxy, input.events, distribution.backends),
+  ];
   const base: Omit<Summary, 'thresholds' | 'verdict'> = {
     scenario: plan.name,
     stack: input.stack,
@@ -74,7 +91,7 @@ export function buildSummary(input: SummaryInput): Summary {
       unidentified: totals.unidentified,
       serving_state_from: input.servingSources ?? [],
     },
-    distribution: summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, coverage.ids),
+    distribution,
     disconnects: {
       client: totals.clientDisconnects,
       unexpected: totals.unexpectedDisconnects,
@@ -101,5 +118,24 @@ export function buildSummary(input: SummaryInput): Summary {
   const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';
   // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
   const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
-  return { scenario, stack, target_url, started_at, duration_s, verdict, thresholds, ...rest };
+  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, thresholds, ...rest };
+  if (input.shard) {
+    const { eventsRaw, engineWarnings, ...identity } = input.shard;
+    summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings };
+  }
+  if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
+  return summary;
+}
+
+/** HAProxy's own count of sessions per server against where the tool saw connections land. */
+function proxyDisagreements(proxy: unknown, events: readonly EventSummary[], backends: readonly BackendShare[]): string[] {
+  const view = proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
+  // With faults on the timeline HAProxy also counts its retries and redispatches on a dead server.
+  if (!view?.servers || events.length > 0) return [];
+  return backends.flatMap((backend) => {
+    const proxyTotal = view.servers!.find((row) => row.server === backend.id)?.total_sessions;
+    // The readiness probe and health checks are not sessions of clients: allow a small margin.
+    if (proxyTotal === undefined || Math.abs(proxyTotal - backend.connections) <= Math.max(2, backend.connections * 0.01)) return [];
+    return [`HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`];
+  });
 }

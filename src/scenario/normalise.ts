@@ -4,7 +4,7 @@ import { parseShare } from '../util/share.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
 import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
-import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from '../metrics/summary-types.js';
+import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from './threshold-metrics.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
 import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './plan.js';
 import { deepFreeze } from './plan.js';

@@ -71,12 +71,6 @@ export interface Plan {
   thresholds: ThresholdPlan[];
 }
 
-export function targetLabel(target: TargetPlan): string {
-  if (target.kind === 'url') return 'url';
-  if (target.kind === 'preset') return target.preset;
-  return `custom-${target.proxy}`;
-}
-
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -1,22 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { EventPlan, Plan } from '../scenario/plan.js';
-import { findPreset, type PresetInfo, type ProxyKind } from '../scenario/presets.js';
 import { ManagedBackend } from './backend-supervisor.js';
-import { readTemplate } from './custom-config.js';
 import { runExecAction } from './exec-action.js';
-import { freePort } from './free-port.js';
-import { machineLimits } from './limits.js';
-import { PROXY_DRIVERS } from './proxies/index.js';
-import type { AdminState, RenderContext } from './proxies/proxy-driver.js';
-import { ProxyLayer } from './proxies/proxy-layer.js';
+import type { AdminState } from './proxies/proxy-driver.js';
+import { planLayers, type ManagedTarget } from './proxies/plan-layers.js';
+import type { ProxyLayer } from './proxies/proxy-layer.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
 import type { ActionOutcome, RunningStack, ServingListener, ServingSource } from './stack.js';
 
-/** The machine cannot hold the scenario (exit 3 before the run starts, rather than failing halfway). */
-export class CapacityError extends Error {}
+export { CapacityError } from './proxies/plan-layers.js';
 
 export interface StackOptions {
   /** Where configs and process logs go (the run's report folder). */
@@ -25,7 +19,6 @@ export interface StackOptions {
   statsPort?: number;
 }
 
-type ManagedTarget = Exclude<Plan['target'], { kind: 'url' }>;
 
 const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
 const HEALTH_POLL_MS = 500;
@@ -79,13 +72,6 @@ export class ManagedStack implements RunningStack {
     return path.join(this.runtime?.path ?? this.workDir, 'admin.sock');
   }
 
-  /** The proxies from the client inwards: the preset's front (if any), then the balancing one. */
-  private proxyKinds(): ProxyKind[] {
-    if (this.target.kind === 'custom') return [this.target.proxy];
-    const preset = findPreset(this.target.preset)!;
-    return preset.proxy === 'none' ? [] : [...(preset.front ? [preset.front] : []), preset.proxy];
-  }
-
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
     this.runtime = createRuntimeDir();
@@ -100,7 +86,12 @@ export class ManagedStack implements RunningStack {
       this.clientTls = { ca: this.certificate.certPem };
     }
     // Render first, so a bad template or a machine too small fails before any process starts.
-    this.layers = await this.planLayers();
+    this.layers = await planLayers(this.target, {
+      clients: this.plan.clients.count,
+      workDir: this.workDir, logDir: this.options.logDir, runtime: this.runtime, adminSocket: this.adminSocket,
+      certificate: this.certificate, statsPort: this.options.statsPort,
+      servers: () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' })),
+    });
     await Promise.all(this.backends.map((backend) => backend.start()));
     if (this.layers.length === 0) {
       this.urls = this.backends.map((backend) => `ws://127.0.0.1:${backend.port}${this.target.path}`);
@@ -113,41 +104,6 @@ export class ManagedStack implements RunningStack {
       await layer.start(this.urls[0], tls);
     }
     this.watchHealthChecks();
-  }
-
-  /** One layer per proxy, each rendering its config against the next one in (the last: the backends). */
-  private async planLayers(): Promise<ProxyLayer[]> {
-    const kinds = this.proxyKinds();
-    const files = machineLimits().filesHard;
-    const cores = os.availableParallelism();
-    const clients = this.plan.clients.count;
-    const ports = await Promise.all(kinds.map(() => freePort()));
-    const template = this.target.kind === 'custom' ? readTemplate(this.target.configPath) : null;
-    const preset: PresetInfo | undefined = this.target.kind === 'preset' ? findPreset(this.target.preset) : undefined;
-    return kinds.map((kind, index) => {
-      const driver = PROXY_DRIVERS[kind];
-      const problem = driver.capacityProblem(clients, files, cores);
-      if (problem) throw new CapacityError(problem);
-      const innermost = index === kinds.length - 1;
-      const context = (): RenderContext => ({
-        listenPort: ports[index],
-        servers: innermost
-          ? this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' }))
-          : [{ id: kinds[index + 1], port: ports[index + 1] }],
-        workDir: this.workDir, adminSocket: this.adminSocket, clients, files, cores,
-        // The outermost proxy terminates TLS; the ones behind it speak plain HTTP.
-        tls: index === 0 ? this.certificate ?? undefined : undefined,
-        statsPort: innermost ? this.options.statsPort : undefined,
-        health: this.target.kind === 'preset' ? this.target.health : 'http',
-        redispatch: this.target.kind === 'preset' ? this.target.redispatch : true,
-      });
-      const render = template !== null
-        ? () => driver.renderTemplate(template, context())
-        // A proxy in front of another balances over one server: round robin.
-        : () => driver.renderPreset(innermost ? preset! : findPreset(`${kind}-round-robin`)!, context());
-      const name = innermost ? kind : `${kind}-front`;
-      return new ProxyLayer(driver, name, ports[index], { workDir: this.workDir, logDir: this.options.logDir, runtime: this.runtime, adminSocket: this.adminSocket }, render);
-    });
   }
 
   onServingChange(listener: ServingListener): void {

@@ -31,7 +31,3 @@ export function killAllNow(): void {
   }
   live.clear();
 }
-
-export function liveProcessCount(): number {
-  return live.size;
-}

@@ -17,10 +17,3 @@ export function parseDurationMs(value: unknown): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * UNIT_MS[match[2]];
 }
-
-export function formatDuration(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

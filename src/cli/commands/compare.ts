@@ -1,15 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Table from 'cli-table3';
 import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
-import { writeJunit } from '../../report/junit.js';
-import { writeHtmlReport } from '../../report/html.js';
-import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
+import { publish } from '../../report/publish.js';
 import { renderSummary } from '../../report/terminal.js';
 import { COMPARE_ROWS } from '../../report/compare-rows.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT, exitCodeOf } from '../exit-codes.js';
 import { defaultOutDir, executeScenario } from '../execute-scenario.js';
 import { abortOnSignals } from '../signals.js';
 
@@ -52,7 +49,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
         progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
       });
       log(renderSummary(summary));
-      results.push({ stack, summary, exitCode: summary.interrupted ? EXIT.interrupted : summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed });
+      results.push({ stack, summary, exitCode: exitCodeOf(summary) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       log(`error on ${stack}: ${error.message}`);
@@ -66,13 +63,9 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     seed: first.plan.seed,
     stacks: results.map((result) => ({ stack: result.stack, folder: folderFor(result.stack), verdict: result.summary?.verdict ?? 'error', error: result.error, summary: result.summary })),
   };
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'compare.json'), `${JSON.stringify(compare, null, 2)}\n`);
   const summaries = results.flatMap((result) => (result.summary ? [result.summary] : []));
-  if (summaries.length > 0) writeHtmlReport(path.join(outDir, 'compare.html'), summaries);
-  for (const summary of summaries) appendToGithubStepSummary(renderMarkdown(summary));
+  publish({ kind: 'compare', outDir, summaries, compare, junit: args.junit });
   log(`compare.json and compare.html written to ${outDir}`);
-  if (args.junit) writeJunit(args.junit, summaries);
   if (args.json) process.stdout.write(`${JSON.stringify(compare, null, 2)}\n`);
   // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
   const codes = results.map((result) => result.exitCode);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { loadScenario } from '../../scenario/load.js';
 import { resolveScenarioArgument } from '../../scenario/bundled.js';
@@ -132,5 +131,3 @@ export function renderK8sManifest(spec: ManifestSpec): string {
   return `${YAML.stringify(configMap, options)}---\n${YAML.stringify(job, options)}`;
 }
 
-/** Where `stickler k8s` mounts the scenario in the pods (the tests play the pods with it). */
-export const K8S_SCENARIO_FILE = path.posix.join(SCENARIO_DIR, 'scenario.yaml');

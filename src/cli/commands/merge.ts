@@ -3,11 +3,10 @@ import path from 'node:path';
 import { mergeShardSummaries, shardSetProblems, type ShardSummary } from '../../metrics/merge-shards.js';
 import { parseScenarioText } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
-import { writeJunit } from '../../report/junit.js';
-import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
+import { publish } from '../../report/publish.js';
 import { renderSummary } from '../../report/terminal.js';
-import { EXIT } from '../exit-codes.js';
-import { defaultOutDir, writeRunReports, writeSummary } from '../execute-scenario.js';
+import { EXIT, exitCodeOf } from '../exit-codes.js';
+import { defaultOutDir } from '../execute-scenario.js';
 
 export interface MergeArgs {
   sources: string[];
@@ -46,17 +45,12 @@ export async function mergeCommand(args: MergeArgs): Promise<number> {
   }
   const summary = mergeShardSummaries(loaded.plan, found.map((entry) => entry.summary));
   const outDir = path.resolve(args.out ?? defaultOutDir(`${loaded.plan.name}-merged`));
-  fs.mkdirSync(outDir, { recursive: true });
-  writeSummary(outDir, summary);
-  writeRunReports(outDir, summary);
+  const written = publish({ kind: 'run', outDir, summary, junit: args.junit });
   log(`merged ${found.length} shards of ${shard.count} (${found.map((entry) => entry.source).join(', ')})`);
   (args.json ? process.stderr : process.stdout).write(`${renderSummary(summary)}\n`);
-  log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
-  if (appendToGithubStepSummary(renderMarkdown(summary))) log('summary appended to $GITHUB_STEP_SUMMARY');
-  if (args.junit) writeJunit(args.junit, [summary]);
+  log(`written: ${written.join(', ')}`);
   if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  if (summary.interrupted) return EXIT.interrupted;
-  return summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed;
+  return exitCodeOf(summary);
 }
 
 type Found = { source: string; summary: ShardSummary } | { problem: string };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXIT, CliError } from '../exit-codes.js';
+import { EXIT, CliError, exitCodeOf } from '../exit-codes.js';
 import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
@@ -12,8 +12,6 @@ import { lintFile, renderFindings } from '../../lint/lint.js';
 import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
 import { abortOnSignals } from '../signals.js';
-import { writeJunit } from '../../report/junit.js';
-import { appendToGithubStepSummary, renderMarkdown } from '../../report/markdown.js';
 
 export interface RunArgs {
   file: string;
@@ -54,6 +52,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const outDir = path.resolve(args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name));
   const controller = abortOnSignals(log);
   let summary: Summary;
+  let written: string[] = [];
   try {
     summary = await executeScenario(plan, {
       outDir,
@@ -61,6 +60,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
       signal: controller.signal,
       workers: args.workers,
       shard,
+      junit: args.junit,
+      written: (files) => (written = files),
       progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
     });
   } catch (error) {
@@ -72,18 +73,17 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   human.write(`${renderSummary(summary)}\n`);
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
-  if (appendToGithubStepSummary(renderMarkdown(summary))) log('summary appended to $GITHUB_STEP_SUMMARY');
-  if (args.junit) writeJunit(args.junit, [summary]);
+  if (written.includes('$GITHUB_STEP_SUMMARY')) log('summary appended to $GITHUB_STEP_SUMMARY');
   // A shard's summary goes out as one line, the last of the log, for `kubectl logs ... | stickler merge -`.
   if (args.json) process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
-  if (summary.interrupted) return EXIT.interrupted;
+  if (summary.interrupted) return exitCodeOf(summary);
   // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
   // exits 1 would fail its Job before its log is read).
   if (summary.shard) {
     if (summary.verdict === 'fail') log('note: thresholds failed on this shard alone; stickler merge judges them on the whole run');
     return EXIT.ok;
   }
-  return summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed;
+  return exitCodeOf(summary);
 }
 
 /** --shard I/N and --start-at T, checked against the plan: a shard runs against a target stickler does not run. */
