@@ -3,6 +3,7 @@ import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
 import type { SummaryInput } from '../metrics/summary.js';
 import type { TimeseriesRow } from '../metrics/summary-types.js';
+import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
 import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
@@ -137,8 +138,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   for (const [eventIndex, event] of plan.events.entries()) {
     timers.push(setTimeout(() => {
       aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
-      // drop_all is the clients' own doing, in every shard; what acts on the target happens once, in shard 0.
-      const action = event.action === 'drop_all'
+      // What the clients do (drop_all) happens in every shard; what acts on the target happens once, in shard 0.
+      const action = actionInfo(event.action).by === 'clients'
         ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
         : shard.index === 0
           ? stack.act(event)

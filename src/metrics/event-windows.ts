@@ -1,4 +1,5 @@
 import { encodeHistogram, mergeEncoded, newHistogram, type Histogram } from './histograms.js';
+import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { EventSummary } from './summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
@@ -67,7 +68,7 @@ export class EventWindows {
   addSecond(second: number, counters: WorkerCounters, reconnect: Histogram): void {
     for (const [index, tally] of this.tallies.entries()) {
       if (second < tally.from || second >= tally.cap || (tally.end !== null && second >= tally.end)) continue;
-      const dropAll = this.events[index].action === 'drop_all';
+      const dropAll = actionInfo(this.events[index].action).by === 'clients';
       // Churn goes on during the window: count what the event caused (drop_all: the client drops).
       tally.disconnected += counters.unexpectedDisconnects + (dropAll ? counters.clientDisconnects : 0);
       tally.reconnected += dropAll ? counters.reconnects : counters.recovered;

@@ -68,3 +68,16 @@ test('--stack and --url replace the target of the file', () => {
   assert.ok(byStack.ok);
   assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');
 });
+
+test('an action the target cannot carry out is a validation error naming the action, the target and why', () => {
+  const events = (target: string, event: string) => problemsOf(`name: x\ntarget: ${target}\nclients: { count: 1 }\nduration: 10s\nevents:\n  - ${event}\n`);
+  assert.deepEqual(events('{ stack: direct }', '{ at: 1s, action: drain, backend: b1 }'), [
+    's.yaml: events[0].action: drain acts on the proxy, and the direct preset has none: choose a preset with a proxy',
+  ]);
+  assert.match(events('{ stack: direct }', '{ at: 1s, action: reload }')[0], /events\[0\]\.action: reload acts on the proxy, and the direct preset has none/);
+  assert.match(events('{ url: "ws://127.0.0.1:9/" }', '{ at: 1s, action: kill, backend: b1 }')[0], /events\[0\]\.action: kill needs a managed stack \(target.stack\): stickler does not run ws:\/\/127.0.0.1:9\/; use exec/);
+  assert.deepEqual(events('{ stack: nginx-least-conn }', '{ at: 1s, action: drain, backend: b1 }'), []);
+  assert.deepEqual(events('{ stack: direct }', '{ at: 1s, action: kill, backend: b1 }'), []);
+  assert.deepEqual(events('{ url: "ws://127.0.0.1:9/" }', '{ at: 1s, action: drop_all }'), []);
+  assert.match(events('{ stack: direct }', '{ at: 1s, action: pause, backend: b1 }')[0], /events\[0\]\.for: required for pause/);
+});
