@@ -11,6 +11,7 @@ import { publish } from '../report/publish.js';
 import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
+import { WaitAborted } from '../stack/readiness.js';
 import { startTarget } from '../stack/start-target.js';
 import type { RunningStack } from '../stack/stack.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -43,7 +44,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   fs.mkdirSync(options.outDir, { recursive: true });
   let stack: RunningStack;
   try {
-    stack = await startTarget(plan, { logDir: options.outDir });
+    stack = await startTarget(plan, { logDir: options.outDir, signal: options.signal });
   } catch (error) {
     throw asCliError(error);
   }
@@ -51,7 +52,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
     const shard = options.shard;
-    const { figures, workerFailed, shardParts } = await runPlan(plan, stack, {
+    const { figures, workerFailed, incomplete, shardParts } = await runPlan(plan, stack, {
       signal: options.signal,
       workers: options.workers,
       ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
@@ -67,8 +68,11 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       ...figures,
       backendCounts: await stack.backendStats().catch(() => ({})),
       ...(shard ? { shard: shardInput(shard, shardParts) } : {}),
+      ...(incomplete ? { incomplete } : {}),
     });
-    options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
+    // Published before a worker's failure is reported: nothing measured is lost.
+    const written = publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit });
+    options.written?.(written);
     if (workerFailed) throw new CliError(`the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`, EXIT.infrastructure);
     return summary;
   } finally {
@@ -91,13 +95,9 @@ function shardInput(shard: NonNullable<ExecuteOptions['shard']>, parts: { events
 
 function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof WaitAborted) return new CliError('interrupted while the target was starting: nothing was measured', EXIT.interrupted);
   if (error instanceof TemplateError) return new CliError(error.message, EXIT.invalidInput);
   if (error instanceof ProxyError) return new CliError(error.message, error.kind === 'config' ? EXIT.invalidInput : EXIT.infrastructure);
   if (error instanceof CapacityError) return new CliError(error.message, EXIT.infrastructure);
   return new CliError(`the target could not be started: ${(error as Error)?.message ?? error}`, EXIT.infrastructure);
-}
-
-export function defaultOutDir(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return path.join('reports', `${stamp}-${name}`);
 }

@@ -19,5 +19,6 @@ export class CliError extends Error {
 /** A finished run's exit code: interrupted, every threshold held, or one failed. */
 export function exitCodeOf(summary: Pick<Summary, 'interrupted' | 'verdict'>): number {
   if (summary.interrupted) return EXIT.interrupted;
+  if (summary.verdict === 'incomplete') return EXIT.infrastructure;
   return summary.verdict === 'pass' ? EXIT.ok : EXIT.thresholdFailed;
 }

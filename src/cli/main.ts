@@ -43,6 +43,8 @@ await yargs(argv)
         .option('workers', { type: 'number', describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit' })
         .option('shard', { type: 'string', describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I' })
         .option('start-at', { type: 'string', describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)' })
+        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
+        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
   )
@@ -55,6 +57,7 @@ await yargs(argv)
         .option('out', { type: 'string', describe: 'folder for the merged summary.json (default reports/<UTC time>-<name>-merged/)' })
         .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
         .option('json', { type: 'boolean', describe: 'print the merged summary.json on stdout' })
+        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
         .option('quiet', { type: 'boolean' }),
     (args) => finish(async () => (await import('./commands/merge.js')).mergeCommand(args as never)),
   )
@@ -111,7 +114,9 @@ await yargs(argv)
         .option('out', { type: 'string', describe: 'folder for compare.json and one folder per stack' })
         .option('junit', { type: 'string', describe: 'thresholds of every stack as JUnit XML' })
         .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })
-        .option('quiet', { type: 'boolean' }),
+        .option('quiet', { type: 'boolean' })
+        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
+        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" }),
     (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
   )
   .command(

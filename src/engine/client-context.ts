@@ -60,6 +60,10 @@ export interface Connection extends ProtocolLink {
   nextDueMs: number;
   /** The protocol's own handshake is done: traffic may flow. */
   ready: boolean;
+  /** Why the client's WebSocket layer failed the open connection (protocol_error, message_too_big), if it did. */
+  closeReason: string | null;
+  /** The failed handshake was already counted (at the end of the run, before the final snapshot). */
+  failureCounted: boolean;
 }
 
 /** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
@@ -73,4 +77,11 @@ export function homeContext(context: ClientContext): HomeContext {
       else context.pending.delete(home);
     },
   };
+}
+
+/** The backend of this connection cannot be told: counted once, and left out of distribution and stickiness. */
+export function markUnidentified(connection: Connection, recorder: WorkerRecorder): void {
+  if (connection.identity !== 'pending') return;
+  connection.identity = 'none';
+  recorder.counters.unidentified += 1;
 }

@@ -19,6 +19,8 @@ export interface ClientSocketOptions {
   /** The address travels as the socket's source, or (behind a CDN or another proxy) in X-Forwarded-For. */
   via: 'socket' | 'x-forwarded-for';
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+  /** The largest message accepted; a larger one closes the connection with 1009. */
+  maxPayload: number;
 }
 
 /**
@@ -40,11 +42,29 @@ export function openClientSocket(options: ClientSocketOptions): WebSocket {
     // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
     skipUTF8Validation: true,
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    maxPayload: options.maxPayload,
     headers,
     // A name such as localhost may resolve to ::1 first; an IPv4 source needs an IPv4 destination.
     ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
     ...options.tlsOptions,
   });
+}
+
+/**
+ * Ends a handshake that has not opened `ms` after it began, however the target paces its bytes: ws's
+ * own handshake timeout is an idle timeout, which a 101 written one byte a second never trips.
+ * Calls `expired` first (so the caller can name the failure); returns a function that cancels it.
+ */
+export function enforceHandshakeDeadline(ws: WebSocket, expired: () => void, ms = HANDSHAKE_TIMEOUT_MS): () => void {
+  const timer = setTimeout(() => {
+    if (ws.readyState !== WebSocket.CONNECTING) return;
+    expired();
+    ws.terminate();
+  }, ms);
+  const cancel = () => clearTimeout(timer);
+  ws.once('open', cancel);
+  ws.once('close', cancel);
+  return cancel;
 }
 
 /** Where the scenario's `identify` says a backend names itself. */

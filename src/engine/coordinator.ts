@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
-import type { SummaryInput } from '../metrics/summary.js';
+import { WORKER_LOST, type SummaryInput } from '../metrics/summary.js';
 import type { TimeseriesRow } from '../metrics/summary-types.js';
 import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
@@ -36,6 +36,8 @@ export interface RunResult {
   shardParts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] };
   /** A worker crashed: the summary holds what was measured, but the run is an infrastructure failure. */
   workerFailed: boolean;
+  /** Why the run cannot be judged (a worker lost mid-run), or null. */
+  incomplete: string | null;
 }
 
 /** Time the workers get to set up before the run clock starts. */
@@ -111,7 +113,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     });
     child.onExit((code, stderr) => {
       exited.add(workerIndex);
-      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited with code ${code}${stderr ? `: ${stderr}` : ''}`;
+      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited${code === null ? '' : ` with code ${code}`}${stderr ? ` (${stderr})` : ''}`;
       wake();
     });
     children.push(child);
@@ -212,7 +214,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     servingChanges: serving.changes,
     servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
   };
-  return { figures, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] }, workerFailed };
+  const incomplete = fatal ? `${WORKER_LOST} mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged` : null;
+  return { figures, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] }, workerFailed, incomplete };
 }
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */

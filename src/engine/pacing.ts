@@ -1,4 +1,5 @@
 import type { IdleWindow } from '../scenario/plan.js';
+import type { AddressPool } from '../util/address-pool.js';
 import { exponential, type Random } from '../util/rng.js';
 
 /** The next due time of a Poisson sender; far behind (a stalled event loop), it starts again from now instead of bursting. */
@@ -14,4 +15,10 @@ export function inIdleWindow(nowMs: number, windows: readonly number[], idle: re
     if (nowMs >= window.atMs && nowMs < window.atMs + window.forMs) return true;
   }
   return false;
+}
+
+/** Churn: the share `changeAddress` of reconnects comes from a new random address of the pool (a phone switching networks). */
+export function addressAfterDrop(address: string | null, changeAddress: number, pool: AddressPool, random: Random): string | null {
+  if (changeAddress > 0 && random() < changeAddress && pool.size > 1) return pool.addressAt(Math.floor(random() * pool.size));
+  return address;
 }

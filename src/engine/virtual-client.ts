@@ -1,14 +1,14 @@
 import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
 import { backoffDelayMs } from './backoff.js';
-import { bump } from '../metrics/counters.js';
-import { homeContext, type ClientContext, type Connection } from './client-context.js';
+import { addressAfterDrop } from './pacing.js';
+import { homeContext, markUnidentified, type ClientContext, type Connection } from './client-context.js';
+import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
-import { backendFromUpgrade, openClientSocket } from './client-socket.js';
-import { classifyClose } from './close-classifier.js';
+import { backendFromUpgrade, enforceHandshakeDeadline, openClientSocket } from './client-socket.js';
 import { CookieJar } from './cookie-jar.js';
-import { classifyConnectError } from './failure-reason.js';
+import { classifyConnectError, classifyProtocolError } from './failure-reason.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 import { writeTextFrame } from './text-frame.js';
@@ -33,6 +33,8 @@ export class VirtualClient {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** Whether the stack ever set a cookie on this client (so a reconnect without one is the client's doing). */
   private sawSetCookie = false;
+  /** An attempt is counted and waits in the worker's handshake limiter. */
+  private queued = false;
 
   constructor(
     private readonly context: ClientContext,
@@ -59,12 +61,19 @@ export class VirtualClient {
     this.reconnectTimer = null;
     if (this.context.stopping) return;
     this.context.recorder.counters.attempted += 1;
+    this.queued = true;
     void this.context.limit(() => this.handshake());
   }
 
   /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
   private handshake(): Promise<void> {
-    if (this.context.stopping) return Promise.resolve();
+    // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
+    const counted = !this.queued;
+    this.queued = false;
+    if (this.context.stopping) {
+      if (!counted) this.context.recorder.failed('pending_at_end');
+      return Promise.resolve();
+    }
     const { plan, urls } = this.context;
     const ws = openClientSocket({
       url: this.protocol.connectUrl(urls[this.index % urls.length]),
@@ -74,14 +83,16 @@ export class VirtualClient {
       address: this.address,
       via: plan.clients.via,
       tlsOptions: this.context.tlsOptions,
+      maxPayload: plan.traffic.maxMessageBytes,
     });
     const connection: Connection = {
       ws, socket: null, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
       lastTrafficMs: 0, sentCookie: plan.clients.cookies && this.jar.size > 0, failure: null,
-      sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false,
+      sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
       write: (message) => writeTextFrame(connection.socket!, message),
     };
     this.current = connection;
+    enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
 
     return new Promise<void>((settle) => {
       ws.on('upgrade', (response) => {
@@ -96,8 +107,9 @@ export class VirtualClient {
         this.onOpen(connection);
       });
       ws.on('error', (error) => {
-        // A handshake the client itself abandons (end of run) is not a failure of the target.
-        if (!connection.opened && !connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
+        if (connection.opened) connection.closeReason ??= classifyProtocolError(error);
+        // A handshake the client itself abandons (end of run) is counted apart (pending_at_end).
+        else if (!connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
       });
       ws.on('close', (code) => {
         settle();
@@ -141,13 +153,6 @@ export class VirtualClient {
     this.home.landed({ backend, address: this.address, cookieSet: this.sawSetCookie, cookieSent: connection.sentCookie });
   }
 
-  /** The backend of this connection cannot be told: counted, and left out of distribution and stickiness. */
-  private unidentified(connection: Connection): void {
-    if (connection.identity !== 'pending') return;
-    connection.identity = 'none';
-    this.context.recorder.counters.unidentified += 1;
-  }
-
   private onMessage(connection: Connection, data: Buffer): void {
     const now = this.context.nowMs();
     connection.lastTrafficMs = now;
@@ -158,14 +163,14 @@ export class VirtualClient {
       return;
     }
     // Our own echo came back before the backend said who it is: it never will.
-    if (connection.identity === 'pending') this.unidentified(connection);
+    if (connection.identity === 'pending') markUnidentified(connection, this.context.recorder);
     this.traffic.replied(connection, sentUs, now);
   }
 
   /** A first message names the backend when the 101 response did not (`{"server": "b1"}`). */
   private identifyFromMessage(connection: Connection, data: Buffer): void {
     const backend = this.protocol.backendIn(data);
-    if (backend === null) this.unidentified(connection);
+    if (backend === null) markUnidentified(connection, this.context.recorder);
     else this.identified(connection, backend);
   }
 
@@ -176,15 +181,8 @@ export class VirtualClient {
     this.context.recorder.counters.clientDisconnects += 1;
     this.droppedAtMs = this.context.nowMs();
     this.closeByClient(connection);
-    this.maybeChangeAddress();
+    this.address = addressAfterDrop(this.address, this.context.plan.churn.changeAddress, this.context.pool, this.random);
     this.scheduleReconnect();
-  }
-
-  private maybeChangeAddress(): void {
-    const { changeAddress } = this.context.plan.churn;
-    if (changeAddress > 0 && this.random() < changeAddress && this.context.pool.size > 1) {
-      this.address = this.context.pool.addressAt(Math.floor(this.random() * this.context.pool.size));
-    }
   }
 
   private closeByClient(connection: Connection): void {
@@ -205,11 +203,10 @@ export class VirtualClient {
     const { recorder } = this.context;
     this.clearTimers(connection);
     if (!connection.opened) {
-      const failure = connection.failure ?? { reason: connection.byClient ? 'aborted' : 'closed_during_handshake' };
-      if (connection.byClient && !connection.failure) return; // the run ended mid-handshake
-      recorder.counters.failed += 1;
-      bump(recorder.counters.failedByReason, failure.reason);
-      if (failure.status) bump(recorder.counters.errorsByStatus, String(failure.status));
+      if (connection.failureCounted) return;
+      // The client itself abandons a handshake only when the run ends.
+      const failure = connection.failure ?? { reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake' };
+      recorder.failed(failure.reason, failure.status);
       if (this.current === connection) {
         if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = connection.startedMs;
         this.failures += 1;
@@ -217,19 +214,9 @@ export class VirtualClient {
       }
       return;
     }
-    recorder.connectionClosed();
-    if (connection.identity === 'known') recorder.backendClosed(connection.backend!);
-    else this.unidentified(connection);
-    recorder.counters.lost += Math.max(0, connection.inflight);
-    if (connection.byClient) return;
     const now = this.context.nowMs();
-    recorder.counters.unexpectedDisconnects += 1;
-    bump(recorder.counters.closeCodes, String(code));
-    const kind = classifyClose({
-      code, silentMs: now - connection.lastTrafficMs, inIdleWindow: this.traffic.isIdle(now),
-      intervalMs: this.context.plan.traffic.intervalMs, identified: connection.identity === 'known',
-    });
-    if (kind.idleTimeout) recorder.counters.idleTimeouts += 1;
+    const kind = recordOpenClose(recorder, connection, code, { now, inIdleWindow: this.traffic.isIdle(now), intervalMs: this.context.plan.traffic.intervalMs });
+    if (!kind) return;
     this.home.lost(kind.crashLike);
     if (kind.crashLike && this.context.infersServing) this.context.crashLikeClose(connection.backend!);
     if (this.current === connection) {
@@ -281,11 +268,23 @@ export class VirtualClient {
     return state === undefined || state === WebSocket.CLOSED;
   }
 
-  /** End of run: echoes still out will not be waited for; returns how many (they count as lost). */
-  abandonInflight(): number {
+  /**
+   * End of run, before the final snapshot: echoes still out will not be waited for (returned: they
+   * count as lost), and an attempt still waiting for its turn or its 101 ends as a failure
+   * (pending_at_end), so that every attempt is counted as opened or failed.
+   */
+  abandonAtEnd(): number {
+    if (this.queued) {
+      this.queued = false;
+      this.context.recorder.failed('pending_at_end');
+    }
     const connection = this.current;
-    if (!connection?.opened) return 0;
-    const lost = Math.max(0, connection.inflight);
+    if (!connection) return 0;
+    if (!connection.opened && !connection.failureCounted && connection.ws.readyState === WebSocket.CONNECTING) {
+      connection.failureCounted = true;
+      this.context.recorder.failed('pending_at_end');
+    }
+    const lost = connection.opened ? Math.max(0, connection.inflight) : 0;
     connection.inflight = 0;
     return lost;
   }

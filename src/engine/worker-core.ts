@@ -122,7 +122,7 @@ export class Worker {
     }
     // The measurement ends here: echoes still out are lost, and the final snapshot leaves before any
     // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
-    for (const client of this.clients) this.recorder.counters.lost += client.abandonInflight();
+    for (const client of this.clients) this.recorder.counters.lost += client.abandonAtEnd();
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     await this.snapshot(true);
     for (const client of this.clients) client.finish();

@@ -37,7 +37,8 @@ export function forkWorker(): WorkerLink {
       child.on('message', listener);
     },
     onExit(listener) {
-      child.on('exit', (code) => listener(code, stderr.trim()));
+      // Killed by a signal, exit's code is null: the signal says what ended it.
+      child.on('exit', (code, signal) => listener(code, [signal ? `killed by ${signal}` : '', stderr.trim()].filter(Boolean).join(': ')));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { encodeHistogram, newHistogram, type Histogram } from '../metrics/histograms.js';
-import { emptyCounters, type WorkerCounters } from '../metrics/counters.js';
+import { bump, emptyCounters, type WorkerCounters } from '../metrics/counters.js';
 import type { WorkerSnapshot } from './protocol.js';
 
 /**
@@ -31,6 +31,13 @@ export class WorkerRecorder {
     if (reconnectMs >= 0) this.reconnect.recordValue(Math.max(1, Math.round(reconnectMs * 1000)));
     this.open += 1;
     if (this.open > this.peakOpen) this.peakOpen = this.open;
+  }
+
+  /** A handshake that did not open, and why (`status`: the HTTP status of a refused upgrade). */
+  failed(reason: string, status?: number): void {
+    this.counters.failed += 1;
+    bump(this.counters.failedByReason, reason);
+    if (status) bump(this.counters.errorsByStatus, String(status));
   }
 
   connectionClosed(): void {

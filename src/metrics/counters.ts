@@ -28,6 +28,8 @@ export interface WorkerCounters {
   failedByReason: Record<string, number>;
   errorsByStatus: Record<string, number>;
   closeCodes: Record<string, number>;
+  /** Open connections the client's WebSocket layer failed, by reason (protocol_error, message_too_big...). */
+  closeReasons: Record<string, number>;
   violationsByCause: Record<string, number>;
   openedByBackend: Record<string, number>;
   /** Where failovers went, by new backend. */
@@ -63,7 +65,7 @@ export function emptyCounters(): WorkerCounters {
     attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
     reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, recovered: 0,
-    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
+    failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
   };
 }
 

@@ -16,6 +16,8 @@ export interface ThresholdResult {
   condition: string;
   actual: number | null;
   passed: boolean;
+  /** Why `actual` is null: what the figure would have rested on and did not happen. */
+  why?: string;
 }
 
 export interface BackendShare {
@@ -61,7 +63,10 @@ export interface Summary {
   target_url: string;
   started_at: string;
   duration_s: number;
-  verdict: 'pass' | 'fail';
+  /** incomplete: a worker was lost, or no connection opened (nothing was measured); exit 3. */
+  verdict: 'pass' | 'fail' | 'incomplete';
+  /** Why the verdict is incomplete. */
+  incomplete_reason?: string;
   interrupted: boolean;
   seed: number;
   /** Load worker processes forked for the run; 0 when the clients ran inside the main process. */
@@ -95,7 +100,14 @@ export interface Summary {
     serving_state_from: string[];
   };
   distribution: { backends: BackendShare[]; imbalance: number; jain: number };
-  disconnects: { client: number; unexpected: number; by_close_code: Record<string, number>; idle_timeouts: number };
+  disconnects: {
+    client: number;
+    unexpected: number;
+    by_close_code: Record<string, number>;
+    /** Connections the client failed on the target's fault: protocol_error, message_too_big (above traffic.max_message), ... */
+    by_reason: Record<string, number>;
+    idle_timeouts: number;
+  };
   events: EventSummary[];
   /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */
   serving_changes: { t: number; backend: string; serving: boolean; source?: string }[];

@@ -30,6 +30,8 @@ export interface SummaryInput {
   backendCounts?: Record<string, unknown>;
   /** A shard of a distributed run: what its summary carries for `stickler merge`. */
   shard?: ShardInput;
+  /** The run cannot be judged (a worker was lost): why. */
+  incomplete?: string;
 }
 
 /** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
@@ -37,6 +39,9 @@ export type ShardInput = Omit<ShardSection, 'counters' | 'events_raw' | 'engine_
   eventsRaw: EventTallyRaw[];
   engineWarnings: string[];
 };
+
+/** How the reason of a run that lost a load worker begins (merge carries it over from a shard). */
+export const WORKER_LOST = 'a load worker was lost';
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -96,6 +101,7 @@ export function buildSummary(input: SummaryInput): Summary {
       client: totals.clientDisconnects,
       unexpected: totals.unexpectedDisconnects,
       by_close_code: totals.closeCodes,
+      by_reason: totals.closeReasons,
       idle_timeouts: totals.idleTimeouts,
     },
     events: input.events,
@@ -113,18 +119,30 @@ export function buildSummary(input: SummaryInput): Summary {
   // threshold on it fails rather than pass on zeros.
   const blind = totals.opened > 0 && totals.unidentified >= totals.opened;
   const thresholds = evaluateThresholds(base, plan.thresholds).map((result) =>
-    blind && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified' ? { ...result, actual: null, passed: false } : result,
+    blind && result.actual !== null && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified'
+      ? { ...result, actual: null, passed: false, why: 'no connection could be identified' }
+      : result,
   );
-  const verdict = thresholds.every((result) => result.passed) ? 'pass' : 'fail';
+  const incomplete = input.incomplete ?? (totals.opened === 0 ? nothingOpened(totals) : undefined);
+  if (incomplete && !warnings.includes(incomplete)) warnings.unshift(incomplete);
+  const verdict = incomplete ? 'incomplete' : thresholds.every((result) => result.passed) ? 'pass' : 'fail';
   // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
   const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
-  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, thresholds, ...rest };
+  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, ...(incomplete ? { incomplete_reason: incomplete } : {}), thresholds, ...rest };
   if (input.shard) {
     const { eventsRaw, engineWarnings, ...identity } = input.shard;
     summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings };
   }
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
   return summary;
+}
+
+/** Why a run in which no connection opened is not judged, with what its attempts ended in. */
+function nothingOpened(totals: RunAggregate['totals']): string {
+  const reasons = Object.entries(totals.failedByReason).sort(([, a], [, b]) => b - a).map(([reason, count]) => `${reason} ${count}`);
+  return totals.attempted === 0
+    ? 'no connection was attempted: nothing was measured'
+    : `no connection opened (${totals.attempted} attempted${reasons.length > 0 ? `; failed: ${reasons.join(', ')}` : ''}): nothing was measured`;
 }
 
 /** HAProxy's own count of sessions per server against where the tool saw connections land. */

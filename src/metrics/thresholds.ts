@@ -20,12 +20,37 @@ const COMPARE: Record<ThresholdPlan['op'], (actual: number, limit: number) => bo
   '!=': (a, b) => Math.abs(a - b) >= 1e-12,
 };
 
+type Judged = Omit<Summary, 'thresholds' | 'verdict'>;
+
+/**
+ * What a metric's figure rests on: the count without which it means nothing (a p99 of no message, an
+ * error rate of no attempt, a violation rate of no judged reconnect), with the words that say so.
+ */
+export function metricBasis(summary: Judged, metric: string): { count: number; what: string } {
+  const latency = /^latency\.(\w+)\./.exec(metric);
+  if (latency) {
+    const kind = latency[1];
+    const count = (summary.latency as unknown as Record<string, { count: number } | undefined>)[kind]?.count ?? 0;
+    return { count, what: `no ${kind} latency was measured (count 0)` };
+  }
+  if (metric === 'duration_s' || metric === 'connections.clients' || metric === 'connections.attempted') return { count: 1, what: '' };
+  if (metric.startsWith('handshake.') || metric.startsWith('connections.')) return { count: summary.connections.attempted, what: 'no connection was attempted' };
+  if (metric === 'stickiness.violation_rate') {
+    return { count: summary.stickiness.sticky + summary.stickiness.violations, what: 'no reconnect was judged (no sticky and no violation)' };
+  }
+  if (metric === 'messages.received' || metric === 'messages.lost') return { count: summary.messages.sent, what: 'no message was sent' };
+  return { count: summary.connections.opened, what: 'no connection opened' };
+}
+
 /**
  * Evaluates every threshold. A metric absent from the summary (a close code that never happened)
- * counts as 0, so `disconnects.by_close_code.1006: "== 0"` holds when there was none.
+ * counts as 0, so `disconnects.by_close_code.1006: "== 0"` holds when there was none. A metric with
+ * nothing behind it (see metricBasis) fails with `actual: null`: nothing measured is not a pass.
  */
-export function evaluateThresholds(summary: Omit<Summary, 'thresholds' | 'verdict'>, thresholds: readonly ThresholdPlan[]): ThresholdResult[] {
+export function evaluateThresholds(summary: Judged, thresholds: readonly ThresholdPlan[]): ThresholdResult[] {
   return thresholds.map((threshold) => {
+    const basis = metricBasis(summary, threshold.metric);
+    if (basis.count <= 0) return { metric: threshold.metric, condition: threshold.condition, actual: null, passed: false, why: basis.what };
     const actual = metricValue(summary, threshold.metric) ?? 0;
     return { metric: threshold.metric, condition: threshold.condition, actual, passed: COMPARE[threshold.op](actual, threshold.value) };
   });

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { backendFromMessage, backendFromUpgrade, openClientSocket, type IdentifyRule } from '../engine/client-socket.js';
+import { backendFromMessage, backendFromUpgrade, openClientSocket, type IdentifyRule, enforceHandshakeDeadline } from '../engine/client-socket.js';
 import { classifyConnectError } from '../engine/failure-reason.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { describeRefusal } from '../stack/readiness.js';
@@ -36,8 +36,11 @@ export class ProbeUnreachable extends Error {}
 const NAME_WAIT_MS = 1500;
 const CLOSE_WAIT_MS = 2000;
 
+/** A probe reads names and short answers: nothing it needs is larger. */
+const PROBE_MAX_MESSAGE = 1_048_576;
+
 function open(target: ProbeTarget, identity: ProbeIdentity): WebSocket {
-  return openClientSocket({
+  const ws = openClientSocket({
     url: target.url,
     sessionKey: identity.key ?? { kind: 'none' },
     sessionValue: identity.keyValue ?? '',
@@ -45,7 +48,10 @@ function open(target: ProbeTarget, identity: ProbeIdentity): WebSocket {
     address: identity.address,
     via: target.via,
     tlsOptions: target.tlsOptions,
+    maxPayload: PROBE_MAX_MESSAGE,
   });
+  enforceHandshakeDeadline(ws, () => {});
+  return ws;
 }
 
 /** Rejects with a ProbeUnreachable that says who refused and why, as `run` would. */

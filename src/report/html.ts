@@ -82,7 +82,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111827;background:#ff
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 4px}h3{font-size:14px;margin:12px 0 4px}
 table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #d1d5db;padding:3px 8px;text-align:right}th{background:#f3f4f6}
 td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:8px 24px}
-.verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}.verdict.pass{background:#16a34a}.verdict.fail{background:#dc2626}
+.verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}.verdict.pass{background:#16a34a}.verdict.fail{background:#dc2626}.verdict.incomplete{background:#d97706}
 .warning{color:#b45309}.chart{margin:12px 0}section.run{border-top:2px solid #e5e7eb;margin-top:16px}
 </style></head>
 <body>

@@ -1,21 +1,30 @@
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
+import { printable } from './printable.js';
 
+// XML 1.0 cannot carry most control characters at all: they are escaped first.
 const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
+  printable(text).replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
 
 /** One test suite per run (stack), one test case per threshold; a failure carries actual vs limit. */
 export function renderJunit(summaries: readonly Summary[]): string {
   const suites = summaries.map((summary) => {
-    const failures = summary.thresholds.filter((t) => !t.passed).length;
+    const classname = escapeXml(`${summary.scenario}.${summary.stack}`);
     const cases = summary.thresholds.map((t) => {
       const name = escapeXml(`${t.metric} ${t.condition}`);
+      const actual = t.actual === null ? `nothing measured (${t.why ?? 'no data'})` : String(t.actual);
       const body = t.passed
         ? ''
-        : `<failure message="${escapeXml(`${t.metric} was ${t.actual}, limit ${t.condition}`)}">${escapeXml(`${t.metric}: actual ${t.actual}, expected ${t.condition}`)}</failure>`;
-      return `    <testcase classname="${escapeXml(`${summary.scenario}.${summary.stack}`)}" name="${name}">${body}</testcase>`;
+        : `<failure message="${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}`)}">${escapeXml(`${t.metric}: actual ${actual}, expected ${t.condition}`)}</failure>`;
+      return `    <testcase classname="${classname}" name="${name}">${body}</testcase>`;
     });
-    return `  <testsuite name="${escapeXml(`${summary.scenario} on ${summary.stack}`)}" tests="${summary.thresholds.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;
+    // A run that cannot be judged is a failure of its own, whatever its thresholds say.
+    if (summary.verdict === 'incomplete') {
+      const reason = summary.incomplete_reason ?? 'the run is incomplete';
+      cases.unshift(`    <testcase classname="${classname}" name="run complete"><failure message="${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`);
+    }
+    const failures = summary.thresholds.filter((t) => !t.passed).length + (summary.verdict === 'incomplete' ? 1 : 0);
+    return `  <testsuite name="${escapeXml(`${summary.scenario} on ${summary.stack}`)}" tests="${cases.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`;
 }

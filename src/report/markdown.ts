@@ -1,13 +1,16 @@
+import { printable } from './printable.js';
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
-const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (value: unknown) => printable(String(value).replace(/\|/g, '\\|').replace(/\n/g, ' '));
+
+const VERDICT_MARK: Record<string, string> = { pass: '✅ pass', fail: '❌ fail', incomplete: '⚠️ incomplete' };
 
 /** A short Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request comments. */
 export function renderMarkdown(summary: Summary): string {
   const lines = [
-    `### stickler: ${cell(summary.scenario)} on ${cell(summary.stack)}: ${summary.verdict === 'pass' ? '✅ pass' : '❌ fail'}`,
+    `### stickler: ${cell(summary.scenario)} on ${cell(summary.stack)}: ${VERDICT_MARK[summary.verdict] ?? summary.verdict}${summary.interrupted ? ' (interrupted)' : ''}`,
     '',
     `${summary.connections.clients} clients, ${summary.duration_s} s, seed ${summary.seed}${summary.interrupted ? ' (interrupted)' : ''}`,
     '',
@@ -22,8 +25,11 @@ export function renderMarkdown(summary: Summary): string {
   ];
   if (summary.thresholds.length > 0) {
     lines.push('', '| threshold | condition | actual | result |', '|---|---|---|---|');
-    for (const t of summary.thresholds) lines.push(`| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`);
+    for (const t of summary.thresholds) {
+      lines.push(`| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`);
+    }
   }
+  if (summary.warnings.length > 0) lines.push('', ...summary.warnings.map((warning) => `- ⚠️ ${cell(warning)}`));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,3 +1,4 @@
+import { printable } from './printable.js';
 import Table from 'cli-table3';
 import type { LatencySummary, Summary } from '../metrics/summary-types.js';
 
@@ -59,10 +60,17 @@ export function renderSummary(summary: Summary): string {
 
   if (summary.thresholds.length > 0) {
     const thresholds = new Table({ head: ['threshold', 'condition', 'actual', 'result'], ...plain });
-    for (const t of summary.thresholds) thresholds.push([t.metric, t.condition, fmt(t.actual, 4), t.passed ? 'pass' : 'FAIL']);
+    for (const t of summary.thresholds) thresholds.push([t.metric, t.condition, t.actual === null ? `none: ${t.why ?? 'nothing measured'}` : fmt(t.actual, 4), t.passed ? 'pass' : 'FAIL']);
     parts.push(thresholds.toString());
   }
   for (const warning of summary.warnings) parts.push(`warning: ${warning}`);
-  parts.push(`verdict: ${summary.verdict.toUpperCase()}`);
-  return parts.join('\n');
+  parts.push(`verdict: ${verdictWords(summary)}`);
+  // Backend ids, close codes and warnings carry what the target sent.
+  return printable(parts.join('\n'), true);
+}
+
+/** PASS, FAIL or INCOMPLETE, and INTERRUPTED when the run was cut short (its figures are partial). */
+export function verdictWords(summary: Pick<Summary, 'verdict' | 'interrupted'>): string {
+  const verdict = summary.verdict.toUpperCase();
+  return summary.interrupted ? `INTERRUPTED (partial figures: ${verdict})` : verdict;
 }

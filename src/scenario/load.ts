@@ -32,6 +32,9 @@ export function loadScenario(argument: string, override: TargetOverride = {}): L
   return parseScenarioText(file, text, override);
 }
 
+/** Most alias expansions a scenario file may make (the yaml library's own default is 100). */
+const MAX_ALIAS_COUNT = 100;
+
 export function parseScenarioText(file: string, text: string, override: TargetOverride = {}): LoadResult {
   const document = YAML.parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
@@ -40,7 +43,13 @@ export function parseScenarioText(file: string, text: string, override: TargetOv
       problems: document.errors.map((error) => ({ file, path: '', message: `YAML: ${error.message.split('\n')[0]}` })),
     };
   }
-  const raw = document.toJS() as unknown;
+  let raw: unknown;
+  try {
+    // maxAliasCount bounds what aliases may expand to: a "billion laughs" file is an error, not an hour of CPU.
+    raw = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (error) {
+    return { ok: false, problems: [{ file, path: '', message: `YAML: ${(error as Error).message} (a scenario needs few aliases; write the values out)` }] };
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, problems: [{ file, path: '', message: 'expected a mapping with name, target, clients and duration' }] };
   }

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseDurationMs } from '../util/duration.js';
 import { parseShare } from '../util/share.js';
+import { parseSizeBytes } from '../util/size.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
 import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
@@ -10,6 +12,9 @@ import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './p
 import { deepFreeze } from './plan.js';
 import type { Problem } from './problems.js';
 
+
+/** What a client accepts in one message unless the scenario says otherwise (ws's own default is 100 MiB). */
+const DEFAULT_MAX_MESSAGE = 1_048_576;
 
 const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);
 
@@ -124,6 +129,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
       size,
       pattern: scenario.traffic?.pattern ?? 'fixed',
       pingMs: ms(scenario.traffic?.ping, 0),
+      maxMessageBytes: parseSizeBytes(scenario.traffic?.max_message ?? DEFAULT_MAX_MESSAGE)!,
     },
     churn: {
       dropEveryMs: ms(scenario.churn?.drop_every, 0),
@@ -254,7 +260,9 @@ function urlTls(
     return null;
   }
   if (tls.ca && tls.insecure) problem('target.tls', 'give ca or insecure, not both');
-  return { ...(tls.ca ? { caFile: path.resolve(path.dirname(file), tls.ca) } : {}), ...(tls.insecure ? { insecure: true } : {}) };
+  const caFile = tls.ca ? path.resolve(path.dirname(file), tls.ca) : undefined;
+  if (caFile && !fs.existsSync(caFile)) problem('target.tls.ca', `${tls.ca} not found (read relative to the scenario file, as ${caFile}); give the CA certificate (PEM) that signed the target's certificate`);
+  return { ...(caFile ? { caFile } : {}), ...(tls.insecure ? { insecure: true } : {}) };
 }
 
 export function parseSessionKey(text: string): SessionKey {

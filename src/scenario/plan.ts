@@ -64,7 +64,7 @@ export interface Plan {
   };
   durationMs: number;
   seed: number;
-  traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number };
+  traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };
   churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number };
   idle: IdleWindow[];
   events: EventPlan[];

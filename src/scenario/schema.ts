@@ -2,6 +2,7 @@ import { ACTION_NAMES } from './actions.js';
 import { z } from 'zod';
 import { DURATION_HINT, isDuration } from '../util/duration.js';
 import { SHARE_HINT, parseShare } from '../util/share.js';
+import { SIZE_HINT, parseSizeBytes } from '../util/size.js';
 
 /**
  * The scenario file schema (contract v1). It checks the shape of what users write; `normalise.ts`
@@ -65,7 +66,7 @@ const identify = z.strictObject({
 });
 
 const clients = z.strictObject({
-  count: positiveInt.max(200_000).describe('virtual clients; each keeps its identity across reconnects'),
+  count: positiveInt.max(200_000, { error: 'at most 200000 clients per run (shard a larger run: stickler run --shard I/N)' }).describe('virtual clients; each keeps its identity across reconnects'),
   ramp: duration.optional(),
   connect_concurrency: positiveInt.max(10_000).optional().describe('most handshakes in flight at once (default 256)'),
   addresses: z
@@ -90,6 +91,11 @@ const traffic = z.strictObject({
   size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
   pattern: z.enum(['fixed', 'poisson']).optional(),
   ping: duration.optional().describe('client ping interval (0 = none)'),
+  max_message: z
+    .union([z.number(), z.string()])
+    .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
+    .optional()
+    .describe('the largest message a client accepts (default 1MiB); a larger one closes the connection with 1009 and is counted under disconnects.by_reason.message_too_big'),
 });
 
 const churn = z.strictObject({

@@ -15,7 +15,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
 
 /** Map-valued paths whose keys are open-ended (`connections.failed_by_reason.ECONNREFUSED`). */
 export const THRESHOLD_METRIC_PREFIXES: readonly string[] = [
-  'connections.failed_by_reason.', 'handshake.errors_by_status.', 'disconnects.by_close_code.', 'stickiness.violations_by_cause.',
+  'connections.failed_by_reason.', 'handshake.errors_by_status.', 'disconnects.by_close_code.', 'disconnects.by_reason.', 'stickiness.violations_by_cause.',
 ];
 
 export function isKnownMetric(metric: string): boolean {

@@ -17,6 +17,8 @@ export interface StackOptions {
   logDir: string;
   /** HAProxy: also serve the stats page on this port (for `stack up`). */
   statsPort?: number;
+  /** Aborts the waits of start-up (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 
@@ -101,7 +103,7 @@ export class ManagedStack implements RunningStack {
     for (const [index, layer] of [...this.layers.entries()].reverse()) {
       const tls = index === 0 && this.certificate ? this.clientTls : undefined;
       this.urls = [`${tls ? 'wss' : 'ws'}://127.0.0.1:${layer.port}${this.target.path}`];
-      await layer.start(this.urls[0], tls);
+      await layer.start(this.urls[0], tls, this.options.signal);
     }
     this.watchHealthChecks();
   }

@@ -1,18 +1,28 @@
 import WebSocket from 'ws';
 import { wsTlsOptions, type ClientTls } from './tls-material.js';
 
-/** Resolves once a WebSocket upgrade through `url` succeeds; rejects after `timeoutMs`. */
-export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: () => boolean = () => true, tls?: ClientTls): Promise<void> {
+/** Longest one attempt may take, whatever the target sends meanwhile (a 101 written a byte a second). */
+const ATTEMPT_MS = 2000;
+
+/** The wait was interrupted (Ctrl-C): nothing to report but that. */
+export class WaitAborted extends Error {}
+
+/**
+ * Resolves once a WebSocket upgrade through `url` succeeds; rejects after `timeoutMs`, a deadline the
+ * target cannot stretch (each attempt has its own hard limit), or at once when `signal` aborts.
+ */
+export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: () => boolean = () => true, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new WaitAborted('interrupted while waiting for the target');
     if (!isAlive()) throw new Error('the process exited');
     try {
-      await tryUpgrade(url, tls);
+      await tryUpgrade(url, Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now())), tls, signal);
       return;
     } catch (error) {
       // A backend that answered without upgrading will answer the same next time: no use waiting.
-      if (error instanceof RefusedUpgrade && error.definitive) throw error;
+      if ((error instanceof RefusedUpgrade && error.definitive) || error instanceof WaitAborted) throw error;
       lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -20,18 +30,24 @@ export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: ()
   throw new Error(`no WebSocket upgrade through ${url} within ${timeoutMs} ms (last error: ${lastError})`);
 }
 
-function tryUpgrade(url: string, tls?: ClientTls): Promise<void> {
+function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 2000, ...wsTlsOptions(tls) });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: limitMs, maxPayload: 64 * 1024, ...wsTlsOptions(tls) });
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
+      ws.terminate();
+    };
+    // ws's own handshake timeout is an idle timeout: a target that trickles bytes never trips it.
+    const timer = setTimeout(() => settle(() => reject(new Error(`the upgrade took longer than ${limitMs} ms`))), limitMs);
+    const onAbort = () => settle(() => reject(new WaitAborted('interrupted while waiting for the target')));
+    signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (_request, response) => {
-      reject(new RefusedUpgrade(describeRefusal(response.statusCode ?? 0, response.headers), typeof response.headers['x-backend-id'] === 'string'));
-      ws.terminate();
+      settle(() => reject(new RefusedUpgrade(describeRefusal(response.statusCode ?? 0, response.headers), typeof response.headers['x-backend-id'] === 'string')));
     });
-    ws.on('open', () => {
-      ws.terminate();
-      resolve();
-    });
-    ws.on('error', reject);
+    ws.on('open', () => settle(resolve));
+    ws.on('error', (error) => settle(() => reject(error)));
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Plan } from '../scenario/plan.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
-import { waitForUpgrade } from './readiness.js';
+import { waitForUpgrade, WaitAborted } from './readiness.js';
 import { externalTarget } from './external-target.js';
 import type { RunningStack } from './stack.js';
 
@@ -13,7 +13,8 @@ export async function startTarget(plan: Plan, options: StackOptions): Promise<Ru
   const target = plan.target;
   if (target.kind === 'url') {
     const external = externalTarget(plan, target.url, options.logDir);
-    await waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls).catch((error: Error) => {
+    await waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls, options.signal).catch((error: Error) => {
+      if (error instanceof WaitAborted) throw error;
       throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
     });
     return external;

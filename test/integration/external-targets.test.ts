@@ -11,11 +11,11 @@ import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup } from '../helpers/s
  * test writes and starts itself. stickler only gets the URL, as in a CI gate against staging.
  */
 
-async function runAgainst(url: string, yaml: string, cwd = tempDir()): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary }> {
+async function runAgainst(url: string, yaml: string, cwd = tempDir(), extraArgs: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary }> {
   const file = path.join(cwd, 'scenario.yaml');
   fs.writeFileSync(file, yaml);
   const out = path.join(cwd, 'out');
-  const result = await runCli(['run', file, '--url', url, '--out', out, '--quiet']);
+  const result = await runCli(['run', file, '--url', url, '--out', out, '--quiet', ...extraArgs]);
   const summaryFile = path.join(out, 'summary.json');
   assert.ok(fs.existsSync(summaryFile), `no summary (exit ${result.code}):\n${result.stderr}`);
   return { ...result, summary: JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary };
@@ -72,7 +72,7 @@ traffic: { interval: 500ms }
 churn: { drop_every: 3s, backoff: { initial: 100ms, max: 1s } }
 events:
   - { at: 4s, action: exec, command: "kill -9 ${victim.child.pid}" }
-`);
+`, tempDir(), ['--allow-exec']);
     assert.equal(code, 0, stderr);
     const s = summary.stickiness;
     assert.ok(s.failovers >= 50, `failovers ${s.failovers}: ${JSON.stringify(s)}`);
@@ -150,7 +150,7 @@ traffic: { interval: 500ms }
 churn: { drop_every: 1500ms, backoff: { initial: 100ms, max: 1s } }
 events:
   - { at: 3s, action: exec, command: "${maint.replaceAll('"', '\\"')}" }
-`);
+`, tempDir(), ['--allow-exec']);
     assert.equal(code, 0, stderr);
     const change = summary.serving_changes.find((c) => c.backend === 'backend2' && !c.serving);
     assert.ok(change && change.source === 'haproxy_stats' && change.t >= 2.9, JSON.stringify(summary.serving_changes));

@@ -83,7 +83,7 @@ traffic: { interval: 250ms }
 churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s } }
 events:
   - { at: 3s, action: exec, command: "pkill -9 -f 'backend-process.js [b]2 '" }
-`);
+`, ['--allow-exec']);
   assert.equal(summary.events[0].ok, true, JSON.stringify(summary.events[0]));
   const down = summary.serving_changes.find((change) => change.backend === 'b2' && !change.serving);
   assert.ok(down && down.t > 3 && down.t < 6.5, `HAProxy should mark b2 down within its check interval: ${JSON.stringify(summary.serving_changes)}`);

@@ -71,7 +71,7 @@ test('the default output folder: reports/<UTC time>-<name>/ under the current fo
   assert.equal(result.code, 0, result.stderr);
   const folders = fs.readdirSync(path.join(cwd, 'reports'));
   assert.equal(folders.length, 1);
-  assert.match(folders[0], /^\d{8}T\d{6}Z-paths$/);
+  assert.match(folders[0], /^\d{8}T\d{6}Z-paths-[a-z0-9]{4}$/);
   assert.ok(fs.existsSync(path.join(cwd, 'reports', folders[0], 'summary.json')));
 });
 

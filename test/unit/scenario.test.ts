@@ -70,7 +70,10 @@ test('--stack and --url replace the target of the file', () => {
 });
 
 test('an action the target cannot carry out is a validation error naming the action, the target and why', () => {
-  const events = (target: string, event: string) => problemsOf(`name: x\ntarget: ${target}\nclients: { count: 1 }\nduration: 10s\nevents:\n  - ${event}\n`);
+  const events = (target: string, event: string) => {
+    const result = parseScenarioText('s.yaml', `name: x\ntarget: ${target}\nclients: { count: 1 }\nduration: 10s\nevents:\n  - ${event}\n`);
+    return result.ok ? [] : result.problems.map(formatProblem);
+  };
   assert.deepEqual(events('{ stack: direct }', '{ at: 1s, action: drain, backend: b1 }'), [
     's.yaml: events[0].action: drain acts on the proxy, and the direct preset has none: choose a preset with a proxy',
   ]);

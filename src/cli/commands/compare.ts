@@ -7,8 +7,11 @@ import { publish } from '../../report/publish.js';
 import { renderSummary } from '../../report/terminal.js';
 import { COMPARE_ROWS } from '../../report/compare-rows.js';
 import { CliError, EXIT, exitCodeOf } from '../exit-codes.js';
-import { defaultOutDir, executeScenario } from '../execute-scenario.js';
+import { executeScenario } from '../execute-scenario.js';
+import { defaultOutDir, outDirProblem } from '../out-dir.js';
+import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
+import { printable } from '../../report/printable.js';
 
 interface CompareArgs {
   file: string;
@@ -17,9 +20,12 @@ interface CompareArgs {
   junit?: string;
   json?: boolean;
   quiet?: boolean;
+  allowExec?: boolean;
+  force?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
+const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
 
 /** The same scenario and seed on each stack in turn, then one side-by-side table and compare.json. */
 export async function compareCommand(args: CompareArgs): Promise<number> {
@@ -35,7 +41,18 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     return EXIT.invalidInput;
   }
   const first = plans[0] as Extract<(typeof plans)[number], { ok: true }>;
+  const refusal = execRefusal(first.plan, args.file, args.allowExec === true);
+  if (refusal) {
+    log(`error: ${refusal}`);
+    return EXIT.invalidInput;
+  }
+  for (const command of execCommands(first.plan)) log(`exec allowed: ${command}`);
   const outDir = path.resolve(args.out ?? defaultOutDir(`${first.plan.name}-compare`));
+  const outProblem = outDirProblem(outDir, 'compare.json', args.force === true);
+  if (outProblem) {
+    log(`error: ${outProblem}`);
+    return EXIT.invalidInput;
+  }
   const controller = abortOnSignals(log);
   const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
   for (const [index, stack] of stacks.entries()) {

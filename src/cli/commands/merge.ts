@@ -6,7 +6,8 @@ import { formatProblem } from '../../scenario/problems.js';
 import { publish } from '../../report/publish.js';
 import { renderSummary } from '../../report/terminal.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
-import { defaultOutDir } from '../execute-scenario.js';
+import { defaultOutDir, outDirProblem } from '../out-dir.js';
+import { printable } from '../../report/printable.js';
 
 export interface MergeArgs {
   sources: string[];
@@ -14,9 +15,11 @@ export interface MergeArgs {
   junit?: string;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
+const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
 
 /**
  * `stickler merge SRC...`: the shards of one distributed run (run folders, summary files, or `-` for
@@ -45,6 +48,11 @@ export async function mergeCommand(args: MergeArgs): Promise<number> {
   }
   const summary = mergeShardSummaries(loaded.plan, found.map((entry) => entry.summary));
   const outDir = path.resolve(args.out ?? defaultOutDir(`${loaded.plan.name}-merged`));
+  const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
+  if (outProblem) {
+    log(`error: ${outProblem}`);
+    return EXIT.invalidInput;
+  }
   const written = publish({ kind: 'run', outDir, summary, junit: args.junit });
   log(`merged ${found.length} shards of ${shard.count} (${found.map((entry) => entry.source).join(', ')})`);
   (args.json ? process.stderr : process.stdout).write(`${renderSummary(summary)}\n`);

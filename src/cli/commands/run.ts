@@ -4,14 +4,17 @@ import { EXIT, CliError, exitCodeOf } from '../exit-codes.js';
 import type { Summary } from '../../metrics/summary-types.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
-import { executeScenario, defaultOutDir, type ExecuteOptions } from '../execute-scenario.js';
+import { executeScenario, type ExecuteOptions } from '../execute-scenario.js';
+import { defaultOutDir, outDirProblem } from '../out-dir.js';
 import { defaultStartAt, parseShardSpec, parseStartAt } from '../../engine/shard.js';
 import { resolveScenarioArgument } from '../../scenario/bundled.js';
 import type { Plan } from '../../scenario/plan.js';
 import { lintFile, renderFindings } from '../../lint/lint.js';
 import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
+import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
+import { printable } from '../../report/printable.js';
 
 export interface RunArgs {
   file: string;
@@ -24,9 +27,12 @@ export interface RunArgs {
   workers?: number;
   shard?: string;
   startAt?: string;
+  allowExec?: boolean;
+  force?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
+const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
 
 export async function runCommand(args: RunArgs): Promise<number> {
   const human = args.json ? process.stderr : process.stdout;
@@ -36,6 +42,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
     return EXIT.invalidInput;
   }
   const plan = loaded.plan;
+  const refusal = execRefusal(plan, args.file, args.allowExec === true);
+  if (refusal) {
+    log(`error: ${refusal}`);
+    return EXIT.invalidInput;
+  }
+  for (const command of execCommands(plan)) log(`exec allowed: ${command}`);
   const shard = args.shard !== undefined || args.startAt !== undefined ? shardOptions(args, plan) : undefined;
   if (typeof shard === 'string') {
     log(`error: ${shard}`);
@@ -45,11 +57,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (plan.target.kind === 'custom') {
     const linted = lintFile(plan.target.configPath, machineLimits().filesHard);
     if (linted.ok && linted.findings.some((finding) => finding.severity !== 'info')) {
-      log(renderFindings(linted.findings.filter((finding) => finding.severity !== 'info'), process.stderr.isTTY === true));
+      process.stderr.write(`${renderFindings(linted.findings.filter((finding) => finding.severity !== 'info'), process.stderr.isTTY === true)}\n`);
     }
   }
   // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
   const outDir = path.resolve(args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name));
+  const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
+  if (outProblem) {
+    log(`error: ${outProblem}`);
+    return EXIT.invalidInput;
+  }
   const controller = abortOnSignals(log);
   let summary: Summary;
   let written: string[] = [];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProxyError, ProxyProcess } from '../proxy-process.js';
-import { waitForUpgrade } from '../readiness.js';
+import { waitForUpgrade, WaitAborted } from '../readiness.js';
 import type { RuntimeDir } from '../runtime-dir.js';
 import type { ClientTls } from '../tls-material.js';
 import type { AdminState, ProxyDriver, ProxyHandle } from './proxy-driver.js';
@@ -39,14 +39,15 @@ export class ProxyLayer implements ProxyHandle {
   }
 
   /** Writes the config, has the proxy check it, starts it and waits until it takes WebSocket upgrades on `url`. */
-  async start(url: string, tls: ClientTls | undefined): Promise<void> {
+  async start(url: string, tls: ClientTls | undefined, signal?: AbortSignal): Promise<void> {
     fs.writeFileSync(this.configFile, this.render());
     this.process = new ProxyProcess(this.driver.launch, this.configFile, this.files.workDir, path.resolve(this.files.logDir, `${this.name}.log`), this.files.runtime);
     this.process.check();
     this.process.start();
     try {
-      await waitForUpgrade(url, READY_TIMEOUT_MS, () => this.running, tls);
+      await waitForUpgrade(url, READY_TIMEOUT_MS, () => this.running, tls, signal);
     } catch (error) {
+      if (error instanceof WaitAborted) throw error;
       throw new ProxyError(`${this.describe()} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.process.tail()}`, 'start');
     }
   }
