@@ -269,9 +269,8 @@ export class VirtualClient {
   }
 
   /**
-   * End of run, before the final snapshot: echoes still out will not be waited for (returned: they
-   * count as lost), and an attempt still waiting for its turn or its 101 ends as a failure
-   * (pending_at_end), so that every attempt is counted as opened or failed.
+   * End of run, before the final snapshot: echoes still out count as lost (returned), and an attempt
+   * still waiting for its turn or its 101 ends as a failure (pending_at_end): none is left uncounted.
    */
   abandonAtEnd(): number {
     if (this.queued) {
@@ -287,6 +286,11 @@ export class VirtualClient {
     const lost = connection.opened ? Math.max(0, connection.inflight) : 0;
     connection.inflight = 0;
     return lost;
+  }
+
+  /** A handshake of this client is under way. */
+  handshaking(): boolean {
+    return this.current !== null && !this.current.opened && this.current.ws.readyState === WebSocket.CONNECTING;
   }
 
   inflight(): number {

@@ -112,11 +112,13 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    // Stop sending, give echoes in flight a moment to come back.
+    // Stop sending, give echoes in flight and handshakes under way a moment to end: a handshake
+    // still pending after that counts as a failure (pending_at_end), not one cut by the stop itself.
     let inflight = 0;
     for (const client of this.clients) inflight += client.quiesce();
     const quiesceUntil = performance.now() + QUIESCE_MS;
-    while (inflight > 0 && performance.now() < quiesceUntil) {
+    const waiting = () => inflight > 0 || this.clients.some((client) => client.handshaking());
+    while (waiting() && performance.now() < quiesceUntil) {
       await delay(20);
       inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
     }

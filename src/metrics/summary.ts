@@ -119,7 +119,7 @@ export function buildSummary(input: SummaryInput): Summary {
   // threshold on it fails rather than pass on zeros.
   const blind = totals.opened > 0 && totals.unidentified >= totals.opened;
   const thresholds = evaluateThresholds(base, plan.thresholds).map((result) =>
-    blind && result.actual !== null && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified'
+    blind && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified'
       ? { ...result, actual: null, passed: false, why: 'no connection could be identified' }
       : result,
   );

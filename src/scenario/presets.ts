@@ -78,6 +78,9 @@ export const PRESETS: readonly PresetInfo[] = [
   },
 ];
 
+/** Every proxy a scenario can name (presets' proxy and front, `{ proxy, config }`). */
+export const PROXY_KINDS = Object.keys(PROXY_CAPABILITIES) as [ProxyKind, ...ProxyKind[]];
+
 export const PRESET_NAMES = PRESETS.map((preset) => preset.name);
 
 export function findPreset(name: string): PresetInfo | undefined {

@@ -1,4 +1,5 @@
 import { ACTION_NAMES } from './actions.js';
+import { PROXY_KINDS } from './presets.js';
 import { z } from 'zod';
 import { DURATION_HINT, isDuration } from '../util/duration.js';
 import { SHARE_HINT, parseShare } from '../util/share.js';
@@ -23,7 +24,7 @@ const POSITIVE_INT = 'expected a positive integer';
 const positiveInt = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT });
 
 const customStack = z.strictObject({
-  proxy: z.enum(['nginx', 'haproxy']).describe('which proxy runs your config'),
+  proxy: z.enum(PROXY_KINDS).describe('which proxy runs your config'),
   config: z.string().min(1).describe('your config file with {{listen}} and {{servers}} placeholders, relative to the scenario file'),
 });
 

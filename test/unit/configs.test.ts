@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readTemplate, renderTemplate, TemplateError } from '../../src/stack/custom-config.js';
+import { readTemplate, TemplateError } from '../../src/stack/custom-config.js';
+import { haproxyDriver } from '../../src/stack/proxies/haproxy.js';
+import type { RenderContext } from '../../src/stack/proxies/proxy-driver.js';
 import { renderHaproxyPreset } from '../../src/stack/haproxy-config.js';
 import { proxiedPerProcess, readMachineLimits, sizeHaproxy, sizeNginx, workerCount } from '../../src/stack/limits.js';
 import { renderNginxPreset } from '../../src/stack/nginx-config.js';
@@ -74,7 +76,9 @@ test('your own config: placeholders filled, a missing one is an error naming the
   const dir = tempDir();
   const good = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(good, 'global\n    maxconn 100\nfrontend f\n    bind {{listen}}\n    default_backend b\nbackend b\n{{servers}}\n');
-  const text = renderTemplate('haproxy', readTemplate(good), { listenPort: 8088, servers, adminSocket: path.join(dir, 'admin.sock') });
+  const text = haproxyDriver.renderTemplate(readTemplate(good), {
+    listenPort: 8088, servers, adminSocket: path.join(dir, 'admin.sock'), workDir: dir, clients: 10, files: 20_000, cores: 2, health: 'http', redispatch: true,
+  } satisfies RenderContext);
   assert.ok(text.includes('bind 127.0.0.1:8088'));
   assert.ok(text.includes('server b1 127.0.0.1:9001 cookie b1'));
   assert.ok(text.includes(`stats socket ${dir}/admin.sock`));

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { renderTemplate } from '../custom-config.js';
+import { fillPlaceholders } from '../custom-config.js';
 import { haproxyCommand, haproxyServerStats } from '../haproxy-admin.js';
-import { renderHaproxyPreset } from '../haproxy-config.js';
+import { haproxyManagementGlobals, renderHaproxyPreset, renderHaproxyServers } from '../haproxy-config.js';
 import { proxiedPerProcess, sizeHaproxy } from '../limits.js';
 import type { ProxyDriver } from './proxy-driver.js';
 
@@ -30,7 +30,14 @@ export const haproxyDriver: ProxyDriver = {
       ...(context.tls ? { tls: { pemFile: context.tls.pemFile } } : {}),
     });
   },
-  renderTemplate: (template, context) => renderTemplate('haproxy', template, context),
+  renderTemplate(template, context) {
+    const checks = /httpchk|tcp-check/.test(template);
+    const servers = renderHaproxyServers(context.servers, { checks, cookie: true }, '').trim();
+    const text = fillPlaceholders(template, { listen: `127.0.0.1:${context.listenPort}`, servers });
+    // The stack manager needs an admin socket: add it to the global section (or add one).
+    const management = haproxyManagementGlobals(context.adminSocket);
+    return /^global\b.*$/m.test(text) ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`) : `global\n${management}\n\n${text}`;
+  },
   async setServerState(handle, server, state) {
     const answer = await haproxyCommand(handle.adminSocket, `set server ws_cluster/${server} state ${state}`);
     if (answer.trim()) throw new Error(`HAProxy: ${answer.trim()}`);

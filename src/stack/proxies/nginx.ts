@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { renderTemplate } from '../custom-config.js';
+import { fillPlaceholders } from '../custom-config.js';
 import { sizeNginx } from '../limits.js';
-import { renderNginxPreset } from '../nginx-config.js';
+import { renderNginxPreset, renderNginxServers } from '../nginx-config.js';
 import type { ProxyDriver } from './proxy-driver.js';
 
 /** nginx: workers sized to the load; no admin socket, so a server state is a `down` mark in the config and a reload. */
@@ -27,7 +27,8 @@ export const nginxDriver: ProxyDriver = {
     const sizing = sizeNginx(context.clients, context.cores, context.files)!;
     return renderNginxPreset({ preset: preset.name, listenPort: context.listenPort, servers: context.servers, sizing, workDir: context.workDir, tls });
   },
-  renderTemplate: (template, context) => renderTemplate('nginx', template, context),
+  renderTemplate: (template, context) =>
+    fillPlaceholders(template, { listen: `127.0.0.1:${context.listenPort}`, servers: renderNginxServers(context.servers, '').trim() }),
   async setServerState(handle) {
     handle.rewriteAndReload();
   },
