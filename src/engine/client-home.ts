@@ -31,6 +31,8 @@ export class ClientHome {
   /** The backend of the client's very first connection, and whether a failover moved it away. */
   private firstHome: string | null = null;
   private displaced = false;
+  /** The client has left its first home at least once (stickiness.clients_displaced). */
+  private everDisplaced = false;
   private homeAddress: string | null = null;
   /** The last connection ended without the client closing it: the next landing is a recovery. */
   private lostUnexpectedly = false;
@@ -112,14 +114,24 @@ export class ClientHome {
       case 'failover':
         counters.failovers += 1;
         bump(counters.failoversTo, backend);
-        this.displaced = backend !== this.firstHome;
-        this.home = backend;
-        this.homeAddress = address;
+        this.moveHome(backend, address, counters);
         break;
       case 'violation':
         counters.violations += 1;
         bump(counters.violationsByCause, verdict.cause);
+        // Home follows the client: the violation is counted once, the next reconnect is judged against where it is now.
+        this.moveHome(backend, address, counters);
         break;
     }
+  }
+
+  private moveHome(backend: string, address: string | null, counters: WorkerCounters): void {
+    this.displaced = backend !== this.firstHome;
+    if (this.displaced && !this.everDisplaced) {
+      this.everDisplaced = true;
+      counters.clientsDisplaced += 1;
+    }
+    this.home = backend;
+    this.homeAddress = address;
   }
 }

@@ -37,7 +37,7 @@ export type Verdict =
   | { outcome: 'sticky' }
   /** Home was not serving: the landed backend becomes the new home. */
   | { outcome: 'failover' }
-  /** Home was serving: the client keeps its home. */
+  /** Home was serving: the landed backend becomes the new home too (home follows the client). */
   | { outcome: 'violation'; cause: ViolationCause }
   /** Home may have just gone down and the word is on its way: judge again with `settle` once it comes (or not). */
   | { outcome: 'wait'; cause: ViolationCause };

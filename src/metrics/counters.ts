@@ -23,6 +23,8 @@ export interface WorkerCounters {
   unidentified: number;
   /** Reconnects of displaced clients that landed on their first home again (it came back). */
   returnedHome: number;
+  /** Clients that left their first home for the first time (by a failover or a violation). */
+  clientsDisplaced: number;
   /** Reconnects after a connection the client did not close itself (a fault, a proxy timeout). */
   recovered: number;
   failedByReason: Record<string, number>;
@@ -64,7 +66,7 @@ export function emptyCounters(): WorkerCounters {
   return {
     attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
-    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, recovered: 0,
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, clientsDisplaced: 0, recovered: 0,
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
   };
 }

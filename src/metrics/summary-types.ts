@@ -90,6 +90,8 @@ export interface Summary {
     failovers: number;
     violation_rate: number;
     violations_by_cause: Record<string, number>;
+    /** Clients that ever left their first home (a failover or a violation moved them; home follows the client). */
+    clients_displaced: number;
     /** Connections whose backend could not be told: left out of distribution and stickiness. */
     unidentified: number;
     /**

@@ -93,6 +93,7 @@ export function buildSummary(input: SummaryInput): Summary {
       failovers: totals.failovers,
       violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
       violations_by_cause: totals.violationsByCause,
+      clients_displaced: totals.clientsDisplaced,
       unidentified: totals.unidentified,
       serving_state_from: input.servingSources ?? [],
     },

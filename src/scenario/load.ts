@@ -72,8 +72,11 @@ function applyOverride(raw: Record<string, unknown>, override: TargetOverride): 
   delete target.stack;
   delete target.url;
   if (override.url) {
-    // A count of managed backends says nothing about someone else's target; a list of ids does.
-    if (!Array.isArray(target.backends)) delete target.backends;
+    // The scenario's backends (a count or ids), identify, haproxy_stats and a CA stay: they describe the
+    // system the url reaches. What only a managed stack means goes: its health checks, redispatch, tls: true.
+    delete target.health;
+    delete target.redispatch;
+    if (typeof target.tls === 'boolean') delete target.tls;
     target.url = override.url;
   } else {
     // `PRESET?field=value&...` sets target fields too: `haproxy-cookie?health=ws`, `haproxy-cookie?redispatch=false`.

@@ -5,6 +5,7 @@ import { parseShare } from '../util/share.js';
 import { parseSizeBytes } from '../util/size.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
+import { readConfigTemplate } from './config-template.js';
 import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from './threshold-metrics.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
@@ -210,10 +211,13 @@ function normaliseTarget(
     };
   }
   const custom = target.stack!;
+  const configPath = path.resolve(path.dirname(file), custom.config);
+  const template = readConfigTemplate(configPath);
+  if ('problem' in template) problem('target.stack.config', `${custom.config} (${configPath}): ${template.problem}`);
   return {
     kind: 'custom',
     proxy: custom.proxy,
-    configPath: path.resolve(path.dirname(file), custom.config),
+    configPath,
     backends: target.backends ?? 3,
     path: pathPart,
   };

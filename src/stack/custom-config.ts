@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readConfigTemplate } from '../scenario/config-template.js';
 
 /** A user's own proxy config, with `{{listen}}` and `{{servers}}` filled in by stickler. */
 export class TemplateError extends Error {
@@ -8,23 +8,9 @@ export class TemplateError extends Error {
 }
 
 export function readTemplate(file: string): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new TemplateError(file, `cannot read the config template (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
-  const code = withoutComments(text);
-  const missing = ['{{listen}}', '{{servers}}'].filter((placeholder) => !code.includes(placeholder));
-  if (missing.length > 0) {
-    throw new TemplateError(file, `missing placeholder ${missing.join(' and ')}: write {{listen}} where the listening address goes (nginx: "listen {{listen}};", HAProxy: "bind {{listen}}") and {{servers}} where the backend servers go`);
-  }
-  return text;
-}
-
-/** Comment lines (both proxies use #) may mention the placeholders; only code lines are filled in. */
-function withoutComments(text: string): string {
-  return text.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+  const read = readConfigTemplate(file);
+  if ('problem' in read) throw new TemplateError(file, read.problem);
+  return read.text;
 }
 
 /** `{{listen}}` and `{{servers}}` filled in on the code lines of a template (its proxy's driver says with what). */

@@ -59,11 +59,13 @@ test('a pool outside loopback and a YAML syntax error are explained', () => {
   assert.match(problemsOf('name: x\nclients: [\n')[0], /^s.yaml: YAML: /);
 });
 
-test('--stack and --url replace the target of the file', () => {
-  const yaml = 'name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 1s\n';
+test('--stack and --url replace the target of the file; --url keeps what describes the system it reaches', () => {
+  const yaml = 'name: x\ntarget: { stack: haproxy-cookie, backends: 2, health: ws, tls: true }\nidentify: { header: x-served-by }\nclients: { count: 1 }\nduration: 1s\n';
   const byUrl = parseScenarioText('s.yaml', yaml, { url: 'ws://127.0.0.1:9/ws' });
-  assert.ok(byUrl.ok);
-  assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: null, haproxyStats: null, tls: null });
+  assert.ok(byUrl.ok, JSON.stringify(!byUrl.ok && byUrl.problems));
+  // backends and identify stay; health checks and tls: true are a managed stack's and go.
+  assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: 2, haproxyStats: null, tls: null });
+  assert.equal(byUrl.plan.identify.header, 'x-served-by');
   const byStack = parseScenarioText('s.yaml', yaml, { stack: 'nginx-ip-hash' });
   assert.ok(byStack.ok);
   assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');

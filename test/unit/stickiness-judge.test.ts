@@ -83,7 +83,7 @@ function homeIn(knowledge: HomeContext['knowledge'], down: Set<string>) {
   return { home, land, waiting, counters: () => counters, reset: () => (counters = emptyCounters()) };
 }
 
-test('client home: a failover moves home, a later return to the first home is counted, a violation keeps home', () => {
+test('client home: a failover moves home, a violation moves it too (home follows the client), returns and displaced clients are counted', () => {
   const down = new Set<string>();
   const { home, land, counters } = homeIn('managed', down);
   land('b1');
@@ -100,9 +100,12 @@ test('client home: a failover moves home, a later return to the first home is co
   land('b1');
   assert.equal(counters().violations, 1, 'leaving the new home while it serves is a violation');
   assert.equal(counters().returnedHome, 1, 'a displaced client that lands on its first home again is counted');
-  land('b2');
-  assert.equal(counters().sticky, 2, 'the violation left home where it was');
-  assert.equal(counters().reconnects, 4);
+  land('b1');
+  assert.equal(counters().sticky, 2, 'the violation moved home to b1: counted once, not on every later reconnect');
+  land('b3');
+  assert.equal(counters().violations, 2);
+  assert.equal(counters().clientsDisplaced, 1, 'one client, displaced at least once');
+  assert.equal(counters().reconnects, 5);
 });
 
 test('client home: a waiting verdict resolves as a failover when word comes that home went down', () => {
@@ -130,8 +133,8 @@ test('client home: a waiting verdict resolves as a violation with its cause when
   home.settleWaiting();
   assert.equal(counters().violations, 1);
   assert.deepEqual(counters().violationsByCause, { cookie_absent: 1 });
-  land('b1');
-  assert.equal(counters().sticky, 1, 'home stayed b1');
+  land('b3');
+  assert.equal(counters().sticky, 1, 'the violation moved home to b3');
 });
 
 test('client home: a crash-like loss only makes the next landing wait, and the next landing settles a waiting one', () => {
@@ -142,9 +145,10 @@ test('client home: a crash-like loss only makes the next landing wait, and the n
   assert.equal(waiting.size, 1);
   land('b2');
   assert.equal(waiting.size, 0, 'a new landing settles the waiting verdict first');
-  assert.equal(counters().violations, 2, 'the settled one and the new one (no crash before it) are both violations');
+  assert.equal(counters().violations, 1, 'the settled one is a violation, and it moved home to b2');
+  assert.equal(counters().sticky, 1, 'so the new landing on b2 is sticky');
   home.lost(false);
   land('b3');
   assert.equal(waiting.size, 0, 'a loss that was not crash-like never waits');
-  assert.deepEqual(counters().violationsByCause, { balancer: 3 });
+  assert.deepEqual(counters().violationsByCause, { balancer: 2 });
 });
