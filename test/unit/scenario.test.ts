@@ -66,7 +66,7 @@ test('--stack and --url replace the target of the file; --url keeps what describ
   // backends and identify stay; health checks and tls: true are a managed stack's and go.
   assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: 2, haproxyStats: null, tls: null });
   assert.equal(byUrl.plan.identify.header, 'x-served-by');
-  const byStack = parseScenarioText('s.yaml', yaml, { stack: 'nginx-ip-hash' });
+  const byStack = parseScenarioText('s.yaml', 'name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 1s\n', { stack: 'nginx-ip-hash' });
   assert.ok(byStack.ok);
   assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');
 });
