@@ -69,7 +69,6 @@ export interface Connection extends ProtocolLink {
 /** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
 export function homeContext(context: ClientContext): HomeContext {
   return {
-    knowledge: context.infersServing ? 'observed' : 'managed',
     isServing: (backend) => context.isServing(backend),
     counters: () => context.recorder.counters,
     waiting: (home, waits) => {

@@ -1,12 +1,14 @@
 import { bump, type WorkerCounters } from '../metrics/counters.js';
-import { judge, settle, type ServingKnowledge, type Verdict } from './stickiness-judge.js';
+import { judge, settle, type Verdict } from './stickiness-judge.js';
 
-/** How long a reconnect away from home waits for word that home went down before it counts as a violation. */
-const VERDICT_WAIT_MS = 2500;
+/**
+ * How long a reconnect away from home waits for word that home went down before it counts as a
+ * violation: the slowest word is HAProxy's checks (fall 2 at 1 s, then the stack's 0.5 s poll).
+ */
+const VERDICT_WAIT_MS = 4000;
 
 /** What a client's home needs from the worker around it. */
 export interface HomeContext {
-  readonly knowledge: ServingKnowledge;
   isServing(backend: string): boolean;
   /** Counters of the current interval (replaced at each snapshot, so read through a getter). */
   counters(): WorkerCounters;
@@ -60,7 +62,6 @@ export class ClientHome {
       home: this.home,
       landed: backend,
       homeServing: this.home === null || this.context.isServing(this.home),
-      knowledge: this.context.knowledge,
       lostToCrash: this.lostToCrash,
       addressChanged: landing.address !== this.homeAddress,
       cookieSet: landing.cookieSet,

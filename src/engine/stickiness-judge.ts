@@ -3,21 +3,13 @@
  * socket, no counter. `ClientHome` (client-home.ts) keeps the state it needs and counts what it says.
  */
 
-/** Who knows home's serving state, and how fast. */
-export type ServingKnowledge =
-  /** stickler carries out the faults and says so before the socket closes (managed stacks). */
-  | 'managed'
-  /** Only what clients (and HAProxy's stats, when given) saw: word that home went down can lag its closes. */
-  | 'observed';
-
 export interface JudgeInput {
   /** The client's home backend, or null before its first identified connection. */
   home: string | null;
   /** The backend the new connection landed on. */
   landed: string;
-  /** Whether home serves, as far as is known at this moment. */
+  /** Whether home serves, as far as is known at this moment (from any source: see ServingSource). */
   homeServing: boolean;
-  knowledge: ServingKnowledge;
   /** The client's previous connection ended the way connections end when their backend goes away. */
   lostToCrash: boolean;
   /** The client connects from another address than when it took this home. */
@@ -53,9 +45,11 @@ export function judge(input: JudgeInput): Verdict {
   if (input.landed === input.home) return { outcome: 'sticky' };
   if (!input.homeServing) return { outcome: 'failover' };
   const cause = violationCause(input);
-  // Observed targets: a crash-like loss may be the first sign of home going down; the inference
-  // that says so needs the other clients' closes, which can arrive after this reconnect.
-  if (input.knowledge === 'observed' && input.lostToCrash) return { outcome: 'wait', cause };
+  // A crash-like loss on a home still held as serving may be the first sign of it going down, and the
+  // word can come after this reconnect: from the other clients' closes (a target stickler does not
+  // run), HAProxy's checks or stats. (When stickler itself kills a backend, home is down before its
+  // sockets close, so this does not wait.)
+  if (input.lostToCrash) return { outcome: 'wait', cause };
   return { outcome: 'violation', cause };
 }
 

@@ -1,38 +1,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientHome, type HomeContext } from '../../src/engine/client-home.js';
+import { ClientHome } from '../../src/engine/client-home.js';
 import { judge, settle, type JudgeInput, type Verdict } from '../../src/engine/stickiness-judge.js';
 import { emptyCounters, type WorkerCounters } from '../../src/metrics/counters.js';
 
 const base: JudgeInput = {
-  home: 'b1', landed: 'b2', homeServing: true, knowledge: 'managed', lostToCrash: false,
+  home: 'b1', landed: 'b2', homeServing: true, lostToCrash: false,
   addressChanged: false, cookieSet: false, cookieSent: false,
 };
 
 /**
- * The truth table. Knowledge by source: stickler's own action and HAProxy's checks of a managed stack
- * are `managed` (the word comes before the close); HAProxy's stats of a url target and inference from
- * clients are `observed` (the word can come after the reconnect).
+ * The truth table. Home's serving state comes from any source: stickler's own action (it says so
+ * before the sockets close), HAProxy's checks or stats, or inference from the clients (these can
+ * come after the reconnect, hence the wait after a crash-like loss).
  */
 const rows: { row: string; input: Partial<JudgeInput>; verdict: Verdict }[] = [
   { row: 'first connection takes a home', input: { home: null }, verdict: { outcome: 'home' } },
-  { row: 'first connection, even after a crash-like loss', input: { home: null, lostToCrash: true, knowledge: 'observed' }, verdict: { outcome: 'home' } },
+  { row: 'first connection, even after a crash-like loss', input: { home: null, lostToCrash: true }, verdict: { outcome: 'home' } },
   { row: 'same backend: sticky', input: { landed: 'b1' }, verdict: { outcome: 'sticky' } },
   { row: 'same backend while home is marked down: sticky', input: { landed: 'b1', homeServing: false }, verdict: { outcome: 'sticky' } },
   { row: 'same backend from a new address: sticky', input: { landed: 'b1', addressChanged: true }, verdict: { outcome: 'sticky' } },
-  { row: 'stickler killed home (managed): failover', input: { homeServing: false, lostToCrash: true }, verdict: { outcome: 'failover' } },
-  { row: 'HAProxy checks took home out (managed): failover', input: { homeServing: false }, verdict: { outcome: 'failover' } },
-  { row: 'clients inferred home down (observed): failover', input: { homeServing: false, knowledge: 'observed', lostToCrash: true }, verdict: { outcome: 'failover' } },
-  { row: 'HAProxy stats say home DOWN (observed), no crash seen: failover', input: { homeServing: false, knowledge: 'observed' }, verdict: { outcome: 'failover' } },
-  { row: 'managed, home serving, after a crash-like loss: violation at once', input: { lostToCrash: true }, verdict: { outcome: 'violation', cause: 'balancer' } },
-  { row: 'observed, home serving, after a crash-like loss: wait for word', input: { knowledge: 'observed', lostToCrash: true }, verdict: { outcome: 'wait', cause: 'balancer' } },
-  { row: 'observed, home serving, after a plain drop: violation', input: { knowledge: 'observed' }, verdict: { outcome: 'violation', cause: 'balancer' } },
+  { row: 'stickler killed home (down before its sockets closed): failover', input: { homeServing: false, lostToCrash: true }, verdict: { outcome: 'failover' } },
+  { row: 'HAProxy checks or stats took home out, no crash seen: failover', input: { homeServing: false }, verdict: { outcome: 'failover' } },
+  { row: 'clients inferred home down before the reconnect: failover', input: { homeServing: false, lostToCrash: true, addressChanged: true }, verdict: { outcome: 'failover' } },
+  { row: 'home still serving after a crash-like loss: wait for word', input: { lostToCrash: true }, verdict: { outcome: 'wait', cause: 'balancer' } },
+  { row: 'home serving, after a plain drop: violation', input: {}, verdict: { outcome: 'violation', cause: 'balancer' } },
   { row: 'new address: address_changed', input: { addressChanged: true }, verdict: { outcome: 'violation', cause: 'address_changed' } },
   { row: 'new address wins over a missing cookie', input: { addressChanged: true, cookieSet: true }, verdict: { outcome: 'violation', cause: 'address_changed' } },
   { row: 'cookie set but not sent: cookie_absent', input: { cookieSet: true }, verdict: { outcome: 'violation', cause: 'cookie_absent' } },
   { row: 'cookie set and sent: the balancer', input: { cookieSet: true, cookieSent: true }, verdict: { outcome: 'violation', cause: 'balancer' } },
   { row: 'client without cookies (none ever set): the balancer', input: { cookieSet: false, cookieSent: false }, verdict: { outcome: 'violation', cause: 'balancer' } },
-  { row: 'a wait keeps its cause', input: { knowledge: 'observed', lostToCrash: true, cookieSet: true }, verdict: { outcome: 'wait', cause: 'cookie_absent' } },
+  { row: 'a wait keeps its cause', input: { lostToCrash: true, cookieSet: true }, verdict: { outcome: 'wait', cause: 'cookie_absent' } },
 ];
 
 for (const { row, input, verdict } of rows) {
@@ -50,30 +48,27 @@ test('judge: every combination of inputs obeys the definitions of the contract',
   let cases = 0;
   for (const home of [null, 'b1']) {
     for (const landed of ['b1', 'b2']) {
-      for (const knowledge of ['managed', 'observed'] as const) {
-        for (let bits = 0; bits < 1 << flags.length; bits++) {
-          const input: JudgeInput = { ...base, home, landed, knowledge };
-          flags.forEach((flag, i) => ((input as unknown as Record<string, boolean>)[flag] = (bits & (1 << i)) !== 0));
-          const { outcome } = judge(input);
-          cases += 1;
-          if (home === null) assert.equal(outcome, 'home');
-          else if (landed === home) assert.equal(outcome, 'sticky');
-          else if (!input.homeServing) assert.equal(outcome, 'failover');
-          else if (knowledge === 'observed' && input.lostToCrash) assert.equal(outcome, 'wait');
-          else assert.equal(outcome, 'violation');
-        }
+      for (let bits = 0; bits < 1 << flags.length; bits++) {
+        const input: JudgeInput = { ...base, home, landed };
+        flags.forEach((flag, i) => ((input as unknown as Record<string, boolean>)[flag] = (bits & (1 << i)) !== 0));
+        const { outcome } = judge(input);
+        cases += 1;
+        if (home === null) assert.equal(outcome, 'home');
+        else if (landed === home) assert.equal(outcome, 'sticky');
+        else if (!input.homeServing) assert.equal(outcome, 'failover');
+        else if (input.lostToCrash) assert.equal(outcome, 'wait');
+        else assert.equal(outcome, 'violation');
       }
     }
   }
-  assert.equal(cases, 2 * 2 * 2 * 32);
+  assert.equal(cases, 2 * 2 * 32);
 });
 
 /** A home in a world where `down` lists the backends that do not serve. */
-function homeIn(knowledge: HomeContext['knowledge'], down: Set<string>) {
+function homeIn(down: Set<string>) {
   let counters: WorkerCounters = emptyCounters();
   const waiting = new Set<ClientHome>();
   const home = new ClientHome({
-    knowledge,
     isServing: (backend) => !down.has(backend),
     counters: () => counters,
     waiting: (h, waits) => (waits ? waiting.add(h) : waiting.delete(h)),
@@ -85,7 +80,7 @@ function homeIn(knowledge: HomeContext['knowledge'], down: Set<string>) {
 
 test('client home: a failover moves home, a violation moves it too (home follows the client), returns and displaced clients are counted', () => {
   const down = new Set<string>();
-  const { home, land, counters } = homeIn('managed', down);
+  const { home, land, counters } = homeIn(down);
   land('b1');
   assert.equal(counters().reconnects, 0);
   down.add('b1');
@@ -110,7 +105,7 @@ test('client home: a failover moves home, a violation moves it too (home follows
 
 test('client home: a waiting verdict resolves as a failover when word comes that home went down', () => {
   const down = new Set<string>();
-  const { home, land, waiting, counters } = homeIn('observed', down);
+  const { home, land, waiting, counters } = homeIn(down);
   land('b1');
   home.lost(true);
   land('b2');
@@ -126,7 +121,7 @@ test('client home: a waiting verdict resolves as a failover when word comes that
 });
 
 test('client home: a waiting verdict resolves as a violation with its cause when home kept serving', () => {
-  const { home, land, counters } = homeIn('observed', new Set());
+  const { home, land, counters } = homeIn(new Set());
   land('b1', { cookieSet: true, cookieSent: true });
   home.lost(true);
   land('b3', { cookieSet: true, cookieSent: false });
@@ -138,7 +133,7 @@ test('client home: a waiting verdict resolves as a violation with its cause when
 });
 
 test('client home: a crash-like loss only makes the next landing wait, and the next landing settles a waiting one', () => {
-  const { home, land, waiting, counters } = homeIn('observed', new Set());
+  const { home, land, waiting, counters } = homeIn(new Set());
   land('b1');
   home.lost(true);
   land('b2');
