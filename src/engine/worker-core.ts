@@ -15,6 +15,8 @@ import { VirtualClient } from './virtual-client.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
 const QUIESCE_MS = 1000;
+/** A handshake under way at the end gets this long to open (ms on loopback) before it counts as pending_at_end; short, so that Ctrl-C stays quick. */
+const HANDSHAKE_GRACE_MS = 400;
 const CLOSE_GRACE_MS = 2000;
 /** Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word. */
 const CLOSE_REPORT_MS = 150;
@@ -116,9 +118,11 @@ export class Worker {
     // still pending after that counts as a failure (pending_at_end), not one cut by the stop itself.
     let inflight = 0;
     for (const client of this.clients) inflight += client.quiesce();
-    const quiesceUntil = performance.now() + QUIESCE_MS;
-    const waiting = () => inflight > 0 || this.clients.some((client) => client.handshaking());
-    while (waiting() && performance.now() < quiesceUntil) {
+    const started = performance.now();
+    const waiting = () =>
+      (inflight > 0 && performance.now() < started + QUIESCE_MS) ||
+      (performance.now() < started + HANDSHAKE_GRACE_MS && this.clients.some((client) => client.handshaking()));
+    while (waiting()) {
       await delay(20);
       inflight = this.clients.reduce((sum, client) => sum + client.inflight(), 0);
     }

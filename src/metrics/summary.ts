@@ -58,6 +58,9 @@ export function buildSummary(input: SummaryInput): Summary {
     ...(unidentified ? [unidentified] : []),
     ...input.warnings,
     ...proxyDisagreements(input.proxy, input.events, distribution.backends),
+    ...(totals.sent > 0 && totals.received === 0
+      ? [`${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo), or closed first (see disconnects.by_reason); latency.message has nothing behind it`]
+      : []),
   ];
   const base: Omit<Summary, 'thresholds' | 'verdict'> = {
     scenario: plan.name,
