@@ -22,6 +22,8 @@ export interface ExecuteOptions {
   progress?: NodeJS.WriteStream;
   signal?: AbortSignal;
   log: (line: string) => void;
+  /** The name this run goes by in a comparison (its column), when not its stack's. */
+  label?: string;
   /** Also write the JUnit file here. */
   junit?: string;
   /** Told the files the run's publication wrote. */
@@ -66,6 +68,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     progress?.done();
     const summary = buildSummary({
       ...figures,
+      ...(options.label ? { label: options.label } : {}),
       backendCounts: await stack.backendStats().catch(() => ({})),
       ...(shard ? { shard: shardInput(shard, shardParts) } : {}),
       ...(incomplete ? { incomplete } : {}),

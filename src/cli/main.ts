@@ -110,7 +110,8 @@ await yargs(argv)
     (y) =>
       y
         .positional('file', { type: 'string', demandOption: true })
-        .option('stack', { type: 'string', array: true, demandOption: true, describe: 'a stack to run on (give two or more)' })
+        .option('stack', { type: 'string', array: true, describe: 'a preset (PRESET?field=value for a variant) or your own config as PROXY:FILE (nginx:./my.conf); repeatable' })
+        .option('url', { type: 'string', array: true, describe: 'an endpoint you run, as [LABEL=]URL (staging=wss://...); repeatable' })
         .option('out', { type: 'string', describe: 'folder for compare.json and one folder per stack' })
         .option('junit', { type: 'string', describe: 'thresholds of every stack as JUnit XML' })
         .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })

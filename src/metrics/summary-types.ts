@@ -65,6 +65,8 @@ export interface Summary {
   duration_s: number;
   /** incomplete: a worker was lost, or no connection opened (nothing was measured); exit 3. */
   verdict: 'pass' | 'fail' | 'incomplete';
+  /** In a comparison: the name its column goes by (`haproxy-cookie?health=ws`, `nginx:./my.conf`, `staging`), when it differs from stack. */
+  label?: string;
   /** Why the verdict is incomplete. */
   incomplete_reason?: string;
   interrupted: boolean;

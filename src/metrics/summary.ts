@@ -32,6 +32,8 @@ export interface SummaryInput {
   shard?: ShardInput;
   /** The run cannot be judged (a worker was lost): why. */
   incomplete?: string;
+  /** Its column's name in a comparison. */
+  label?: string;
 }
 
 /** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
@@ -65,6 +67,7 @@ export function buildSummary(input: SummaryInput): Summary {
   const base: Omit<Summary, 'thresholds' | 'verdict'> = {
     scenario: plan.name,
     stack: input.stack,
+    ...(input.label && input.label !== input.stack ? { label: input.label } : {}),
     target_url: input.targetUrl,
     started_at: input.startedAt.toISOString(),
     duration_s: Math.round(input.durationS * 1000) / 1000,

@@ -5,6 +5,7 @@ import { HTML_CLIENT_SCRIPT } from './html-client.js';
 import { escapeHtml as e, jsonForScript } from './html-escape.js';
 import { percentileCurve } from './percentile-curve.js';
 import { COMPARE_ROWS } from './compare-rows.js';
+import { runName } from './run-name.js';
 
 const require = createRequire(import.meta.url);
 let inlined: { js: string; css: string } | null = null;
@@ -35,7 +36,7 @@ function runSection(summary: Summary, index: number): string {
     ? table(['threshold', 'condition', 'actual', 'result'], summary.thresholds.map((t) => [t.metric, t.condition, t.actual ?? '-', t.passed ? 'pass' : 'FAIL']))
     : '<p class="muted">no thresholds</p>';
   return `<section class="run">
-<h2>${e(summary.stack)} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
+<h2>${e(runName(summary))} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
 <p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${summary.workers === 0 ? 'clients run in the main process' : `${e(summary.workers)} load worker process(es)`}</p>
 <div class="grid">
 <div><h3>Thresholds</h3>${thresholds}</div>
@@ -58,7 +59,7 @@ ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join(''
 }
 
 function compareTable(summaries: readonly Summary[]): string {
-  return table(['', ...summaries.map((s) => s.stack)], COMPARE_ROWS.map(([label, value]) => [label, ...summaries.map(value)]));
+  return table(['', ...summaries.map(runName)], COMPARE_ROWS.map(([label, value]) => [label, ...summaries.map(value)]));
 }
 
 /** One self-contained page: one run, or several stacks side by side (compare). */
@@ -67,14 +68,14 @@ export function renderHtmlReport(summaries: readonly Summary[]): string {
   const first = summaries[0];
   const data = {
     runs: summaries.map((summary) => ({
-      label: summary.stack,
+      label: runName(summary),
       timeseries: summary.timeseries,
       backends: summary.distribution.backends.map((b) => b.id),
       events: summary.events.map((ev) => ({ t: ev.at_s, label: `${ev.action}${ev.target ? ` ${ev.target}` : ''}` })),
       curve: percentileCurve(summary.histograms.message),
     })),
   };
-  const title = summaries.length > 1 ? `${first.scenario}: ${summaries.map((s) => s.stack).join(' vs ')}` : `${first.scenario} on ${first.stack}`;
+  const title = summaries.length > 1 ? `${first.scenario}: ${summaries.map(runName).join(' vs ')}` : `${first.scenario} on ${runName(first)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stickler · ${e(title)}</title>
 <style>${css}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
 import { printable } from './printable.js';
+import { runName } from './run-name.js';
 
 // XML 1.0 cannot carry most control characters at all: they are escaped first.
 const escapeXml = (text: string) =>
@@ -9,7 +10,7 @@ const escapeXml = (text: string) =>
 /** One test suite per run (stack), one test case per threshold; a failure carries actual vs limit. */
 export function renderJunit(summaries: readonly Summary[]): string {
   const suites = summaries.map((summary) => {
-    const classname = escapeXml(`${summary.scenario}.${summary.stack}`);
+    const classname = escapeXml(`${summary.scenario}.${runName(summary)}`);
     const cases = summary.thresholds.map((t) => {
       const name = escapeXml(`${t.metric} ${t.condition}`);
       const actual = t.actual === null ? `nothing measured (${t.why ?? 'no data'})` : String(t.actual);
@@ -24,7 +25,7 @@ export function renderJunit(summaries: readonly Summary[]): string {
       cases.unshift(`    <testcase classname="${classname}" name="run complete"><failure message="${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`);
     }
     const failures = summary.thresholds.filter((t) => !t.passed).length + (summary.verdict === 'incomplete' ? 1 : 0);
-    return `  <testsuite name="${escapeXml(`${summary.scenario} on ${summary.stack}`)}" tests="${cases.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${escapeXml(`${summary.scenario} on ${runName(summary)}`)}" tests="${cases.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`;
 }

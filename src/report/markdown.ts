@@ -1,6 +1,7 @@
 import { printable } from './printable.js';
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
+import { runName } from './run-name.js';
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 const cell = (value: unknown) => printable(String(value).replace(/\|/g, '\\|').replace(/\n/g, ' '));
@@ -10,7 +11,7 @@ const VERDICT_MARK: Record<string, string> = { pass: '✅ pass', fail: '❌ fail
 /** A short Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request comments. */
 export function renderMarkdown(summary: Summary): string {
   const lines = [
-    `### stickler: ${cell(summary.scenario)} on ${cell(summary.stack)}: ${VERDICT_MARK[summary.verdict] ?? summary.verdict}${summary.interrupted ? ' (interrupted)' : ''}`,
+    `### stickler: ${cell(summary.scenario)} on ${cell(runName(summary))}: ${VERDICT_MARK[summary.verdict] ?? summary.verdict}${summary.interrupted ? ' (interrupted)' : ''}`,
     '',
     `${summary.connections.clients} clients, ${summary.duration_s} s, seed ${summary.seed}${summary.interrupted ? ' (interrupted)' : ''}`,
     '',

@@ -1,4 +1,5 @@
 import { printable } from './printable.js';
+import { runName } from './run-name.js';
 import Table from 'cli-table3';
 import type { LatencySummary, Summary } from '../metrics/summary-types.js';
 
@@ -11,7 +12,7 @@ const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 
 export function renderSummary(summary: Summary): string {
   const parts: string[] = [];
-  parts.push(`${summary.scenario} on ${summary.stack} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`);
+  parts.push(`${summary.scenario} on ${runName(summary)} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`);
 
   const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
   const row = (name: string, l: LatencySummary) => [name, l.count, fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.p999), fmt(l.max)];

@@ -1,3 +1,4 @@
+import type { ProxyKind } from './presets.js';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { bundledScenarioNames, resolveScenarioArgument } from './bundled.js';
@@ -9,6 +10,8 @@ import type { Plan } from './plan.js';
 export interface TargetOverride {
   stack?: string;
   url?: string;
+  /** Your own config template instead of the scenario's target (an absolute path). */
+  config?: { proxy: ProxyKind; file: string };
 }
 
 export type LoadResult = { ok: true; plan: Plan } | { ok: false; problems: Problem[] };
@@ -67,7 +70,7 @@ export function parseScenarioText(file: string, text: string, override: TargetOv
 }
 
 function applyOverride(raw: Record<string, unknown>, override: TargetOverride): void {
-  if (!override.stack && !override.url) return;
+  if (!override.stack && !override.url && !override.config) return;
   const target = { ...((raw.target as Record<string, unknown>) ?? {}) };
   delete target.stack;
   delete target.url;
@@ -78,6 +81,10 @@ function applyOverride(raw: Record<string, unknown>, override: TargetOverride): 
     delete target.redispatch;
     if (typeof target.tls === 'boolean') delete target.tls;
     target.url = override.url;
+  } else if (override.config) {
+    target.stack = { proxy: override.config.proxy, config: override.config.file };
+    delete target.health;
+    delete target.redispatch;
   } else {
     // `PRESET?field=value&...` sets target fields too: `haproxy-cookie?health=ws`, `haproxy-cookie?redispatch=false`.
     const [preset, query] = override.stack!.split('?');

@@ -9,13 +9,15 @@ import { COMPARE_ROWS } from '../../report/compare-rows.js';
 import { CliError, EXIT, exitCodeOf } from '../exit-codes.js';
 import { executeScenario } from '../execute-scenario.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
+import { compareTargets, folderFor } from '../compare-targets.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
 import { printable } from '../../report/printable.js';
 
 interface CompareArgs {
   file: string;
-  stack: string[];
+  stack?: string[];
+  url?: string[];
   out?: string;
   junit?: string;
   json?: boolean;
@@ -29,12 +31,12 @@ const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`)
 
 /** The same scenario and seed on each stack in turn, then one side-by-side table and compare.json. */
 export async function compareCommand(args: CompareArgs): Promise<number> {
-  const stacks = [...new Set(args.stack)];
-  if (stacks.length < 2) {
-    log('error: --stack: give at least two stacks to compare, e.g. --stack nginx-ip-hash --stack haproxy-cookie');
+  const targets = compareTargets(args.stack ?? [], args.url ?? []);
+  if (typeof targets === 'string') {
+    log(`error: ${targets}`);
     return EXIT.invalidInput;
   }
-  const plans = stacks.map((stack) => loadScenario(args.file, { stack }));
+  const plans = targets.map((target) => loadScenario(args.file, target.override));
   const invalid = plans.flatMap((loaded) => (loaded.ok ? [] : loaded.problems));
   if (invalid.length > 0) {
     for (const problem of new Set(invalid.map(formatProblem))) log(problem);
@@ -55,11 +57,12 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   }
   const controller = abortOnSignals(log);
   const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
-  for (const [index, stack] of stacks.entries()) {
+  for (const [index, { label: stack }] of targets.entries()) {
     if (controller.signal.aborted) break;
     const loaded = plans[index] as Extract<(typeof plans)[number], { ok: true }>;
     try {
       const summary = await executeScenario(loaded.plan, {
+        label: stack,
         outDir: path.join(outDir, folderFor(stack)),
         log,
         signal: controller.signal,
@@ -88,11 +91,6 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   const codes = results.map((result) => result.exitCode);
   for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed]) if (codes.includes(code)) return code;
   return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
-}
-
-/** `haproxy-cookie?health=ws` -> `haproxy-cookie-health-ws`: a folder name without query characters. */
-function folderFor(stack: string): string {
-  return stack.replace(/[?&=]+/g, '-');
 }
 
 export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {
