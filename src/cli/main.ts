@@ -186,6 +186,14 @@ await yargs(argv)
     process.stderr.write(`${y.help() && ''}stickler: ${message}\nRun stickler --help for the commands and their options.\n`);
     process.exit(EXIT.invalidInput);
   })
+  .example('$0 run quickstart', 'the bundled quick start: 300 clients through HAProxy with cookies')
+  .example('$0 run my.yaml --url wss://staging.example/ws --junit junit.xml', 'your endpoint, gated in CI')
+  .example('$0 compare my.yaml --stack nginx:./my.conf --stack haproxy:./my.cfg', 'your own configs side by side')
+  .epilog(
+    'Exit codes: 0 thresholds held; 1 a threshold failed (diff: a regression); 2 invalid input; 3 infrastructure, ' +
+      'or the run is incomplete (a worker lost, nothing opened); 130 interrupted (the partial summary is written).\n' +
+      'Every scenario field: docs/scenario-reference.md (in the repository and the package).',
+  )
   .help()
   .wrap(Math.min(110, process.stdout.columns || 110))
   .parseAsync();

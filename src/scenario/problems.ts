@@ -46,7 +46,7 @@ export function problemsFromZod(file: string, error: z.ZodError, rawRoot: unknow
         return issue.keys.map((key) => ({
           file,
           path: path ? `${path}.${key}` : key,
-          message: 'unknown field (check its spelling against the scenario reference)',
+          message: 'unknown field (check its spelling against docs/scenario-reference.md, or `stickler validate --help`)',
         }));
       case 'invalid_value':
         return [{ file, path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}` }];

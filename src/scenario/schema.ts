@@ -79,18 +79,20 @@ const clients = z.strictObject({
         .optional()
         .describe('socket: bind the address as the source (default); x-forwarded-for: send it in that header, for balancers that take the client address from it'),
     })
-    .optional(),
+    .optional()
+    .describe('where the clients connect from'),
   cookies: z.boolean().optional().describe('keep cookies from the 101 response across reconnects (default true)'),
   session_key: z
     .string()
     .regex(/^(none|(query|header|cookie):[A-Za-z0-9_.-]+)$/, 'expected none, query:NAME, header:NAME or cookie:NAME')
-    .optional(),
+    .optional()
+    .describe('none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)'),
 });
 
 const traffic = z.strictObject({
   interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
   size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
-  pattern: z.enum(['fixed', 'poisson']).optional(),
+  pattern: z.enum(['fixed', 'poisson']).optional().describe('fixed (default): one message per interval on a grid; poisson: exponential gaps of that mean'),
   ping: duration.optional().describe('client ping interval (0 = none)'),
   max_message: z
     .union([z.number(), z.string()])
@@ -102,8 +104,13 @@ const traffic = z.strictObject({
 const churn = z.strictObject({
   drop_every: duration.optional().describe('mean life of a connection before its client drops it; 0 = never'),
   backoff: z
-    .strictObject({ initial: duration.optional(), max: duration.optional(), jitter: z.boolean().optional() })
-    .optional(),
+    .strictObject({
+      initial: duration.optional().describe('first reconnect delay (default 100ms)'),
+      max: duration.optional().describe('longest delay after repeated failures (default 5s)'),
+      jitter: z.boolean().optional().describe('spread each delay at random (default true)'),
+    })
+    .optional()
+    .describe('reconnect delays after a drop or a failed attempt'),
   change_address: share.optional().describe('share of reconnects made from a new address of the pool'),
 });
 
@@ -113,10 +120,10 @@ export const EVENT_ACTIONS = ACTION_NAMES;
 
 const event = z.strictObject({
   at: duration,
-  action: z.enum(EVENT_ACTIONS),
-  backend: z.string().regex(/^b\d+$/, 'expected a backend name b1..bN').optional(),
-  for: duration.optional(),
-  command: z.string().min(1).optional(),
+  action: z.enum(EVENT_ACTIONS).describe('what happens (see the fault actions below, or `stickler stacks`)'),
+  backend: z.string().regex(/^b\d+$/, 'expected a backend name b1..bN').optional().describe('the backend it acts on (b1..bN), for the actions that name one'),
+  for: duration.optional().describe('pause: how long; deploy: the drain timeout'),
+  command: z.string().min(1).optional().describe('exec: the shell command (runs only with --allow-exec)'),
   drain: z.boolean().optional().describe('deploy: drain each backend before stopping it (default true); for: how long to wait for its connections to end'),
 });
 
@@ -130,18 +137,18 @@ const condition = z
 
 export const scenarioSchema = z
   .strictObject({
-    $schema: z.string().optional(),
-    name: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected letters, digits and dashes only'),
-    description: z.string().optional(),
+    $schema: z.string().optional().describe('the JSON Schema, for editors (stickler init writes it)'),
+    name: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected letters, digits and dashes only').describe('required: letters, digits, dashes; names the report folder'),
+    description: z.string().optional().describe('free text, shown in the reports'),
     target: target.optional(),
-    identify: identify.optional(),
-    clients,
+    identify: identify.optional().describe('how a connection learns which backend it reached: a 101 header, else a first JSON message, or a cookie'),
+    clients: clients.describe('required: who connects, how many, from where'),
     duration,
-    seed: z.number().int().nonnegative().optional(),
-    traffic: traffic.optional(),
-    churn: churn.optional(),
-    idle: z.array(idleWindow).optional(),
-    events: z.array(event).optional(),
+    seed: z.number().int().nonnegative().optional().describe('fixes every random choice (addresses, phases, churn); default 1'),
+    traffic: traffic.optional().describe('what each open client sends'),
+    churn: churn.optional().describe('how clients drop and reconnect'),
+    idle: z.array(idleWindow).optional().describe('windows in which a share of clients send nothing (pings go on)'),
+    events: z.array(event).optional().describe('the fault timeline'),
     thresholds: z.record(z.string(), condition).optional().describe('metric (dotted path into summary.json): condition'),
   })
   .describe('stickler scenario file (contract v1)');
