@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { DIFF_METRICS } from '../report/diff.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from './exit-codes.js';
@@ -173,7 +174,13 @@ await yargs(argv)
       y
         .positional('base', { type: 'string', demandOption: true })
         .positional('candidate', { type: 'string', demandOption: true })
-        .option('tolerance', { type: 'string', default: '10%', describe: 'relative change allowed before it counts as a regression' }),
+        .option('tolerance', { type: 'string', default: '10%', describe: 'relative change allowed before it counts as a regression' })
+        .option('strict', { type: 'boolean', describe: 'refuse (exit 2) two runs of another scenario, stack, duration, client count or seed' })
+        .epilog(
+          'A metric regresses when it grows by more than the tolerance AND by more than its floor (the absolute change that matters): ' +
+            DIFF_METRICS.map((entry) => `${entry.metric} ${entry.floor}`).join(', ') +
+            '. Every metric is worse when it grows. Runs of another scenario or target are compared with a warning (--strict refuses).',
+        ),
     (args) => finish(async () => (await import('./commands/diff.js')).diffCommand(args as never)),
   )
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>

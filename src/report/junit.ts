@@ -33,3 +33,13 @@ export function renderJunit(summaries: readonly Summary[]): string {
 export function writeJunit(file: string, summaries: readonly Summary[]): void {
   fs.writeFileSync(file, renderJunit(summaries));
 }
+
+/** A run that could not start or finish (an unreachable target): one failing case that says why, so CI's test tab shows it. */
+export function writeFailureJunit(file: string, suite: string, message: string): void {
+  const text = escapeXml(message);
+  fs.writeFileSync(
+    file,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(suite)}" tests="1" failures="1">\n` +
+      `    <testcase classname="${escapeXml(suite)}" name="run"><failure message="${text}">${text}</failure></testcase>\n  </testsuite>\n</testsuites>\n`,
+  );
+}

@@ -39,6 +39,15 @@ export function loadScenario(argument: string, override: TargetOverride = {}): L
 const MAX_ALIAS_COUNT = 100;
 
 export function parseScenarioText(file: string, text: string, override: TargetOverride = {}): LoadResult {
+  const result = parseWithOverride(file, text, override);
+  if (result.ok || (!override.stack && !override.url)) return result;
+  // A target given on the command line is the flag's problem, not the file's.
+  const flag = override.stack ? '--stack' : '--url';
+  const field = override.stack ? 'target.stack' : 'target.url';
+  return { ok: false, problems: result.problems.map((problem) => (problem.path === field ? { file: flag, path: '', message: problem.message } : problem)) };
+}
+
+function parseWithOverride(file: string, text: string, override: TargetOverride): LoadResult {
   const document = YAML.parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     return {

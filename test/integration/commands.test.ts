@@ -22,6 +22,14 @@ test('diff: a run against itself holds; a worse candidate is a regression (exit 
   assert.match(result.stdout, /2 regression\(s\) beyond 20%/);
   const bad = await runCli(['diff', outDir, '/nonexistent/summary.json']);
   assert.equal(bad.code, 2);
+  const other = { ...worse, scenario: 'another', duration_s: worse.duration_s * 2 };
+  const otherFile = path.join(tempDir(), 'other.json');
+  fs.writeFileSync(otherFile, JSON.stringify(other));
+  const warned = await runCli(['diff', outDir, otherFile]);
+  assert.match(warned.stderr, /warning: the two runs are not of the same scenario and target \(scenario diff-base vs another; duration/);
+  const strict = await runCli(['diff', outDir, otherFile, '--strict']);
+  assert.equal(strict.code, 2);
+  assert.match((await runCli(['diff', '--help'])).stdout, /regresses when it grows by more than the tolerance AND by more than its floor/);
 });
 
 test('stacks, doctor and stack up: presets listed, the machine checked, a stack served until Ctrl-C', async () => {

@@ -57,9 +57,12 @@ test('--url against `stickler backend`, --json on stdout, an unreachable URL exi
   }
   const closedPort = await freePort();
   const file = writeScenario(`name: nowhere\ntarget: { url: "ws://127.0.0.1:${closedPort}/" }\nclients: { count: 5 }\nduration: 2s\n`);
-  const unreachable = await runCli(['run', file, '--quiet', '--out', path.join(tempDir(), 'out')]);
+  const junit = path.join(tempDir(), 'junit.xml');
+  const unreachable = await runCli(['run', file, '--quiet', '--out', path.join(tempDir(), 'out'), '--junit', junit]);
   assert.equal(unreachable.code, 3);
   assert.match(unreachable.stderr, /unreachable.*ECONNREFUSED/);
+  // CI's test tab still shows why.
+  assert.match(fs.readFileSync(junit, 'utf8'), /<testcase classname="nowhere on its target" name="run"><failure message="the target could not be started: the target ws:\/\/127\.0\.0\.1:\d+\/ is unreachable/);
 });
 
 test('validate: every bundled scenario is valid; a bad file exits 2 naming each field', async () => {

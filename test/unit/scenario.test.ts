@@ -66,6 +66,9 @@ test('--stack and --url replace the target of the file; --url keeps what describ
   // backends and identify stay; health checks and tls: true are a managed stack's and go.
   assert.deepEqual(byUrl.plan.target, { kind: 'url', url: 'ws://127.0.0.1:9/ws', expectedBackends: 2, haproxyStats: null, tls: null });
   assert.equal(byUrl.plan.identify.header, 'x-served-by');
+  const mistyped = parseScenarioText('s.yaml', 'name: x\ntarget: { stack: haproxy-cookie }\nclients: { count: 1 }\nduration: 1s\n', { stack: 'haproxy-cokie' });
+  assert.ok(!mistyped.ok);
+  assert.match(formatProblem(mistyped.problems[0]), /^--stack: unknown preset "haproxy-cokie"/, 'a mistyped flag is the flag\'s problem');
   const byStack = parseScenarioText('s.yaml', 'name: x\ntarget: { stack: haproxy-cookie, backends: 2 }\nclients: { count: 1 }\nduration: 1s\n', { stack: 'nginx-ip-hash' });
   assert.ok(byStack.ok);
   assert.equal(byStack.plan.target.kind === 'preset' && byStack.plan.target.preset, 'nginx-ip-hash');

@@ -12,6 +12,7 @@ import type { Plan } from '../../scenario/plan.js';
 import { lintFile, renderFindings } from '../../lint/lint.js';
 import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
+import { writeFailureJunit } from '../../report/junit.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
 import { printable } from '../../report/printable.js';
@@ -84,6 +85,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   } catch (error) {
     if (error instanceof CliError) {
       log(`error: ${error.message}`);
+      // Nothing was published (the target never started): the JUnit file still says why.
+      if (args.junit && written.length === 0) writeFailureJunit(args.junit, `${plan.name} on ${args.url ?? args.stack ?? 'its target'}`, error.message);
       return error.exitCode;
     }
     throw error;
