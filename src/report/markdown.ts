@@ -1,6 +1,6 @@
-import { printable } from './printable.js';
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
+import { printable } from './printable.js';
 import { runName } from './run-name.js';
 
 const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;

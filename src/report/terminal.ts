@@ -1,7 +1,7 @@
-import { printable } from './printable.js';
-import { runName } from './run-name.js';
 import Table from 'cli-table3';
 import type { LatencySummary, Summary } from '../metrics/summary-types.js';
+import { printable } from './printable.js';
+import { runName } from './run-name.js';
 
 /** The end-of-run tables, as text (the CLI decides whether it goes to stdout or stderr). */
 const plain = { style: { head: [], border: [] } };
