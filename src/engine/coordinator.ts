@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../metrics/aggregate.js';
-import { WORKER_LOST, type SummaryInput } from '../metrics/summary.js';
+import type { SummaryInput } from '../metrics/summary.js';
 import type { TimeseriesRow } from '../metrics/summary-types.js';
 import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
@@ -214,7 +214,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     servingChanges: serving.changes,
     servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
   };
-  const incomplete = fatal ? `${WORKER_LOST} mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged` : null;
+  const incomplete = fatal ? `a load worker was lost mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged` : null;
   return { figures, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] }, workerFailed, incomplete };
 }
 

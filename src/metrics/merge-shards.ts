@@ -3,7 +3,7 @@ import { EventWindows } from './event-windows.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome } from '../stack/stack.js';
 import { RunAggregate, type ShardRun } from './aggregate.js';
-import { buildSummary, WORKER_LOST } from './summary.js';
+import { buildSummary } from './summary.js';
 import type { ShardSection, Summary, TimeseriesRow } from './summary-types.js';
 
 export type ShardSummary = Summary & { shard: ShardSection };
@@ -52,7 +52,7 @@ export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[])
     .map(([index, outcome]) => ({ event: plan.events[index], outcome }));
 
   const first = ordered[0];
-  const lostWorkers = ordered.filter((summary) => summary.verdict === 'incomplete' && summary.incomplete_reason?.startsWith(WORKER_LOST));
+  const lostWorkers = ordered.filter((summary) => summary.shard.worker_lost);
   const sources = [...new Set(ordered.flatMap((summary) => summary.stickiness.serving_state_from ?? []))] as never[];
   return buildSummary({
     plan,
@@ -71,7 +71,7 @@ export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[])
     servingSources: sources,
     // A shard that lost a worker leaves a hole in the merged run; one that opened nothing does not
     // (the merged run opened something, or is judged incomplete on its own).
-    ...(lostWorkers.length > 0 ? { incomplete: lostWorkers.map((summary) => `shard ${summary.shard.index}: ${summary.incomplete_reason}`).join('; ') } : {}),
+    ...(lostWorkers.length > 0 ? { incomplete: lostWorkers.map((summary) => `shard ${summary.shard.index}: ${summary.shard.worker_lost}`).join('; ') } : {}),
   });
 }
 

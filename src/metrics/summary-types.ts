@@ -143,4 +143,6 @@ export interface ShardSection {
   events_raw: EventTallyRaw[];
   /** Warnings of the engine itself (not the ones the summary derives, which merge derives again). */
   engine_warnings: string[];
+  /** The shard lost a load worker mid-run (why): the merged run is incomplete too. */
+  worker_lost?: string;
 }

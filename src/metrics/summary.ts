@@ -37,13 +37,10 @@ export interface SummaryInput {
 }
 
 /** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
-export type ShardInput = Omit<ShardSection, 'counters' | 'events_raw' | 'engine_warnings'> & {
+export type ShardInput = Omit<ShardSection, 'counters' | 'events_raw' | 'engine_warnings' | 'worker_lost'> & {
   eventsRaw: EventTallyRaw[];
   engineWarnings: string[];
 };
-
-/** How the reason of a run that lost a load worker begins (merge carries it over from a shard). */
-export const WORKER_LOST = 'a load worker was lost';
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -138,7 +135,7 @@ export function buildSummary(input: SummaryInput): Summary {
   const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, ...(incomplete ? { incomplete_reason: incomplete } : {}), thresholds, ...rest };
   if (input.shard) {
     const { eventsRaw, engineWarnings, ...identity } = input.shard;
-    summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings };
+    summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings, ...(input.incomplete ? { worker_lost: input.incomplete } : {}) };
   }
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
   return summary;

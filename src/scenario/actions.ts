@@ -47,6 +47,9 @@ export const ACTIONS = {
 
 export type ActionName = keyof typeof ACTIONS;
 
+/** What `needs` says, in words (stickler stacks, the scenario reference). */
+export const NEEDS_WORDS: Record<ActionNeeds, string> = { any: 'any target', managed: 'needs a managed stack', proxy: 'needs a managed stack with a proxy' };
+
 export const ACTION_NAMES = Object.keys(ACTIONS) as [ActionName, ...ActionName[]];
 
 export function actionInfo(name: ActionName): ActionInfo {

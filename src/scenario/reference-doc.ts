@@ -1,4 +1,4 @@
-import { ACTIONS } from './actions.js';
+import { ACTIONS, NEEDS_WORDS } from './actions.js';
 import { scenarioJsonSchema } from './json-schema.js';
 import { PRESETS } from './presets.js';
 import { THRESHOLD_METRIC_PREFIXES, THRESHOLD_METRICS } from './threshold-metrics.js';
@@ -62,7 +62,7 @@ export function scenarioReferenceMarkdown(): string {
     '',
     '| action | needs | names a backend | what it does |',
     '|---|---|---|---|',
-    ...Object.entries(ACTIONS).map(([name, info]) => `| \`${name}\` | ${info.needs === 'any' ? 'any target' : info.needs === 'managed' ? 'a managed stack' : 'a managed stack with a proxy'} | ${info.backend ? 'yes' : 'no'} | ${cell(info.summary)} |`),
+    ...Object.entries(ACTIONS).map(([name, info]) => `| \`${name}\` | ${NEEDS_WORDS[info.needs]} | ${info.backend ? 'yes' : 'no'} | ${cell(info.summary)} |`),
     '',
     '`exec` commands run only with `stickler run --allow-exec`.',
     '',

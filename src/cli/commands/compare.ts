@@ -12,7 +12,7 @@ import { defaultOutDir, outDirProblem } from '../out-dir.js';
 import { compareTargets, folderFor } from '../compare-targets.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
-import { printable } from '../../report/printable.js';
+import { logLine } from '../human-log.js';
 
 interface CompareArgs {
   file: string;
@@ -26,8 +26,7 @@ interface CompareArgs {
   force?: boolean;
 }
 
-/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
-const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
+const log = logLine;
 
 /** The same scenario and seed on each stack in turn, then one side-by-side table and compare.json. */
 export async function compareCommand(args: CompareArgs): Promise<number> {

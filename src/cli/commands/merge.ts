@@ -7,7 +7,7 @@ import { publish } from '../../report/publish.js';
 import { renderSummary } from '../../report/terminal.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
-import { printable } from '../../report/printable.js';
+import { logLine } from '../human-log.js';
 
 export interface MergeArgs {
   sources: string[];
@@ -18,8 +18,7 @@ export interface MergeArgs {
   force?: boolean;
 }
 
-/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
-const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
+const log = logLine;
 
 /**
  * `stickler merge SRC...`: the shards of one distributed run (run folders, summary files, or `-` for

@@ -6,6 +6,7 @@ import { parseSessionKey } from '../../scenario/normalise.js';
 import { DURATION_HINT, parseDurationMs } from '../../util/duration.js';
 import { EXIT } from '../exit-codes.js';
 import { abortOnSignals } from '../signals.js';
+import { logLine } from '../human-log.js';
 
 interface ProbeArgs {
   url: string;
@@ -56,7 +57,7 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
     }
   }
 
-  const log = args.quiet || args.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
+  const log = args.quiet || args.json ? () => {} : logLine;
   const report = emptyReport(args.url);
   const print = () => {
     if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

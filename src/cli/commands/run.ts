@@ -15,7 +15,7 @@ import { renderSummary } from '../../report/terminal.js';
 import { writeFailureJunit } from '../../report/junit.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
-import { printable } from '../../report/printable.js';
+import { logLine } from '../human-log.js';
 
 export interface RunArgs {
   file: string;
@@ -32,8 +32,7 @@ export interface RunArgs {
   force?: boolean;
 }
 
-/** Human output on stderr; what a target sent (its headers, its close reasons) is escaped on the way. */
-const log = (line: string) => process.stderr.write(`${printable(line, true)}\n`);
+const log = logLine;
 
 export async function runCommand(args: RunArgs): Promise<number> {
   const human = args.json ? process.stderr : process.stdout;

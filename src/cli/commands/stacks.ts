@@ -1,7 +1,6 @@
-import { ACTIONS } from '../../scenario/actions.js';
+import { ACTIONS, NEEDS_WORDS } from '../../scenario/actions.js';
 import { PRESETS } from '../../scenario/presets.js';
 
-const NEEDS = { any: 'any target', managed: 'needs a managed stack', proxy: 'needs a managed stack with a proxy' } as const;
 
 /** The presets, then the fault actions and what each needs: both read from their descriptors. */
 export function stacksCommand(): number {
@@ -10,7 +9,7 @@ export function stacksCommand(): number {
   process.stdout.write('\nfault actions (events[].action):\n');
   const actionWidth = Math.max(...Object.keys(ACTIONS).map((name) => name.length));
   for (const [name, info] of Object.entries(ACTIONS)) {
-    process.stdout.write(`  ${name.padEnd(actionWidth)}  ${info.summary}; ${NEEDS[info.needs]}${info.backend ? ', names a backend' : ''}\n`);
+    process.stdout.write(`  ${name.padEnd(actionWidth)}  ${info.summary}; ${NEEDS_WORDS[info.needs]}${info.backend ? ', names a backend' : ''}\n`);
   }
   return 0;
 }
