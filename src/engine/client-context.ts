@@ -7,6 +7,8 @@ import type { ClientHome, HomeContext } from './client-home.js';
 import type { FailureReason } from './failure-reason.js';
 import type { ProtocolLink } from './protocols/client-protocol.js';
 import type { SendWheel } from './send-wheel.js';
+import type { OutageLedger } from './outage-ledger.js';
+import { writeTextFrame } from './text-frame.js';
 import type { WorkerRecorder } from './worker-recorder.js';
 
 /** What every client of a worker shares. */
@@ -34,6 +36,8 @@ export interface ClientContext {
   readonly pending: Set<ClientHome>;
   /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
   readonly wheel: SendWheel | null;
+  /** Clients cut by outages, and when they are back. */
+  readonly outages: OutageLedger;
   /** ws options for wss:// (the CA to trust), shared by every client. */
   readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
 }
@@ -64,6 +68,17 @@ export interface Connection extends ProtocolLink {
   closeReason: string | null;
   /** The failed handshake was already counted (at the end of the run, before the final snapshot). */
   failureCounted: boolean;
+}
+
+/** A connection whose handshake starts now. */
+export function newConnection(ws: WebSocket, startedMs: number, sentCookie: boolean): Connection {
+  const connection: Connection = {
+    ws, socket: null, startedMs, opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
+    lastTrafficMs: 0, sentCookie, failure: null,
+    sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
+    write: (message) => writeTextFrame(connection.socket!, message),
+  };
+  return connection;
 }
 
 /** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
 import { backoffDelayMs } from './backoff.js';
 import { addressAfterDrop } from './pacing.js';
-import { homeContext, markUnidentified, type ClientContext, type Connection } from './client-context.js';
+import { homeContext, markUnidentified, newConnection, type ClientContext, type Connection } from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
@@ -11,7 +11,6 @@ import { CookieJar } from './cookie-jar.js';
 import { classifyConnectError, classifyProtocolError } from './failure-reason.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
-import { writeTextFrame } from './text-frame.js';
 
 /**
  * A virtual client: a stable identity (index, address, cookie jar, session key) across as many
@@ -85,12 +84,7 @@ export class VirtualClient {
       tlsOptions: this.context.tlsOptions,
       maxPayload: plan.traffic.maxMessageBytes,
     });
-    const connection: Connection = {
-      ws, socket: null, startedMs: this.context.nowMs(), opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
-      lastTrafficMs: 0, sentCookie: plan.clients.cookies && this.jar.size > 0, failure: null,
-      sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
-      write: (message) => writeTextFrame(connection.socket!, message),
-    };
+    const connection = newConnection(ws, this.context.nowMs(), plan.clients.cookies && this.jar.size > 0);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
 
@@ -127,6 +121,7 @@ export class VirtualClient {
     connection.lastTrafficMs = now;
     this.failures = 0;
     recorder.connectionOpened(now - connection.startedMs, this.droppedAtMs >= 0 ? now - this.droppedAtMs : -1);
+    this.context.outages.back(this.index, now);
     this.droppedAtMs = -1;
     if (this.context.stopping) {
       this.closeByClient(connection);
@@ -216,6 +211,7 @@ export class VirtualClient {
     }
     const now = this.context.nowMs();
     const kind = recordOpenClose(recorder, connection, code, { now, inIdleWindow: this.traffic.isIdle(now), intervalMs: this.context.plan.traffic.intervalMs });
+    if (kind && connection.identity === 'known') this.context.outages.cut(this.index, connection.backend!, now);
     if (!kind) return;
     this.home.lost(kind.crashLike);
     if (kind.crashLike && this.context.infersServing) this.context.crashLikeClose(connection.backend!);

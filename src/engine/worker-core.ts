@@ -12,6 +12,7 @@ import type { ClientHome } from './client-home.js';
 import { SendWheel } from './send-wheel.js';
 import type { ClientContext } from './client-context.js';
 import { VirtualClient } from './virtual-client.js';
+import { OutageLedger } from './outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
 const QUIESCE_MS = 1000;
@@ -67,6 +68,7 @@ export class Worker {
         void channel.send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
       },
       pending: this.pending,
+      outages: new OutageLedger(() => this.recorder.counters, (ms) => this.recorder.recoveredAfter(ms)),
       tlsOptions: wsTlsOptions(start.tls),
       wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
         ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
@@ -88,6 +90,7 @@ export class Worker {
   }
 
   setServing(backend: string, serving: boolean): void {
+    this.context.outages.serving(backend, serving, this.context.nowMs());
     if (serving) {
       this.notServing.delete(backend);
       return;
@@ -129,6 +132,7 @@ export class Worker {
     // The measurement ends here: echoes still out are lost, and the final snapshot leaves before any
     // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
     for (const client of this.clients) this.recorder.counters.lost += client.abandonAtEnd();
+    this.context.outages.countLost();
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
     await this.snapshot(true);
     for (const client of this.clients) client.finish();

@@ -11,6 +11,8 @@ export class WorkerRecorder {
   message: Histogram = newHistogram();
   handshake: Histogram = newHistogram();
   reconnect: Histogram = newHistogram();
+  /** From a client's cut by an outage to its next open connection. */
+  recovery: Histogram = newHistogram();
   open = 0;
   peakOpen = 0;
   readonly openByBackend: Record<string, number> = {};
@@ -38,6 +40,10 @@ export class WorkerRecorder {
     this.counters.failed += 1;
     bump(this.counters.failedByReason, reason);
     if (status) bump(this.counters.errorsByStatus, String(status));
+  }
+
+  recoveredAfter(ms: number): void {
+    this.recovery.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
   connectionClosed(): void {
@@ -70,8 +76,8 @@ export class WorkerRecorder {
       openByBackend: { ...this.openByBackend },
       peakOpenByBackend: this.peakOpenByBackend,
       histograms: this.sharesMemory
-        ? { message: this.message, handshake: this.handshake, reconnect: this.reconnect }
-        : { message: encodeHistogram(this.message), handshake: encodeHistogram(this.handshake), reconnect: encodeHistogram(this.reconnect) },
+        ? { message: this.message, handshake: this.handshake, reconnect: this.reconnect, recovery: this.recovery }
+        : { message: encodeHistogram(this.message), handshake: encodeHistogram(this.handshake), reconnect: encodeHistogram(this.reconnect), recovery: encodeHistogram(this.recovery) },
       cpuUs: cpu.user + cpu.system,
       rssBytes: process.memoryUsage.rss(),
     };
@@ -80,10 +86,12 @@ export class WorkerRecorder {
       this.message = newHistogram();
       this.handshake = newHistogram();
       this.reconnect = newHistogram();
+      this.recovery = newHistogram();
     } else {
       this.message.reset();
       this.handshake.reset();
       this.reconnect.reset();
+      this.recovery.reset();
     }
     this.peakOpen = this.open;
     this.peakOpenByBackend = { ...this.openByBackend };

@@ -29,6 +29,7 @@ export class RunAggregate {
   readonly message: Histogram = newHistogram();
   readonly handshake: Histogram = newHistogram();
   readonly reconnect: Histogram = newHistogram();
+  readonly recovery: Histogram = newHistogram();
   readonly rows: TimeseriesRow[] = [];
   peakOpen = 0;
   readonly peakOpenByBackend: Record<string, number> = {};
@@ -82,6 +83,12 @@ export class RunAggregate {
     this.reconnect.add(reconnect);
     this.intervalReconnect.add(reconnect);
     reconnect.destroy();
+    // A v1.1 shard summary has no recovery histogram.
+    if (snapshot.histograms.recovery) {
+      const recovery = histogramOf(snapshot.histograms.recovery);
+      this.recovery.add(recovery);
+      recovery.destroy();
+    }
   }
 
   private updatePeaks(): void {

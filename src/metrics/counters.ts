@@ -36,6 +36,10 @@ export interface WorkerCounters {
   openedByBackend: Record<string, number>;
   /** Where failovers went, by new backend. */
   failoversTo: Record<string, number>;
+  /** Clients cut by each outage (`backend#n`: the nth time it went down), back after it, and never back by the end. */
+  outageCut: Record<string, number>;
+  outageBack: Record<string, number>;
+  outageLost: Record<string, number>;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -55,7 +59,7 @@ export interface IntervalSnapshot {
    * Histograms of this interval only (integer microseconds): compressed base64 HdrHistograms from a
    * worker process; the histograms themselves from a worker inside the coordinator's process.
    */
-  histograms: { message: SnapshotHistogram; handshake: SnapshotHistogram; reconnect: SnapshotHistogram };
+  histograms: { message: SnapshotHistogram; handshake: SnapshotHistogram; reconnect: SnapshotHistogram; recovery?: SnapshotHistogram };
   /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
   cpuUs: number;
   /** Resident memory of the worker at the snapshot. */
@@ -68,6 +72,7 @@ export function emptyCounters(): WorkerCounters {
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
     reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, clientsDisplaced: 0, recovered: 0,
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
+    outageCut: {}, outageBack: {}, outageLost: {},
   };
 }
 
@@ -76,7 +81,7 @@ export function addCounters(total: WorkerCounters, delta: WorkerCounters): void 
   for (const key of Object.keys(delta) as (keyof WorkerCounters)[]) {
     const value = delta[key];
     if (typeof value === 'number') (total[key] as number) += value;
-    else addTally(total[key] as Record<string, number>, value);
+    else if (value) addTally(total[key] as Record<string, number>, value);
   }
 }
 

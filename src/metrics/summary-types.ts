@@ -44,6 +44,29 @@ export interface EventSummary {
   detail?: string;
 }
 
+/** Clients cut by outages (a backend stopped serving, by stickler's action or as inferred), and their way back. */
+export interface RecoverySummary {
+  outages: number;
+  /** Clients whose connection an outage cut. */
+  clients_cut: number;
+  /** Cut clients that had no open connection again by the end of the run. */
+  clients_lost: number;
+  /** From the cut to the client's next open connection, over every cut client that came back. */
+  p99_ms: number | null;
+  max_ms: number | null;
+  by_outage: {
+    backend: string;
+    down_at_s: number;
+    back_up_at_s: number | null;
+    source?: string;
+    clients_cut: number;
+    clients_back: number;
+    clients_lost: number;
+    /** Still down when the run ended, for this long: its lost clients may simply not have had the time. */
+    down_until_end_s?: number;
+  }[];
+}
+
 export interface TimeseriesRow {
   t: number;
   open: number;
@@ -115,8 +138,9 @@ export interface Summary {
   events: EventSummary[];
   /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */
   serving_changes: { t: number; backend: string; serving: boolean; source?: string }[];
+  recovery: RecoverySummary;
   timeseries: TimeseriesRow[];
-  histograms: { message: string; handshake: string; reconnect: string };
+  histograms: { message: string; handshake: string; reconnect: string; recovery?: string };
   proxy?: unknown;
   /** Present in the summary of one shard of a distributed run: what `stickler merge` needs. */
   shard?: ShardSection;

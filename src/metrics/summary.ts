@@ -6,6 +6,7 @@ import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventTallyRaw } from './event-windows.js';
 import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
+import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
 
 export interface SummaryInput {
@@ -110,11 +111,13 @@ export function buildSummary(input: SummaryInput): Summary {
     },
     events: input.events,
     serving_changes: input.servingChanges ?? [],
+    recovery: summariseRecovery(input.servingChanges ?? [], totals, aggregate.recovery, input.durationS),
     timeseries: aggregate.rows,
     histograms: {
       message: encodeHistogram(aggregate.message),
       handshake: encodeHistogram(aggregate.handshake),
       reconnect: encodeHistogram(aggregate.reconnect),
+      recovery: encodeHistogram(aggregate.recovery),
     },
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
     warnings,

@@ -39,6 +39,9 @@ export function metricBasis(summary: Judged, metric: string): { count: number; w
     return { count: summary.stickiness.sticky + summary.stickiness.violations, what: 'no reconnect was judged (no sticky and no violation)' };
   }
   if (metric === 'messages.received' || metric === 'messages.lost') return { count: summary.messages.sent, what: 'no message was sent' };
+  if (metric === 'recovery.p99_ms' || metric === 'recovery.max_ms') {
+    return { count: summary.recovery.clients_cut - summary.recovery.clients_lost, what: 'no client cut by an outage came back (or none was cut)' };
+  }
   return { count: summary.connections.opened, what: 'no connection opened' };
 }
 

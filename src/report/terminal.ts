@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { LatencySummary, Summary } from '../metrics/summary-types.js';
+import { outageLine } from '../metrics/recovery.js';
 import { printable } from './printable.js';
 import { runName } from './run-name.js';
 
@@ -57,6 +58,12 @@ export function renderSummary(summary: Summary): string {
       ]);
     }
     parts.push(events.toString());
+  }
+
+  const recovery = summary.recovery;
+  if (recovery && recovery.outages > 0) {
+    for (const outage of recovery.by_outage) parts.push(`outage: ${outageLine(outage)}`);
+    parts.push(`recovery: ${recovery.clients_cut} clients cut, ${recovery.clients_lost} never back, back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`);
   }
 
   if (summary.thresholds.length > 0) {

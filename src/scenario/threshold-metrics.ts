@@ -11,6 +11,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate', 'stickiness.clients_displaced',
   'distribution.imbalance', 'distribution.jain',
   'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
+  'recovery.outages', 'recovery.clients_cut', 'recovery.clients_lost', 'recovery.p99_ms', 'recovery.max_ms',
 ];
 
 /** Map-valued paths whose keys are open-ended (`connections.failed_by_reason.ECONNREFUSED`). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Summary } from '../../src/metrics/summary-types.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
+import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup, type ProxyConfig } from '../helpers/seed-stack.js';
 
 /**
  * Targets stickler does not run: the seed articles' server.js behind nginx and HAProxy configs this
@@ -81,6 +81,61 @@ events:
     const down = summary.serving_changes.find((change) => change.backend === 'backend2' && !change.serving);
     assert.ok(down && down.t >= 3.9 && down.t < 5.5 && down.source === 'clients', JSON.stringify(summary.serving_changes));
     assert.equal(summary.stickiness.unidentified, 0);
+    // The outage is a line of its own with the clients it cut; with redispatch every one came back.
+    const outage = summary.recovery.by_outage.find((entry) => entry.backend === 'backend2');
+    assert.ok(outage && outage.clients_cut >= 50 && outage.clients_lost === 0 && outage.clients_back === outage.clients_cut, JSON.stringify(summary.recovery));
+    assert.ok(summary.recovery.p99_ms !== null && summary.recovery.p99_ms < 5000, JSON.stringify(summary.recovery));
+  } finally {
+    await setup.stop();
+  }
+});
+
+/** A user's HAProxy that hashes the client's forwarded address, with neither checks nor redispatch. */
+const hashOnForwardedFor: ProxyConfig = ({ listen, backends }) => `
+defaults
+mode http
+timeout connect 2s
+timeout client 1h
+timeout server 1h
+timeout tunnel 1h
+frontend ws
+bind 127.0.0.1:${listen}
+default_backend servers
+backend servers
+balance hdr(X-Forwarded-For)
+hash-type consistent
+${backends.map((b) => `server ${b.id} 127.0.0.1:${b.port}`).join('\n')}
+`;
+
+test('a backend killed behind a url target with no way around it: the outage, the clients it cut and those never back fail the gate', async () => {
+  const setup = await startSeedSetup('haproxy', hashOnForwardedFor);
+  try {
+    const victim = setup.backends[0];
+    const cwd = tempDir();
+    const { summary, code, stdout, stderr } = await runAgainst(setup.url, `name: url-outage
+target:
+  url: ws://placeholder/
+  backends: [backend1, backend2, backend3]
+clients: { count: 300, ramp: 1s, addresses: { pool: 127.92.0.0/16, via: x-forwarded-for } }
+duration: 9s
+traffic: { interval: 500ms }
+churn: { backoff: { initial: 100ms, max: 1s } }
+events:
+  - { at: 3s, action: exec, command: "kill -9 ${victim.child.pid}" }
+thresholds:
+  recovery.clients_lost: "== 0"
+`, cwd, ['--allow-exec']);
+    assert.equal(code, 1, stderr);
+    const outage = summary.recovery.by_outage.find((entry) => entry.backend === 'backend1');
+    assert.ok(outage, JSON.stringify(summary.recovery));
+    assert.equal(outage.source, 'clients');
+    assert.ok(outage.clients_cut >= 50, JSON.stringify(outage));
+    // Its clients hash to the dead server for ever (503): none gets back in.
+    assert.equal(outage.clients_lost, outage.clients_cut, JSON.stringify(outage));
+    assert.equal(summary.recovery.clients_lost, outage.clients_cut);
+    assert.deepEqual(summary.thresholds.map((t) => [t.metric, t.actual, t.passed]), [['recovery.clients_lost', outage.clients_cut, false]]);
+    const run = await runCli(['report', path.join(cwd, 'out', 'summary.json')]);
+    assert.match(run.stdout, new RegExp(`outage: backend1 down from [\\d.]+s to the end \\(inferred from the clients' closes\\): cut ${outage.clients_cut} clients, 0 back, ${outage.clients_cut} never back`));
   } finally {
     await setup.stop();
   }

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import pLimit from 'p-limit';
 import { SendWheel } from '../../src/engine/send-wheel.js';
 import type { ClientContext } from '../../src/engine/client-context.js';
+import { OutageLedger } from '../../src/engine/outage-ledger.js';
 import { VirtualClient } from '../../src/engine/virtual-client.js';
 import { WorkerRecorder } from '../../src/engine/worker-recorder.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
@@ -29,6 +30,7 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     crashLikeClose: () => {},
     seenServing: () => {},
     pending: new Set(),
+    outages: new OutageLedger(() => recorder.counters, (ms) => recorder.recoveredAfter(ms)),
     wheel: new SendWheel(loaded.plan.traffic.intervalMs, () => performance.now() - start),
   };
   const clients = Array.from({ length: 20 }, (_, index) => new VirtualClient(context, index, null, []));
