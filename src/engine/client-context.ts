@@ -68,6 +68,8 @@ export interface Connection extends ProtocolLink {
   closeReason: string | null;
   /** The failed handshake was already counted (at the end of the run, before the final snapshot). */
   failureCounted: boolean;
+  /** What the 101 carried when it named no backend (`name: value`), to show if no message names one either. */
+  upgradeHeaders: string[] | null;
 }
 
 /** A connection whose handshake starts now. */
@@ -75,7 +77,7 @@ export function newConnection(ws: WebSocket, startedMs: number, sentCookie: bool
   const connection: Connection = {
     ws, socket: null, startedMs, opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
     lastTrafficMs: 0, sentCookie, failure: null,
-    sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
+    sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false, upgradeHeaders: null,
     write: (message) => writeTextFrame(connection.socket!, message),
   };
   return connection;
@@ -94,8 +96,10 @@ export function homeContext(context: ClientContext): HomeContext {
 }
 
 /** The backend of this connection cannot be told: counted once, and left out of distribution and stickiness. */
-export function markUnidentified(connection: Connection, recorder: WorkerRecorder): void {
+export function markUnidentified(connection: Connection, recorder: WorkerRecorder, firstMessage?: Buffer): void {
   if (connection.identity !== 'pending') return;
   connection.identity = 'none';
   recorder.counters.unidentified += 1;
+  recorder.unidentifiedSample(connection.upgradeHeaders ?? [], firstMessage);
+  connection.upgradeHeaders = null;
 }

@@ -75,6 +75,7 @@ export class ClientHome {
     }
     const counters = this.context.counters();
     counters.reconnects += 1;
+    if (landing.address !== this.homeAddress) counters.addressChanges += 1;
     if (this.lostUnexpectedly) {
       counters.recovered += 1;
       this.lostUnexpectedly = false;
@@ -111,6 +112,7 @@ export class ClientHome {
     switch (verdict.outcome) {
       case 'sticky':
         counters.sticky += 1;
+        this.homeAddress = address;
         break;
       case 'failover':
         counters.failovers += 1;

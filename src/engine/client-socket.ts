@@ -82,11 +82,26 @@ export function backendFromUpgrade(response: IncomingMessage, identify: Identify
   return cookieFromSetCookie(response.headers['set-cookie'], identify.cookie) ?? jarValue?.(identify.cookie) ?? null;
 }
 
+/** Headers every 101 carries: they name no backend. */
+const PLAIN_HEADERS = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol', 'date', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+/** A 101's headers as `name: value` (values cut short; cookies by name), to show what a server sent when it named no backend. */
+export function describeHeaders(response: IncomingMessage): string[] {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (PLAIN_HEADERS.has(name) || value === undefined) continue;
+    if (name === 'set-cookie') for (const cookie of [value].flat()) lines.push(`set-cookie: ${cookie.split('=')[0]}=...`);
+    else lines.push(`${name}: ${String(value).slice(0, 60)}`);
+  }
+  return lines;
+}
+
 /** The backend named by a first JSON message (`{"server": "b1"}`), or null when it names none. */
 export function backendFromMessage(data: Buffer, messageField: string): string | null {
   try {
-    const parsed = JSON.parse(data.toString()) as Record<string, unknown>;
-    const value = parsed?.[messageField];
+    // A dotted path (data.server) reaches into nested objects.
+    let value: unknown = JSON.parse(data.toString());
+    for (const key of messageField.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     if ((typeof value === 'string' && value) || typeof value === 'number') return String(value);
   } catch {
     // not JSON: the backend stays unknown

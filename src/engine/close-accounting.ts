@@ -21,6 +21,9 @@ export function recordOpenClose(recorder: WorkerRecorder, connection: Connection
     code, silentMs: facts.now - connection.lastTrafficMs, inIdleWindow: facts.inIdleWindow,
     intervalMs: facts.intervalMs, identified: connection.identity === 'known',
   });
-  if (kind.idleTimeout) recorder.counters.idleTimeouts += 1;
+  if (kind.idleTimeout) {
+    recorder.counters.idleTimeouts += 1;
+    recorder.counters.idleCutSilentMs += facts.now - connection.lastTrafficMs;
+  }
   return kind;
 }

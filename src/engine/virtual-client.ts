@@ -6,7 +6,7 @@ import { homeContext, markUnidentified, newConnection, type ClientContext, type 
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
-import { backendFromUpgrade, enforceHandshakeDeadline, openClientSocket } from './client-socket.js';
+import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline, openClientSocket } from './client-socket.js';
 import { CookieJar } from './cookie-jar.js';
 import { classifyConnectError, classifyProtocolError } from './failure-reason.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
@@ -95,6 +95,7 @@ export class VirtualClient {
         if (setCookie && setCookie.length > 0) this.sawSetCookie = true;
         if (plan.clients.cookies) this.jar.store(setCookie);
         connection.backend = backendFromUpgrade(response, plan.identify, (name) => this.jar.get(name));
+        if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
       });
       ws.on('open', () => {
         settle();
@@ -165,7 +166,7 @@ export class VirtualClient {
   /** A first message names the backend when the 101 response did not (`{"server": "b1"}`). */
   private identifyFromMessage(connection: Connection, data: Buffer): void {
     const backend = this.protocol.backendIn(data);
-    if (backend === null) markUnidentified(connection, this.context.recorder);
+    if (backend === null) markUnidentified(connection, this.context.recorder, data);
     else this.identified(connection, backend);
   }
 

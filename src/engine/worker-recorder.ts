@@ -2,6 +2,9 @@ import { encodeHistogram, newHistogram, type Histogram } from '../metrics/histog
 import { bump, emptyCounters, type WorkerCounters } from '../metrics/counters.js';
 import type { WorkerSnapshot } from './protocol.js';
 
+/** Unidentified connections whose headers and first message a worker keeps, to show what the servers sent. */
+const MAX_SAMPLES = 3;
+
 /**
  * What one worker measured since its last snapshot. The hot path touches plain numeric fields and
  * one histogram; tallies keyed by strings are only touched on connect, close and failure.
@@ -18,6 +21,7 @@ export class WorkerRecorder {
   readonly openByBackend: Record<string, number> = {};
   peakOpenByBackend: Record<string, number> = {};
   private lastCpu = process.cpuUsage();
+  private samplesTaken = 0;
 
   /**
    * @param sharesMemory the coordinator runs in this process: snapshots hand over the histograms
@@ -40,6 +44,14 @@ export class WorkerRecorder {
     this.counters.failed += 1;
     bump(this.counters.failedByReason, reason);
     if (status) bump(this.counters.errorsByStatus, String(status));
+  }
+
+  /** What an unidentified connection's server sent: its 101's headers and first message, for the first few only. */
+  unidentifiedSample(headers: readonly string[], firstMessage?: Buffer): void {
+    if (this.samplesTaken >= MAX_SAMPLES) return;
+    this.samplesTaken += 1;
+    for (const header of headers) bump(this.counters.unidentifiedHeaders, header);
+    if (firstMessage) bump(this.counters.unidentifiedMessages, firstMessage.subarray(0, 200).toString());
   }
 
   recoveredAfter(ms: number): void {

@@ -1,5 +1,6 @@
 import type { Finding } from './finding.js';
 import { SHORT_TIMEOUT_S, timeSeconds } from './finding.js';
+import { FIXES } from './fixes.js';
 import type { NginxDirective } from './nginx-parser.js';
 
 /**
@@ -32,7 +33,7 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
       const missing = [version?.args[0] !== '1.1' && 'proxy_http_version 1.1', !upgrade && 'the Upgrade header', !connection && 'the Connection header'].filter(Boolean);
       add(proxyPass.line, 'error', 'nginx-websocket-upgrade',
         `this location proxies without ${missing.join(', ')}: nginx speaks HTTP/1.0 to the upstream and drops the hop-by-hop headers, so the WebSocket handshake never reaches the backend as an upgrade`,
-        'proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; (with the map $http_upgrade $connection_upgrade)');
+        FIXES.wsUpgradeNginx);
     } else if (connection.args[1]?.toLowerCase() === 'upgrade') {
       add(connection.line, 'warning', 'nginx-connection-literal',
         'Connection "upgrade" is sent on every request of this location, plain HTTP ones too, which then ask the upstream to upgrade',
@@ -63,7 +64,7 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
     if (ipHash) {
       add(ipHash.line, 'warning', 'nginx-ip-hash',
         'ip_hash hashes the first three octets of an IPv4 address (64 bits of IPv6): a whole /24 is one key, so clients behind carrier-grade NAT or an office proxy all land on one backend',
-        'stick on something per client: a cookie (HAProxy cookie insert) or a session key (hash $arg_sid consistent); test it with a stickler carrier-nat scenario');
+        `${FIXES.stickOnClientKey}; test it with a stickler carrier-nat scenario`);
     } else if (hash && /\$(remote_addr|binary_remote_addr)/.test(hash.args[0] ?? '')) {
       add(hash.line, 'warning', 'nginx-hash-address', `hash ${hash.args[0]}: every client behind one NAT address is one key and lands on one backend`, 'hash a per-client key instead (hash $arg_sid consistent)');
     } else if (balancers.length === 0) {

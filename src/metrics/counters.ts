@@ -25,6 +25,8 @@ export interface WorkerCounters {
   returnedHome: number;
   /** Clients that left their first home for the first time (by a failover or a violation). */
   clientsDisplaced: number;
+  /** Reconnects made from another address than the client's last landing (churn.change_address). */
+  addressChanges: number;
   /** Reconnects after a connection the client did not close itself (a fault, a proxy timeout). */
   recovered: number;
   failedByReason: Record<string, number>;
@@ -40,6 +42,11 @@ export interface WorkerCounters {
   outageCut: Record<string, number>;
   outageBack: Record<string, number>;
   outageLost: Record<string, number>;
+  /** Silence before each idle cut, summed (ms): over idleTimeouts, about the proxy's idle cut-off. */
+  idleCutSilentMs: number;
+  /** What the servers of a few unidentified connections sent: 101 headers (`name: value`) and first messages (excerpts). */
+  unidentifiedHeaders: Record<string, number>;
+  unidentifiedMessages: Record<string, number>;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -70,9 +77,9 @@ export function emptyCounters(): WorkerCounters {
   return {
     attempted: 0, opened: 0, failed: 0, sent: 0, received: 0, lost: 0,
     clientDisconnects: 0, unexpectedDisconnects: 0, idleTimeouts: 0,
-    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, clientsDisplaced: 0, recovered: 0,
+    reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, clientsDisplaced: 0, recovered: 0, addressChanges: 0,
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
-    outageCut: {}, outageBack: {}, outageLost: {},
+    outageCut: {}, outageBack: {}, outageLost: {}, idleCutSilentMs: 0, unidentifiedHeaders: {}, unidentifiedMessages: {},
   };
 }
 

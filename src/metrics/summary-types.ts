@@ -20,6 +20,18 @@ export interface ThresholdResult {
   why?: string;
 }
 
+/** Why the run looks as it does, and what to change (summary.findings). */
+export interface Finding {
+  severity: 'error' | 'warning' | 'info';
+  /** A stable name (affinity-by-subnet, idle-cut, refused-404...). */
+  rule: string;
+  cause: string;
+  evidence: string;
+  fix: string;
+  /** The failed thresholds it explains (an error). */
+  explains?: string[];
+}
+
 export interface BackendShare {
   id: string;
   connections: number;
@@ -97,6 +109,8 @@ export interface Summary {
   /** Load worker processes forked for the run; 0 when the clients ran inside the main process. */
   workers: number;
   thresholds: ThresholdResult[];
+  /** Why the run looks as it does (causes from what it measured) and the fix for each; errors explain a failed threshold. */
+  findings: Finding[];
   connections: {
     clients: number;
     attempted: number;
@@ -117,6 +131,8 @@ export interface Summary {
     violations_by_cause: Record<string, number>;
     /** Clients that ever left their first home (a failover or a violation moved them; home follows the client). */
     clients_displaced: number;
+    /** Reconnects made from another address than the client's last one (churn.change_address). */
+    address_changes: number;
     /** Connections whose backend could not be told: left out of distribution and stickiness. */
     unidentified: number;
     /**
@@ -126,6 +142,8 @@ export interface Summary {
      */
     serving_state_from: string[];
   };
+  /** What the servers of unidentified connections sent (a few samples), and the identify line that would match. */
+  identification?: { headers: string[]; first_messages: string[]; suggestion: string | null };
   distribution: { backends: BackendShare[]; imbalance: number; jain: number };
   disconnects: {
     client: number;
@@ -134,6 +152,8 @@ export interface Summary {
     /** Connections the client failed on the target's fault: protocol_error, message_too_big (above traffic.max_message), ... */
     by_reason: Record<string, number>;
     idle_timeouts: number;
+    /** Mean silence before an idle-window cut, seconds: about the proxy's idle cut-off (absent with no cut). */
+    idle_cut_after_s?: number;
   };
   events: EventSummary[];
   /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */

@@ -6,6 +6,8 @@ import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventTallyRaw } from './event-windows.js';
 import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
+import { diagnose } from './findings.js';
+import { suggestIdentify } from './identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
 
@@ -62,7 +64,7 @@ export function buildSummary(input: SummaryInput): Summary {
       ? [`${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo), or closed first (see disconnects.by_reason); latency.message has nothing behind it`]
       : []),
   ];
-  const base: Omit<Summary, 'thresholds' | 'verdict'> = {
+  const base: Omit<Summary, 'thresholds' | 'verdict' | 'findings'> = {
     scenario: plan.name,
     stack: input.stack,
     ...(input.label && input.label !== input.stack ? { label: input.label } : {}),
@@ -98,9 +100,11 @@ export function buildSummary(input: SummaryInput): Summary {
       violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
       violations_by_cause: totals.violationsByCause,
       clients_displaced: totals.clientsDisplaced,
+      address_changes: totals.addressChanges ?? 0,
       unidentified: totals.unidentified,
       serving_state_from: input.servingSources ?? [],
     },
+    ...(totals.unidentified > 0 ? { identification: identification(totals, coverage.ids) } : {}),
     distribution,
     disconnects: {
       client: totals.clientDisconnects,
@@ -108,6 +112,7 @@ export function buildSummary(input: SummaryInput): Summary {
       by_close_code: totals.closeCodes,
       by_reason: totals.closeReasons,
       idle_timeouts: totals.idleTimeouts,
+      ...(totals.idleTimeouts > 0 ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 } : {}),
     },
     events: input.events,
     serving_changes: input.servingChanges ?? [],
@@ -135,13 +140,21 @@ export function buildSummary(input: SummaryInput): Summary {
   const verdict = incomplete ? 'incomplete' : thresholds.every((result) => result.passed) ? 'pass' : 'fail';
   // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
   const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
-  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, ...(incomplete ? { incomplete_reason: incomplete } : {}), thresholds, ...rest };
+  const findings = diagnose({ ...base, thresholds }, plan);
+  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, ...(incomplete ? { incomplete_reason: incomplete } : {}), thresholds, findings, ...rest };
   if (input.shard) {
     const { eventsRaw, engineWarnings, ...identity } = input.shard;
     summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings, ...(input.incomplete ? { worker_lost: input.incomplete } : {}) };
   }
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
   return summary;
+}
+
+/** What the servers of a few unidentified connections sent, and the identify line that would match. */
+function identification(totals: RunAggregate['totals'], expected: readonly string[]): NonNullable<Summary['identification']> {
+  const headers = Object.keys(totals.unidentifiedHeaders).slice(0, 12);
+  const firstMessages = Object.keys(totals.unidentifiedMessages).slice(0, 3);
+  return { headers, first_messages: firstMessages, suggestion: suggestIdentify(headers, firstMessages, expected) };
 }
 
 /** Why a run in which no connection opened is not judged, with what its attempts ended in. */

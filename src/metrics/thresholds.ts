@@ -20,7 +20,7 @@ const COMPARE: Record<ThresholdPlan['op'], (actual: number, limit: number) => bo
   '!=': (a, b) => Math.abs(a - b) >= 1e-12,
 };
 
-type Judged = Omit<Summary, 'thresholds' | 'verdict'>;
+type Judged = Omit<Summary, 'thresholds' | 'verdict' | 'findings'>;
 
 /**
  * What a metric's figure rests on: the count without which it means nothing (a p99 of no message, an

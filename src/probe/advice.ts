@@ -1,4 +1,5 @@
 import type { Finding } from '../lint/finding.js';
+import { FIXES, idleCutFix } from '../lint/fixes.js';
 import type { AffinityFindings } from './affinity.js';
 import type { IdleFindings } from './idle.js';
 
@@ -14,7 +15,6 @@ export function probeAdvice(idle: IdleFindings | null, affinity: AffinityFinding
   const timeoutFix = nginx ? 'raise proxy_read_timeout and proxy_send_timeout' : 'raise proxy_read_timeout (nginx) or timeout tunnel (HAProxy)';
   if (idle?.idle_timeout_s != null) {
     const cut = idle.idle_timeout_s;
-    const ping = Math.max(1, Math.floor(cut / 2));
     if (idle.pings_keep_alive === false) {
       advice.push({
         severity: 'error', rule: 'connection-lifetime',
@@ -25,7 +25,7 @@ export function probeAdvice(idle: IdleFindings | null, affinity: AffinityFinding
       advice.push({
         severity: cut < SHORT_IDLE_S ? 'warning' : 'info', rule: 'idle-cut',
         message: `idle sockets are cut after ${cut} s of silence (close ${idle.close_code ?? 'unknown'})${idle.pings_keep_alive ? '; pings keep them open' : ''}`,
-        fix: `set traffic.ping (your client's keepalive) below that, e.g. ${ping}s, or ${timeoutFix} above the longest silence`,
+        fix: idleCutFix(cut, nginx ? 'nginx' : null),
       });
     }
   }
@@ -46,7 +46,7 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
       return [{
         severity: 'warning', rule: 'no-affinity',
         message: `reconnects land on any backend (${affinity.reason})`,
-        fix: 'if a session lives in its backend, make it sticky: HAProxy `cookie SERVERID insert indirect nocache`, or hash on a session key (nginx `hash $arg_session consistent`); otherwise share the session state',
+        fix: FIXES.makeSticky,
       }];
     case 'source_address':
       return [{
@@ -54,7 +54,7 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
         message: affinity.by === '/24'
           ? 'clients are kept by the /24 of their address (nginx ip_hash): carrier NAT and office proxies put whole networks on one backend, and a phone that changes network loses its backend'
           : 'clients are kept by their source address: clients behind one NAT share a backend, and a phone that changes network loses its backend',
-        fix: 'key on something the client keeps: a cookie (HAProxy `cookie ... insert`) or a session key (nginx `hash $arg_session consistent`, HAProxy `balance url_param`)',
+        fix: FIXES.stickOnClientKey,
       }];
     case 'cookie':
       return [{

@@ -49,8 +49,11 @@ ${causes.length ? table(['violation cause', 'count'], causes) : ''}</div>
 ${table(['failure reason', 'count'], Object.entries(summary.connections.failed_by_reason))}
 ${table(['close code', 'count'], Object.entries(summary.disconnects.by_close_code))}
 <p>messages sent ${e(summary.messages.sent)}, received ${e(summary.messages.received)}, lost ${e(summary.messages.lost)} · unexpected closes ${e(summary.disconnects.unexpected)}, idle timeouts ${e(summary.disconnects.idle_timeouts)}</p></div>
+${summary.recovery?.outages ? `<div><h3>Outages</h3>${table(['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'], summary.recovery.by_outage.map((o) => [o.backend, `${o.down_at_s}s`, o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`, o.source ?? '-', o.clients_cut, o.clients_back, o.clients_lost]))}
+<p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>` : ''}
 ${summary.events.length ? `<div><h3>Events</h3>${table(['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], summary.events.map((ev) => [`${ev.at_s}s`, `${ev.action}${ev.target ? ` ${ev.target}` : ''}`, `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`, ev.disconnected, ev.reconnected, ev.reconnect_p99 ?? '-']))}</div>` : ''}
 </div>
+${(summary.findings ?? []).length ? `<div class="findings"><h3>Findings</h3>${(summary.findings ?? []).map((f) => `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b><br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`).join('')}</div>` : ''}
 ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join('')}
 <div class="chart" id="open-${index}"></div>
 <div class="chart" id="latency-${index}"></div>
@@ -84,7 +87,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 4px}h3{font-siz
 table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #d1d5db;padding:3px 8px;text-align:right}th{background:#f3f4f6}
 td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:8px 24px}
 .verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}.verdict.pass{background:#16a34a}.verdict.fail{background:#dc2626}.verdict.incomplete{background:#d97706}
-.warning{color:#b45309}.chart{margin:12px 0}section.run{border-top:2px solid #e5e7eb;margin-top:16px}
+.warning{color:#b45309}.finding{border-left:4px solid #9ca3af;padding-left:8px}.finding.error{border-color:#dc2626}.finding.warning{border-color:#d97706}.chart{margin:12px 0}section.run{border-top:2px solid #e5e7eb;margin-top:16px}
 </style></head>
 <body>
 <h1>${e(title)}</h1>

@@ -14,9 +14,12 @@ export function renderJunit(summaries: readonly Summary[]): string {
     const cases = summary.thresholds.map((t) => {
       const name = escapeXml(`${t.metric} ${t.condition}`);
       const actual = t.actual === null ? `nothing measured (${t.why ?? 'no data'})` : String(t.actual);
+      // The failure says why, as the run's findings explain it, and what to change.
+      const why = (summary.findings ?? []).filter((finding) => finding.explains?.includes(t.metric));
+      const because = why.map((finding) => `\nwhy: ${finding.cause} (${finding.evidence})\nfix: ${finding.fix}`).join('');
       const body = t.passed
         ? ''
-        : `<failure message="${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}`)}">${escapeXml(`${t.metric}: actual ${actual}, expected ${t.condition}`)}</failure>`;
+        : `<failure message="${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : ''}`)}">${escapeXml(`${t.metric}: actual ${actual}, expected ${t.condition}${because}`)}</failure>`;
       return `    <testcase classname="${classname}" name="${name}">${body}</testcase>`;
     });
     // A run that cannot be judged is a failure of its own, whatever its thresholds say.

@@ -6,6 +6,7 @@ import { runName } from './run-name.js';
 const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 const cell = (value: unknown) => printable(String(value).replace(/\|/g, '\\|').replace(/\n/g, ' '));
 
+const FINDING_MARK: Record<string, string> = { error: '❌', warning: '⚠️', info: 'ℹ️' };
 const VERDICT_MARK: Record<string, string> = { pass: '✅ pass', fail: '❌ fail', incomplete: '⚠️ incomplete' };
 
 /** A short Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request comments. */
@@ -29,6 +30,11 @@ export function renderMarkdown(summary: Summary): string {
     for (const t of summary.thresholds) {
       lines.push(`| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`);
     }
+  }
+  const findings = summary.findings ?? [];
+  if (findings.length > 0) {
+    lines.push('', '**Findings**', '');
+    for (const f of findings) lines.push(`- ${FINDING_MARK[f.severity]} **${cell(f.cause)}** (${cell(f.evidence)})<br>fix: ${cell(f.fix)}`);
   }
   if (summary.warnings.length > 0) lines.push('', ...summary.warnings.map((warning) => `- ⚠️ ${cell(warning)}`));
   return `${lines.join('\n')}\n`;

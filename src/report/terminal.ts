@@ -72,6 +72,7 @@ export function renderSummary(summary: Summary): string {
     parts.push(thresholds.toString());
   }
   for (const warning of summary.warnings) parts.push(`warning: ${warning}`);
+  for (const finding of summary.findings ?? []) parts.push(`finding (${finding.severity}): ${finding.cause}\n  evidence: ${finding.evidence}\n  fix: ${finding.fix}`);
   parts.push(`verdict: ${verdictWords(summary)}`);
   // Backend ids, close codes and warnings carry what the target sent.
   return printable(parts.join('\n'), true);

@@ -8,7 +8,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'handshake.error_rate',
   ...['message', 'handshake', 'reconnect'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
   'messages.sent', 'messages.received', 'messages.lost',
-  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate', 'stickiness.clients_displaced',
+  'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate', 'stickiness.clients_displaced', 'stickiness.address_changes',
   'distribution.imbalance', 'distribution.jain',
   'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
   'recovery.outages', 'recovery.clients_cut', 'recovery.clients_lost', 'recovery.p99_ms', 'recovery.max_ms',

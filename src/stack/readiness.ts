@@ -74,5 +74,8 @@ export function describeRefusal(status: number, headers: Record<string, string |
   if (status === 502 || status === 503 || status === 504) {
     return `the upgrade was refused by ${server ?? 'a proxy'} with ${status}: it had no backend to pass it to (all down, refusing, or unreachable)`;
   }
+  if (status === 404) {
+    return `the upgrade was refused with 404${server ? ` by ${server}` : ''}: nothing serves WebSockets at this path; set target.path (e.g. /ws) or put the path in the url`;
+  }
   return `the upgrade was refused with ${status}${server ? ` by ${server}` : ''}`;
 }

@@ -1,0 +1,83 @@
+import { FIXES } from '../lint/fixes.js';
+import type { Plan } from '../scenario/plan.js';
+import type { Judged, RawFinding } from './findings.js';
+
+/** Why upgrades were refused, by the status the target answered. */
+const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = {
+  '404': (plan) => ({
+    cause: `the target answered the upgrade with 404: nothing serves WebSockets at the path the clients asked for (${pathOf(plan)})`,
+    fix: 'set target.path (e.g. /ws) to the location your proxy routes to the backends, or put the path in the url',
+  }),
+  '400': () => ({ cause: 'the target refused the upgrade as a bad request: a proxy that does not pass the Upgrade and Connection headers, or a server that wants another path or subprotocol', fix: FIXES.wsUpgradeNginx }),
+  '426': () => ({ cause: 'the target asked for another protocol version (426 Upgrade Required)', fix: FIXES.wsUpgradeNginx }),
+  '502': () => ({ cause: 'the proxy found no backend to pass the upgrade to (502: every server it tried refused or was down)', fix: FIXES.letClientsMoveOn }),
+  '503': () => ({ cause: 'the proxy had no server for the upgrade (503: the server it chose, by hash or by cookie, was down and nothing sent the client elsewhere)', fix: FIXES.letClientsMoveOn }),
+};
+
+const pathOf = (plan: Plan) => (plan.target.kind === 'url' ? new URL(plan.target.url).pathname : plan.target.path);
+
+export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
+  return [...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary)];
+}
+
+function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const { attempted } = summary.connections;
+  const findings: RawFinding[] = [];
+  for (const [status, count] of Object.entries(summary.handshake.errors_by_status)) {
+    const known = REFUSED[status]?.(plan) ?? { cause: `the target answered ${count} upgrades with HTTP ${status} instead of 101`, fix: 'see what the proxy and the backend logged for those requests' };
+    findings.push({ severity: 'warning', rule: `refused-${status}`, explains: ['handshake.', 'connections.'], ...known, evidence: `${count} of ${attempted} handshakes answered ${status}` });
+  }
+  const timeouts = summary.connections.failed_by_reason.timeout ?? 0;
+  if (timeouts > 0) {
+    findings.push({
+      severity: 'warning', rule: 'handshake-timeout', explains: ['handshake.', 'connections.'],
+      cause: 'handshakes got no complete 101 in time: the target is overloaded, trickles its answer, or accepts connections it never serves',
+      evidence: `${timeouts} of ${attempted} handshakes timed out`,
+      fix: 'check the target\'s accept backlog and worker limits (nginx worker_connections, HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp to see where it starts',
+    });
+  }
+  const refused = summary.connections.failed_by_reason.ECONNREFUSED ?? 0;
+  if (refused > 0) {
+    findings.push({ severity: 'warning', rule: 'connection-refused', explains: ['handshake.', 'connections.'], cause: 'nothing listened at the target address for some attempts', evidence: `${refused} of ${attempted} attempts refused (ECONNREFUSED)`, fix: 'check the url and that the proxy was up for the whole run' });
+  }
+  return findings;
+}
+
+function recoveryFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const recovery = summary.recovery;
+  return recovery.by_outage.filter((outage) => outage.clients_lost > 0).map((outage) => {
+    // Clients still trying when the run ended may simply not have had the time.
+    const short = outage.down_until_end_s !== undefined && outage.down_until_end_s < plan.churn.backoff.maxMs / 1000 + 2;
+    const statuses = Object.entries(summary.handshake.errors_by_status).map(([status, n]) => `${status} ×${n}`).join(', ');
+    return {
+      severity: short ? 'info' : 'warning', rule: 'clients-never-back', explains: ['recovery.', 'connections.', 'handshake.'],
+      cause: `${outage.backend} went down at ${outage.down_at_s}s and ${outage.clients_lost} of the ${outage.clients_cut} clients it cut never got a connection again: the proxy kept sending them to it${short ? ' (or the run ended before their backoff let them back)' : ''}`,
+      evidence: `${outage.clients_back} back, ${outage.clients_lost} never back${outage.back_up_at_s === null ? `; ${outage.backend} still down at the end` : ''}${statuses ? `; refused handshakes: ${statuses}` : ''}`,
+      fix: FIXES.letClientsMoveOn,
+    } satisfies RawFinding;
+  });
+}
+
+function identityFindings(summary: Judged): RawFinding[] {
+  const unidentified = summary.stickiness.unidentified;
+  if (unidentified === 0) return [];
+  const sent = summary.identification;
+  const what = sent ? [...sent.headers.map((h) => `101 header "${h}"`), ...sent.first_messages.map((m) => `first message ${JSON.stringify(m.slice(0, 120))}`)].join('; ') : '';
+  return [{
+    severity: 'warning', rule: 'unidentified', explains: ['stickiness.', 'distribution.'],
+    cause: 'the backends did not name themselves the way the scenario looks for (identify), so where these connections landed is unknown',
+    evidence: `${unidentified} of ${summary.connections.opened} connections unidentified${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
+    fix: sent?.suggestion ? `${sent.suggestion} (in the scenario)` : 'make each backend name itself: a response header on the 101 (identify.header), a field of its first message (identify.message_field), or a sticky cookie (identify.cookie)',
+  }];
+}
+
+function replyFindings(summary: Judged): RawFinding[] {
+  const { sent, received } = summary.messages;
+  if (sent === 0 || received > 0) return [];
+  return [{
+    severity: 'warning', rule: 'no-replies', explains: ['latency.message', 'messages.'],
+    cause: 'the target answered none of the messages the way stickler times them (it waits for each message to come back, an echo)',
+    evidence: `${sent} messages sent, 0 came back; ${summary.disconnects.unexpected} connections closed by the target`,
+    fix: 'point stickler at an endpoint that echoes, or set traffic.interval: 0 to measure connections, landings and stickiness only',
+  }];
+}
