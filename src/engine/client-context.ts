@@ -4,8 +4,8 @@ import type WebSocket from 'ws';
 import type { Plan } from '../scenario/plan.js';
 import type { AddressPool } from '../util/address-pool.js';
 import type { ClientHome, HomeContext } from './client-home.js';
-import type { FailureReason } from './failure-reason.js';
-import type { ProtocolLink } from './protocols/client-protocol.js';
+import { classifyConnectError, classifyProtocolError, type FailureReason } from './failure-reason.js';
+import type { ProtocolLink, ProtocolRecorder } from './protocols/client-protocol.js';
 import type { SendWheel } from './send-wheel.js';
 import type { OutageLedger } from './outage-ledger.js';
 import { writeTextFrame } from './text-frame.js';
@@ -36,6 +36,8 @@ export interface ClientContext {
   readonly pending: Set<ClientHome>;
   /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
   readonly wheel: SendWheel | null;
+  /** What a client's protocol records into (the worker's recorder and run clock). */
+  readonly protocolRecorder: ProtocolRecorder;
   /** Clients cut by outages, and when they are back. */
   readonly outages: OutageLedger;
   /** ws options for wss:// (the CA to trust), shared by every client. */
@@ -70,17 +72,36 @@ export interface Connection extends ProtocolLink {
   failureCounted: boolean;
   /** What the 101 carried when it named no backend (`name: value`), to show if no message names one either. */
   upgradeHeaders: string[] | null;
+  /** The first server message (an excerpt), and how many came while the backend was unknown. */
+  firstMessage: Buffer | null;
+  messagesSeen: number;
+}
+
+/** Who a connection's protocol turns to: the client that owns it. */
+export interface ConnectionOwner {
+  giveUp(connection: Connection): void;
+  named(connection: Connection, backend: string | null): void;
 }
 
 /** A connection whose handshake starts now. */
-export function newConnection(ws: WebSocket, startedMs: number, sentCookie: boolean): Connection {
+export function newConnection(ws: WebSocket, startedMs: number, sentCookie: boolean, owner: ConnectionOwner): Connection {
   const connection: Connection = {
     ws, socket: null, startedMs, opened: false, backend: null, identity: 'pending', byClient: false, inflight: 0,
     lastTrafficMs: 0, sentCookie, failure: null,
-    sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false, upgradeHeaders: null,
+    sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
+    upgradeHeaders: null, firstMessage: null, messagesSeen: 0,
     write: (message) => writeTextFrame(connection.socket!, message),
+    abandon: () => owner.giveUp(connection),
+    named: (backend) => owner.named(connection, backend),
   };
   return connection;
+}
+
+/** An error on the socket: why the client's WebSocket layer failed an open connection, or why a handshake failed. */
+export function noteSocketError(connection: Connection, error: Error): void {
+  if (connection.opened) connection.closeReason ??= classifyProtocolError(error);
+  // A handshake the client itself abandons (end of run) is counted apart (pending_at_end).
+  else if (!connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
 }
 
 /** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
@@ -96,10 +117,10 @@ export function homeContext(context: ClientContext): HomeContext {
 }
 
 /** The backend of this connection cannot be told: counted once, and left out of distribution and stickiness. */
-export function markUnidentified(connection: Connection, recorder: WorkerRecorder, firstMessage?: Buffer): void {
+export function markUnidentified(connection: Connection, recorder: WorkerRecorder): void {
   if (connection.identity !== 'pending') return;
   connection.identity = 'none';
   recorder.counters.unidentified += 1;
-  recorder.unidentifiedSample(connection.upgradeHeaders ?? [], firstMessage);
-  connection.upgradeHeaders = null;
+  recorder.unidentifiedSample(connection.upgradeHeaders ?? [], connection.firstMessage ?? undefined);
+  connection.upgradeHeaders = connection.firstMessage = null;
 }

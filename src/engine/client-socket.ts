@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import WebSocket from 'ws';
-import type { SessionKey } from '../scenario/plan.js';
+import type { Plan, SessionKey } from '../scenario/plan.js';
 import { cookieFromSetCookie } from './cookie-jar.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -21,6 +21,11 @@ export interface ClientSocketOptions {
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
   /** The largest message accepted; a larger one closes the connection with 1009. */
   maxPayload: number;
+}
+
+/** The options every connection of a scenario shares. */
+export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocketOptions['tlsOptions']): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload'> {
+  return { url, sessionKey: plan.clients.sessionKey, via: plan.clients.via, tlsOptions, maxPayload: plan.traffic.maxMessageBytes };
 }
 
 /**

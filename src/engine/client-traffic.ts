@@ -67,7 +67,13 @@ export class ClientTraffic implements WheelMember {
     // omission). Timers can also fire early (Node's cached loop time): then it starts now.
     const sentUs = Math.round(Math.min(dueMs, now) * 1000);
     writeTextFrame(connection.socket!, this.protocol.message(sentUs));
-    connection.inflight += 1;
+    if (this.protocol.awaitsReplies) connection.inflight += 1;
+    // Messages past the reply timeout are given up (lost) as the next ones go out.
+    const expired = this.protocol.expire?.(sentUs) ?? 0;
+    if (expired > 0) {
+      connection.inflight -= expired;
+      this.context.recorder.counters.lost += expired;
+    }
     connection.lastTrafficMs = now;
     this.context.recorder.counters.sent += 1;
   }

@@ -2,13 +2,13 @@ import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
 import { backoffDelayMs } from './backoff.js';
 import { addressAfterDrop } from './pacing.js';
-import { homeContext, markUnidentified, newConnection, type ClientContext, type Connection } from './client-context.js';
+import { identifyFromMessage } from './client-identity.js';
+import { homeContext, markUnidentified, newConnection, noteSocketError, type ClientContext, type Connection, type ConnectionOwner } from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
-import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline, openClientSocket } from './client-socket.js';
+import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline, openClientSocket, plannedSocket } from './client-socket.js';
 import { CookieJar } from './cookie-jar.js';
-import { classifyConnectError, classifyProtocolError } from './failure-reason.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 
@@ -17,7 +17,7 @@ import { createProtocol } from './protocols/index.js';
  * connections as the scenario makes it open. It paces messages, times echoes, drops and reconnects,
  * and judges every reconnect against its home backend.
  */
-export class VirtualClient {
+export class VirtualClient implements ConnectionOwner {
   private readonly random: Random;
   private readonly jar = new CookieJar();
   private readonly sessionValue: string;
@@ -43,7 +43,7 @@ export class VirtualClient {
   ) {
     this.address = initialAddress;
     this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
-    this.protocol = createProtocol(context.plan, index);
+    this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
     this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows);
     this.sessionValue = `s${context.plan.seed}-${index}`;
     this.home = new ClientHome(homeContext(context));
@@ -74,17 +74,9 @@ export class VirtualClient {
       return Promise.resolve();
     }
     const { plan, urls } = this.context;
-    const ws = openClientSocket({
-      url: this.protocol.connectUrl(urls[this.index % urls.length]),
-      sessionKey: plan.clients.sessionKey,
-      sessionValue: this.sessionValue,
-      cookies: plan.clients.cookies ? this.jar.header() : undefined,
-      address: this.address,
-      via: plan.clients.via,
-      tlsOptions: this.context.tlsOptions,
-      maxPayload: plan.traffic.maxMessageBytes,
-    });
-    const connection = newConnection(ws, this.context.nowMs(), plan.clients.cookies && this.jar.size > 0);
+    const url = this.protocol.connectUrl(urls[this.index % urls.length]);
+    const ws = openClientSocket({ ...plannedSocket(plan, url, this.context.tlsOptions), sessionValue: this.sessionValue, cookies: plan.clients.cookies ? this.jar.header() : undefined, address: this.address });
+    const connection = newConnection(ws, this.context.nowMs(), plan.clients.cookies && this.jar.size > 0, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
 
@@ -101,11 +93,7 @@ export class VirtualClient {
         settle();
         this.onOpen(connection);
       });
-      ws.on('error', (error) => {
-        if (connection.opened) connection.closeReason ??= classifyProtocolError(error);
-        // A handshake the client itself abandons (end of run) is counted apart (pending_at_end).
-        else if (!connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
-      });
+      ws.on('error', (error) => noteSocketError(connection, error));
       ws.on('close', (code) => {
         settle();
         this.onClose(connection, code);
@@ -153,21 +141,28 @@ export class VirtualClient {
     const now = this.context.nowMs();
     connection.lastTrafficMs = now;
     const sentUs = this.protocol.replyTo(data, connection);
-    if (sentUs < 0) {
-      if (sentUs === PROTOCOL_OPENED && !connection.ready) this.traffic.start(connection, now);
-      else if (sentUs === NOT_A_REPLY && connection.identity === 'pending') this.identifyFromMessage(connection, data);
-      return;
+    if (sentUs === PROTOCOL_OPENED && !connection.ready) this.traffic.start(connection, now);
+    // Any of the first messages may name the backend, a reply too (an ack with its server).
+    if ((sentUs >= 0 || sentUs === NOT_A_REPLY) && connection.identity === 'pending') {
+      const backend = identifyFromMessage(connection, data, this.protocol, this.context);
+      if (backend !== null) this.identified(connection, backend);
     }
-    // Our own echo came back before the backend said who it is: it never will.
-    if (connection.identity === 'pending') markUnidentified(connection, this.context.recorder);
-    this.traffic.replied(connection, sentUs, now);
+    if (sentUs >= 0) this.traffic.replied(connection, sentUs, now);
   }
 
-  /** A first message names the backend when the 101 response did not (`{"server": "b1"}`). */
-  private identifyFromMessage(connection: Connection, data: Buffer): void {
-    const backend = this.protocol.backendIn(data);
-    if (backend === null) markUnidentified(connection, this.context.recorder, data);
-    else this.identified(connection, backend);
+  /** The protocol read the backend's name in a step's answer (or found none there). */
+  named(connection: Connection, backend: string | null): void {
+    if (backend === null) markUnidentified(connection, this.context.recorder);
+    else if (connection.identity === 'pending') this.identified(connection, backend);
+  }
+
+  /** The protocol gave the connection up (a failed step): the client closes it and reconnects after its backoff. */
+  giveUp(connection: Connection): void {
+    if (this.current !== connection || connection.byClient) return;
+    this.closeByClient(connection);
+    this.droppedAtMs = this.context.nowMs();
+    this.failures += 1;
+    this.scheduleReconnect();
   }
 
   /** Churn: the client drops its connection and reconnects after its backoff. */
@@ -198,6 +193,7 @@ export class VirtualClient {
   private onClose(connection: Connection, code: number): void {
     const { recorder } = this.context;
     this.clearTimers(connection);
+    if (connection.opened) this.protocol.closed?.(connection.byClient);
     if (!connection.opened) {
       if (connection.failureCounted) return;
       // The client itself abandons a handshake only when the run ends.
@@ -270,6 +266,7 @@ export class VirtualClient {
    * still waiting for its turn or its 101 ends as a failure (pending_at_end): none is left uncounted.
    */
   abandonAtEnd(): number {
+    this.protocol.finish?.();
     if (this.queued) {
       this.queued = false;
       this.context.recorder.failed('pending_at_end');

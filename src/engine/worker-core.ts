@@ -68,6 +68,15 @@ export class Worker {
         void channel.send({ type: 'backend-seen', workerIndex: start.workerIndex, backend });
       },
       pending: this.pending,
+      protocolRecorder: {
+        get counters() {
+          return worker.recorder.counters;
+        },
+        nowMs: () => performance.now() - this.runStartPerf,
+        stepLatency: (step, ms) => this.recorder.stepLatency(step, ms),
+        pushLatency: (ms) => this.recorder.pushLatency(ms),
+        pushGap: (ms) => this.recorder.pushGap(ms),
+      },
       outages: new OutageLedger(() => this.recorder.counters, (ms) => this.recorder.recoveredAfter(ms)),
       tlsOptions: wsTlsOptions(start.tls),
       wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'

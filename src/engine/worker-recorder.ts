@@ -1,5 +1,5 @@
 import { encodeHistogram, newHistogram, type Histogram } from '../metrics/histograms.js';
-import { bump, emptyCounters, type WorkerCounters } from '../metrics/counters.js';
+import { bump, emptyCounters, type SnapshotHistogram, type WorkerCounters } from '../metrics/counters.js';
 import type { WorkerSnapshot } from './protocol.js';
 
 /** Unidentified connections whose headers and first message a worker keeps, to show what the servers sent. */
@@ -16,6 +16,9 @@ export class WorkerRecorder {
   reconnect: Histogram = newHistogram();
   /** From a client's cut by an outage to its next open connection. */
   recovery: Histogram = newHistogram();
+  private readonly steps = new Map<string, Histogram>();
+  private push: Histogram = newHistogram();
+  private pushGapHistogram: Histogram = newHistogram();
   open = 0;
   peakOpen = 0;
   readonly openByBackend: Record<string, number> = {};
@@ -73,6 +76,41 @@ export class WorkerRecorder {
     this.openByBackend[backend] -= 1;
   }
 
+  /** A step's send to its expected answer. */
+  stepLatency(step: string, ms: number): void {
+    let histogram = this.steps.get(step);
+    if (!histogram) this.steps.set(step, (histogram = newHistogram()));
+    histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** A push's send time (the server's clock, epoch ms) to its arrival. */
+  pushLatency(ms: number): void {
+    this.push.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** One client's longest silence between two pushes (recorded once per client, at the end). */
+  pushGap(ms: number): void {
+    this.pushGapHistogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** The protocol's histograms go into the snapshot only when they hold something (most runs have none). */
+  private handOverProtocolHistograms(into: WorkerSnapshot['histograms']): void {
+    const take = (histogram: Histogram, keep: (fresh: Histogram) => void): SnapshotHistogram => {
+      if (!this.sharesMemory) {
+        const encoded = encodeHistogram(histogram);
+        histogram.reset();
+        return encoded;
+      }
+      keep(newHistogram());
+      return histogram;
+    };
+    const steps: Record<string, SnapshotHistogram> = {};
+    for (const [name, histogram] of this.steps) if (histogram.totalCount > 0) steps[name] = take(histogram, (fresh) => this.steps.set(name, fresh));
+    if (Object.keys(steps).length > 0) into.steps = steps;
+    if (this.push.totalCount > 0) into.push = take(this.push, (fresh) => (this.push = fresh));
+    if (this.pushGapHistogram.totalCount > 0) into.push_gap = take(this.pushGapHistogram, (fresh) => (this.pushGapHistogram = fresh));
+  }
+
   /** Takes this interval's figures and starts the next interval. */
   snapshot(workerIndex: number, tMs: number, final: boolean): WorkerSnapshot {
     const cpu = process.cpuUsage(this.lastCpu);
@@ -93,6 +131,7 @@ export class WorkerRecorder {
       cpuUs: cpu.user + cpu.system,
       rssBytes: process.memoryUsage.rss(),
     };
+    this.handOverProtocolHistograms(snapshot.histograms);
     this.counters = emptyCounters();
     if (this.sharesMemory) {
       this.message = newHistogram();

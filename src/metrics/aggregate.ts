@@ -5,6 +5,12 @@ import type { TimeseriesRow } from './summary-types.js';
 /** A snapshot's histogram, decoded if it came from another process (the worker has let go of it either way). */
 const histogramOf = (histogram: SnapshotHistogram): Histogram => (typeof histogram === 'string' ? decodeHistogram(histogram) : histogram);
 
+function addInto(total: Histogram, histogram: SnapshotHistogram): void {
+  const decoded = histogramOf(histogram);
+  total.add(decoded);
+  decoded.destroy();
+}
+
 /** What a shard summary carries of its run for `merge` to add (see ShardSection). */
 export interface ShardRun {
   counters: WorkerCounters;
@@ -30,6 +36,10 @@ export class RunAggregate {
   readonly handshake: Histogram = newHistogram();
   readonly reconnect: Histogram = newHistogram();
   readonly recovery: Histogram = newHistogram();
+  /** The scenario protocol's: each on_open step's latency, the pushes' latency, each client's longest gap between pushes. */
+  readonly steps = new Map<string, Histogram>();
+  readonly push: Histogram = newHistogram();
+  readonly pushGap: Histogram = newHistogram();
   readonly rows: TimeseriesRow[] = [];
   peakOpen = 0;
   readonly peakOpenByBackend: Record<string, number> = {};
@@ -83,11 +93,15 @@ export class RunAggregate {
     this.reconnect.add(reconnect);
     this.intervalReconnect.add(reconnect);
     reconnect.destroy();
-    // A v1.1 shard summary has no recovery histogram.
-    if (snapshot.histograms.recovery) {
-      const recovery = histogramOf(snapshot.histograms.recovery);
-      this.recovery.add(recovery);
-      recovery.destroy();
+    // A v1.1 shard summary has none of these.
+    const { recovery, steps, push, push_gap } = snapshot.histograms;
+    if (recovery) addInto(this.recovery, recovery);
+    if (push) addInto(this.push, push);
+    if (push_gap) addInto(this.pushGap, push_gap);
+    for (const [name, histogram] of Object.entries(steps ?? {})) {
+      let total = this.steps.get(name);
+      if (!total) this.steps.set(name, (total = newHistogram()));
+      addInto(total, histogram);
     }
   }
 

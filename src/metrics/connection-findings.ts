@@ -17,7 +17,7 @@ const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = 
 const pathOf = (plan: Plan) => (plan.target.kind === 'url' ? new URL(plan.target.url).pathname : plan.target.path);
 
 export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
-  return [...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary)];
+  return [...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary, plan)];
 }
 
 function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -71,13 +71,34 @@ function identityFindings(summary: Judged): RawFinding[] {
   }];
 }
 
-function replyFindings(summary: Judged): RawFinding[] {
-  const { sent, received } = summary.messages;
-  if (sent === 0 || received > 0) return [];
-  return [{
-    severity: 'warning', rule: 'no-replies', explains: ['latency.message', 'messages.'],
-    cause: 'the target answered none of the messages the way stickler times them (it waits for each message to come back, an echo)',
-    evidence: `${sent} messages sent, 0 came back; ${summary.disconnects.unexpected} connections closed by the target`,
-    fix: 'point stickler at an endpoint that echoes, or set traffic.interval: 0 to measure connections, landings and stickiness only',
-  }];
+function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const { sent, received, unmatched } = summary.messages;
+  const reply = plan.app.reply;
+  const findings: RawFinding[] = [];
+  if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5) {
+    const evidence = `${sent} messages sent, ${received} replies matched, ${unmatched} server messages matched no message in flight; ${summary.disconnects.unexpected} connections closed by the target`;
+    findings.push(reply.kind === 'field'
+      ? {
+          severity: 'warning', rule: 'replies-unmatched', explains: ['latency.message', 'messages.'],
+          cause: `${received === 0 ? 'no' : 'few'} replies carried "${reply.text}" equal to a message's {{id}}: the replies name their message in another field, or the server answers something else`,
+          evidence, fix: `set traffic.reply.field to the reply's field that echoes the id (a dotted path such as data.id), or reply: next if the server answers in order`,
+        }
+      : {
+          severity: 'warning', rule: 'no-replies', explains: ['latency.message', 'messages.'],
+          cause: reply.kind === 'echo' ? 'the target did not echo the messages (stickler times a message by its echo unless told how the service replies)' : 'the server sent nothing after the messages',
+          evidence,
+          fix: 'set traffic.message and traffic.reply to the service\'s own protocol (reply: { field: id } for acknowledgements by id, next, or none for fire and forget), or set traffic.interval: 0 to measure connections only',
+        });
+  }
+  for (const [name, step] of Object.entries(summary.steps ?? {})) {
+    if (step.failed === 0 || step.failed < step.attempted * 0.05) continue;
+    const reasons = Object.entries(step.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    findings.push({
+      severity: 'warning', rule: 'step-failing', explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],
+      cause: `on_open step "${name}" ${step.passed === 0 ? 'never passed' : 'failed often'}: ${step.failed_by_reason.timeout ? 'its expected answer did not come in time' : step.failed_by_reason.mismatch ? 'the answer had the expected fields with other values' : 'connections closed before the answer'}`,
+      evidence: `${step.attempted} attempted, ${step.passed} passed, failed: ${reasons}`,
+      fix: `check the step's send and expect against what the server answers (expect is a subset of the answer's JSON)${step.failed_by_reason.timeout ? '; raise its timeout if the server is slow' : ''}`,
+    });
+  }
+  return findings;
 }

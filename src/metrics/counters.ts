@@ -47,6 +47,15 @@ export interface WorkerCounters {
   /** What the servers of a few unidentified connections sent: 101 headers (`name: value`) and first messages (excerpts). */
   unidentifiedHeaders: Record<string, number>;
   unidentifiedMessages: Record<string, number>;
+  /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
+  unmatched: number;
+  /** Server messages that were neither replies nor step answers, and those matching push.match. */
+  pushReceived: number;
+  pushMatched: number;
+  /** on_open steps by name: sent, passed, and failed by `name:reason` (timeout, mismatch, closed). */
+  stepAttempted: Record<string, number>;
+  stepPassed: Record<string, number>;
+  stepFailed: Record<string, number>;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -66,7 +75,16 @@ export interface IntervalSnapshot {
    * Histograms of this interval only (integer microseconds): compressed base64 HdrHistograms from a
    * worker process; the histograms themselves from a worker inside the coordinator's process.
    */
-  histograms: { message: SnapshotHistogram; handshake: SnapshotHistogram; reconnect: SnapshotHistogram; recovery?: SnapshotHistogram };
+  histograms: {
+    message: SnapshotHistogram;
+    handshake: SnapshotHistogram;
+    reconnect: SnapshotHistogram;
+    recovery?: SnapshotHistogram;
+    /** The scenario's protocol, when it has steps or pushes: each step's latency, the pushes' latency, each client's longest gap between pushes. */
+    steps?: Record<string, SnapshotHistogram>;
+    push?: SnapshotHistogram;
+    push_gap?: SnapshotHistogram;
+  };
   /** CPU time the worker used since the previous snapshot, microseconds (for benchmarks). */
   cpuUs: number;
   /** Resident memory of the worker at the snapshot. */
@@ -80,6 +98,7 @@ export function emptyCounters(): WorkerCounters {
     reconnects: 0, sticky: 0, violations: 0, failovers: 0, unidentified: 0, returnedHome: 0, clientsDisplaced: 0, recovered: 0, addressChanges: 0,
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
     outageCut: {}, outageBack: {}, outageLost: {}, idleCutSilentMs: 0, unidentifiedHeaders: {}, unidentifiedMessages: {},
+    unmatched: 0, pushReceived: 0, pushMatched: 0, stepAttempted: {}, stepPassed: {}, stepFailed: {},
   };
 }
 

@@ -11,6 +11,13 @@ export interface LatencySummary {
   max: number;
 }
 
+export interface StepSummary {
+  attempted: number;
+  passed: number;
+  failed: number;
+  failed_by_reason: Record<string, number>;
+}
+
 export interface ThresholdResult {
   metric: string;
   condition: string;
@@ -120,8 +127,21 @@ export interface Summary {
     failed_by_reason: Record<string, number>;
   };
   handshake: { error_rate: number; errors_by_status: Record<string, number> };
-  latency: { message: LatencySummary; handshake: LatencySummary; reconnect: LatencySummary };
-  messages: { sent: number; received: number; lost: number };
+  latency: {
+    message: LatencySummary;
+    handshake: LatencySummary;
+    reconnect: LatencySummary;
+    /** Each on_open step's send to its expected answer (scenarios with steps). */
+    steps?: Record<string, LatencySummary>;
+    /** The server's send time (push.sent_at) to arrival (scenarios with push). */
+    push?: LatencySummary;
+  };
+  /** `unmatched`: replies whose id matched no message in flight (a wrong reply.field shows up here). */
+  messages: { sent: number; received: number; lost: number; unmatched: number };
+  /** on_open steps by name. */
+  steps?: Record<string, StepSummary>;
+  /** Server messages that answer nothing (scenarios with push); gap: a client's longest silence between two pushes, p99 over clients (ms). */
+  push?: { received: number; matched: number; gap_p99: number | null };
   stickiness: {
     reconnects: number;
     sticky: number;
@@ -160,7 +180,7 @@ export interface Summary {
   serving_changes: { t: number; backend: string; serving: boolean; source?: string }[];
   recovery: RecoverySummary;
   timeseries: TimeseriesRow[];
-  histograms: { message: string; handshake: string; reconnect: string; recovery?: string };
+  histograms: { message: string; handshake: string; reconnect: string; recovery?: string; steps?: Record<string, string>; push?: string; push_gap?: string };
   proxy?: unknown;
   /** Present in the summary of one shard of a distributed run: what `stickler merge` needs. */
   shard?: ShardSection;

@@ -7,6 +7,7 @@ import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventTallyRaw } from './event-windows.js';
 import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
 import { diagnose } from './findings.js';
+import { protocolFigures, protocolLatency } from './protocol-figures.js';
 import { suggestIdentify } from './identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -60,8 +61,10 @@ export function buildSummary(input: SummaryInput): Summary {
     ...(unidentified ? [unidentified] : []),
     ...input.warnings,
     ...proxyDisagreements(input.proxy, input.events, distribution.backends),
-    ...(totals.sent > 0 && totals.received === 0
-      ? [`${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo), or closed first (see disconnects.by_reason); latency.message has nothing behind it`]
+    ...(totals.sent > 0 && totals.received === 0 && plan.app.reply.kind !== 'none'
+      ? [plan.app.reply.kind === 'echo'
+        ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
+        : `${totals.sent} messages were sent and no reply matched (traffic.reply ${plan.app.reply.kind === 'field' ? `field ${plan.app.reply.text}` : plan.app.reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`]
       : []),
   ];
   const base: Omit<Summary, 'thresholds' | 'verdict' | 'findings'> = {
@@ -90,8 +93,10 @@ export function buildSummary(input: SummaryInput): Summary {
       message: summariseLatency(aggregate.message),
       handshake: summariseLatency(aggregate.handshake),
       reconnect: summariseLatency(aggregate.reconnect),
+      ...protocolLatency(plan, aggregate),
     },
-    messages: { sent: totals.sent, received: totals.received, lost: totals.lost },
+    messages: { sent: totals.sent, received: totals.received, lost: totals.lost, unmatched: totals.unmatched ?? 0 },
+    ...protocolFigures(plan, aggregate),
     stickiness: {
       reconnects: totals.reconnects,
       sticky: totals.sticky,
@@ -123,6 +128,9 @@ export function buildSummary(input: SummaryInput): Summary {
       handshake: encodeHistogram(aggregate.handshake),
       reconnect: encodeHistogram(aggregate.reconnect),
       recovery: encodeHistogram(aggregate.recovery),
+      ...(aggregate.steps.size > 0 ? { steps: Object.fromEntries([...aggregate.steps].map(([name, histogram]) => [name, encodeHistogram(histogram)])) } : {}),
+      ...(aggregate.push.totalCount > 0 ? { push: encodeHistogram(aggregate.push) } : {}),
+      ...(aggregate.pushGap.totalCount > 0 ? { push_gap: encodeHistogram(aggregate.pushGap) } : {}),
     },
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
     warnings,

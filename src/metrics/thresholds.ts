@@ -27,6 +27,11 @@ type Judged = Omit<Summary, 'thresholds' | 'verdict' | 'findings'>;
  * error rate of no attempt, a violation rate of no judged reconnect), with the words that say so.
  */
 export function metricBasis(summary: Judged, metric: string): { count: number; what: string } {
+  const step = /^latency\.steps\.([^.]+)\./.exec(metric);
+  if (step) return { count: summary.latency.steps?.[step[1]]?.count ?? 0, what: `step ${step[1]} never got its answer (count 0)` };
+  if (metric.startsWith('steps.')) return { count: summary.steps?.[metric.split('.')[1]]?.attempted ?? 0, what: `step ${metric.split('.')[1]} was never sent` };
+  if (metric === 'push.gap_p99') return { count: summary.push?.gap_p99 === null || !summary.push ? 0 : 1, what: 'no client got two pushes' };
+  if (metric.startsWith('push.')) return { count: summary.connections.opened, what: 'no connection opened' };
   const latency = /^latency\.(\w+)\./.exec(metric);
   if (latency) {
     const kind = latency[1];

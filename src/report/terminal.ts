@@ -60,6 +60,18 @@ export function renderSummary(summary: Summary): string {
     parts.push(events.toString());
   }
 
+  const steps = Object.entries(summary.steps ?? {});
+  if (steps.length > 0 || summary.push) {
+    const protocol = new Table({ head: ['step / push', 'attempted', 'passed', 'failed', 'failed by reason', 'p99 ms'], ...plain });
+    for (const [name, step] of steps) {
+      const reasons = Object.entries(step.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ') || '-';
+      protocol.push([`step ${name}`, step.attempted, step.passed, step.failed, reasons, fmt(summary.latency.steps?.[name]?.p99)]);
+    }
+    if (summary.push) protocol.push(['push', summary.push.received, summary.push.matched, '-', `gap p99 ${fmt(summary.push.gap_p99)} ms`, fmt(summary.latency.push?.count ? summary.latency.push.p99 : null)]);
+    parts.push(protocol.toString());
+  }
+  if (summary.messages.unmatched > 0) parts.push(`unmatched replies: ${summary.messages.unmatched} (their id matched no message in flight)`);
+
   const recovery = summary.recovery;
   if (recovery && recovery.outages > 0) {
     for (const outage of recovery.by_outage) parts.push(`outage: ${outageLine(outage)}`);

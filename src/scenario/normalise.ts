@@ -6,6 +6,7 @@ import { parseSizeBytes } from '../util/size.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
 import { readConfigTemplate } from './config-template.js';
+import { normaliseApp } from './normalise-app.js';
 import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from './threshold-metrics.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
@@ -48,8 +49,9 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
 
   const sessionKey = parseSessionKey(ok('clients.session_key') ? scenario.clients?.session_key ?? 'none' : 'none');
 
+  const app = ok('traffic', 'on_open', 'push', 'identify') ? normaliseApp(scenario, problem) : undefined;
   const size = ok('traffic.size') ? scenario.traffic?.size ?? 64 : 64;
-  if (size < 32) problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
+  if (size < 32 && !app?.message) problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
 
   const idle = listAt(scenario.idle, 'idle', ok).map(({ item: window, index }) => {
     const atMs = parseDurationMs(window.at)!;
@@ -101,7 +103,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
   });
 
   if (broken.length > 0 || durationMs === undefined) return { problems };
-  if (problems.length > 0 || !target) return { problems };
+  if (problems.length > 0 || !target || !app) return { problems };
 
   const plan: Plan = {
     name: scenario.name,
@@ -132,6 +134,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
       pingMs: ms(scenario.traffic?.ping, 0),
       maxMessageBytes: parseSizeBytes(scenario.traffic?.max_message ?? DEFAULT_MAX_MESSAGE)!,
     },
+    app,
     churn: {
       dropEveryMs: ms(scenario.churn?.drop_every, 0),
       backoff: {

@@ -1,5 +1,6 @@
 import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
+import type { Template } from '../util/template.js';
 
 /** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
 export type TargetPlan =
@@ -45,6 +46,30 @@ export interface ThresholdPlan {
   value: number;
 }
 
+/** How a reply is matched to the message it answers. */
+export type ReplyPlan = { kind: 'echo' } | { kind: 'next' } | { kind: 'none' } | { kind: 'field'; path: string[]; text: string };
+
+export interface StepPlan {
+  name: string;
+  send: Template;
+  /** The JSON subset the answer must contain; null: nothing awaited. */
+  expect: Record<string, unknown> | null;
+  timeoutMs: number;
+  capture: { name: string; path: string[] }[];
+}
+
+/** What the connection speaks beyond the echo: templates, replies by id, steps, pushes. */
+export interface AppPlan {
+  /** null: stickler's echo marker. */
+  message: Template | null;
+  reply: ReplyPlan;
+  replyTimeoutMs: number;
+  steps: StepPlan[];
+  push: { match: Record<string, unknown> | null; sentAt: string[] | null } | null;
+  /** identify.step: the backend's name is looked for in this step's answer only. */
+  identifyStep: string | null;
+}
+
 export interface Plan {
   name: string;
   description: string;
@@ -65,6 +90,7 @@ export interface Plan {
   durationMs: number;
   seed: number;
   traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };
+  app: AppPlan;
   churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number };
   idle: IdleWindow[];
   events: EventPlan[];

@@ -64,6 +64,30 @@ const identify = z.strictObject({
   header: z.string().min(1).optional().describe('101-response header naming the backend (default x-backend-id)'),
   message_field: z.string().min(1).optional().describe('field of the first JSON message naming the backend (default server)'),
   cookie: z.string().min(1).optional().describe('cookie whose value names the backend'),
+  step: z.string().min(1).optional().describe("look for message_field in this on_open step's answer only"),
+});
+
+const STEP_NAME = /^[A-Za-z0-9_-]+$/;
+const jsonSubset = z.record(z.string(), z.unknown());
+
+const reply = z
+  .union([
+    z.enum(['echo', 'next', 'none']),
+    z.strictObject({ field: z.string().min(1).describe('dotted path of the reply field that equals the message\'s {{id}}') }),
+  ])
+  .describe('how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message\'s {{id}}), next (the next server message), none (fire and forget)');
+
+const step = z.strictObject({
+  name: z.string().regex(STEP_NAME, 'expected letters, digits, dashes and underscores').describe('names the step in latency.steps.NAME and steps.NAME'),
+  send: z.string().describe('the message template the step sends'),
+  expect: jsonSubset.optional().describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
+  timeout: duration.optional().describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
+  capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1)).optional().describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
+});
+
+const push = z.strictObject({
+  match: jsonSubset.optional().describe('a JSON subset a push contains (default: every message that is neither a reply nor a step\'s answer)'),
+  sent_at: z.string().min(1).optional().describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
 });
 
 const clients = z.strictObject({
@@ -94,6 +118,9 @@ const traffic = z.strictObject({
   size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
   pattern: z.enum(['fixed', 'poisson']).optional().describe('fixed (default): one message per interval on a grid; poisson: exponential gaps of that mean'),
   ping: duration.optional().describe('client ping interval (0 = none)'),
+  message: z.string().optional().describe('the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler\'s echo marker padded to size)'),
+  reply: reply.optional(),
+  reply_timeout: duration.optional().describe('a message with no reply by then counts as lost (default 10s)'),
   max_message: z
     .union([z.number(), z.string()])
     .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
@@ -145,6 +172,9 @@ export const scenarioSchema = z
     clients: clients.describe('required: who connects, how many, from where'),
     duration,
     seed: z.number().int().nonnegative().optional().describe('fixes every random choice (addresses, phases, churn); default 1'),
+    protocol: z.enum(['ws']).optional().describe('ws (default): WebSocket text frames'),
+    on_open: z.array(step).optional().describe('steps after every open connection (the first and each reconnect), before traffic'),
+    push: push.optional().describe('server messages that answer nothing: counted, and timed when they carry their send time'),
     traffic: traffic.optional().describe('what each open client sends'),
     churn: churn.optional().describe('how clients drop and reconnect'),
     idle: z.array(idleWindow).optional().describe('windows in which a share of clients send nothing (pings go on)'),

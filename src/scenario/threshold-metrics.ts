@@ -6,8 +6,9 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'duration_s',
   'connections.clients', 'connections.attempted', 'connections.opened', 'connections.failed', 'connections.peak_open',
   'handshake.error_rate',
-  ...['message', 'handshake', 'reconnect'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
-  'messages.sent', 'messages.received', 'messages.lost',
+  ...['message', 'handshake', 'reconnect', 'push'].flatMap((kind) => LATENCY_FIELDS.map((field) => `latency.${kind}.${field}`)),
+  'messages.sent', 'messages.received', 'messages.lost', 'messages.unmatched',
+  'push.received', 'push.matched', 'push.gap_p99',
   'stickiness.reconnects', 'stickiness.sticky', 'stickiness.unidentified', 'stickiness.violations', 'stickiness.failovers', 'stickiness.violation_rate', 'stickiness.clients_displaced', 'stickiness.address_changes',
   'distribution.imbalance', 'distribution.jain',
   'disconnects.client', 'disconnects.unexpected', 'disconnects.idle_timeouts',
@@ -16,6 +17,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
 
 /** Map-valued paths whose keys are open-ended (`connections.failed_by_reason.ECONNREFUSED`). */
 export const THRESHOLD_METRIC_PREFIXES: readonly string[] = [
+  'latency.steps.', 'steps.',
   'connections.failed_by_reason.', 'handshake.errors_by_status.', 'disconnects.by_close_code.', 'disconnects.by_reason.', 'stickiness.violations_by_cause.',
 ];
 

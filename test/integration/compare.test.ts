@@ -19,7 +19,7 @@ thresholds:
   const outDir = path.join(dir, 'cmp');
   const result = await runCli(['compare', file, '--stack', 'nginx-ip-hash', '--stack', 'haproxy-cookie', '--out', outDir, '--quiet', '--junit', path.join(dir, 'junit.xml')]);
   assert.equal(result.code, 1, 'nginx-ip-hash puts the whole /24 on one backend and fails the imbalance threshold');
-  assert.match(result.stdout, /│\s+│ nginx-ip-hash │ haproxy-cookie │/);
+  assert.match(result.stdout, /│\s+│ nginx-ip-hash\s+│ haproxy-cookie\s+│/);
   assert.match(result.stdout, /imbalance \(max\/mean\)\s+│ 3\.000 /);
   const compare = JSON.parse(fs.readFileSync(path.join(outDir, 'compare.json'), 'utf8'));
   assert.deepEqual(compare.stacks.map((s: { stack: string; verdict: string }) => [s.stack, s.verdict]), [['nginx-ip-hash', 'fail'], ['haproxy-cookie', 'pass']]);

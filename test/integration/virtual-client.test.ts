@@ -30,6 +30,7 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     crashLikeClose: () => {},
     seenServing: () => {},
     pending: new Set(),
+    protocolRecorder: { counters: recorder.counters, nowMs: () => performance.now() - start, stepLatency: () => {}, pushLatency: () => {}, pushGap: () => {} },
     outages: new OutageLedger(() => recorder.counters, (ms) => recorder.recoveredAfter(ms)),
     wheel: new SendWheel(loaded.plan.traffic.intervalMs, () => performance.now() - start),
   };

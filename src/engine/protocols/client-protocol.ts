@@ -1,3 +1,4 @@
+import type { WorkerCounters } from '../../metrics/counters.js';
 import type { Plan } from '../../scenario/plan.js';
 
 /**
@@ -30,12 +31,35 @@ export interface ClientProtocol {
   replyTo(data: Buffer, link: ProtocolLink): number;
   /** The backend a server message that is not a reply names (the identify rule), or null. */
   backendIn(data: Buffer): string | null;
+  /** Messages sent count as in flight until answered (false: fire and forget). */
+  readonly awaitsReplies: boolean;
+  /** Gives up messages past the reply timeout at `nowUs` (run clock): how many (they are lost). */
+  expire?(nowUs: number): number;
+  /** The connection ended, by the client's own doing or not (the protocol drops what it kept of it). */
+  closed?(byClient: boolean): void;
+  /** The run ended: last per-client figures (the longest gap between pushes). */
+  finish?(): void;
 }
 
 /** The connection as a protocol may use it. */
 export interface ProtocolLink {
   /** Writes one text message (the protocol's own framing already applied). */
   write(message: Buffer): void;
+  /** The connection's backend, once known. */
+  readonly backend: string | null;
+  /** The protocol gives the connection up (a failed step): the client closes it and reconnects. */
+  abandon(): void;
+  /** A protocol message named the backend (identify.step), or could not (null). */
+  named(backend: string | null): void;
+}
+
+/** What a protocol records: the worker's counters and a few histograms, and the run clock. */
+export interface ProtocolRecorder {
+  readonly counters: WorkerCounters;
+  nowMs(): number;
+  stepLatency(step: string, ms: number): void;
+  pushLatency(ms: number): void;
+  pushGap(ms: number): void;
 }
 
 /** `replyTo`: the message answers none of the client's (a greeting, a push). */
@@ -46,4 +70,4 @@ export const PROTOCOL_OPENED = -2;
 export const PROTOCOL_CONTROL = -3;
 
 /** Builds the protocol of one client. */
-export type ProtocolFactory = (plan: Plan, clientIndex: number) => ClientProtocol;
+export type ProtocolFactory = (plan: Plan, clientIndex: number, recorder: ProtocolRecorder) => ClientProtocol;

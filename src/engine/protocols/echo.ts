@@ -17,6 +17,7 @@ export class EchoProtocol implements ClientProtocol {
   private payload: Buffer | null = null;
   /** Where the last marker written into the payload ended. */
   private markerEnd = 0;
+  readonly awaitsReplies = true;
 
   constructor(
     private readonly size: number,

@@ -1,0 +1,184 @@
+import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
+import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
+import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
+import { backendFromMessage } from '../client-socket.js';
+import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import { ReplyMatcher } from './reply-matcher.js';
+
+/**
+ * The application's own protocol over WebSocket text frames: messages from a template, replies
+ * matched by id (or the next message, or none), steps after every open connection (auth, subscribe)
+ * with captures for later templates, and server pushes counted and timed.
+ */
+export class AppProtocol implements ClientProtocol {
+  private readonly app: AppPlan;
+  private readonly values: TemplateValues;
+  private readonly replies: ReplyMatcher;
+  private seq = 0;
+  private link: ProtocolLink | null = null;
+  /** The step under way on this connection (-1: none), when it was sent (run-clock ms) and its deadline. */
+  private stepIndex = -1;
+  private stepSentMs = 0;
+  private stepTimer: NodeJS.Timeout | null = null;
+  private sentOnConnection = 0;
+  private lastPushMs = -1;
+  private longestPushGapMs = -1;
+
+  constructor(plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder, private readonly messageField: string) {
+    this.app = plan.app;
+    this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
+    this.replies = new ReplyMatcher(plan.app);
+  }
+
+  /** reply: none sends and forgets: nothing is in flight. */
+  get awaitsReplies(): boolean {
+    return this.app.reply.kind !== 'none';
+  }
+
+  connectUrl(targetUrl: string): string {
+    return targetUrl;
+  }
+
+  opened(link: ProtocolLink): boolean {
+    this.link = link;
+    this.sentOnConnection = 0;
+    this.replies.reset();
+    this.values.backend = link.backend ?? undefined;
+    return this.runStep(0);
+  }
+
+  message(sentUs: number): Buffer {
+    this.seq += 1;
+    this.sentOnConnection += 1;
+    const id = `${this.clientIndex}-${this.seq}`;
+    this.values.seq = this.seq;
+    this.values.id = id;
+    this.values.now_ms = Date.now();
+    this.values.backend = this.link?.backend ?? undefined;
+    this.replies.sent(id, sentUs);
+    return Buffer.from(renderTemplate(this.app.message as Template, this.values));
+  }
+
+  replyTo(data: Buffer, link: ProtocolLink): number {
+    if (this.stepIndex >= 0) {
+      const answered = this.stepAnswer(data, link);
+      if (answered !== NOT_A_REPLY) return answered;
+    }
+    const sentUs = this.replies.match(data);
+    if (sentUs >= 0) return sentUs;
+    if (sentUs === ReplyMatcher.UNMATCHED) {
+      this.recorder.counters.unmatched += 1;
+      return PROTOCOL_CONTROL;
+    }
+    return this.other(data);
+  }
+
+  backendIn(data: Buffer): string | null {
+    return this.app.identifyStep ? null : backendFromMessage(data, this.messageField);
+  }
+
+  expire(nowUs: number): number {
+    return this.replies.expire(nowUs);
+  }
+
+  closed(byClient: boolean): void {
+    // A step cut short by the client's own drop (churn, the end of the run) did not fail.
+    if (this.stepIndex >= 0 && !byClient) this.failStep('closed', false);
+    this.clearStepTimer();
+    this.stepIndex = -1;
+    this.replies.reset();
+    this.link = null;
+  }
+
+  finish(): void {
+    if (this.longestPushGapMs >= 0) this.recorder.pushGap(this.longestPushGapMs);
+  }
+
+  /** A server message that is no reply: a push (when the scenario has push), else unmatched once the client has sent. */
+  private other(data: Buffer): number {
+    const push = this.app.push;
+    if (!push) {
+      if (this.sentOnConnection > 0 && this.awaitsReplies) this.recorder.counters.unmatched += 1;
+      return NOT_A_REPLY;
+    }
+    const parsed = push.match || push.sentAt ? parseJson(data) : undefined;
+    const counters = this.recorder.counters;
+    counters.pushReceived += 1;
+    if (push.match && !containsSubset(parsed, push.match)) return NOT_A_REPLY;
+    counters.pushMatched += 1;
+    const now = this.recorder.nowMs();
+    if (this.lastPushMs >= 0) this.longestPushGapMs = Math.max(this.longestPushGapMs, now - this.lastPushMs);
+    this.lastPushMs = now;
+    const sentAt = push.sentAt ? Number(valueAt(parsed, push.sentAt)) : NaN;
+    if (Number.isFinite(sentAt) && sentAt > 0) this.recorder.pushLatency(Date.now() - sentAt);
+    return NOT_A_REPLY;
+  }
+
+  /** Sends step `index` and on through steps that await nothing; true when every step is done. */
+  private runStep(index: number): boolean {
+    const steps = this.app.steps;
+    for (let at = index; at < steps.length; at++) {
+      const step = steps[at];
+      this.recorder.counters.stepAttempted[step.name] = (this.recorder.counters.stepAttempted[step.name] ?? 0) + 1;
+      this.link!.write(Buffer.from(renderTemplate(step.send, this.stepValues())));
+      if (!step.expect) {
+        this.passed(step);
+        continue;
+      }
+      this.stepIndex = at;
+      this.stepSentMs = this.recorder.nowMs();
+      this.stepTimer = setTimeout(() => this.failStep('timeout', true), step.timeoutMs);
+      return false;
+    }
+    this.stepIndex = -1;
+    return true;
+  }
+
+  private stepValues(): TemplateValues {
+    this.seq += 1;
+    this.values.seq = this.seq;
+    this.values.id = `${this.clientIndex}-${this.seq}`;
+    this.values.now_ms = Date.now();
+    return this.values;
+  }
+
+  /** A message while a step waits: its answer (passed, or mismatched), or NOT_A_REPLY. */
+  private stepAnswer(data: Buffer, link: ProtocolLink): number {
+    const step = this.app.steps[this.stepIndex];
+    const parsed = parseJson(data);
+    if (!containsSubset(parsed, step.expect)) {
+      if (!sameShapeOtherValue(parsed, step.expect)) return NOT_A_REPLY;
+      this.failStep('mismatch', true);
+      return PROTOCOL_CONTROL;
+    }
+    this.clearStepTimer();
+    this.recorder.stepLatency(step.name, this.recorder.nowMs() - this.stepSentMs);
+    for (const { name, path } of step.capture) {
+      const value = valueAt(parsed, path);
+      if (value !== undefined && value !== null) this.values[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    }
+    if (this.app.identifyStep === step.name) link.named(backendFromMessage(data, this.messageField));
+    this.passed(step);
+    return this.runStep(this.stepIndex + 1) ? PROTOCOL_OPENED : PROTOCOL_CONTROL;
+  }
+
+  private passed(step: StepPlan): void {
+    const passed = this.recorder.counters.stepPassed;
+    passed[step.name] = (passed[step.name] ?? 0) + 1;
+  }
+
+  /** The step failed: counted by reason; the connection is given up (the client reconnects) unless it is gone already. */
+  private failStep(reason: 'timeout' | 'mismatch' | 'closed', abandon: boolean): void {
+    const step = this.app.steps[this.stepIndex];
+    this.clearStepTimer();
+    this.stepIndex = -1;
+    const key = `${step.name}:${reason}`;
+    this.recorder.counters.stepFailed[key] = (this.recorder.counters.stepFailed[key] ?? 0) + 1;
+    if (abandon) this.link?.abandon();
+  }
+
+  private clearStepTimer(): void {
+    if (this.stepTimer) clearTimeout(this.stepTimer);
+    this.stepTimer = null;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Plan } from '../scenario/plan.js';
+import type { RunAggregate } from './aggregate.js';
+import { newHistogram } from './histograms.js';
+import { summariseLatency } from './histograms.js';
+import type { StepSummary, Summary } from './summary-types.js';
+
+/** latency.steps and latency.push, for scenarios whose protocol has steps or pushes. */
+export function protocolLatency(plan: Plan, aggregate: RunAggregate): Pick<Summary['latency'], 'steps' | 'push'> {
+  const steps = plan.app.steps.filter((step) => step.expect);
+  return {
+    ...(steps.length > 0 ? { steps: Object.fromEntries(steps.map((step) => [step.name, summariseLatency(aggregate.steps.get(step.name) ?? newHistogram())])) } : {}),
+    ...(plan.app.push ? { push: summariseLatency(aggregate.push) } : {}),
+  };
+}
+
+/** steps.NAME and push, for scenarios whose protocol has them. */
+export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summary, 'steps' | 'push'> {
+  const totals = aggregate.totals;
+  const steps: Record<string, StepSummary> = {};
+  for (const step of plan.app.steps) {
+    const byReason: Record<string, number> = {};
+    for (const [key, count] of Object.entries(totals.stepFailed ?? {})) {
+      const [name, reason] = key.split(':');
+      if (name === step.name) byReason[reason] = count;
+    }
+    const failed = Object.values(byReason).reduce((sum, n) => sum + n, 0);
+    steps[step.name] = { attempted: totals.stepAttempted?.[step.name] ?? 0, passed: totals.stepPassed?.[step.name] ?? 0, failed, failed_by_reason: byReason };
+  }
+  const gap = aggregate.pushGap;
+  return {
+    ...(plan.app.steps.length > 0 ? { steps } : {}),
+    ...(plan.app.push ? { push: { received: totals.pushReceived, matched: totals.pushMatched, gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null } } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+import { parseDurationMs } from '../util/duration.js';
+import { splitPath } from '../util/json-path.js';
+import { BUILTIN_PLACEHOLDERS, compileTemplate, type Template } from '../util/template.js';
+import type { AppPlan, ReplyPlan, StepPlan } from './plan.js';
+import type { ScenarioFile } from './schema.js';
+
+const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
+const DEFAULT_STEP_TIMEOUT_MS = 5_000;
+
+/**
+ * The application protocol of a scenario: templates compiled once, each placeholder checked against
+ * what is known where it is used (built-ins, and names captured by earlier steps), replies, steps
+ * and pushes. Every problem is reported, with its path.
+ */
+export function normaliseApp(scenario: ScenarioFile, problem: (at: string, message: string) => void): AppPlan {
+  const known = new Set<string>(BUILTIN_PLACEHOLDERS);
+  const checked = (text: string, at: string): Template => {
+    const template = compileTemplate(text);
+    const unknown = template.names.filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      problem(at, `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')} in ${JSON.stringify(text)}; known here: ${[...known].map((n) => `{{${n}}}`).join(' ')} {{pad:N}}` +
+        ' (a captured name is known only after the step that captures it)');
+    }
+    return template;
+  };
+
+  const names = new Set<string>();
+  const steps = (scenario.on_open ?? []).map((step, index): StepPlan => {
+    const at = `on_open[${index}]`;
+    if (names.has(step.name)) problem(`${at}.name`, `step "${step.name}" is named twice: step names must differ`);
+    names.add(step.name);
+    const send = checked(step.send, `${at}.send`);
+    const capture = Object.entries(step.capture ?? {}).map(([name, path]) => ({ name, path: splitPath(path) }));
+    if (capture.length > 0 && !step.expect) problem(`${at}.capture`, 'captures from the step\'s answer, so the step needs expect (the answer to wait for)');
+    for (const { name } of capture) known.add(name);
+    return { name: step.name, send, expect: step.expect ?? null, timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!, capture };
+  });
+
+  const message = scenario.traffic?.message !== undefined ? checked(scenario.traffic.message, 'traffic.message') : null;
+  const rawReply = scenario.traffic?.reply ?? 'echo';
+  const reply: ReplyPlan = typeof rawReply === 'string' ? { kind: rawReply } : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
+  if (reply.kind === 'field' && message && !message.names.includes('id')) {
+    problem('traffic.reply.field', `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`);
+  }
+  if (reply.kind === 'field' && !message) problem('traffic.reply.field', 'needs traffic.message with an {{id}}: stickler\'s own echo message carries no id field');
+  if (reply.kind === 'echo' && message && !message.names.includes('id')) {
+    // An echo of a template is timed by its id; without one nothing tells the echoes apart.
+    problem('traffic.reply', 'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }');
+  }
+
+  const identifyStep = scenario.identify?.step ?? null;
+  if (identifyStep && !names.has(identifyStep)) problem('identify.step', `no on_open step is named "${identifyStep}" (steps: ${[...names].join(', ') || 'none'})`);
+  if (identifyStep && !steps.find((s) => s.name === identifyStep)?.expect) problem('identify.step', `step "${identifyStep}" awaits no answer (expect): there is nothing to read the backend from`);
+
+  return {
+    message,
+    reply,
+    replyTimeoutMs: scenario.traffic?.reply_timeout === undefined ? DEFAULT_REPLY_TIMEOUT_MS : parseDurationMs(scenario.traffic.reply_timeout)!,
+    steps,
+    push: scenario.push ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null } : null,
+    identifyStep,
+  };
+}
