@@ -21,11 +21,13 @@ export interface ClientSocketOptions {
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
   /** The largest message accepted; a larger one closes the connection with 1009. */
   maxPayload: number;
+  /** Sec-WebSocket-Protocol values offered (graphql-transport-ws for a graphql-ws server). */
+  subprotocols?: readonly string[];
 }
 
 /** The options every connection of a scenario shares. */
-export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocketOptions['tlsOptions']): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload'> {
-  return { url, sessionKey: plan.clients.sessionKey, via: plan.clients.via, tlsOptions, maxPayload: plan.traffic.maxMessageBytes };
+export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocketOptions['tlsOptions']): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload' | 'subprotocols'> {
+  return { url, sessionKey: plan.clients.sessionKey, via: plan.clients.via, tlsOptions, maxPayload: plan.traffic.maxMessageBytes, subprotocols: plan.app.subprotocols };
 }
 
 /**
@@ -42,7 +44,7 @@ export function openClientSocket(options: ClientSocketOptions): WebSocket {
   if (cookies) headers.cookie = cookies;
   const bindAddress = options.via === 'socket' ? options.address : null;
   if (options.via === 'x-forwarded-for' && options.address) headers['x-forwarded-for'] = options.address;
-  return new WebSocket(url, {
+  return new WebSocket(url, [...(options.subprotocols ?? [])], {
     perMessageDeflate: false,
     // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
     skipUTF8Validation: true,

@@ -59,5 +59,6 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     steps,
     push: scenario.push ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null } : null,
     identifyStep,
+    subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
   };
 }

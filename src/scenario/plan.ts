@@ -68,6 +68,8 @@ export interface AppPlan {
   push: { match: Record<string, unknown> | null; sentAt: string[] | null } | null;
   /** identify.step: the backend's name is looked for in this step's answer only. */
   identifyStep: string | null;
+  /** Sec-WebSocket-Protocol values the clients offer. */
+  subprotocols: string[];
 }
 
 export interface Plan {

@@ -173,6 +173,10 @@ export const scenarioSchema = z
     duration,
     seed: z.number().int().nonnegative().optional().describe('fixes every random choice (addresses, phases, churn); default 1'),
     protocol: z.enum(['ws']).optional().describe('ws (default): WebSocket text frames'),
+    subprotocol: z
+      .union([z.string().min(1), z.array(z.string().min(1))])
+      .optional()
+      .describe('the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a graphql-ws server (one or a list)'),
     on_open: z.array(step).optional().describe('steps after every open connection (the first and each reconnect), before traffic'),
     push: push.optional().describe('server messages that answer nothing: counted, and timed when they carry their send time'),
     traffic: traffic.optional().describe('what each open client sends'),

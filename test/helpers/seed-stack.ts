@@ -94,9 +94,14 @@ async function startSeedBackends(dir: string, count: number): Promise<SeedBacken
 export type ProxyConfig = (options: { listen: number; backends: SeedBackend[]; dir: string }) => string;
 
 /** Starts the seed backends and one proxy with a config the test wrote; stop() ends them all. */
-export async function startSeedSetup(proxy: 'nginx' | 'haproxy', config: ProxyConfig, backendCount = 3): Promise<SeedSetup> {
+export async function startSeedSetup(
+  proxy: 'nginx' | 'haproxy',
+  config: ProxyConfig,
+  backendCount = 3,
+  startBackends: (dir: string, count: number) => Promise<SeedBackend[]> = startSeedBackends,
+): Promise<SeedSetup> {
   const dir = tempDir('stickler-seed-');
-  const backends = await startSeedBackends(dir, backendCount);
+  const backends = await startBackends(dir, backendCount);
   const proxyPort = await freePort();
   const configFile = path.join(dir, proxy === 'nginx' ? 'nginx.conf' : 'haproxy.cfg');
   fs.writeFileSync(configFile, config({ listen: proxyPort, backends, dir }));

@@ -89,3 +89,40 @@ test('an action the target cannot carry out is a validation error naming the act
   assert.deepEqual(events('{ url: "ws://127.0.0.1:9/" }', '{ at: 1s, action: drop_all }'), []);
   assert.match(events('{ stack: direct }', '{ at: 1s, action: pause, backend: b1 }')[0], /events\[0\]\.for: required for pause/);
 });
+
+test('application protocol: every template problem in one pass, each naming the template and the known names', () => {
+  const problems = problemsOf(`name: app
+target: { url: ws://127.0.0.1:9/ }
+clients: { count: 1 }
+duration: 1s
+identify: { step: login }
+on_open:
+  - { name: auth, send: '{"token":"{{tokne}}","user":"{{user}}"}', expect: { type: ok }, capture: { user: user.id } }
+  - { name: auth, send: '{"x":1}' }
+traffic:
+  message: '{"type":"ping","n":{{seq}},"u":"{{user}}"}'
+  reply: { field: id }
+`);
+  assert.ok(problems.some((p) => /on_open\[0\]\.send: unknown placeholders \{\{tokne\}\}, \{\{user\}\} in .*known here: \{\{client\}\} \{\{seq\}\} \{\{id\}\} \{\{session\}\} \{\{now_ms\}\} \{\{backend\}\} \{\{pad:N\}\} \(a captured name is known only after the step that captures it\)/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /on_open\[1\]\.name: step "auth" is named twice/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /traffic\.reply\.field: replies are matched by the message's \{\{id\}\}, but traffic\.message has no \{\{id\}\}/.test(p)), problems.join('\n'));
+  assert.ok(problems.some((p) => /identify\.step: no on_open step is named "login"/.test(p)), problems.join('\n'));
+  // {{user}} in traffic.message comes after the capture: no problem there.
+  assert.ok(!problems.some((p) => p.startsWith('s.yaml: traffic.message:')), problems.join('\n'));
+});
+
+test('application protocol: a valid scenario compiles its templates into the plan', () => {
+  const result = parseScenarioText('s.yaml', `name: app
+target: { url: ws://127.0.0.1:9/ }
+clients: { count: 1 }
+duration: 1s
+traffic: { message: '{"id":"{{id}}","pad":"{{pad:3}}"}', reply: { field: data.id }, reply_timeout: 2s }
+push: { sent_at: payload.at }
+`);
+  assert.ok(result.ok, JSON.stringify(result));
+  const app = result.plan.app;
+  assert.deepEqual(app.message?.parts, ['{"id":"', { name: 'id' }, '","pad":"', { pad: 3 }, '"}']);
+  assert.deepEqual(app.reply, { kind: 'field', path: ['data', 'id'], text: 'data.id' });
+  assert.equal(app.replyTimeoutMs, 2000);
+  assert.deepEqual(app.push, { match: null, sentAt: ['payload', 'at'] });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ReplyMatcher } from '../../src/engine/protocols/reply-matcher.js';
+import type { AppPlan } from '../../src/scenario/plan.js';
+import { compileTemplate } from '../../src/util/template.js';
+
+const app = (reply: AppPlan['reply'], message = '{"type":"ping","id":"{{id}}"}'): AppPlan => ({
+  message: compileTemplate(message), reply, replyTimeoutMs: 1000, steps: [], push: null, identifyStep: null, subprotocols: [],
+});
+
+test('replies by field: matched by id in any order, an unknown id is unmatched, no id is not a reply', () => {
+  const matcher = new ReplyMatcher(app({ kind: 'field', path: ['data', 'id'], text: 'data.id' }));
+  matcher.sent('1-1', 100);
+  matcher.sent('1-2', 200);
+  assert.equal(matcher.match(Buffer.from('{"data":{"id":"1-2"}}')), 200);
+  assert.equal(matcher.match(Buffer.from('{"data":{"id":"1-2"}}')), ReplyMatcher.UNMATCHED);
+  assert.equal(matcher.match(Buffer.from('{"type":"tick"}')), ReplyMatcher.NOT_A_REPLY);
+  assert.equal(matcher.match(Buffer.from('not json')), ReplyMatcher.NOT_A_REPLY);
+  assert.equal(matcher.match(Buffer.from('{"data":{"id":"1-1"}}')), 100);
+});
+
+test('an echoed template is matched by the id between its literals; next answers in order; the timeout expires the oldest', () => {
+  const echo = new ReplyMatcher(app({ kind: 'echo' }));
+  echo.sent('3-7', 700);
+  assert.equal(echo.match(Buffer.from('{"echo":{"type":"ping","id":"3-7"}}')), 700);
+  const next = new ReplyMatcher(app({ kind: 'next' }));
+  next.sent('a', 1);
+  next.sent('b', 2);
+  assert.equal(next.match(Buffer.from('x')), 1);
+  assert.equal(next.match(Buffer.from('y')), 2);
+  assert.equal(next.match(Buffer.from('z')), ReplyMatcher.NOT_A_REPLY);
+  const field = new ReplyMatcher(app({ kind: 'field', path: ['id'], text: 'id' }));
+  field.sent('1-1', 0);
+  field.sent('1-2', 900_000);
+  field.sent('1-3', 1_500_000);
+  assert.equal(field.expire(2_000_000), 2);
+  assert.equal(field.match(Buffer.from('{"id":"1-3"}')), 1_500_000);
+});
