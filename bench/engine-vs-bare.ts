@@ -86,15 +86,20 @@ async function runBare(url: string, end: 'reset' | 'close', echoes = messagesPer
   return { cpuSeconds: run.cpuSeconds, steadyUsPerEcho: run.steadyUsPerEcho, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
 }
 
-async function runStickler(url: string, dir: string, echoes = messagesPerConnection): Promise<Figures> {
+/** The application-protocol row: a JSON template whose ack (the reference backend's) is matched by its id field. */
+const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:12}}"}'\n  reply: { field: id }\n`;
+
+async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false): Promise<Figures> {
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
   fs.writeFileSync(scenario, `name: bench
 target: { url: "${url}" }
 clients: { count: ${connections}, ramp: ${rampMs}ms }
 duration: ${durationMs}ms
-traffic: { interval: ${intervalMs}ms, size: 64 }
-`);
+traffic:
+  interval: ${intervalMs}ms
+  size: 64
+${json ? JSON_TRAFFIC : ''}`);
   const out = path.join(dir, `out-${Date.now()}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
   const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra], durationMs);
@@ -119,6 +124,7 @@ const url = stack.urls[0];
 const bare: Figures[] = [];
 const bareClosing: Figures[] = [];
 const stickler: Figures[] = [];
+const sticklerJson: Figures[] = [];
 let bareShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
@@ -128,9 +134,10 @@ try {
       async () => bare.push(await runBare(url, 'reset')),
       async () => bareClosing.push(await runBare(url, 'close')),
       async () => stickler.push(await runStickler(url, dir)),
+      async () => sticklerJson.push(await runStickler(url, dir, messagesPerConnection, true)),
     ];
     for (let k = 0; k < programs.length; k++) await programs[(round + k) % programs.length]();
-    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n`);
+    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n  stickler_json ${JSON.stringify(sticklerJson.at(-1))}\n`);
   }
   // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
   bareShort = await runBare(url, 'reset', shortMessagesPerConnection);
@@ -179,6 +186,12 @@ const result = {
     note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
     marginal_us_per_echo: { bare: round2(bareSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / bareSplit.marginalUs) },
     fixed_cpu_s: { bare: round2(bareSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
+  },
+  json_protocol: {
+    note: 'stickler with a JSON template ({{id}}, {{now_ms}}, {{pad:12}}) and reply: { field: id } (the backend acknowledges by id) against its own echo path, CPU per message',
+    cpu_us_per_message: { echo: round2(cpuStickler), json: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho)) / cpuStickler), target: 1.2 },
+    steady_us_per_message: { echo: round2(steadyStickler), json: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho)) / steadyStickler) },
+    received: sticklerJson.map((f) => f.received),
   },
   peak_rss_mb: { bare: round2(rssBare), bare_closing: round2(rssBareClosing), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
   echoes_received: { bare: bare.map((f) => f.received), bare_closing: bareClosing.map((f) => f.received), stickler: stickler.map((f) => f.received) },

@@ -49,6 +49,10 @@ ${causes.length ? table(['violation cause', 'count'], causes) : ''}</div>
 ${table(['failure reason', 'count'], Object.entries(summary.connections.failed_by_reason))}
 ${table(['close code', 'count'], Object.entries(summary.disconnects.by_close_code))}
 <p>messages sent ${e(summary.messages.sent)}, received ${e(summary.messages.received)}, lost ${e(summary.messages.lost)} · unexpected closes ${e(summary.disconnects.unexpected)}, idle timeouts ${e(summary.disconnects.idle_timeouts)}</p></div>
+${summary.steps || summary.push ? `<div><h3>Steps and pushes</h3>${table(['', 'attempted / received', 'passed / matched', 'failed', 'failed by reason', 'p99 ms'], [
+    ...Object.entries(summary.steps ?? {}).map(([name, st]) => [`step ${name}`, st.attempted, st.passed, st.failed, Object.entries(st.failed_by_reason).map(([r, n]) => `${r} ${n}`).join(', ') || '-', ms(summary.latency.steps?.[name]?.p99 ?? 0)]),
+    ...(summary.push ? [['push', summary.push.received, summary.push.matched, '-', `gap p99 ${summary.push.gap_p99 ?? '-'} ms`, summary.latency.push?.count ? ms(summary.latency.push.p99) : '-']] : []),
+  ])}${summary.messages.unmatched ? `<p>unmatched replies: ${e(summary.messages.unmatched)}</p>` : ''}</div>` : ''}
 ${summary.recovery?.outages ? `<div><h3>Outages</h3>${table(['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'], summary.recovery.by_outage.map((o) => [o.backend, `${o.down_at_s}s`, o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`, o.source ?? '-', o.clients_cut, o.clients_back, o.clients_lost]))}
 <p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>` : ''}
 ${summary.events.length ? `<div><h3>Events</h3>${table(['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], summary.events.map((ev) => [`${ev.at_s}s`, `${ev.action}${ev.target ? ` ${ev.target}` : ''}`, `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`, ev.disconnected, ev.reconnected, ev.reconnect_p99 ?? '-']))}</div>` : ''}

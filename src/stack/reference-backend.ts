@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { answerAsApp } from './reference-app.js';
 
 /**
  * The reference WebSocket backend: names itself in an `x-backend-id` header on the 101 response and
- * in its first message (`{"server": id}`), echoes every message, serves /health, /ws-health and /stats.
+ * in its first message (`{"server": id}`), echoes every message (or answers an application scenario's JSON:
+ * reference-app.ts), serves /health, /ws-health and /stats.
  * Managed stacks run one of these per backend, each in its own process so it can be killed alone.
  */
 export interface BackendOptions {
@@ -74,19 +76,23 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       }
       const proto = String(req.headers['x-forwarded-proto'] ?? 'none');
       stats.forwarded_proto[proto] = (stats.forwarded_proto[proto] ?? 0) + 1;
-      accept(ws);
+      accept(ws, req.url?.includes('auth=required') ?? false);
     });
   });
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, authRequired: boolean): void {
     stats.connections_total += 1;
     stats.open += 1;
+    const app = { authRequired, authed: false, timers: [] as NodeJS.Timeout[] };
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       stats.open -= 1;
+      for (const timer of app.timers) clearInterval(timer);
     });
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data: Buffer, isBinary) => {
       stats.messages += 1;
+      // stickler's echo marker is echoed; the JSON of an application scenario is answered as an app would.
+      if (!isBinary && answerAsApp(ws, data, options.id, app)) return;
       ws.send(data, { binary: isBinary });
     });
     ws.send(hello);
