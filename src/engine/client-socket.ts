@@ -31,10 +31,10 @@ export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocket
 }
 
 /**
- * Opens one WebSocket the way every stickler client does (the load engine's virtual clients and
- * `stickler probe` alike), so both see a balancer through the same handshake.
+ * What every request of a client carries, a WebSocket handshake or an HTTP poll (Socket.IO): its
+ * session key (query, header or cookie), its cookies, and its address (bound, or in X-Forwarded-For).
  */
-export function openClientSocket(options: ClientSocketOptions): WebSocket {
+export function clientRequest(options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via'>): { url: string; headers: Record<string, string>; bindAddress: string | null } {
   const { sessionKey: key, sessionValue } = options;
   let url = options.url;
   const headers: Record<string, string> = {};
@@ -44,6 +44,15 @@ export function openClientSocket(options: ClientSocketOptions): WebSocket {
   if (cookies) headers.cookie = cookies;
   const bindAddress = options.via === 'socket' ? options.address : null;
   if (options.via === 'x-forwarded-for' && options.address) headers['x-forwarded-for'] = options.address;
+  return { url, headers, bindAddress };
+}
+
+/**
+ * Opens one WebSocket the way every stickler client does (the load engine's virtual clients and
+ * `stickler probe` alike), so both see a balancer through the same handshake.
+ */
+export function openClientSocket(options: ClientSocketOptions): WebSocket {
+  const { url, headers, bindAddress } = clientRequest(options);
   return new WebSocket(url, [...(options.subprotocols ?? [])], {
     perMessageDeflate: false,
     // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.

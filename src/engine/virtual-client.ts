@@ -3,12 +3,13 @@ import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.
 import { backoffDelayMs } from './backoff.js';
 import { addressAfterDrop } from './pacing.js';
 import { identifyFromMessage } from './client-identity.js';
+import { ClientCredentials } from './client-credentials.js';
+import { pollingClient } from './client-polling.js';
 import { homeContext, markUnidentified, newConnection, noteSocketError, type ClientContext, type Connection, type ConnectionOwner } from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
 import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline, openClientSocket, plannedSocket } from './client-socket.js';
-import { CookieJar } from './cookie-jar.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 
@@ -19,9 +20,7 @@ import { createProtocol } from './protocols/index.js';
  */
 export class VirtualClient implements ConnectionOwner {
   private readonly random: Random;
-  private readonly jar = new CookieJar();
-  private readonly sessionValue: string;
-  private address: string | null;
+  private readonly credentials: ClientCredentials;
   private readonly protocol: ClientProtocol;
   private readonly traffic: ClientTraffic;
   private readonly home: ClientHome;
@@ -30,8 +29,6 @@ export class VirtualClient implements ConnectionOwner {
   /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
   private droppedAtMs = -1;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  /** Whether the stack ever set a cookie on this client (so a reconnect without one is the client's doing). */
-  private sawSetCookie = false;
   /** An attempt is counted and waits in the worker's handshake limiter. */
   private queued = false;
 
@@ -41,11 +38,10 @@ export class VirtualClient implements ConnectionOwner {
     initialAddress: string | null,
     idleWindows: readonly number[],
   ) {
-    this.address = initialAddress;
+    this.credentials = new ClientCredentials(`s${context.plan.seed}-${index}`, initialAddress, context.plan.clients.cookies);
     this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
     this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
     this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows);
-    this.sessionValue = `s${context.plan.seed}-${index}`;
     this.home = new ClientHome(homeContext(context));
   }
 
@@ -65,28 +61,30 @@ export class VirtualClient implements ConnectionOwner {
   }
 
   /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
-  private handshake(): Promise<void> {
+  private async handshake(): Promise<void> {
+    const { plan, urls } = this.context;
+    const target = urls[this.index % urls.length];
+    // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
+    const refused = this.protocol.preconnect && !this.context.stopping ? await this.protocol.preconnect(pollingClient(this.context, this.credentials), target) : null;
     // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
     const counted = !this.queued;
     this.queued = false;
     if (this.context.stopping) {
       if (!counted) this.context.recorder.failed('pending_at_end');
-      return Promise.resolve();
+      return;
     }
-    const { plan, urls } = this.context;
-    const url = this.protocol.connectUrl(urls[this.index % urls.length]);
-    const ws = openClientSocket({ ...plannedSocket(plan, url, this.context.tlsOptions), sessionValue: this.sessionValue, cookies: plan.clients.cookies ? this.jar.header() : undefined, address: this.address });
-    const connection = newConnection(ws, this.context.nowMs(), plan.clients.cookies && this.jar.size > 0, this);
+    if (refused) return this.refused(refused);
+    const { credentials } = this;
+    const ws = openClientSocket({ ...plannedSocket(plan, this.protocol.connectUrl(target), this.context.tlsOptions), sessionValue: credentials.sessionValue, cookies: credentials.cookieHeader(), address: credentials.address });
+    const connection = newConnection(ws, this.context.nowMs(), credentials.sendsCookie, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
 
     return new Promise<void>((settle) => {
       ws.on('upgrade', (response) => {
         connection.socket = response.socket;
-        const setCookie = response.headers['set-cookie'];
-        if (setCookie && setCookie.length > 0) this.sawSetCookie = true;
-        if (plan.clients.cookies) this.jar.store(setCookie);
-        connection.backend = backendFromUpgrade(response, plan.identify, (name) => this.jar.get(name));
+        credentials.storeCookies(response.headers['set-cookie']);
+        connection.backend = backendFromUpgrade(response, plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
         if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
       });
       ws.on('open', () => {
@@ -101,6 +99,14 @@ export class VirtualClient implements ConnectionOwner {
       ws.on('message', (data: Buffer) => this.onMessage(connection, data));
       ws.on('pong', () => (connection.lastTrafficMs = this.context.nowMs()));
     });
+  }
+
+  /** The protocol's own leg refused the attempt (a Socket.IO session broke while polling): a failure, then a reconnect. */
+  private refused(failure: { reason: string; status?: number }): void {
+    this.context.recorder.failed(failure.reason, failure.status);
+    if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = this.context.nowMs();
+    this.failures += 1;
+    this.scheduleReconnect();
   }
 
   private onOpen(connection: Connection): void {
@@ -134,7 +140,7 @@ export class VirtualClient implements ConnectionOwner {
     connection.identity = 'known';
     this.context.recorder.backendOpened(backend);
     if (this.context.infersServing && !this.context.isServing(backend)) this.context.seenServing(backend);
-    this.home.landed({ backend, address: this.address, cookieSet: this.sawSetCookie, cookieSent: connection.sentCookie });
+    this.home.landed({ backend, address: this.credentials.address, cookieSet: this.credentials.sawSetCookie, cookieSent: connection.sentCookie });
   }
 
   private onMessage(connection: Connection, data: Buffer): void {
@@ -172,7 +178,7 @@ export class VirtualClient implements ConnectionOwner {
     this.context.recorder.counters.clientDisconnects += 1;
     this.droppedAtMs = this.context.nowMs();
     this.closeByClient(connection);
-    this.address = addressAfterDrop(this.address, this.context.plan.churn.changeAddress, this.context.pool, this.random);
+    this.credentials.address = addressAfterDrop(this.credentials.address, this.context.plan.churn.changeAddress, this.context.pool, this.random);
     this.scheduleReconnect();
   }
 
@@ -199,6 +205,7 @@ export class VirtualClient implements ConnectionOwner {
       // The client itself abandons a handshake only when the run ends.
       const failure = connection.failure ?? { reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake' };
       recorder.failed(failure.reason, failure.status);
+      this.protocol.handshakeFailed?.(failure.status);
       if (this.current === connection) {
         if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = connection.startedMs;
         this.failures += 1;
@@ -234,10 +241,8 @@ export class VirtualClient implements ConnectionOwner {
   /** End of run: stop sending, let echoes in flight come back. */
   quiesce(): number {
     this.stopReconnecting();
-    const connection = this.current;
-    if (!connection) return 0;
-    this.clearTimers(connection);
-    return connection.opened ? Math.max(0, connection.inflight) : 0;
+    if (this.current) this.clearTimers(this.current);
+    return this.inflight();
   }
 
   /** End of run: close whatever is open; resolves when closed (or terminated). */
@@ -257,8 +262,7 @@ export class VirtualClient implements ConnectionOwner {
   }
 
   isClosed(): boolean {
-    const state = this.current?.ws.readyState;
-    return state === undefined || state === WebSocket.CLOSED;
+    return (this.current?.ws.readyState ?? WebSocket.CLOSED) === WebSocket.CLOSED;
   }
 
   /**
@@ -277,7 +281,9 @@ export class VirtualClient implements ConnectionOwner {
       connection.failureCounted = true;
       this.context.recorder.failed('pending_at_end');
     }
-    const lost = connection.opened ? Math.max(0, connection.inflight) : 0;
+    // A backend that named itself in none of the messages so far never will now.
+    if (connection.opened) markUnidentified(connection, this.context.recorder);
+    const lost = this.inflight();
     connection.inflight = 0;
     return lost;
   }

@@ -17,7 +17,18 @@ const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = 
 const pathOf = (plan: Plan) => (plan.target.kind === 'url' ? new URL(plan.target.url).pathname : plan.target.path);
 
 export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
-  return [...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary, plan)];
+  return [...sessionFindings(summary, plan), ...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary, plan)];
+}
+
+function sessionFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const sessions = summary.sessions;
+  if (!sessions || sessions.broken === 0) return [];
+  return [{
+    severity: 'warning', rule: 'socketio-session-breaks', explains: ['stickiness.session_break', 'sessions.', 'connections.', 'handshake.'],
+    cause: 'the requests of one Socket.IO session (its polls and its upgrade) reached different nodes, which answered "Session ID unknown": Socket.IO needs sticky sessions while it polls',
+    evidence: `${sessions.broken} of ${sessions.opened} sessions broke (${plan.app.socketio?.polling ? 'transports [polling, websocket]' : 'websocket only'}); ${sessions.upgraded} upgraded`,
+    fix: 'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or connect with transports: [websocket] (socketio.transports in a scenario)',
+  }];
 }
 
 function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {

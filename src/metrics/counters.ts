@@ -56,6 +56,11 @@ export interface WorkerCounters {
   stepAttempted: Record<string, number>;
   stepPassed: Record<string, number>;
   stepFailed: Record<string, number>;
+  /** protocol: socketio: sessions opened (by the transport they opened on), upgraded to WebSocket, and broken ("Session ID unknown"). */
+  sessionsOpened: number;
+  sessionsUpgraded: number;
+  sessionBreaks: number;
+  sessionsByTransport: Record<string, number>;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -99,6 +104,7 @@ export function emptyCounters(): WorkerCounters {
     failedByReason: {}, errorsByStatus: {}, closeCodes: {}, closeReasons: {}, violationsByCause: {}, openedByBackend: {}, failoversTo: {},
     outageCut: {}, outageBack: {}, outageLost: {}, idleCutSilentMs: 0, unidentifiedHeaders: {}, unidentifiedMessages: {},
     unmatched: 0, pushReceived: 0, pushMatched: 0, stepAttempted: {}, stepPassed: {}, stepFailed: {},
+    sessionsOpened: 0, sessionsUpgraded: 0, sessionBreaks: 0, sessionsByTransport: {},
   };
 }
 

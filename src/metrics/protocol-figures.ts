@@ -14,7 +14,7 @@ export function protocolLatency(plan: Plan, aggregate: RunAggregate): Pick<Summa
 }
 
 /** steps.NAME and push, for scenarios whose protocol has them. */
-export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summary, 'steps' | 'push'> {
+export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summary, 'steps' | 'push' | 'sessions'> {
   const totals = aggregate.totals;
   const steps: Record<string, StepSummary> = {};
   for (const step of plan.app.steps) {
@@ -29,6 +29,7 @@ export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summa
   const gap = aggregate.pushGap;
   return {
     ...(plan.app.steps.length > 0 ? { steps } : {}),
+    ...(plan.app.socketio ? { sessions: { opened: totals.sessionsOpened, upgraded: totals.sessionsUpgraded, broken: totals.sessionBreaks, by_transport: totals.sessionsByTransport } } : {}),
     ...(plan.app.push ? { push: { received: totals.pushReceived, matched: totals.pushMatched, gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null } } : {}),
   };
 }

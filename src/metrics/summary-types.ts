@@ -142,6 +142,8 @@ export interface Summary {
   steps?: Record<string, StepSummary>;
   /** Server messages that answer nothing (scenarios with push); gap: a client's longest silence between two pushes, p99 over clients (ms). */
   push?: { received: number; matched: number; gap_p99: number | null };
+  /** protocol: socketio: Engine.IO sessions opened (by the transport they opened on), upgraded to WebSocket, broken. */
+  sessions?: { opened: number; upgraded: number; broken: number; by_transport: Record<string, number> };
   stickiness: {
     reconnects: number;
     sticky: number;
@@ -153,6 +155,9 @@ export interface Summary {
     clients_displaced: number;
     /** Reconnects made from another address than the client's last one (churn.change_address). */
     address_changes: number;
+    /** socketio: requests of a live session (a poll, or its upgrade) answered "Session ID unknown": the session broke without a reconnect. */
+    session_breaks?: number;
+    session_break_rate?: number;
     /** Connections whose backend could not be told: left out of distribution and stickiness. */
     unidentified: number;
     /**

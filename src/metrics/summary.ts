@@ -106,6 +106,7 @@ export function buildSummary(input: SummaryInput): Summary {
       violations_by_cause: totals.violationsByCause,
       clients_displaced: totals.clientsDisplaced,
       address_changes: totals.addressChanges ?? 0,
+      ...(plan.app.socketio ? { session_breaks: totals.sessionBreaks, session_break_rate: totals.sessionsOpened > 0 ? round6(totals.sessionBreaks / totals.sessionsOpened) : 0 } : {}),
       unidentified: totals.unidentified,
       serving_state_from: input.servingSources ?? [],
     },

@@ -31,6 +31,7 @@ export function metricBasis(summary: Judged, metric: string): { count: number; w
   if (step) return { count: summary.latency.steps?.[step[1]]?.count ?? 0, what: `step ${step[1]} never got its answer (count 0)` };
   if (metric.startsWith('steps.')) return { count: summary.steps?.[metric.split('.')[1]]?.attempted ?? 0, what: `step ${metric.split('.')[1]} was never sent` };
   if (metric === 'push.gap_p99') return { count: summary.push?.gap_p99 === null || !summary.push ? 0 : 1, what: 'no client got two pushes' };
+  if (metric === 'stickiness.session_break_rate') return { count: summary.sessions?.opened ?? 0, what: 'no Socket.IO session opened' };
   if (metric.startsWith('push.')) return { count: summary.connections.opened, what: 'no connection opened' };
   const latency = /^latency\.(\w+)\./.exec(metric);
   if (latency) {

@@ -37,13 +37,20 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
   });
 
   const message = scenario.traffic?.message !== undefined ? checked(scenario.traffic.message, 'traffic.message') : null;
-  const rawReply = scenario.traffic?.reply ?? 'echo';
+  const socketio = scenario.protocol === 'socketio';
+  if (!socketio && scenario.socketio) problem('socketio', 'applies to protocol: socketio only: add protocol: socketio, or remove it');
+  if (!socketio && scenario.traffic?.event) problem('traffic.event', 'applies to protocol: socketio only (the event each message is emitted as)');
+  const rawReply = scenario.traffic?.reply ?? (socketio ? 'ack' : 'echo');
+  if (socketio && !['ack', 'none'].includes(String(rawReply))) problem('traffic.reply', `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`);
+  if (!socketio && rawReply === 'ack') problem('traffic.reply', 'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none');
+  const transports = scenario.socketio?.transports ?? ['polling', 'websocket'];
+  if (socketio && !transports.includes('websocket')) problem('socketio.transports', 'polling alone is not supported yet: use [polling, websocket] (the default) or [websocket]');
   const reply: ReplyPlan = typeof rawReply === 'string' ? { kind: rawReply } : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
   if (reply.kind === 'field' && message && !message.names.includes('id')) {
     problem('traffic.reply.field', `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`);
   }
   if (reply.kind === 'field' && !message) problem('traffic.reply.field', 'needs traffic.message with an {{id}}: stickler\'s own echo message carries no id field');
-  if (reply.kind === 'echo' && message && !message.names.includes('id')) {
+  if (reply.kind === 'echo' && message && !message.names.includes('id') && !socketio) {
     // An echo of a template is timed by its id; without one nothing tells the echoes apart.
     problem('traffic.reply', 'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }');
   }
@@ -60,5 +67,8 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     push: scenario.push ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null } : null,
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
+    socketio: socketio
+      ? { path: scenario.socketio?.path ?? '/socket.io/', namespace: scenario.socketio?.namespace ?? '/', polling: transports[0] === 'polling', event: scenario.traffic?.event ?? 'message' }
+      : null,
   };
 }

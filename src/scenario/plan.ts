@@ -47,7 +47,16 @@ export interface ThresholdPlan {
 }
 
 /** How a reply is matched to the message it answers. */
-export type ReplyPlan = { kind: 'echo' } | { kind: 'next' } | { kind: 'none' } | { kind: 'field'; path: string[]; text: string };
+export type ReplyPlan = { kind: 'echo' } | { kind: 'next' } | { kind: 'none' } | { kind: 'ack' } | { kind: 'field'; path: string[]; text: string };
+
+/** protocol: socketio: where the sessions go and how they start. */
+export interface SocketioPlan {
+  path: string;
+  namespace: string;
+  /** polling first (then the upgrade), or websocket only. */
+  polling: boolean;
+  event: string;
+}
 
 export interface StepPlan {
   name: string;
@@ -70,6 +79,8 @@ export interface AppPlan {
   identifyStep: string | null;
   /** Sec-WebSocket-Protocol values the clients offer. */
   subprotocols: string[];
+  /** protocol: socketio (null: plain WebSocket). */
+  socketio: SocketioPlan | null;
 }
 
 export interface Plan {

@@ -72,7 +72,7 @@ const jsonSubset = z.record(z.string(), z.unknown());
 
 const reply = z
   .union([
-    z.enum(['echo', 'next', 'none']),
+    z.enum(['echo', 'next', 'none', 'ack']),
     z.strictObject({ field: z.string().min(1).describe('dotted path of the reply field that equals the message\'s {{id}}') }),
   ])
   .describe('how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message\'s {{id}}), next (the next server message), none (fire and forget)');
@@ -120,6 +120,7 @@ const traffic = z.strictObject({
   ping: duration.optional().describe('client ping interval (0 = none)'),
   message: z.string().optional().describe('the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler\'s echo marker padded to size)'),
   reply: reply.optional(),
+  event: z.string().min(1).optional().describe('socketio: the event emitted (default message); the message template is its argument (JSON when it parses)'),
   reply_timeout: duration.optional().describe('a message with no reply by then counts as lost (default 10s)'),
   max_message: z
     .union([z.number(), z.string()])
@@ -172,7 +173,19 @@ export const scenarioSchema = z
     clients: clients.describe('required: who connects, how many, from where'),
     duration,
     seed: z.number().int().nonnegative().optional().describe('fixes every random choice (addresses, phases, churn); default 1'),
-    protocol: z.enum(['ws']).optional().describe('ws (default): WebSocket text frames'),
+    protocol: z.enum(['ws', 'socketio']).optional().describe('ws (default): WebSocket text frames; socketio: Socket.IO v4 sessions (Engine.IO v4)'),
+    socketio: z
+      .strictObject({
+        path: z.string().startsWith('/').optional().describe('the Socket.IO path (default /socket.io/)'),
+        namespace: z.string().startsWith('/').optional().describe('the namespace to connect (default /)'),
+        transports: z
+          .array(z.enum(['polling', 'websocket']))
+          .min(1)
+          .optional()
+          .describe('[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade) or [websocket] (no polling, so no session to break)'),
+      })
+      .optional()
+      .describe('protocol: socketio only'),
     subprotocol: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()

@@ -2,6 +2,7 @@ import type { Plan } from '../scenario/plan.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
 import { waitForUpgrade, WaitAborted } from './readiness.js';
 import { externalTarget } from './external-target.js';
+import { waitForSocketio } from './socketio-readiness.js';
 import type { RunningStack } from './stack.js';
 
 const URL_PREFLIGHT_MS = 5000;
@@ -13,7 +14,10 @@ export async function startTarget(plan: Plan, options: StackOptions): Promise<Ru
   const target = plan.target;
   if (target.kind === 'url') {
     const external = externalTarget(plan, target.url, options.logDir);
-    await waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls, options.signal).catch((error: Error) => {
+    const ready = plan.app.socketio
+      ? waitForSocketio(target.url, plan.app.socketio, URL_PREFLIGHT_MS, external.clientTls, options.signal)
+      : waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls, options.signal);
+    await ready.catch((error: Error) => {
       if (error instanceof WaitAborted) throw error;
       throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
     });

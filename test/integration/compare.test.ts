@@ -33,7 +33,7 @@ thresholds:
   assert.match(body, /data-errors="\[\]"/, body);
   const junit = fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuite name="nat-compare on nginx-ip-hash" tests="1" failures="1"/);
-  assert.match(junit, /<failure message="distribution.imbalance was 3, limit &lt; 1.5">/);
+  assert.match(junit, /<failure message="distribution.imbalance was 3, limit &lt; 1.5: 120 clients came from 6 addresses in one \/24[^"]*; fix: key on something the client keeps/);
 });
 
 test('thresholds gate the exit code: 0 when they hold, 1 with a JUnit failure naming the metric, 2 for an unknown metric', async () => {

@@ -179,7 +179,7 @@ thresholds:
     const silent = await run(scenario(`${base}/ws`));
     const noReplies = silent.summary.findings.find((f) => f.rule === 'no-replies');
     assert.ok(noReplies, JSON.stringify(silent.summary.findings));
-    assert.match(noReplies.evidence, /^\d+ messages sent, 0 came back/);
+    assert.match(noReplies.evidence, /^\d+ messages sent, 0 replies matched/);
   } finally {
     for (const client of wss.clients) client.terminate();
     await new Promise((resolve) => server.close(resolve));

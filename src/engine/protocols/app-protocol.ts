@@ -3,6 +3,7 @@ import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../u
 import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../client-socket.js';
 import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import { PushCounter } from './push-counter.js';
 import { ReplyMatcher } from './reply-matcher.js';
 
 /**
@@ -21,13 +22,13 @@ export class AppProtocol implements ClientProtocol {
   private stepSentMs = 0;
   private stepTimer: NodeJS.Timeout | null = null;
   private sentOnConnection = 0;
-  private lastPushMs = -1;
-  private longestPushGapMs = -1;
+  private readonly pushes: PushCounter | null;
 
   constructor(plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder, private readonly messageField: string) {
     this.app = plan.app;
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
     this.replies = new ReplyMatcher(plan.app);
+    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
   }
 
   /** reply: none sends and forgets: nothing is in flight. */
@@ -91,26 +92,13 @@ export class AppProtocol implements ClientProtocol {
   }
 
   finish(): void {
-    if (this.longestPushGapMs >= 0) this.recorder.pushGap(this.longestPushGapMs);
+    this.pushes?.finish();
   }
 
   /** A server message that is no reply: a push (when the scenario has push), else unmatched once the client has sent. */
   private other(data: Buffer): number {
-    const push = this.app.push;
-    if (!push) {
-      if (this.sentOnConnection > 0 && this.awaitsReplies) this.recorder.counters.unmatched += 1;
-      return NOT_A_REPLY;
-    }
-    const parsed = push.match || push.sentAt ? parseJson(data) : undefined;
-    const counters = this.recorder.counters;
-    counters.pushReceived += 1;
-    if (push.match && !containsSubset(parsed, push.match)) return NOT_A_REPLY;
-    counters.pushMatched += 1;
-    const now = this.recorder.nowMs();
-    if (this.lastPushMs >= 0) this.longestPushGapMs = Math.max(this.longestPushGapMs, now - this.lastPushMs);
-    this.lastPushMs = now;
-    const sentAt = push.sentAt ? Number(valueAt(parsed, push.sentAt)) : NaN;
-    if (Number.isFinite(sentAt) && sentAt > 0) this.recorder.pushLatency(Date.now() - sentAt);
+    if (this.pushes) this.pushes.received(this.pushes.readsContent ? parseJson(data) : undefined);
+    else if (this.sentOnConnection > 0 && this.awaitsReplies) this.recorder.counters.unmatched += 1;
     return NOT_A_REPLY;
   }
 

@@ -1,5 +1,6 @@
 import type { WorkerCounters } from '../../metrics/counters.js';
 import type { Plan } from '../../scenario/plan.js';
+import type { PollingClient } from './socketio-polling.js';
 
 /**
  * What a connection says and how it reads what comes back: the application's protocol. The virtual
@@ -39,6 +40,15 @@ export interface ClientProtocol {
   closed?(byClient: boolean): void;
   /** The run ended: last per-client figures (the longest gap between pushes). */
   finish?(): void;
+  /**
+   * The protocol's own leg before the WebSocket (Socket.IO's HTTP long-polling): null when the
+   * WebSocket may follow, else the failure to count (the client reconnects after its backoff).
+   */
+  preconnect?(client: PollingClient, targetUrl: string): Promise<{ reason: string; status?: number } | null>;
+  /** The WebSocket handshake failed (with its HTTP status): a Socket.IO upgrade of an unknown session is a session break. */
+  handshakeFailed?(status: number | undefined): void;
+  /** The backend that answered the protocol's own leg, when the 101 does not name one. */
+  readonly backendOfSession?: string | null;
 }
 
 /** The connection as a protocol may use it. */

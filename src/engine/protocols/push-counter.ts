@@ -1,0 +1,36 @@
+import type { AppPlan } from '../../scenario/plan.js';
+import { containsSubset, valueAt } from '../../util/json-path.js';
+import type { ProtocolRecorder } from './client-protocol.js';
+
+/**
+ * A client's server pushes (messages that answer nothing): counted, matched against push.match,
+ * timed from push.sent_at, and the longest silence between two of them kept for the end of the run.
+ */
+export class PushCounter {
+  private lastPushMs = -1;
+  private longestGapMs = -1;
+
+  constructor(private readonly push: NonNullable<AppPlan['push']>, private readonly recorder: ProtocolRecorder) {}
+
+  /** Whether the push needs its JSON (to match, or to read its send time). */
+  get readsContent(): boolean {
+    return this.push.match !== null || this.push.sentAt !== null;
+  }
+
+  /** A push, parsed when readsContent (undefined otherwise). */
+  received(parsed: unknown): void {
+    const counters = this.recorder.counters;
+    counters.pushReceived += 1;
+    if (this.push.match && !containsSubset(parsed, this.push.match)) return;
+    counters.pushMatched += 1;
+    const now = this.recorder.nowMs();
+    if (this.lastPushMs >= 0) this.longestGapMs = Math.max(this.longestGapMs, now - this.lastPushMs);
+    this.lastPushMs = now;
+    const sentAt = this.push.sentAt ? Number(valueAt(parsed, this.push.sentAt)) : NaN;
+    if (Number.isFinite(sentAt) && sentAt > 0) this.recorder.pushLatency(Date.now() - sentAt);
+  }
+
+  finish(): void {
+    if (this.longestGapMs >= 0) this.recorder.pushGap(this.longestGapMs);
+  }
+}

@@ -1,0 +1,69 @@
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { decodePayload, encodePayload, type Packet } from 'engine.io-parser';
+
+/** How a client's HTTP polls go out: like its WebSocket handshakes (address, key, cookies), see clientRequest. */
+export interface PollingClient {
+  /** The request as clientRequest builds it for `url` (session key, cookies from the jar, X-Forwarded-For). */
+  request(url: string): { url: string; headers: Record<string, string>; bindAddress: string | null };
+  /** Set-Cookie of a response, for the client's jar (HAProxy's sticky cookie comes on the first poll). */
+  storeCookies(setCookie: string[] | undefined): void;
+  tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+  identifyHeader: string;
+}
+
+export interface PollResponse {
+  status: number;
+  body: string;
+  /** The backend the response names (identify.header), if it does. */
+  backend: string | null;
+}
+
+/** A poll never waits longer than this (a GET is held by the server until it has something, up to pingInterval). */
+const POLL_TIMEOUT_MS = 10_000;
+
+/** One Engine.IO polling request: GET (a poll) or POST (packets to send). */
+export function poll(client: PollingClient, url: string, packets?: Packet[]): Promise<PollResponse> {
+  const { url: full, headers, bindAddress } = client.request(url);
+  const target = new URL(full);
+  const body = packets ? encodePackets(packets) : undefined;
+  return new Promise((resolve, reject) => {
+    const lib = target.protocol === 'https:' ? https : http;
+    const request = lib.request(target, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      agent: false,
+      timeout: POLL_TIMEOUT_MS,
+      ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
+      ...client.tlsOptions,
+    }, (response) => {
+      client.storeCookies(response.headers['set-cookie']);
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const named = response.headers[client.identifyHeader];
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), backend: typeof named === 'string' && named ? named : null });
+      });
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('poll timed out')));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function encodePackets(packets: Packet[]): string {
+  let out = '';
+  encodePayload(packets, (encoded) => (out = encoded as string));
+  return out;
+}
+
+export function decodePackets(body: string): Packet[] {
+  return decodePayload(body);
+}
+
+/** Engine.IO's answer to a request of a session the node does not hold. */
+export function isUnknownSession(response: PollResponse): boolean {
+  return response.status === 400 && /Session ID unknown/i.test(response.body);
+}

@@ -1,0 +1,203 @@
+import { decodePacket, type Packet } from 'engine.io-parser';
+import { Decoder, Encoder, PacketType, type Packet as SocketPacket } from 'socket.io-parser';
+import type { Plan, SocketioPlan } from '../../scenario/plan.js';
+import { valueAt } from '../../util/json-path.js';
+import { renderTemplate } from '../../util/template.js';
+import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import { PushCounter } from './push-counter.js';
+import { decodePackets, isUnknownSession, poll, type PollingClient } from './socketio-polling.js';
+
+/**
+ * Socket.IO v4 over Engine.IO v4, as socket.io-client connects: with polling first, the handshake
+ * (GET), the namespace connect (POST "40", then a GET for its answer), then the WebSocket upgrade of
+ * that session (probe "2probe"/"3probe", then "5"); with [websocket], the open packet and the
+ * namespace connect on the WebSocket. Every request of a session is checked: an answer "Session ID
+ * unknown" (HTTP 400) is a session break, counted and named, and the client opens a new session.
+ * Engine.IO pings are answered; each message is an emit of traffic.event with an ack, timed from its
+ * intended send time; server emits are pushes. The packets are the official codecs' (engine.io-parser,
+ * socket.io-parser).
+ */
+export class SocketioProtocol implements ClientProtocol {
+  private readonly io: SocketioPlan;
+  private readonly encoder = new Encoder();
+  private readonly decoder = new Decoder();
+  private decoded: SocketPacket | null = null;
+  private readonly inflight = new Map<number, number>();
+  private readonly pushes: PushCounter | null;
+  private ackId = 0;
+  private sid: string | null = null;
+  private sessionBackend: string | null = null;
+  readonly awaitsReplies: boolean;
+
+  constructor(private readonly plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder) {
+    this.io = plan.app.socketio!;
+    this.awaitsReplies = plan.app.reply.kind !== 'none';
+    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
+    this.decoder.on('decoded', (packet: SocketPacket) => (this.decoded = packet));
+  }
+
+  /** The session's WebSocket: a new one ([websocket]), or the upgrade of the polling session. */
+  connectUrl(targetUrl: string): string {
+    return `${this.endpoint(targetUrl)}?EIO=4&transport=websocket${this.sid ? `&sid=${encodeURIComponent(this.sid)}` : ''}`;
+  }
+
+  /** The polling leg of a session (transports: [polling, websocket]): null when the upgrade may follow, else why not. */
+  async preconnect(client: PollingClient, targetUrl: string): Promise<{ reason: string; status?: number } | null> {
+    this.sid = null;
+    this.sessionBackend = null;
+    if (!this.io.polling) return null;
+    const base = `${this.endpoint(targetUrl).replace(/^ws/, 'http')}?EIO=4&transport=polling`;
+    try {
+      const handshake = await poll(client, `${base}&t=${this.clientIndex}h`);
+      const open = handshake.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
+      if (!open) return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
+      this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
+      this.sessionBackend = handshake.backend;
+      this.opened_(true);
+      const url = `${base}&sid=${encodeURIComponent(this.sid)}`;
+      const posted = await poll(client, url, [this.namespaceConnect()]);
+      if (isUnknownSession(posted)) return this.broken(posted.status);
+      const answer = await poll(client, `${url}&t=${this.clientIndex}c`);
+      if (isUnknownSession(answer)) return this.broken(answer.status);
+      if (answer.status !== 200) return { reason: 'polling_refused', status: answer.status };
+      return null;
+    } catch {
+      return { reason: 'polling_error' };
+    }
+  }
+
+  /** The session's backend as its first request named it (the WebSocket upgrade may not say). */
+  get backendOfSession(): string | null {
+    return this.sessionBackend;
+  }
+
+  /** The upgrade of a polling session was refused: "Session ID unknown" is a 400 there too. */
+  handshakeFailed(status: number | undefined): void {
+    if (this.sid && status === 400) {
+      this.recorder.counters.sessionBreaks += 1;
+      this.sid = null;
+    }
+  }
+
+  opened(link: ProtocolLink): boolean {
+    this.inflight.clear();
+    // With polling, the namespace is connected already: probe the upgrade.
+    if (this.sid) link.write(Buffer.from('2probe'));
+    return false;
+  }
+
+  message(sentUs: number): Buffer {
+    const id = this.awaitsReplies ? ++this.ackId : undefined;
+    if (id !== undefined) this.inflight.set(id, sentUs);
+    const template = this.plan.app.message;
+    const text = template ? renderTemplate(template, { client: this.clientIndex, seq: this.ackId, id: `${this.clientIndex}-${this.ackId}`, now_ms: Date.now() }) : `stk:${sentUs}:`;
+    let arg: unknown = text;
+    if (template) {
+      try {
+        arg = JSON.parse(text);
+      } catch {
+        // not JSON: the argument is the text
+      }
+    }
+    const [encoded] = this.encoder.encode({ type: PacketType.EVENT, nsp: this.io.namespace, data: [this.io.event, arg], ...(id !== undefined ? { id } : {}) });
+    return Buffer.from(`4${encoded as string}`);
+  }
+
+  replyTo(data: Buffer, link: ProtocolLink): number {
+    const packet = decodePacket(data.toString()) as Packet;
+    switch (packet.type) {
+      case 'ping':
+        link.write(Buffer.from('3'));
+        return PROTOCOL_CONTROL;
+      case 'pong':
+        if (packet.data !== 'probe') return PROTOCOL_CONTROL;
+        link.write(Buffer.from('5'));
+        this.recorder.counters.sessionsUpgraded += 1;
+        return PROTOCOL_OPENED;
+      case 'open':
+        this.opened_(false);
+        link.write(Buffer.from(`4${this.namespaceConnect().data as string}`));
+        return PROTOCOL_CONTROL;
+      case 'message':
+        return this.socketPacket(String(packet.data));
+      default:
+        return PROTOCOL_CONTROL;
+    }
+  }
+
+  backendIn(data: Buffer): string | null {
+    const event = this.eventOf(data);
+    const value = event ? valueAt(event.data, this.plan.identify.messageField.split('.')) : undefined;
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  }
+
+  closed(): void {
+    this.inflight.clear();
+    this.sid = null;
+  }
+
+  finish(): void {
+    this.pushes?.finish();
+  }
+
+  private socketPacket(text: string): number {
+    this.decoded = null;
+    try {
+      this.decoder.add(text);
+    } catch {
+      return PROTOCOL_CONTROL;
+    }
+    const packet = this.decoded as SocketPacket | null;
+    if (!packet) return PROTOCOL_CONTROL;
+    if (packet.type === PacketType.CONNECT) return this.sid ? PROTOCOL_CONTROL : PROTOCOL_OPENED;
+    if (packet.type === PacketType.ACK && packet.id !== undefined) {
+      const sentUs = this.inflight.get(packet.id);
+      if (sentUs === undefined) {
+        this.recorder.counters.unmatched += 1;
+        return PROTOCOL_CONTROL;
+      }
+      this.inflight.delete(packet.id);
+      return sentUs;
+    }
+    if (packet.type === PacketType.EVENT && this.pushes) this.pushes.received({ event: packet.data?.[0], data: packet.data?.[1] });
+    return NOT_A_REPLY;
+  }
+
+  /** A server emit as { event, data } (its first argument), or null. */
+  private eventOf(data: Buffer): { event: unknown; data: unknown } | null {
+    const text = data.toString();
+    if (!text.startsWith('42')) return null;
+    const at = text.indexOf('[');
+    try {
+      const args = JSON.parse(text.slice(at)) as unknown[];
+      return { event: args[0], data: args[1] };
+    } catch {
+      return null;
+    }
+  }
+
+  private opened_(polling: boolean): void {
+    const counters = this.recorder.counters;
+    counters.sessionsOpened += 1;
+    const transport = polling ? 'polling' : 'websocket';
+    counters.sessionsByTransport[transport] = (counters.sessionsByTransport[transport] ?? 0) + 1;
+  }
+
+  private broken(status: number): { reason: string; status: number } {
+    this.recorder.counters.sessionBreaks += 1;
+    this.sid = null;
+    return { reason: 'session_unknown', status };
+  }
+
+  private namespaceConnect(): Packet {
+    const [encoded] = this.encoder.encode({ type: PacketType.CONNECT, nsp: this.io.namespace });
+    return { type: 'message', data: encoded as string };
+  }
+
+  private endpoint(targetUrl: string): string {
+    const url = new URL(targetUrl);
+    url.pathname = this.io.path.endsWith('/') ? this.io.path : `${this.io.path}/`;
+    url.search = '';
+    return url.toString().replace(/\?$/, '');
+  }
+}

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import https from 'node:https';
+import WebSocket from 'ws';
+import type { SocketioPlan } from '../scenario/plan.js';
+import { WaitAborted } from './readiness.js';
+import { wsTlsOptions, type ClientTls } from './tls-material.js';
+
+const ATTEMPT_MS = 2000;
+
+/** The target answered, and not as Socket.IO does: waiting longer will not change that. */
+class NotSocketio extends Error {}
+
+/**
+ * Before a `protocol: socketio` run: the target must open an Engine.IO session, by a polling
+ * handshake (GET PATH?EIO=4&transport=polling -> `0{"sid":...}`) or, with [websocket], an upgrade
+ * whose first message is the open packet. A plain WebSocket server or a wrong socketio.path fails at
+ * once, saying what answered instead and the fix.
+ */
+export async function waitForSocketio(targetUrl: string, io: SocketioPlan, timeoutMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
+  const base = new URL(targetUrl);
+  base.pathname = io.path.endsWith('/') ? io.path : `${io.path}/`;
+  const deadline = Date.now() + timeoutMs;
+  let lastError = 'no attempt';
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw new WaitAborted('interrupted while waiting for the target');
+    try {
+      await (io.polling ? pollingHandshake(base, tls) : websocketOpen(base, tls));
+      return;
+    } catch (error) {
+      if (error instanceof NotSocketio) throw new Error(`${error.message}; check socketio.path (now ${io.path}) and that the target runs Socket.IO 4, or use protocol: ws`);
+      lastError = (error as Error).message;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`no Socket.IO session through ${base.origin}${base.pathname} within ${timeoutMs} ms (last error: ${lastError})`);
+}
+
+function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
+  const url = new URL(base);
+  url.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
+  url.search = '?EIO=4&transport=polling';
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const request = lib.get(url, { timeout: ATTEMPT_MS, agent: false, ...wsTlsOptions(tls) }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk.slice(0, 400)));
+      response.on('end', () => {
+        if (response.statusCode === 200 && /^0\{.*"sid"/.test(body)) resolve();
+        else reject(new NotSocketio(`GET ${url.pathname}${url.search} answered ${response.statusCode} ${JSON.stringify(body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`));
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${ATTEMPT_MS} ms`)));
+    request.on('error', reject);
+  });
+}
+
+function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
+  const url = new URL(base);
+  url.search = '?EIO=4&transport=websocket';
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: ATTEMPT_MS, ...wsTlsOptions(tls) });
+    const timer = setTimeout(() => done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} opened, but no Engine.IO open packet came within ${ATTEMPT_MS} ms: a plain WebSocket server`)), ATTEMPT_MS);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      ws.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    ws.on('message', (data: Buffer) => done(/^0\{.*"sid"/.test(data.toString()) ? undefined : new NotSocketio(`the upgrade at ${url.pathname} answered ${JSON.stringify(data.toString().slice(0, 120))}, not an Engine.IO open packet`)));
+    ws.on('unexpected-response', (_request, response) => done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} was refused with ${response.statusCode}`)));
+    ws.on('error', (error) => done(error));
+  });
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Summary } from '../../src/metrics/summary-types.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup, type ProxyConfig } from '../helpers/seed-stack.js';
+import { startSocketioBackends } from '../helpers/socketio-backends.js';
+
+/** Three real Socket.IO servers behind nginx and HAProxy configs this test writes, reached with --url. */
+
+async function run(yaml: string): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary }> {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
+  const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet'], dir);
+  const file = path.join(dir, 'out', 'summary.json');
+  assert.ok(fs.existsSync(file), `no summary (exit ${result.code}):\n${result.stderr}`);
+  return { ...result, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
+}
+
+const scenario = (url: string, extra = '', clients = 'addresses: { pool: 127.95.0.0/16 }') => `name: socketio
+target: { url: ${url}, backends: [io1, io2, io3] }
+protocol: socketio
+identify: { header: x-served-by, message_field: server }
+clients: { count: 300, ramp: 2s, ${clients} }
+duration: 6s
+traffic: { interval: 500ms, event: chat, message: '{"text":"hi {{client}}","n":{{seq}}}' }
+churn: { backoff: { initial: 200ms, max: 1s } }
+${extra}
+thresholds:
+  stickiness.session_breaks: "== 0"
+`;
+
+/** The seed's nginx config with round robin instead of ip_hash. */
+const nginxRoundRobin: ProxyConfig = (options) => seedNginxIpHash()(options).replace('ip_hash; # Routes each client IP consistently to the same backend', '');
+
+test('Socket.IO behind nginx round robin: polls of one session reach other nodes, the breaks are counted and named, the gate fails; [websocket] does not break', async () => {
+  const setup = await startSeedSetup('nginx', nginxRoundRobin, 3, startSocketioBackends);
+  try {
+    const polling = await run(scenario(setup.url));
+    const sessions = polling.summary.sessions!;
+    assert.ok(sessions.broken > 50, JSON.stringify(sessions));
+    assert.equal(polling.summary.stickiness.session_breaks, sessions.broken);
+    assert.equal(polling.code, 1, polling.stderr);
+    const finding = polling.summary.findings.find((f) => f.rule === 'socketio-session-breaks');
+    assert.ok(finding && finding.severity === 'error', JSON.stringify(polling.summary.findings));
+    assert.match(finding.fix, /transports: \[websocket\]/);
+    assert.match(polling.stdout, /finding \(error\): the requests of one Socket\.IO session/);
+
+    const websocket = await run(scenario(setup.url, 'socketio: { transports: [websocket] }'));
+    assert.equal(websocket.code, 0, websocket.stderr);
+    assert.equal(websocket.summary.sessions!.broken, 0);
+    assert.equal(websocket.summary.sessions!.by_transport.websocket, websocket.summary.sessions!.opened);
+    assert.equal(websocket.summary.messages.received, websocket.summary.messages.sent);
+    assert.equal(websocket.summary.latency.message.count, websocket.summary.messages.received);
+    assert.equal(websocket.summary.stickiness.unidentified, 0);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test('Socket.IO behind nginx ip_hash over many /24s: no session breaks, every emit acknowledged and timed', async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 3, startSocketioBackends);
+  try {
+    const { code, stderr, summary } = await run(scenario(setup.url, '', 'addresses: { pool: 127.96.0.0/12 }'));
+    assert.equal(code, 0, stderr);
+    const sessions = summary.sessions!;
+    assert.equal(sessions.broken, 0);
+    assert.ok(sessions.opened >= 300 && sessions.upgraded === sessions.opened, JSON.stringify(sessions));
+    assert.equal(sessions.by_transport.polling, sessions.opened);
+    assert.ok(summary.messages.sent > 2000, JSON.stringify(summary.messages));
+    assert.equal(summary.messages.received, summary.messages.sent);
+    assert.equal(summary.messages.lost, 0);
+    assert.equal(summary.stickiness.unidentified, 0);
+    assert.ok(summary.distribution.backends.every((b) => b.connections > 30), JSON.stringify(summary.distribution));
+  } finally {
+    await setup.stop();
+  }
+});
+
+/** HAProxy with the SERVERID cookie on every request, polls included (the seed's config sends non-upgrade requests to a round-robin backend: Socket.IO's polls would break there). */
+const haproxyCookieEverywhere: ProxyConfig = ({ listen, backends }) => `
+defaults
+mode http
+timeout connect 5s
+timeout client 1h
+timeout server 1h
+timeout tunnel 1h
+frontend io
+bind 127.0.0.1:${listen}
+default_backend nodes
+backend nodes
+balance leastconn
+cookie SERVERID insert indirect nocache
+${backends.map((b) => `server ${b.id} 127.0.0.1:${b.port} cookie ${b.id}`).join('\n')}
+`;
+
+test("Socket.IO behind HAProxy cookie SERVERID insert: no breaks with the cookie jar, breaks without it; the seed's config breaks polls", async () => {
+  const seed = await startSeedSetup('haproxy', seedHaproxyCookie, 3, startSocketioBackends);
+  try {
+    const broken = await run(scenario(seed.url));
+    assert.ok(broken.summary.sessions!.broken > 50, JSON.stringify(broken.summary.sessions));
+  } finally {
+    await seed.stop();
+  }
+  const setup = await startSeedSetup('haproxy', haproxyCookieEverywhere, 3, startSocketioBackends);
+  try {
+    const withJar = await run(scenario(setup.url));
+    assert.equal(withJar.code, 0, JSON.stringify([withJar.summary.sessions, withJar.summary.thresholds]));
+    assert.equal(withJar.summary.sessions!.broken, 0);
+    const withoutJar = await run(scenario(setup.url, '', 'addresses: { pool: 127.95.0.0/16 }, cookies: false'));
+    assert.ok(withoutJar.summary.sessions!.broken > 50, JSON.stringify(withoutJar.summary.sessions));
+    assert.equal(withoutJar.code, 1);
+  } finally {
+    await setup.stop();
+  }
+});
