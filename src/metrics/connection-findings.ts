@@ -75,7 +75,7 @@ function identityFindings(summary: Judged): RawFinding[] {
   const sent = summary.identification;
   const what = sent ? [...sent.headers.map((h) => `101 header "${h}"`), ...sent.first_messages.map((m) => `first message ${JSON.stringify(m.slice(0, 120))}`)].join('; ') : '';
   return [{
-    severity: 'warning', rule: 'unidentified', explains: ['stickiness.', 'distribution.'],
+    severity: 'warning', rule: 'unidentified', explains: ['stickiness.violation', 'stickiness.sticky', 'stickiness.unidentified', 'distribution.'],
     cause: 'the backends did not name themselves the way the scenario looks for (identify), so where these connections landed is unknown',
     evidence: `${unidentified} of ${summary.connections.opened} connections unidentified${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
     fix: sent?.suggestion ? `${sent.suggestion} (in the scenario)` : 'make each backend name itself: a response header on the 101 (identify.header), a field of its first message (identify.message_field), or a sticky cookie (identify.cookie)',

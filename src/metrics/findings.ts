@@ -16,10 +16,13 @@ export type Judged = Omit<Summary, 'verdict' | 'findings'>;
 export function diagnose(summary: Judged, plan: Plan): Finding[] {
   const findings = [...stickinessFindings(summary, plan), ...distributionFindings(summary, plan), ...idleFindings(summary, plan), ...connectionFindings(summary, plan)];
   const failed = summary.thresholds.filter((t) => !t.passed).map((t) => t.metric);
-  return findings.map(({ explains, ...finding }) => {
+  const settled = findings.map(({ explains, ...finding }): Finding => {
     const failedHere = finding.severity === 'info' ? [] : failed.filter((metric) => explains.some((prefix) => metric.startsWith(prefix)));
     return failedHere.length > 0 ? { ...finding, severity: 'error', explains: failedHere } : finding;
   });
+  // Errors first: what failed the run is what a reader needs first.
+  const rank = { error: 0, warning: 1, info: 2 };
+  return settled.sort((a, b) => rank[a.severity] - rank[b.severity]);
 }
 
 /** A finding before its severity is settled: the threshold metrics (prefixes) it may explain. */
@@ -42,7 +45,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
   const addressChanged = s.violations_by_cause.address_changed ?? 0;
   if (addressChanged > 0) {
     findings.push({
-      severity: 'warning', rule: 'affinity-by-address', explains: ['stickiness.'],
+      severity: 'warning', rule: 'affinity-by-address', explains: ['stickiness.violation', 'stickiness.sticky'],
       cause: `reconnects from a new address landed on another backend: ${by ?? 'the balancer'} keeps clients by their address, and a phone that changes network loses its backend`,
       evidence: `${addressChanged} of the ${s.address_changes} reconnects from a new address (${pct(addressChanged, s.address_changes)}) left their backend${s.violations > addressChanged ? `, and ${s.violations - addressChanged} reconnects from an unchanged address did too` : ', none from an unchanged address did'}; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.stickOnClientKey,
@@ -51,7 +54,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
   const cookieAbsent = s.violations_by_cause.cookie_absent ?? 0;
   if (cookieAbsent > 0) {
     findings.push({
-      severity: 'warning', rule: 'cookie-not-sent', explains: ['stickiness.'],
+      severity: 'warning', rule: 'cookie-not-sent', explains: ['stickiness.violation', 'stickiness.sticky'],
       cause: 'the target set a sticky cookie, and reconnects that did not send it back landed elsewhere',
       evidence: `${cookieAbsent} violations without the cookie (clients.cookies: ${plan.clients.cookies})`,
       fix: FIXES.sendCookieBack,
@@ -60,7 +63,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
   const balancer = s.violations_by_cause.balancer ?? 0;
   if (balancer > 0) {
     findings.push({
-      severity: 'warning', rule: 'no-affinity', explains: ['stickiness.'],
+      severity: 'warning', rule: 'no-affinity', explains: ['stickiness.violation', 'stickiness.sticky'],
       cause: `reconnects from the same address${plan.clients.cookies ? ', with every cookie sent back,' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients`,
       evidence: `${balancer} of ${s.violations} violations; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.makeSticky,

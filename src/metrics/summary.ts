@@ -60,7 +60,8 @@ export function buildSummary(input: SummaryInput): Summary {
     ...coverage.warnings,
     ...(unidentified ? [unidentified] : []),
     ...input.warnings,
-    ...proxyDisagreements(input.proxy, input.events, distribution.backends),
+    // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
+    ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, distribution.backends)),
     ...(totals.sent > 0 && totals.received === 0 && plan.app.reply.kind !== 'none'
       ? [plan.app.reply.kind === 'echo'
         ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`

@@ -36,6 +36,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
 
   const target = ok('target') ? normaliseTarget(file, scenario, problem) : undefined;
   const managed = target?.kind === 'preset' || target?.kind === 'custom';
+  if (target?.kind === 'url' && scenario.target?.backend) problem('target.backend', 'stickler starts backends only for managed stacks (stack:), not for a url target');
   const backendCount = target && target.kind !== 'url' ? target.backends : 0;
 
   const poolSpec = scenario.clients?.addresses?.pool ?? '127.0.0.1';
@@ -110,6 +111,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
     description: scenario.description ?? '',
     sourceFile: file,
     target,
+    managedBackend: scenario.target?.backend ?? 'reference',
     identify: {
       header: (scenario.identify?.header ?? 'x-backend-id').toLowerCase(),
       messageField: scenario.identify?.message_field ?? 'server',

@@ -88,6 +88,8 @@ export interface Plan {
   description: string;
   sourceFile: string;
   target: TargetPlan;
+  /** Managed stacks: what each backend process runs (reference: stickler's backend; socketio: with a real Socket.IO server beside it). */
+  managedBackend: 'reference' | 'socketio';
   identify: { header: string; messageField: string; cookie: string | null };
   clients: {
     count: number;

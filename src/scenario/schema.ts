@@ -37,6 +37,10 @@ const target = z
       .optional()
       .describe('managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0'),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
+    backend: z
+      .enum(['reference', 'socketio'])
+      .optional()
+      .describe("managed stacks: reference (default: stickler's WebSocket backend) or socketio (real Socket.IO 4 servers, which also answer plain WebSocket)"),
     tls: z
       .union([
         z.boolean(),

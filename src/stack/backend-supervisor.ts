@@ -21,11 +21,12 @@ export class ManagedBackend {
   constructor(
     readonly id: string,
     private readonly logDir: string | null,
+    private readonly kind: 'reference' | 'socketio' = 'reference',
   ) {}
 
   async start(): Promise<void> {
     const log = this.logDir ? fs.openSync(path.join(this.logDir, `${this.id}.log`), 'a') : 'ignore';
-    const child = fork(BACKEND_SCRIPT, [this.id, String(this.port), '127.0.0.1'], { stdio: ['ignore', log, log, 'ipc'] });
+    const child = fork(BACKEND_SCRIPT, [this.id, String(this.port), '127.0.0.1', this.kind], { stdio: ['ignore', log, log, 'ipc'] });
     if (typeof log === 'number') fs.closeSync(log);
     registerProcess(child);
     this.child = child;

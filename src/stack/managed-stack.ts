@@ -56,7 +56,7 @@ export class ManagedStack implements RunningStack {
     if (plan.target.kind === 'url') throw new Error('a url target is not a managed stack');
     this.target = plan.target;
     this.label = this.target.kind === 'preset' ? this.target.preset : `custom-${this.target.proxy}`;
-    this.backends = Array.from({ length: this.target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir));
+    this.backends = Array.from({ length: this.target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir, plan.managedBackend));
     for (const backend of this.backends) this.admin.set(backend.id, 'ready');
     // Absolute once and for all: proxies read relative paths against their own prefix, not ours.
     this.workDir = path.resolve(options.logDir, 'stack');

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { answerAsApp } from './reference-app.js';
+import { attachSocketio } from './socketio-backend.js';
 
 /**
  * The reference WebSocket backend: names itself in an `x-backend-id` header on the 101 response and
@@ -14,6 +15,8 @@ export interface BackendOptions {
   port: number;
   host: string;
   maxPayload?: number;
+  /** Also run a real Socket.IO server at /socket.io/ (target.backend: socketio). */
+  socketio?: boolean;
 }
 
 export interface BackendStats {
@@ -63,7 +66,11 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
   });
   wss.on('headers', (headers) => headers.push(`x-backend-id: ${options.id}`));
 
+  const io = options.socketio ? attachSocketio(server, options.id) : null;
+
   server.on('upgrade', (req, socket, head) => {
+    // Socket.IO's engine takes the upgrades of its own path.
+    if (io && req.url?.startsWith('/socket.io/')) return;
     socket.on('error', () => socket.destroy());
     if (wedged) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -108,10 +115,12 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     stats,
     wedge(on) {
       wedged = on;
+      io?.wedge(on);
       if (on) for (const client of wss.clients) client.close(1011, 'backend wedged');
     },
     close: () =>
       new Promise<void>((resolve) => {
+        io?.close();
         for (const client of wss.clients) client.close(1001, 'backend shutting down');
         server.close(() => resolve());
         server.closeAllConnections();

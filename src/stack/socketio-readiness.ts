@@ -50,7 +50,8 @@ function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
         else reject(new NotSocketio(`GET ${url.pathname}${url.search} answered ${response.statusCode} ${JSON.stringify(body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`));
       });
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${ATTEMPT_MS} ms`)));
+    // It took the connection and said nothing: a server with no handler for the path (a plain WebSocket server).
+    request.on('timeout', () => request.destroy(new NotSocketio(`GET ${url.pathname}${url.search} was accepted but not answered within ${ATTEMPT_MS} ms, not an Engine.IO handshake (0{"sid":...})`)));
     request.on('error', reject);
   });
 }
