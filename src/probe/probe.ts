@@ -5,6 +5,7 @@ import { probeAffinity, sourcesFor, type AffinityFindings } from './affinity.js'
 import { plainGet, type PlainGet } from './balancer-headers.js';
 import { probeIdle, type IdleFindings } from './idle.js';
 import { land, type ProbeTarget } from './probe-socket.js';
+import { probeSocketio, socketioAdvice, type SocketioFindings } from './socketio.js';
 
 /** `stickler probe --json`: what the target does, found from outside. */
 export interface ProbeReport {
@@ -19,6 +20,8 @@ export interface ProbeReport {
   idle_timeout_s: number | null;
   idle: IdleFindings | null;
   affinity: AffinityFindings | null;
+  /** The target answers Engine.IO at /socket.io/: whether its polling sessions survive. */
+  socketio?: SocketioFindings | null;
   advice: Advice[];
 }
 
@@ -36,8 +39,17 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
   const { target, log } = options;
   const source = options.varySources ? sourcesFor(target.via).home : null;
   report.balancer.plain_get = await plainGet(target.url, target.tlsOptions, target.via === 'socket' ? source : null);
-  // The first upgrade says who answers, and fails early (exit 3) on a target that refuses.
-  const first = await land(target, { address: source });
+  report.socketio = await probeSocketio(target, source, log);
+  // A Socket.IO endpoint may serve no plain WebSocket at the url: what it found of the sessions is the report.
+  const first = await land(target, { address: source }).catch((error: Error) => {
+    if (!report.socketio) throw error;
+    return null;
+  });
+  if (!first) {
+    report.advice = [socketioAdvice(report.socketio!)];
+    report.duration_s = elapsedSeconds(report);
+    return report;
+  }
   report.connections += 1;
   report.balancer.server = first.server ?? report.balancer.plain_get.server;
   report.balancer.upgrade_set_cookie = setCookieNames(first.setCookie);
@@ -49,7 +61,7 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
     report.idle_timeout_s = report.idle.idle_timeout_s;
     report.connections += report.idle.connections;
   }
-  report.advice = probeAdvice(report.idle, report.affinity, report.balancer.server);
+  report.advice = [...(report.socketio ? [socketioAdvice(report.socketio)] : []), ...probeAdvice(report.idle, report.affinity, report.balancer.server)];
   report.duration_s = elapsedSeconds(report);
   return report;
 }
@@ -82,6 +94,8 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
     const pings = idle.pings_keep_alive ? `pings every ${idle.ping_interval_s} s keep it open` : `pinged connections are cut too (after ${idle.pinged_cut_after_s} s)`;
     lines.push(`  idle      cut after ${idle.idle_timeout_s} s of silence (close ${idle.close_code}${confirmed}); ${pings}`);
   }
+  const io = report.socketio;
+  if (io) lines.push(`  socket.io ${io.path}: ${io.sessions} polling sessions each way, ${io.broken_with_cookies} broke with cookies, ${io.broken_without_cookies} without${io.nodes.length > 0 ? ` (nodes ${io.nodes.join(', ')})` : ''}`);
   const affinity = report.affinity;
   if (affinity) {
     const via = affinity.addresses_via === 'x-forwarded-for' ? ' (client addresses sent in X-Forwarded-For)' : '';

@@ -115,3 +115,19 @@ test("Socket.IO behind HAProxy cookie SERVERID insert: no breaks with the cookie
     await setup.stop();
   }
 });
+
+test('probe recognises Socket.IO and says whether polling sessions survive: round robin breaks them, ip_hash keeps them', async () => {
+  for (const [config, expected] of [[nginxRoundRobin, 'socketio-sessions-break'], [seedNginxIpHash(), 'socketio-sessions-stick']] as const) {
+    const setup = await startSeedSetup('nginx', config, 3, startSocketioBackends);
+    try {
+      const result = await runCli(['probe', setup.url, '--json', '--max-idle', '0']);
+      const report = JSON.parse(result.stdout) as { socketio: { sessions: number; broken_with_cookies: number; nodes: string[] }; advice: { rule: string; message: string }[] };
+      assert.equal(report.socketio.sessions, 6, result.stderr);
+      assert.equal(report.advice[0].rule, expected, JSON.stringify(report.advice));
+      if (expected === 'socketio-sessions-break') assert.ok(report.socketio.broken_with_cookies >= 4, JSON.stringify(report.socketio));
+      else assert.equal(report.socketio.broken_with_cookies, 0);
+    } finally {
+      await setup.stop();
+    }
+  }
+});

@@ -11,6 +11,8 @@ export interface PollingClient {
   storeCookies(setCookie: string[] | undefined): void;
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
   identifyHeader: string;
+  /** Longest wait for one response (default POLL_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 export interface PollResponse {
@@ -34,7 +36,7 @@ export function poll(client: PollingClient, url: string, packets?: Packet[]): Pr
       method: body === undefined ? 'GET' : 'POST',
       headers: { ...headers, ...(body !== undefined ? { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) } : {}) },
       agent: false,
-      timeout: POLL_TIMEOUT_MS,
+      timeout: client.timeoutMs ?? POLL_TIMEOUT_MS,
       ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
       ...client.tlsOptions,
     }, (response) => {
