@@ -7,7 +7,7 @@ import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
 import { readConfigTemplate } from './config-template.js';
 import { normaliseApp } from './normalise-app.js';
-import { CHECKED_PRESET_NAMES, findPreset, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
+import { CHECKED_PRESET_NAMES, findPreset, MISSING_CAPABILITY_WHY, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from './threshold-metrics.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
 import type { Plan, SessionKey, TargetPlan, ThresholdPlan, EventPlan } from './plan.js';
@@ -74,7 +74,9 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
     }
     if (target) {
       const cannot = whyTargetCannot(event.action, target);
-      if (cannot) problem(`${at}.action`, cannot);
+      // deploy drains each backend first unless drain: false: a proxy with no drain cannot.
+      const drain = event.action === 'deploy' && event.drain !== false && (target.kind === 'custom' || (target.kind === 'preset' && findPreset(target.preset)?.proxy !== 'none')) ? whyTargetCannot('drain', target) : null;
+      if (cannot ?? drain) problem(`${at}.action`, cannot ?? `deploy drains each backend first (drain: false to skip it), and ${drain}`);
     }
     if (info.forField === 'required' && event.for === undefined) problem(`${at}.for`, `required for ${event.action}: how long the backend stays stopped, e.g. 2s`);
     if (info.command && !event.command) problem(`${at}.command`, `required for ${event.action}: the shell command to run`);
@@ -237,7 +239,7 @@ function whyTargetCannot(action: ActionName, target: TargetPlan): string | null 
   const label = target.kind === 'custom' ? `your ${target.proxy} config` : `the ${target.preset} preset`;
   if (info.needs === 'proxy' && proxy === 'none') return `${action} acts on the proxy, and ${label} has none: choose a preset with a proxy`;
   if (proxy !== 'none' && info.capability && !PROXY_CAPABILITIES[proxy].includes(info.capability)) {
-    return `${action} is not something ${proxy} can do (${label}): it has no ${info.capability.replace('_', ' ')}`;
+    return `${action} is not something ${proxy} can do (${label}): it has no ${info.capability.replace('_', ' ')}${MISSING_CAPABILITY_WHY[proxy] ? ` (${MISSING_CAPABILITY_WHY[proxy]})` : ''}`;
   }
   return null;
 }

@@ -6,12 +6,20 @@
  */
 import type { ProxyCapability } from './actions.js';
 
-export type ProxyKind = 'nginx' | 'haproxy';
+export type ProxyKind = 'nginx' | 'haproxy' | 'caddy';
 
 /** What each proxy can be told to do (its driver in stack/proxies/ carries it out). */
 export const PROXY_CAPABILITIES: Record<ProxyKind, readonly ProxyCapability[]> = {
   haproxy: ['admin_state', 'reload'], // admin socket: set server state; SIGUSR2 to the master
   nginx: ['admin_state', 'reload'], // a server marked down in the config, then a reload (SIGHUP)
+  // Caddy's admin API can only replace the upstream list, which cuts the streams of a removed server
+  // at once: no drain, ready or maint (validation says so); reload through the admin API.
+  caddy: ['reload'],
+};
+
+/** Why a proxy lacks a capability, where it is not obvious (validation says it). */
+export const MISSING_CAPABILITY_WHY: Partial<Record<ProxyKind, string>> = {
+  caddy: "Caddy's admin API can only replace the whole upstream list, which cuts the WebSockets of a removed server at once: there is no drain",
 };
 
 /** The balancing part of a preset's config, in its proxy's own words; the proxy's driver renders the rest. */
@@ -26,6 +34,8 @@ export interface BalanceSpec {
   readonly cookie?: boolean;
   /** nginx: take the client address from X-Forwarded-For sent by loopback peers (a balancer behind a CDN). */
   readonly realIpFromHeader?: boolean;
+  /** Caddy: retry another upstream this long when the chosen one fails (lb_try_duration). */
+  readonly tryDuration?: string;
 }
 
 export interface PresetInfo {
@@ -76,6 +86,14 @@ export const PRESETS: readonly PresetInfo[] = [
     config: { directive: 'leastconn', lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK], checks: true },
     summary: 'HAProxy stick table on the source address (leastconn for new sources)',
   },
+  { name: 'caddy-round-robin', proxy: 'caddy', balance: 'lb_policy round_robin', config: { directive: 'round_robin', checks: true }, summary: 'Caddy reverse_proxy, lb_policy round_robin: no stickiness' },
+  { name: 'caddy-least-conn', proxy: 'caddy', balance: 'lb_policy least_conn', config: { directive: 'least_conn', checks: true }, summary: 'Caddy lb_policy least_conn: no stickiness, even load for long-lived sockets' },
+  { name: 'caddy-ip-hash', proxy: 'caddy', balance: 'lb_policy ip_hash', config: { directive: 'ip_hash', checks: true }, summary: "Caddy lb_policy ip_hash: hashes the client address (the whole address, unlike nginx's /24)" },
+  {
+    name: 'caddy-cookie', proxy: 'caddy', balance: 'lb_policy cookie', config: { directive: 'cookie', checks: true, cookie: true, tryDuration: '2s' },
+    summary: 'Caddy lb_policy cookie (cookie lb): cookie stickiness without a module, health-checked, retries another upstream for 2 s',
+  },
+  { name: 'caddy-header', proxy: 'caddy', balance: 'lb_policy header X-Sid', config: { directive: 'header X-Sid', checks: true }, summary: 'Caddy lb_policy header X-Sid: hashes a header; pair with session_key: header:x-sid' },
 ];
 
 /** Every proxy a scenario can name (presets' proxy and front, `{ proxy, config }`). */

@@ -45,7 +45,7 @@ export class ProxyProcess {
   /** `nginx -t` / `haproxy -c`: a config the proxy rejects is the user's to fix, with the proxy's own words. */
   check(): void {
     const args = this.launch.checkArgs(this.configFile, this.workDir);
-    const result = spawnSync(this.binary(), args, { encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(this.binary(), args, { encoding: 'utf8', timeout: 15_000, env: this.env() });
     if (result.status !== 0) {
       const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
       throw new ProxyError(`${this.proxy} rejected the config ${this.configFile}:\n${output}`, 'config');
@@ -54,7 +54,7 @@ export class ProxyProcess {
 
   start(): void {
     const log = fs.openSync(this.logFile, 'a');
-    const child = spawn(this.binary(), this.launch.args(this.configFile, this.workDir), { stdio: ['ignore', log, log], detached: true });
+    const child = spawn(this.binary(), this.launch.args(this.configFile, this.workDir), { stdio: ['ignore', log, log], detached: true, env: this.env() });
     fs.closeSync(log);
     registerProcess(child, { group: true });
     this.child = child;
@@ -80,7 +80,17 @@ export class ProxyProcess {
 
   /** Re-reads the config; old workers keep their connections (nginx SIGHUP, HAProxy -W SIGUSR2 to the master). */
   reload(): void {
-    this.child?.kill(this.launch.reloadSignal);
+    if (!this.child) return;
+    if (this.launch.reloadSignal) {
+      this.child.kill(this.launch.reloadSignal);
+      return;
+    }
+    const result = spawnSync(this.binary(), this.launch.reloadArgs!(this.configFile, this.workDir), { encoding: 'utf8', timeout: 15_000, env: this.env() });
+    if (result.status !== 0) throw new ProxyError(`${this.proxy} did not reload: ${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-3).join('\n')}`, 'config');
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, ...this.launch.env?.(this.workDir) };
   }
 
   async stop(): Promise<void> {

@@ -95,7 +95,7 @@ export type ProxyConfig = (options: { listen: number; backends: SeedBackend[]; d
 
 /** Starts the seed backends and one proxy with a config the test wrote; stop() ends them all. */
 export async function startSeedSetup(
-  proxy: 'nginx' | 'haproxy',
+  proxy: 'nginx' | 'haproxy' | 'caddy',
   config: ProxyConfig,
   backendCount = 3,
   startBackends: (dir: string, count: number) => Promise<SeedBackend[]> = startSeedBackends,
@@ -103,15 +103,19 @@ export async function startSeedSetup(
   const dir = tempDir('stickler-seed-');
   const backends = await startBackends(dir, backendCount);
   const proxyPort = await freePort();
-  const configFile = path.join(dir, proxy === 'nginx' ? 'nginx.conf' : 'haproxy.cfg');
+  const configFile = path.join(dir, { nginx: 'nginx.conf', haproxy: 'haproxy.cfg', caddy: 'Caddyfile' }[proxy]);
   fs.writeFileSync(configFile, config({ listen: proxyPort, backends, dir }));
   const logFile = path.join(dir, `${proxy}.log`);
   const log = fs.openSync(logFile, 'a');
-  const args = proxy === 'nginx'
-    ? ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', configFile, '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`]
-    : ['-db', '-f', configFile];
-  const binary = proxy === 'nginx' ? '/usr/sbin/nginx' : '/usr/sbin/haproxy';
-  const child = spawn(binary, args, { stdio: ['ignore', log, log], detached: true });
+  const args = {
+    nginx: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', configFile, '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`],
+    haproxy: ['-db', '-f', configFile],
+    caddy: ['run', '--config', configFile, '--adapter', 'caddyfile'],
+  }[proxy];
+  const binary = { nginx: '/usr/sbin/nginx', haproxy: '/usr/sbin/haproxy', caddy: '/usr/bin/caddy' }[proxy];
+  // Caddy keeps its autosave and data under HOME/XDG: the test's folder.
+  const env = proxy === 'caddy' ? { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') } : process.env;
+  const child = spawn(binary, args, { stdio: ['ignore', log, log], detached: true, env });
   fs.closeSync(log);
   const stop = async () => {
     try {

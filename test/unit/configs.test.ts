@@ -96,3 +96,26 @@ test("haproxy-cookie with health: ws renders the seed's tcp-check; redispatch: f
   const none = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock', health: 'none' });
   assert.ok(!none.includes(' check') && none.includes('option redispatch'));
 });
+
+test('Caddy presets: lb_policy, health checks on /health, retries where the preset says, the admin API on the run socket', async () => {
+  const { renderCaddyPreset } = await import('../../src/stack/caddy-config.js');
+  const text = renderCaddyPreset({ preset: 'caddy-cookie', listenPort: 8080, servers: [{ id: 'b1', port: 9001 }, { id: 'b2', port: 9002 }], adminSocket: '/run/x/admin.sock', workDir: '/w', health: 'http' });
+  assert.match(text, /admin unix\/\/run\/x\/admin\.sock/);
+  assert.match(text, /http:\/\/127\.0\.0\.1:8080 \{/);
+  assert.match(text, /reverse_proxy 127\.0\.0\.1:9001 127\.0\.0\.1:9002 \{\n\t\tlb_policy cookie\n\t\thealth_uri \/health/);
+  assert.match(text, /lb_try_duration 2s/);
+  const ipHash = renderCaddyPreset({ preset: 'caddy-ip-hash', listenPort: 8080, servers: [{ id: 'b1', port: 9001 }], adminSocket: '/a.sock', workDir: '/w', health: 'none' });
+  assert.doesNotMatch(ipHash, /health_uri|lb_try_duration/);
+  assert.throws(() => renderCaddyPreset({ preset: 'nginx-ip-hash', listenPort: 1, servers: [], adminSocket: '', workDir: '', health: 'http' }), /not a Caddy preset/);
+});
+
+test("your own Caddyfile: {{listen}} and {{servers}} filled in, stickler's admin socket put in its global block", async () => {
+  const { caddyDriver } = await import('../../src/stack/proxies/caddy.js');
+  const context = { listenPort: 7000, servers: [{ id: 'b1', port: 7001 }], workDir: '/w', adminSocket: '/s/admin.sock', clients: 10, files: 20000, cores: 2, health: 'http' as const, redispatch: true };
+  const withGlobals = caddyDriver.renderTemplate('{\n\tadmin localhost:2019\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}}\n}\n', context);
+  assert.match(withGlobals, /^\{\n\tadmin unix\/\/s\/admin\.sock/);
+  assert.doesNotMatch(withGlobals, /localhost:2019/);
+  assert.match(withGlobals, /http:\/\/127\.0\.0\.1:7000 \{\n\treverse_proxy 127\.0\.0\.1:7001/);
+  const bare = caddyDriver.renderTemplate('{{listen}} {\n\treverse_proxy {{servers}}\n}\n', context);
+  assert.match(bare, /^\{\n\tadmin unix\/\/s\/admin\.sock\n\tauto_https off/);
+});

@@ -121,7 +121,7 @@ push: { sent_at: payload.at }
 `);
   assert.ok(result.ok, JSON.stringify(result));
   const app = result.plan.app;
-  assert.deepEqual(app.message?.parts, ['{"id":"', { name: 'id' }, '","pad":"', { pad: 3 }, '"}']);
+  assert.deepEqual(app.message?.parts, ['{"id":"', { name: 'id' }, '","pad":"xxx"}']);
   assert.deepEqual(app.reply, { kind: 'field', path: ['data', 'id'], text: 'data.id' });
   assert.equal(app.replyTimeoutMs, 2000);
   assert.deepEqual(app.push, { match: null, sentAt: ['payload', 'at'] });

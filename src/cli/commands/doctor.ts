@@ -18,7 +18,7 @@ export async function doctorCommand(): Promise<number> {
       line(false, `${proxy}: not found (apt-get install ${proxy}); presets on ${proxy} will not run`);
       continue;
     }
-    const result = spawnSync(binary, ['-v'], { encoding: 'utf8' });
+    const result = spawnSync(binary, [...(driver.launch.versionArgs ?? ['-v'])], { encoding: 'utf8' });
     line(true, `${proxy}: ${binary} ${`${result.stdout}${result.stderr}`.split('\n')[0].trim()}`);
   }
   const before = readMachineLimits();

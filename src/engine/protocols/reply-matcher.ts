@@ -18,8 +18,12 @@ export class ReplyMatcher {
   private readonly order: number[] = [];
   private readonly echoAnchor: { before: Buffer; after: number } | null;
 
+  /** reply.field of one key: `"KEY":"` before a string id, up to its closing quote. */
+  private readonly fieldKey: { before: Buffer; after: number } | null;
+
   constructor(private readonly app: AppPlan) {
     this.echoAnchor = app.reply.kind === 'echo' && app.message ? idAnchor(app.message) : null;
+    this.fieldKey = app.reply.kind === 'field' && app.reply.path.length === 1 ? { before: Buffer.from(`"${app.reply.path[0]}":"`), after: 0x22 } : null;
   }
 
   sent(id: string, sentUs: number): void {
@@ -35,8 +39,13 @@ export class ReplyMatcher {
     if (reply.kind === 'none') return ReplyMatcher.NOT_A_REPLY;
     let id: string | null = null;
     if (reply.kind === 'field') {
-      const value = valueAt(parseJson(data), reply.path);
-      if (typeof value === 'string' || typeof value === 'number') id = String(value);
+      // The common case, a top-level id, is read off the bytes; anything else (or a miss) is parsed.
+      const quick = this.fieldKey ? idAfter(data, this.fieldKey) : null;
+      if (quick !== null && this.inflight.has(quick)) id = quick;
+      else {
+        const value = valueAt(parseJson(data), reply.path);
+        if (typeof value === 'string' || typeof value === 'number') id = String(value);
+      }
     } else if (this.echoAnchor) id = idAfter(data, this.echoAnchor);
     if (id === null) return ReplyMatcher.NOT_A_REPLY;
     const sentUs = this.inflight.get(id);

@@ -1,4 +1,5 @@
 import type { ProxyKind } from '../../scenario/presets.js';
+import { caddyDriver } from './caddy.js';
 import { haproxyDriver } from './haproxy.js';
 import { nginxDriver } from './nginx.js';
 import type { ProxyDriver } from './proxy-driver.js';
@@ -7,4 +8,5 @@ import type { ProxyDriver } from './proxy-driver.js';
 export const PROXY_DRIVERS: Record<ProxyKind, ProxyDriver> = {
   nginx: nginxDriver,
   haproxy: haproxyDriver,
+  caddy: caddyDriver,
 };

@@ -15,8 +15,13 @@ export interface ProxyLaunch {
   args(configFile: string, workDir: string): string[];
   /** Arguments to check a config without running it. */
   checkArgs(configFile: string, workDir: string): string[];
-  /** The signal that makes it re-read its config. */
-  readonly reloadSignal: NodeJS.Signals;
+  /** The signal that makes it re-read its config, or (Caddy) the arguments of a command that reloads it. */
+  readonly reloadSignal?: NodeJS.Signals;
+  reloadArgs?(configFile: string, workDir: string): string[];
+  /** Arguments that print its version (default -v). */
+  readonly versionArgs?: readonly string[];
+  /** Environment the binary needs (Caddy: its HOME and XDG folders in the run's folder). */
+  env?(workDir: string): Record<string, string>;
   /** Logs it writes besides stdout and stderr, whose tails explain why it stopped. */
   extraLogs(workDir: string): string[];
 }
