@@ -64,7 +64,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
   if (balancer > 0) {
     findings.push({
       severity: 'warning', rule: 'no-affinity', explains: ['stickiness.violation', 'stickiness.sticky'],
-      cause: `reconnects from the same address${plan.clients.cookies ? ', with every cookie sent back,' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients`,
+      cause: `reconnects from the same address${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients`,
       evidence: `${balancer} of ${s.violations} violations; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.makeSticky,
     });
@@ -94,7 +94,7 @@ function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
   if (spread.networks < backends.length || (hashesAddress && spread.addresses < backends.length * 4)) {
     const what = `${plan.clients.count} clients came from ${spread.addresses} address${spread.addresses === 1 ? '' : 'es'} in ${spread.networks === 1 ? 'one /24' : `${spread.networks} /24 networks`} (${plan.clients.pool}, ${plan.clients.perAddress} per address)`;
     const balance = plan.target.kind === 'preset' ? findPreset(plan.target.preset)?.balance ?? '' : '';
-    const how = /ip_hash/.test(balance)
+    const how = /ip_hash/.test(balance) && proxyOf(plan) === 'nginx'
       ? `nginx ip_hash keys on the first three octets only, so each /24 is one key on one backend`
       : /source|x-forwarded-for/.test(balance)
         ? 'the balancer hashes the whole client address, so each address is one key on one backend'

@@ -27,12 +27,13 @@ ${traffic}
 ${rest}
 `;
 
-test('replies matched by id: every message timed, none lost or unmatched; a wrong reply.field is named', async () => {
+test('replies matched by id: every message timed, none lost or unmatched; a wrong reply.field is named', async (t) => {
   const service = await startJsonService();
   try {
     const ok = await run(scenario(service.url, `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:20}}"}'\n  reply: { field: id }`, 'identify: { message_field: server }\nthresholds:\n  latency.message.p99: "< 500"'));
     assert.equal(ok.code, 0, ok.stderr);
     const m = ok.summary.messages;
+    t.diagnostic(`by id: messages ${JSON.stringify(m)}, latency.message.count ${ok.summary.latency.message.count}`);
     assert.ok(m.sent > 200, JSON.stringify(m));
     assert.equal(m.received, m.sent);
     assert.equal(ok.summary.latency.message.count, m.received);
@@ -44,6 +45,7 @@ test('replies matched by id: every message timed, none lost or unmatched; a wron
     assert.equal(ok.summary.findings.filter((f) => f.rule === 'no-replies' || f.rule === 'replies-unmatched').length, 0);
 
     const wrong = await run(scenario(service.url, `  message: '{"type":"ping","id":"{{id}}"}'\n  reply: { field: msgId }`));
+    t.diagnostic(`wrong field: messages ${JSON.stringify(wrong.summary.messages)}`);
     assert.equal(wrong.summary.messages.received, 0);
     assert.ok(wrong.summary.messages.unmatched > 100, JSON.stringify(wrong.summary.messages));
     assert.ok(wrong.summary.warnings.some((w) => /no reply matched \(traffic\.reply field msgId/.test(w)), wrong.summary.warnings.join('\n'));

@@ -107,7 +107,7 @@ hash-type consistent
 ${backends.map((b) => `server ${b.id} 127.0.0.1:${b.port}`).join('\n')}
 `;
 
-test('a backend killed behind a url target with no way around it: the outage, the clients it cut and those never back fail the gate', async () => {
+test('a backend killed behind a url target with no way around it: the outage, the clients it cut and those never back fail the gate', async (t) => {
   const setup = await startSeedSetup('haproxy', hashOnForwardedFor);
   try {
     const victim = setup.backends[0];
@@ -128,6 +128,7 @@ thresholds:
     assert.equal(code, 1, stderr);
     const outage = summary.recovery.by_outage.find((entry) => entry.backend === 'backend1');
     assert.ok(outage, JSON.stringify(summary.recovery));
+    t.diagnostic(`outage ${JSON.stringify(outage)}; failed ${JSON.stringify(summary.connections.failed_by_reason)} ${JSON.stringify(summary.handshake.errors_by_status)}; findings ${summary.findings.map((f) => f.rule).join(',')}`);
     assert.equal(outage.source, 'clients');
     assert.ok(outage.clients_cut >= 50, JSON.stringify(outage));
     // Its clients hash to the dead server for ever (503): none gets back in.

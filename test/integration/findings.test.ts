@@ -49,7 +49,7 @@ thresholds:
   assert.match(junit, /why: 300 clients came from[\s\S]*fix: key on something/);
 });
 
-test("a user's ip_hash nginx with address changes and a short idle cut-off: the causes, and a violation rate that is the share of moves", async () => {
+test("a user's ip_hash nginx with address changes and a short idle cut-off: the causes, and a violation rate that is the share of moves", async (t) => {
   const setup = await startSeedSetup('nginx', seedNginxIpHash({ readTimeout: '2s' }));
   try {
     const { summary, stdout, dir } = await run(`name: iphash-mobile
@@ -65,6 +65,7 @@ thresholds:
   stickiness.violation_rate: "< 0.01"
 `);
     const s = summary.stickiness;
+    t.diagnostic(`stickiness ${JSON.stringify(s)}; idle cut after ${summary.disconnects.idle_cut_after_s} s (${summary.disconnects.idle_timeouts} cuts)`);
     assert.ok(s.reconnects > 500, JSON.stringify(s));
     // About a quarter of the reconnects come from a new address, and about two in three of those hash elsewhere.
     const changedShare = s.address_changes / s.reconnects;

@@ -11,7 +11,7 @@ import { seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
  * A GraphQL subscription over graphql-ws (connection_init / connection_ack / subscribe / next), three
  * real graphql-ws servers behind the seed's nginx, one killed mid-run.
  */
-test('graphql-ws: every connection passes connection_init, ticks are counted and timed, the ack names the backend; a kill fails over and the steps run again', async () => {
+test('graphql-ws: every connection passes connection_init, ticks are counted and timed, the ack names the backend; a kill fails over and the steps run again', async (t) => {
   const setup = await startSeedSetup('nginx', seedNginxIpHash(), 3, (dir, count) => startGraphqlBackends(dir, count, 250));
   try {
     const victim = setup.backends[1];
@@ -39,6 +39,7 @@ thresholds:
     const result = await runCli(['run', 'graphql.yaml', '--out', 'out', '--quiet', '--allow-exec'], dir);
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8')) as Summary;
     const init = summary.steps!.init;
+    t.diagnostic(`steps ${JSON.stringify(summary.steps)}; latency.steps.init ${JSON.stringify(summary.latency.steps!.init)}; push ${JSON.stringify(summary.push)}; latency.push ${JSON.stringify(summary.latency.push)}; stickiness ${JSON.stringify(summary.stickiness)}; backends ${JSON.stringify(summary.distribution.backends.map((b) => [b.id, b.connections]))}`);
     assert.equal(init.attempted, summary.connections.opened, JSON.stringify(summary.steps));
     assert.equal(init.passed, summary.connections.opened, JSON.stringify(summary.steps));
     assert.equal(summary.latency.steps!.init.count, init.passed);

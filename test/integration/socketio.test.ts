@@ -34,11 +34,12 @@ thresholds:
 /** The seed's nginx config with round robin instead of ip_hash. */
 const nginxRoundRobin: ProxyConfig = (options) => seedNginxIpHash()(options).replace('ip_hash; # Routes each client IP consistently to the same backend', '');
 
-test('Socket.IO behind nginx round robin: polls of one session reach other nodes, the breaks are counted and named, the gate fails; [websocket] does not break', async () => {
+test('Socket.IO behind nginx round robin: polls of one session reach other nodes, the breaks are counted and named, the gate fails; [websocket] does not break', async (t) => {
   const setup = await startSeedSetup('nginx', nginxRoundRobin, 3, startSocketioBackends);
   try {
     const polling = await run(scenario(setup.url));
     const sessions = polling.summary.sessions!;
+    t.diagnostic(`round robin, polling: sessions ${JSON.stringify(sessions)}, opened ${polling.summary.connections.opened}`);
     assert.ok(sessions.broken > 50, JSON.stringify(sessions));
     assert.equal(polling.summary.stickiness.session_breaks, sessions.broken);
     assert.equal(polling.code, 1, polling.stderr);
@@ -48,6 +49,7 @@ test('Socket.IO behind nginx round robin: polls of one session reach other nodes
     assert.match(polling.stdout, /finding \(error\): the requests of one Socket\.IO session/);
 
     const websocket = await run(scenario(setup.url, 'socketio: { transports: [websocket] }'));
+    t.diagnostic(`round robin, websocket: sessions ${JSON.stringify(websocket.summary.sessions)}, messages ${JSON.stringify(websocket.summary.messages)}, p99 ${websocket.summary.latency.message.p99} ms`);
     assert.equal(websocket.code, 0, websocket.stderr);
     assert.equal(websocket.summary.sessions!.broken, 0);
     assert.equal(websocket.summary.sessions!.by_transport.websocket, websocket.summary.sessions!.opened);
@@ -59,12 +61,13 @@ test('Socket.IO behind nginx round robin: polls of one session reach other nodes
   }
 });
 
-test('Socket.IO behind nginx ip_hash over many /24s: no session breaks, every emit acknowledged and timed', async () => {
+test('Socket.IO behind nginx ip_hash over many /24s: no session breaks, every emit acknowledged and timed', async (t) => {
   const setup = await startSeedSetup('nginx', seedNginxIpHash(), 3, startSocketioBackends);
   try {
     const { code, stderr, summary } = await run(scenario(setup.url, '', 'addresses: { pool: 127.96.0.0/12 }'));
     assert.equal(code, 0, stderr);
     const sessions = summary.sessions!;
+    t.diagnostic(`ip_hash: sessions ${JSON.stringify(sessions)}, messages ${JSON.stringify(summary.messages)}, latency ${JSON.stringify(summary.latency.message)}`);
     assert.equal(sessions.broken, 0);
     assert.ok(sessions.opened >= 300 && sessions.upgraded === sessions.opened, JSON.stringify(sessions));
     assert.equal(sessions.by_transport.polling, sessions.opened);
