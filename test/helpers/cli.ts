@@ -64,3 +64,13 @@ export function strayProcesses(marker: string): string[] {
   }
   return found;
 }
+
+/** Runs `stickler run` on a scenario written into a fresh folder (from there, with the default names), and reads its summary. */
+export async function runScenarioText(yaml: string, args: string[] = []): Promise<CliResult & { summary: Summary; dir: string }> {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
+  const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet', ...args], dir);
+  const file = path.join(dir, 'out', 'summary.json');
+  if (!fs.existsSync(file)) throw new Error(`no summary (exit ${result.code}):\n${result.stderr}`);
+  return { ...result, dir, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
+}

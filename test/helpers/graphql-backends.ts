@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../src/stack/free-port.js';
 import { ROOT } from './cli.js';
+import { waitForPort } from './seed-stack.js';
 
 /**
  * Real graphql-ws servers (npm's graphql-ws and graphql, not stickler's code), one process each, so a
@@ -50,22 +50,6 @@ export async function startGraphqlBackends(dir: string, count: number, tickMs = 
     });
     backends.push({ id: `g${i}`, port, child });
   }
-  for (const backend of backends) await waitForPort(backend.port);
+  for (const backend of backends) await waitForPort(backend.port, backend.child, `graphql-ws server ${backend.id}`, script);
   return backends;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`graphql-ws server on ${port} did not listen`);
 }

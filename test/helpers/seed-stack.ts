@@ -54,7 +54,7 @@ export interface SeedSetup {
   stop(): Promise<void>;
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string, logFile: string): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, what: string, logFile: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''}`);

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
-import type { Summary } from '../../src/metrics/summary-types.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, runScenarioText } from '../helpers/cli.js';
 import { startJsonService } from '../helpers/json-service.js';
 
 /** The application's own protocol against a JSON service that never echoes, reached with --url. */
 
-async function run(yaml: string): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary }> {
-  const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
-  const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet'], dir);
-  const file = path.join(dir, 'out', 'summary.json');
-  assert.ok(fs.existsSync(file), `no summary (exit ${result.code}):\n${result.stderr}`);
-  return { ...result, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
-}
+const run = (yaml: string) => runScenarioText(yaml);
 
 const scenario = (url: string, traffic: string, rest = '') => `name: json-api
 target: { url: ${url} }

@@ -3,19 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Summary } from '../../src/metrics/summary-types.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, runScenarioText, tempDir } from '../helpers/cli.js';
 import { startSeedSetup, type ProxyConfig } from '../helpers/seed-stack.js';
 
 /** Caddy, the third balancer: managed presets, your own Caddyfile, and a Caddyfile the test writes and runs itself. */
 
-async function run(yaml: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary; dir: string }> {
-  const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
-  const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet', ...args], dir);
-  const file = path.join(dir, 'out', 'summary.json');
-  assert.ok(fs.existsSync(file), `no summary (exit ${result.code}):\n${result.stderr}`);
-  return { ...result, dir, summary: JSON.parse(fs.readFileSync(file, 'utf8')) as Summary };
-}
+const run = runScenarioText;
 
 test('caddy-cookie spreads a carrier /24 and keeps reconnects, caddy-ip-hash is measured; address changes stick with the cookie jar only', async () => {
   const nat = (stack: string) => `name: caddy-nat
