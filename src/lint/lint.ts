@@ -1,27 +1,30 @@
 import fs from 'node:fs';
+import { lintCaddy } from './caddy-rules.js';
 import type { Finding } from './finding.js';
 import { lintHaproxy, parseHaproxy } from './haproxy-rules.js';
 import { NginxParseError, parseNginx } from './nginx-parser.js';
 import { lintNginx } from './nginx-rules.js';
 
-export type LintResult = { ok: true; proxy: 'nginx' | 'haproxy'; findings: Finding[] } | { ok: false; problem: string };
+export type LintResult = { ok: true; proxy: 'nginx' | 'haproxy' | 'caddy'; findings: Finding[] } | { ok: false; problem: string };
 
-/** nginx configs are made of blocks in braces; HAProxy's of sections that start a line. */
-export function detectProxy(text: string): 'nginx' | 'haproxy' {
+/** nginx configs are made of blocks in braces; HAProxy's of sections that start a line; a Caddyfile names reverse_proxy with no semicolons. */
+export function detectProxy(text: string): 'nginx' | 'haproxy' | 'caddy' {
+  if (/^\s*reverse_proxy\b[^;]*$/m.test(text) && !/;\s*$/m.test(text)) return 'caddy';
   return /^\s*(frontend|backend|defaults|global)\b[^{;]*$/m.test(text) || /^\s*listen\s+[A-Za-z_][\w.-]*(\s+[\d.:*]+)?\s*$/m.test(text) ? 'haproxy' : 'nginx';
 }
 
 /** A stickler template's placeholders stand for code: fill them with something that parses. */
-function withPlaceholders(text: string, proxy: 'nginx' | 'haproxy'): string {
+function withPlaceholders(text: string, proxy: 'nginx' | 'haproxy' | 'caddy'): string {
   return text
     .replaceAll('{{listen}}', '127.0.0.1:8080')
-    .replaceAll('{{servers}}', proxy === 'nginx' ? 'server 127.0.0.1:9001;' : 'server b1 127.0.0.1:9001 check cookie b1');
+    .replaceAll('{{servers}}', { nginx: 'server 127.0.0.1:9001;', haproxy: 'server b1 127.0.0.1:9001 check cookie b1', caddy: '127.0.0.1:9001' }[proxy]);
 }
 
 export function lintText(file: string, text: string, filesPerProcess: number): LintResult {
   const proxy = detectProxy(text);
   const source = withPlaceholders(text, proxy);
   if (proxy === 'haproxy') return { ok: true, proxy, findings: lintHaproxy(file, parseHaproxy(source), filesPerProcess) };
+  if (proxy === 'caddy') return { ok: true, proxy, findings: lintCaddy(file, source) };
   try {
     return { ok: true, proxy, findings: lintNginx(file, parseNginx(source), filesPerProcess) };
   } catch (error) {

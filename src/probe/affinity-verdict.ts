@@ -42,6 +42,12 @@ const count = (trial: Trial) => `${trial.home} of ${trial.connections}`;
  * that carries it lands home and connections without it do not; one stray landing is enough to
  * rule a mechanism out, since each holds without exception when it is there.
  */
+/** Sticky cookies whose name tells the balancer that set it. */
+const KNOWN_COOKIES: Record<string, string> = {
+  lb: "Caddy's lb_policy cookie",
+  SERVERID: "HAProxy's cookie insert, as its docs name it",
+};
+
 export function judgeAffinity(trials: Trial[], cookieNames: string[], key: string | null): AffinityVerdict {
   const byName = new Map(trials.map((trial) => [trial.name, trial]));
   const get = (name: string) => byName.get(name);
@@ -66,7 +72,8 @@ export function judgeAffinity(trials: Trial[], cookieNames: string[], key: strin
   if (cookieNames.length > 0 && allHome(withCookies) && (!otherSubnetWithCookies || allHome(otherSubnetWithCookies)) && (leaves(without) || leaves(otherSubnet))) {
     const name = cookieNames.length === 1 ? cookieNames[0] : cookieNames.find((candidate) => allHome(get(TRIAL.cookieAlone(candidate)))) ?? null;
     const reason = `with its cookies ${count(withCookies!)} reconnects went home${otherSubnetWithCookies ? ` (${count(otherSubnetWithCookies)} from other /24s)` : ''}; without them ${count(without)}`;
-    return verdict('cookie', name ? `cookie ${name}` : `a cookie (one of ${cookieNames.join(', ')})`, reason, { cookie: name });
+    const whose = name ? KNOWN_COOKIES[name] : undefined;
+    return verdict('cookie', name ? `cookie ${name}${whose ? ` (${whose})` : ''}` : `a cookie (one of ${cookieNames.join(', ')})`, reason, { cookie: name });
   }
 
   const sameKey = get(TRIAL.sameKey);

@@ -14,6 +14,8 @@ test('a cookie that keeps every reconnect home, where no cookie does not, is nam
   ], ['SERVERID'], null);
   assert.equal(verdict.mechanism, 'cookie');
   assert.equal(verdict.cookie, 'SERVERID');
+  const caddy = judgeAffinity([trial(TRIAL.sameAddressWithCookies, 6, 0), trial(TRIAL.sameAddressWithoutCookies, 2, 4)], ['lb'], null);
+  assert.equal(caddy.description, "cookie lb (Caddy's lb_policy cookie)");
 });
 
 test('a cookie the balancer ignores is not the mechanism: one stray reconnect rules it out', () => {

@@ -176,3 +176,15 @@ test('a config that does not parse is a problem, not findings', () => {
   const result = lintText('broken.conf', 'http {\n  server {\n    listen 80\n  }\n', 20_000);
   assert.equal(result.ok, false);
 });
+
+test('lint learns Caddyfiles: ip_hash behind NAT, sticky with no health check, no retry, reloads that close WebSockets', async () => {
+  const { lintText } = await import('../../src/lint/lint.js');
+  const result = lintText('Caddyfile', '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy ip_hash\n\t}\n}\n', 20000);
+  assert.ok(result.ok);
+  assert.equal(result.proxy, 'caddy');
+  const rules = result.findings.map((f) => `${f.line} ${f.rule}`);
+  assert.deepEqual(rules, ['6 caddy-ip-hash', '6 caddy-sticky-no-health', '5 caddy-no-retry', '5 caddy-reload-closes-websockets']);
+  const healthy = lintText('Caddyfile', ':80 {\n\treverse_proxy a:1 b:2 {\n\t\tlb_policy cookie\n\t\thealth_uri /health\n\t\tlb_try_duration 2s\n\t}\n}\n', 20000);
+  assert.ok(healthy.ok);
+  assert.deepEqual(healthy.findings.map((f) => f.rule), ['caddy-reload-closes-websockets']);
+});
