@@ -119,3 +119,16 @@ thresholds:
   assert.equal(ownSummary.stickiness.violations, 0);
   assert.ok(ownSummary.stickiness.sticky > 20, JSON.stringify(ownSummary.stickiness));
 });
+
+test("tls: true on a Caddy preset: Caddy terminates TLS with the run's certificate, the clients trust only it", async () => {
+  const { summary, code, stderr } = await run(`name: caddy-tls
+target: { stack: caddy-cookie, backends: 2, tls: true }
+clients: { count: 10 }
+duration: 3s
+traffic: { interval: 500ms }
+churn: { drop_every: 1s, backoff: { initial: 100ms, max: 300ms } }
+`);
+  assert.equal(code, 0, stderr);
+  assert.match(summary.target_url, /^wss:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.ok(summary.stickiness.sticky > 5 && summary.stickiness.violations === 0, JSON.stringify(summary.stickiness));
+});
