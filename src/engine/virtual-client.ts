@@ -73,7 +73,7 @@ export class VirtualClient implements ConnectionOwner {
       if (!counted) this.context.recorder.failed('pending_at_end');
       return;
     }
-    if (refused) return this.refused(refused);
+    if (refused) return this.attemptFailed(refused, this.context.nowMs());
     const { credentials } = this;
     const ws = openClientSocket({ ...plannedSocket(plan, this.protocol.connectUrl(target), this.context.tlsOptions), sessionValue: credentials.sessionValue, cookies: credentials.cookieHeader(), address: credentials.address });
     const connection = newConnection(ws, this.context.nowMs(), credentials.sendsCookie, this);
@@ -101,10 +101,10 @@ export class VirtualClient implements ConnectionOwner {
     });
   }
 
-  /** The protocol's own leg refused the attempt (a Socket.IO session broke while polling): a failure, then a reconnect. */
-  private refused(failure: { reason: string; status?: number }): void {
+  /** An attempt that did not open (a refused handshake, or the protocol's own leg: a Socket.IO session broke while polling): counted, then a reconnect after the backoff. */
+  private attemptFailed(failure: { reason: string; status?: number }, startedMs: number): void {
     this.context.recorder.failed(failure.reason, failure.status);
-    if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = this.context.nowMs();
+    if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = startedMs;
     this.failures += 1;
     this.scheduleReconnect();
   }
@@ -119,6 +119,8 @@ export class VirtualClient implements ConnectionOwner {
     this.context.outages.back(this.index, now);
     this.droppedAtMs = -1;
     if (this.context.stopping) {
+      // Opened in the stop's grace period: closed at once, neither a landing nor an unidentified connection.
+      connection.identity = 'none';
       this.closeByClient(connection);
       return;
     }
@@ -204,13 +206,9 @@ export class VirtualClient implements ConnectionOwner {
       if (connection.failureCounted) return;
       // The client itself abandons a handshake only when the run ends.
       const failure = connection.failure ?? { reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake' };
-      recorder.failed(failure.reason, failure.status);
       this.protocol.handshakeFailed?.(failure.status);
-      if (this.current === connection) {
-        if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = connection.startedMs;
-        this.failures += 1;
-        this.scheduleReconnect();
-      }
+      if (this.current === connection) this.attemptFailed(failure, connection.startedMs);
+      else recorder.failed(failure.reason, failure.status);
       return;
     }
     const now = this.context.nowMs();
