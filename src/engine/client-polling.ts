@@ -1,6 +1,6 @@
 import { clientRequest, plannedSocket } from './client-socket.js';
 import type { ClientContext } from './client-context.js';
-import type { PollingClient } from './protocols/socketio-polling.js';
+import type { PollingClient } from '../util/engineio-polling.js';
 
 /** Who polls: the client's session key value, address and cookies. */
 export interface PollingIdentity {

@@ -93,22 +93,25 @@ export class WorkerRecorder {
     this.pushGapHistogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
-  /** The protocol's histograms go into the snapshot only when they hold something (most runs have none). */
-  private handOverProtocolHistograms(into: WorkerSnapshot['histograms']): void {
-    const take = (histogram: Histogram, keep: (fresh: Histogram) => void): SnapshotHistogram => {
-      if (!this.sharesMemory) {
-        const encoded = encodeHistogram(histogram);
-        histogram.reset();
-        return encoded;
-      }
-      keep(newHistogram());
-      return histogram;
-    };
-    const steps: Record<string, SnapshotHistogram> = {};
-    for (const [name, histogram] of this.steps) if (histogram.totalCount > 0) steps[name] = take(histogram, (fresh) => this.steps.set(name, fresh));
-    if (Object.keys(steps).length > 0) into.steps = steps;
-    if (this.push.totalCount > 0) into.push = take(this.push, (fresh) => (this.push = fresh));
-    if (this.pushGapHistogram.totalCount > 0) into.push_gap = take(this.pushGapHistogram, (fresh) => (this.pushGapHistogram = fresh));
+  /** A histogram for the snapshot, and the one recording goes on in: the same one reset after encoding, or a new one when handed over in memory. */
+  private handOver(histogram: Histogram): [SnapshotHistogram, Histogram] {
+    if (this.sharesMemory) return [histogram, newHistogram()];
+    const encoded = encodeHistogram(histogram);
+    histogram.reset();
+    return [encoded, histogram];
+  }
+
+  /** The histograms most runs leave empty (recovery, steps, pushes) go into a snapshot only when they hold something. */
+  private handOverRare(into: WorkerSnapshot['histograms']): void {
+    if (this.recovery.totalCount > 0) [into.recovery, this.recovery] = this.handOver(this.recovery);
+    if (this.push.totalCount > 0) [into.push, this.push] = this.handOver(this.push);
+    if (this.pushGapHistogram.totalCount > 0) [into.push_gap, this.pushGapHistogram] = this.handOver(this.pushGapHistogram);
+    for (const [name, histogram] of this.steps) {
+      if (histogram.totalCount === 0) continue;
+      const [out, next] = this.handOver(histogram);
+      (into.steps ??= {})[name] = out;
+      this.steps.set(name, next);
+    }
   }
 
   /** Takes this interval's figures and starts the next interval. */
@@ -125,25 +128,16 @@ export class WorkerRecorder {
       peakOpen: this.peakOpen,
       openByBackend: { ...this.openByBackend },
       peakOpenByBackend: this.peakOpenByBackend,
-      histograms: this.sharesMemory
-        ? { message: this.message, handshake: this.handshake, reconnect: this.reconnect, recovery: this.recovery }
-        : { message: encodeHistogram(this.message), handshake: encodeHistogram(this.handshake), reconnect: encodeHistogram(this.reconnect), recovery: encodeHistogram(this.recovery) },
+      histograms: { message: '', handshake: '', reconnect: '' },
       cpuUs: cpu.user + cpu.system,
       rssBytes: process.memoryUsage.rss(),
     };
-    this.handOverProtocolHistograms(snapshot.histograms);
+    const histograms = snapshot.histograms;
+    [histograms.message, this.message] = this.handOver(this.message);
+    [histograms.handshake, this.handshake] = this.handOver(this.handshake);
+    [histograms.reconnect, this.reconnect] = this.handOver(this.reconnect);
+    this.handOverRare(histograms);
     this.counters = emptyCounters();
-    if (this.sharesMemory) {
-      this.message = newHistogram();
-      this.handshake = newHistogram();
-      this.reconnect = newHistogram();
-      this.recovery = newHistogram();
-    } else {
-      this.message.reset();
-      this.handshake.reset();
-      this.reconnect.reset();
-      this.recovery.reset();
-    }
     this.peakOpen = this.open;
     this.peakOpenByBackend = { ...this.openByBackend };
     return snapshot;

@@ -5,9 +5,10 @@ import type { TimeseriesRow } from './summary-types.js';
 /** A snapshot's histogram, decoded if it came from another process (the worker has let go of it either way). */
 const histogramOf = (histogram: SnapshotHistogram): Histogram => (typeof histogram === 'string' ? decodeHistogram(histogram) : histogram);
 
-function addInto(total: Histogram, histogram: SnapshotHistogram): void {
+/** Adds a snapshot's histogram into each total (the worker has let go of it either way). */
+function addInto(totals: Histogram | Histogram[], histogram: SnapshotHistogram): void {
   const decoded = histogramOf(histogram);
-  total.add(decoded);
+  for (const total of [totals].flat()) total.add(decoded);
   decoded.destroy();
 }
 
@@ -82,19 +83,11 @@ export class RunAggregate {
   private addFigures(snapshot: Pick<IntervalSnapshot, 'counters' | 'histograms'>): void {
     addCounters(this.totals, snapshot.counters);
     addCounters(this.interval, snapshot.counters);
-    const message = histogramOf(snapshot.histograms.message);
-    this.message.add(message);
-    this.intervalMessage.add(message);
-    message.destroy();
-    const handshake = histogramOf(snapshot.histograms.handshake);
-    this.handshake.add(handshake);
-    handshake.destroy();
-    const reconnect = histogramOf(snapshot.histograms.reconnect);
-    this.reconnect.add(reconnect);
-    this.intervalReconnect.add(reconnect);
-    reconnect.destroy();
-    // A v1.1 shard summary has none of these.
-    const { recovery, steps, push, push_gap } = snapshot.histograms;
+    const { message, handshake, reconnect, recovery, steps, push, push_gap } = snapshot.histograms;
+    addInto([this.message, this.intervalMessage], message);
+    addInto([this.handshake], handshake);
+    addInto([this.reconnect, this.intervalReconnect], reconnect);
+    // Only in the snapshots that have them (and not in a v1.1 shard summary).
     if (recovery) addInto(this.recovery, recovery);
     if (push) addInto(this.push, push);
     if (push_gap) addInto(this.pushGap, push_gap);

@@ -1,6 +1,6 @@
 import { CookieJar } from '../engine/cookie-jar.js';
 import { clientRequest } from '../engine/client-socket.js';
-import { decodePackets, isUnknownSession, poll, type PollingClient } from '../engine/protocols/socketio-polling.js';
+import { decodePackets, isUnknownSession, poll, type PollingClient } from '../util/engineio-polling.js';
 import type { Advice } from './advice.js';
 import type { ProbeTarget } from './probe-socket.js';
 

@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import WebSocket from 'ws';
 import type { SocketioPlan } from '../scenario/plan.js';
+import { decodePackets, poll, PollTimeout, type PollingClient } from '../util/engineio-polling.js';
 import { WaitAborted } from './readiness.js';
 import { wsTlsOptions, type ClientTls } from './tls-material.js';
 
@@ -35,25 +34,26 @@ export async function waitForSocketio(targetUrl: string, io: SocketioPlan, timeo
   throw new Error(`no Socket.IO session through ${base.origin}${base.pathname} within ${timeoutMs} ms (last error: ${lastError})`);
 }
 
-function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
+async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
   const url = new URL(base);
   url.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
   url.search = '?EIO=4&transport=polling';
-  return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
-    const request = lib.get(url, { timeout: ATTEMPT_MS, agent: false, ...wsTlsOptions(tls) }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk.slice(0, 400)));
-      response.on('end', () => {
-        if (response.statusCode === 200 && /^0\{.*"sid"/.test(body)) resolve();
-        else reject(new NotSocketio(`GET ${url.pathname}${url.search} answered ${response.statusCode} ${JSON.stringify(body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`));
-      });
-    });
+  const what = `GET ${url.pathname}${url.search}`;
+  const client: PollingClient = {
+    request: (target) => ({ url: target, headers: {}, bindAddress: null }),
+    storeCookies: () => {},
+    tlsOptions: wsTlsOptions(tls),
+    identifyHeader: 'x-backend-id',
+    timeoutMs: ATTEMPT_MS,
+  };
+  const response = await poll(client, url.toString()).catch((error: Error) => {
     // It took the connection and said nothing: a server with no handler for the path (a plain WebSocket server).
-    request.on('timeout', () => request.destroy(new NotSocketio(`GET ${url.pathname}${url.search} was accepted but not answered within ${ATTEMPT_MS} ms, not an Engine.IO handshake (0{"sid":...})`)));
-    request.on('error', reject);
+    if (error instanceof PollTimeout) throw new NotSocketio(`${what} was accepted but not answered within ${ATTEMPT_MS} ms, not an Engine.IO handshake (0{"sid":...})`);
+    throw error;
   });
+  if (response.status !== 200 || !decodePackets(response.body).some((packet) => packet.type === 'open')) {
+    throw new NotSocketio(`${what} answered ${response.status} ${JSON.stringify(response.body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`);
+  }
 }
 
 function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {

@@ -1,3 +1,4 @@
+import { bump } from '../../metrics/counters.js';
 import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
 import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
 import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
@@ -24,8 +25,11 @@ export class AppProtocol implements ClientProtocol {
   private sentOnConnection = 0;
   private readonly pushes: PushCounter | null;
 
-  constructor(plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder, private readonly messageField: string) {
+  private readonly messageField: string;
+
+  constructor(plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder) {
     this.app = plan.app;
+    this.messageField = plan.identify.messageField;
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
     this.replies = new ReplyMatcher(plan.app);
     this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
@@ -44,20 +48,14 @@ export class AppProtocol implements ClientProtocol {
     this.link = link;
     this.sentOnConnection = 0;
     this.replies.reset();
-    this.values.backend = link.backend ?? undefined;
     return this.runStep(0);
   }
 
   message(sentUs: number): Buffer {
-    this.seq += 1;
     this.sentOnConnection += 1;
-    const id = `${this.clientIndex}-${this.seq}`;
-    this.values.seq = this.seq;
-    this.values.id = id;
-    this.values.now_ms = Date.now();
-    this.values.backend = this.link?.backend ?? undefined;
-    this.replies.sent(id, sentUs);
-    return Buffer.from(renderTemplate(this.app.message as Template, this.values));
+    const values = this.nextValues();
+    this.replies.sent(values.id as string, sentUs);
+    return Buffer.from(renderTemplate(this.app.message as Template, values));
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
@@ -107,8 +105,8 @@ export class AppProtocol implements ClientProtocol {
     const steps = this.app.steps;
     for (let at = index; at < steps.length; at++) {
       const step = steps[at];
-      this.recorder.counters.stepAttempted[step.name] = (this.recorder.counters.stepAttempted[step.name] ?? 0) + 1;
-      this.link!.write(Buffer.from(renderTemplate(step.send, this.stepValues())));
+      bump(this.recorder.counters.stepAttempted, step.name);
+      this.link!.write(Buffer.from(renderTemplate(step.send, this.nextValues())));
       if (!step.expect) {
         this.passed(step);
         continue;
@@ -122,11 +120,13 @@ export class AppProtocol implements ClientProtocol {
     return true;
   }
 
-  private stepValues(): TemplateValues {
+  /** The placeholders of the client's next message or step: each gets its own {{seq}} and {{id}}. */
+  private nextValues(): TemplateValues {
     this.seq += 1;
     this.values.seq = this.seq;
     this.values.id = `${this.clientIndex}-${this.seq}`;
     this.values.now_ms = Date.now();
+    this.values.backend = this.link?.backend ?? undefined;
     return this.values;
   }
 
@@ -151,8 +151,7 @@ export class AppProtocol implements ClientProtocol {
   }
 
   private passed(step: StepPlan): void {
-    const passed = this.recorder.counters.stepPassed;
-    passed[step.name] = (passed[step.name] ?? 0) + 1;
+    bump(this.recorder.counters.stepPassed, step.name);
   }
 
   /** The step failed: counted by reason; the connection is given up (the client reconnects) unless it is gone already. */
@@ -160,8 +159,7 @@ export class AppProtocol implements ClientProtocol {
     const step = this.app.steps[this.stepIndex];
     this.clearStepTimer();
     this.stepIndex = -1;
-    const key = `${step.name}:${reason}`;
-    this.recorder.counters.stepFailed[key] = (this.recorder.counters.stepFailed[key] ?? 0) + 1;
+    bump(this.recorder.counters.stepFailed, `${step.name}:${reason}`);
     if (abandon) this.link?.abandon();
   }
 

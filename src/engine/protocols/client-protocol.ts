@@ -1,6 +1,6 @@
 import type { WorkerCounters } from '../../metrics/counters.js';
 import type { Plan } from '../../scenario/plan.js';
-import type { PollingClient } from './socketio-polling.js';
+import type { PollingClient } from '../../util/engineio-polling.js';
 
 /**
  * What a connection says and how it reads what comes back: the application's protocol. The virtual

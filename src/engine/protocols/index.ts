@@ -7,7 +7,7 @@ import { SocketioProtocol } from './socketio.js';
 /** Every client protocol by the name a scenario gives it: one entry per implementation. */
 const PROTOCOLS: Record<string, ProtocolFactory> = {
   echo: (plan) => EchoProtocol.create(plan),
-  app: (plan, index, recorder) => new AppProtocol(plan, index, recorder, plan.identify.messageField),
+  app: (plan, index, recorder) => new AppProtocol(plan, index, recorder),
   socketio: (plan, index, recorder) => new SocketioProtocol(plan, index, recorder),
 };
 

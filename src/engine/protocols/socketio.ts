@@ -1,11 +1,12 @@
 import { decodePacket, type Packet } from 'engine.io-parser';
 import { Decoder, Encoder, PacketType, type Packet as SocketPacket } from 'socket.io-parser';
+import { bump } from '../../metrics/counters.js';
 import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
 import { renderTemplate } from '../../util/template.js';
 import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
 import { PushCounter } from './push-counter.js';
-import { decodePackets, isUnknownSession, poll, type PollingClient } from './socketio-polling.js';
+import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
 
 /**
  * Socket.IO v4 over Engine.IO v4, as socket.io-client connects: with polling first, the handshake
@@ -22,6 +23,8 @@ export class SocketioProtocol implements ClientProtocol {
   private readonly encoder = new Encoder();
   private readonly decoder = new Decoder();
   private decoded: SocketPacket | null = null;
+  /** The server emit the last message carried ({ event, data: its first argument }), for backendIn right after. */
+  private lastEvent: { event: unknown; data: unknown } | null = null;
   private readonly inflight = new Map<number, number>();
   private readonly pushes: PushCounter | null;
   private ackId = 0;
@@ -53,7 +56,7 @@ export class SocketioProtocol implements ClientProtocol {
       if (!open) return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
       this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
       this.sessionBackend = handshake.backend;
-      this.opened_(true);
+      this.sessionOpened(true);
       const url = `${base}&sid=${encodeURIComponent(this.sid)}`;
       const posted = await poll(client, url, [this.namespaceConnect()]);
       if (isUnknownSession(posted)) return this.broken(posted.status);
@@ -104,6 +107,7 @@ export class SocketioProtocol implements ClientProtocol {
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
+    this.lastEvent = null;
     const packet = decodePacket(data.toString()) as Packet;
     switch (packet.type) {
       case 'ping':
@@ -115,7 +119,7 @@ export class SocketioProtocol implements ClientProtocol {
         this.recorder.counters.sessionsUpgraded += 1;
         return PROTOCOL_OPENED;
       case 'open':
-        this.opened_(false);
+        this.sessionOpened(false);
         link.write(Buffer.from(`4${this.namespaceConnect().data as string}`));
         return PROTOCOL_CONTROL;
       case 'message':
@@ -125,9 +129,9 @@ export class SocketioProtocol implements ClientProtocol {
     }
   }
 
-  backendIn(data: Buffer): string | null {
-    const event = this.eventOf(data);
-    const value = event ? valueAt(event.data, this.plan.identify.messageField.split('.')) : undefined;
+  /** The backend named in the server emit replyTo just decoded (the client asks right after it). */
+  backendIn(): string | null {
+    const value = this.lastEvent ? valueAt(this.lastEvent.data, this.plan.identify.messageField.split('.')) : undefined;
     return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
   }
 
@@ -159,28 +163,17 @@ export class SocketioProtocol implements ClientProtocol {
       this.inflight.delete(packet.id);
       return sentUs;
     }
-    if (packet.type === PacketType.EVENT && this.pushes) this.pushes.received({ event: packet.data?.[0], data: packet.data?.[1] });
+    if (packet.type === PacketType.EVENT) {
+      this.lastEvent = { event: packet.data?.[0], data: packet.data?.[1] };
+      this.pushes?.received(this.lastEvent);
+    }
     return NOT_A_REPLY;
   }
 
-  /** A server emit as { event, data } (its first argument), or null. */
-  private eventOf(data: Buffer): { event: unknown; data: unknown } | null {
-    const text = data.toString();
-    if (!text.startsWith('42')) return null;
-    const at = text.indexOf('[');
-    try {
-      const args = JSON.parse(text.slice(at)) as unknown[];
-      return { event: args[0], data: args[1] };
-    } catch {
-      return null;
-    }
-  }
-
-  private opened_(polling: boolean): void {
+  private sessionOpened(polling: boolean): void {
     const counters = this.recorder.counters;
     counters.sessionsOpened += 1;
-    const transport = polling ? 'polling' : 'websocket';
-    counters.sessionsByTransport[transport] = (counters.sessionsByTransport[transport] ?? 0) + 1;
+    bump(counters.sessionsByTransport, polling ? 'polling' : 'websocket');
   }
 
   private broken(status: number): { reason: string; status: number } {

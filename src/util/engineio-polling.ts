@@ -22,6 +22,9 @@ export interface PollResponse {
   backend: string | null;
 }
 
+/** The request was taken and not answered in time. */
+export class PollTimeout extends Error {}
+
 /** A poll never waits longer than this (a GET is held by the server until it has something, up to pingInterval). */
 const POLL_TIMEOUT_MS = 10_000;
 
@@ -49,7 +52,7 @@ export function poll(client: PollingClient, url: string, packets?: Packet[]): Pr
       });
       response.on('error', reject);
     });
-    request.on('timeout', () => request.destroy(new Error('poll timed out')));
+    request.on('timeout', () => request.destroy(new PollTimeout(`no answer within ${client.timeoutMs ?? POLL_TIMEOUT_MS} ms`)));
     request.on('error', reject);
     request.end(body);
   });
