@@ -3,6 +3,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import type { Plan, SessionKey } from '../scenario/plan.js';
 import { cookieFromSetCookie } from './cookie-jar.js';
+import { SESSION_HEADER } from '../util/session-resume.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -23,6 +24,8 @@ export interface ClientSocketOptions {
   maxPayload: number;
   /** Sec-WebSocket-Protocol values offered (graphql-transport-ws for a graphql-ws server). */
   subprotocols?: readonly string[];
+  /** Managed reference backends (target.state): the session to resume, sent in x-stickler-session. */
+  resume?: string;
 }
 
 /** The options every connection of a scenario shares. */
@@ -34,12 +37,13 @@ export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocket
  * What every request of a client carries, a WebSocket handshake or an HTTP poll (Socket.IO): its
  * session key (query, header or cookie), its cookies, and its address (bound, or in X-Forwarded-For).
  */
-export function clientRequest(options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via'>): { url: string; headers: Record<string, string>; bindAddress: string | null } {
+export function clientRequest(options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via' | 'resume'>): { url: string; headers: Record<string, string>; bindAddress: string | null } {
   const { sessionKey: key, sessionValue } = options;
   let url = options.url;
   const headers: Record<string, string> = {};
   if (key.kind === 'query') url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`;
   if (key.kind === 'header') headers[key.name] = sessionValue;
+  if (options.resume) headers[SESSION_HEADER] = options.resume;
   const cookies = [options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined].filter(Boolean).join('; ');
   if (cookies) headers.cookie = cookies;
   const bindAddress = options.via === 'socket' ? options.address : null;

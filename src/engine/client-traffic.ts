@@ -19,6 +19,8 @@ export class ClientTraffic implements WheelMember {
     private readonly protocol: ClientProtocol,
     private readonly random: Random,
     private readonly idleWindows: readonly number[],
+    /** target.state: each answered message is one more in the session the backend should hold. */
+    private readonly continuity: { replied(): void } | null = null,
   ) {
     this.phaseMs = random() * context.plan.traffic.intervalMs;
   }
@@ -83,6 +85,7 @@ export class ClientTraffic implements WheelMember {
     connection.inflight -= 1;
     const recorder = this.context.recorder;
     recorder.counters.received += 1;
+    this.continuity?.replied();
     const latencyUs = Math.max(1, Math.round(now * 1000) - sentUs);
     const { intervalMs, pattern } = this.context.plan.traffic;
     // Paced sends: back-fill the samples a stalled echo hid (coordinated omission correction).

@@ -4,6 +4,7 @@ import { backoffDelayMs } from './backoff.js';
 import { addressAfterDrop } from './pacing.js';
 import { identifyFromMessage } from './client-identity.js';
 import { ClientCredentials } from './client-credentials.js';
+import { ClientContinuity } from './client-continuity.js';
 import { pollingClient } from './client-polling.js';
 import { homeContext, markUnidentified, newConnection, noteSocketError, type ClientContext, type Connection, type ConnectionOwner } from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
@@ -24,6 +25,7 @@ export class VirtualClient implements ConnectionOwner {
   private readonly protocol: ClientProtocol;
   private readonly traffic: ClientTraffic;
   private readonly home: ClientHome;
+  private readonly continuity: ClientContinuity | null; // target.state: what its session should resume to
   private current: Connection | null = null;
   private failures = 0;
   /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
@@ -41,7 +43,8 @@ export class VirtualClient implements ConnectionOwner {
     this.credentials = new ClientCredentials(`s${context.plan.seed}-${index}`, initialAddress, context.plan.clients.cookies);
     this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
     this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
-    this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows);
+    this.continuity = context.plan.state ? new ClientContinuity(context.recorder) : null;
+    this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity);
     this.home = new ClientHome(homeContext(context));
   }
 
@@ -75,7 +78,7 @@ export class VirtualClient implements ConnectionOwner {
     }
     if (refused) return this.attemptFailed(refused, this.context.nowMs());
     const { credentials } = this;
-    const ws = openClientSocket({ ...plannedSocket(plan, this.protocol.connectUrl(target), this.context.tlsOptions), sessionValue: credentials.sessionValue, cookies: credentials.cookieHeader(), address: credentials.address });
+    const ws = openClientSocket({ ...plannedSocket(plan, this.protocol.connectUrl(target), this.context.tlsOptions), sessionValue: credentials.sessionValue, cookies: credentials.cookieHeader(), address: credentials.address, resume: this.continuity ? credentials.sessionValue : undefined });
     const connection = newConnection(ws, this.context.nowMs(), credentials.sendsCookie, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
@@ -84,6 +87,7 @@ export class VirtualClient implements ConnectionOwner {
       ws.on('upgrade', (response) => {
         connection.socket = response.socket;
         credentials.storeCookies(response.headers['set-cookie']);
+        this.continuity?.upgraded(response.headers);
         connection.backend = backendFromUpgrade(response, plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
         if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
       });
@@ -245,18 +249,16 @@ export class VirtualClient implements ConnectionOwner {
 
   /** End of run: close whatever is open; resolves when closed (or terminated). */
   finish(): void {
-    const connection = this.current;
-    if (connection && !connection.byClient) this.closeByClient(connection);
+    if (this.current && !this.current.byClient) this.closeByClient(this.current);
   }
 
   /** Ends at once: no timer left, the socket torn down without a close handshake. */
   terminate(): void {
     this.stopReconnecting();
-    const connection = this.current;
-    if (!connection) return;
-    connection.byClient = true;
-    this.clearTimers(connection);
-    connection.ws.terminate();
+    if (!this.current) return;
+    this.current.byClient = true;
+    this.clearTimers(this.current);
+    this.current.ws.terminate();
   }
 
   isClosed(): boolean {

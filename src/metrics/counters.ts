@@ -61,6 +61,10 @@ export interface WorkerCounters {
   sessionsUpgraded: number;
   sessionBreaks: number;
   sessionsByTransport: Record<string, number>;
+  /** Reconnects that resumed the client's session (target.state, or an on_open continuity step), those that found it, and the lost ones by cause. */
+  resumes: number;
+  resumed: number;
+  stateLost: Record<string, number>;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -105,6 +109,7 @@ export function emptyCounters(): WorkerCounters {
     outageCut: {}, outageBack: {}, outageLost: {}, idleCutSilentMs: 0, unidentifiedHeaders: {}, unidentifiedMessages: {},
     unmatched: 0, pushReceived: 0, pushMatched: 0, stepAttempted: {}, stepPassed: {}, stepFailed: {},
     sessionsOpened: 0, sessionsUpgraded: 0, sessionBreaks: 0, sessionsByTransport: {},
+    resumes: 0, resumed: 0, stateLost: {},
   };
 }
 

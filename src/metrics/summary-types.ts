@@ -144,6 +144,12 @@ export interface Summary {
   push?: { received: number; matched: number; gap_p99: number | null };
   /** protocol: socketio: Engine.IO sessions opened (by the transport they opened on), upgraded to WebSocket, broken. */
   sessions?: { opened: number; upgraded: number; broken: number; by_transport: Record<string, number> };
+  /**
+   * Whether a reconnect kept the session's state: `store` memory / redis (target.state: the reference
+   * backends' 101 says what they resumed) or app (an on_open continuity step). Lost by cause: unknown
+   * (the backend held none), stale (an older copy), behind (its counter went backwards), answer / timeout (the step's).
+   */
+  continuity?: ContinuitySummary;
   stickiness: {
     reconnects: number;
     sticky: number;
@@ -214,4 +220,13 @@ export interface ShardSection {
   engine_warnings: string[];
   /** The shard lost a load worker mid-run (why): the merged run is incomplete too. */
   worker_lost?: string;
+}
+
+export interface ContinuitySummary {
+  store: 'memory' | 'redis' | 'app';
+  resumes: number;
+  resumed: number;
+  lost: number;
+  lost_rate: number;
+  lost_by_cause: Record<string, number>;
 }

@@ -8,6 +8,7 @@ import type { EventTallyRaw } from './event-windows.js';
 import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
 import { diagnose } from './findings.js';
 import { protocolFigures, protocolLatency } from './protocol-figures.js';
+import { summariseContinuity } from './continuity.js';
 import { suggestIdentify } from './identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -98,6 +99,7 @@ export function buildSummary(input: SummaryInput): Summary {
     },
     messages: { sent: totals.sent, received: totals.received, lost: totals.lost, unmatched: totals.unmatched ?? 0 },
     ...protocolFigures(plan, aggregate),
+    ...optional('continuity', summariseContinuity(plan, totals)),
     stickiness: {
       reconnects: totals.reconnects,
       sticky: totals.sticky,
@@ -186,4 +188,9 @@ function proxyDisagreements(proxy: unknown, events: readonly EventSummary[], bac
     if (proxyTotal === undefined || Math.abs(proxyTotal - backend.connections) <= Math.max(2, backend.connections * 0.01)) return [];
     return [`HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`];
   });
+}
+
+/** `{ key: value }` when there is a value, else nothing: an optional part of the summary. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -32,6 +32,10 @@ export function metricBasis(summary: Judged, metric: string): { count: number; w
   if (metric.startsWith('steps.')) return { count: summary.steps?.[metric.split('.')[1]]?.attempted ?? 0, what: `step ${metric.split('.')[1]} was never sent` };
   if (metric === 'push.gap_p99') return { count: summary.push?.gap_p99 === null || !summary.push ? 0 : 1, what: 'no client got two pushes' };
   if (metric === 'stickiness.session_break_rate') return { count: summary.sessions?.opened ?? 0, what: 'no Socket.IO session opened' };
+  if (metric.startsWith('continuity.')) {
+    const what = summary.continuity ? 'no reconnect resumed a session' : 'nothing measured state continuity: it needs a managed stack with the reference backend (target.state) or an on_open step with continuity: true';
+    return { count: summary.continuity?.resumes ?? 0, what };
+  }
   if (metric.startsWith('push.')) return { count: summary.connections.opened, what: 'no connection opened' };
   const latency = /^latency\.(\w+)\./.exec(metric);
   if (latency) {

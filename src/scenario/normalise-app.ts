@@ -33,7 +33,10 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     const capture = Object.entries(step.capture ?? {}).map(([name, path]) => ({ name, path: splitPath(path) }));
     if (capture.length > 0 && !step.expect) problem(`${at}.capture`, 'captures from the step\'s answer, so the step needs expect (the answer to wait for)');
     for (const { name } of capture) known.add(name);
-    return { name: step.name, send, expect: step.expect ?? null, timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!, capture };
+    if (step.continuity && !step.expect) problem(`${at}.expect`, 'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })');
+    if (step.continuity && capture.length > 0) problem(`${at}.capture`, 'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step');
+    const continuity = step.continuity ?? false;
+    return { name: step.name, send, expect: step.expect ?? null, timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!, capture, continuity };
   });
 
   const message = scenario.traffic?.message !== undefined ? checked(scenario.traffic.message, 'traffic.message') : null;

@@ -7,6 +7,7 @@ import { parseAddressPool } from '../util/address-pool.js';
 import { actionInfo, type ActionName } from './actions.js';
 import { readConfigTemplate } from './config-template.js';
 import { normaliseApp } from './normalise-app.js';
+import { normaliseState, whyRedisCannot } from './normalise-state.js';
 import { CHECKED_PRESET_NAMES, findPreset, MISSING_CAPABILITY_WHY, PRESET_NAMES, presetHasChecks, PROXY_CAPABILITIES, type ProxyKind } from './presets.js';
 import { isKnownMetric, THRESHOLD_METRICS, THRESHOLD_METRIC_PREFIXES } from './threshold-metrics.js';
 import { CONDITION_PATTERN, type ScenarioFile } from './schema.js';
@@ -38,6 +39,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
   const managed = target?.kind === 'preset' || target?.kind === 'custom';
   if (target?.kind === 'url' && scenario.target?.backend) problem('target.backend', 'stickler starts backends only for managed stacks (stack:), not for a url target');
   const backendCount = target && target.kind !== 'url' ? target.backends : 0;
+  const stateStore = normaliseState(scenario, target, problem);
 
   const poolSpec = scenario.clients?.addresses?.pool ?? '127.0.0.1';
   const via = scenario.clients?.addresses?.via ?? 'socket';
@@ -66,7 +68,10 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
     const atMs = parseDurationMs(event.at)!;
     if (durationMs !== undefined && atMs >= durationMs) problem(`${at}.at`, `is after the run ends (duration ${durationMs} ms)`);
     const info = actionInfo(event.action);
-    if (info.backend) {
+    if (event.backend === 'redis') {
+      const why = whyRedisCannot(event.action, stateStore);
+      if (why) problem(`${at}.${why.field}`, why.message);
+    } else if (info.backend) {
       if (!event.backend) problem(`${at}.backend`, `required for action ${event.action}: name a backend b1..b${backendCount || 'N'}`);
       else if (managed && Number(event.backend.slice(1)) > backendCount) {
         problem(`${at}.backend`, `${event.backend} does not exist: this stack has b1..b${backendCount}`);
@@ -114,6 +119,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
     sourceFile: file,
     target,
     managedBackend: scenario.target?.backend ?? 'reference',
+    state: app.socketio ? null : stateStore ?? null,
     identify: {
       header: (scenario.identify?.header ?? 'x-backend-id').toLowerCase(),
       messageField: scenario.identify?.message_field ?? 'server',
@@ -281,3 +287,4 @@ export function parseSessionKey(text: string): SessionKey {
   const [kind, name] = text.split(':');
   return { kind: kind as 'query' | 'header' | 'cookie', name };
 }
+

@@ -65,6 +65,8 @@ export interface StepPlan {
   expect: Record<string, unknown> | null;
   timeoutMs: number;
   capture: { name: string; path: string[] }[];
+  /** Resumes the client's session: runs on reconnects only; a wrong answer or none is lost state, not a failed connection. */
+  continuity: boolean;
 }
 
 /** What the connection speaks beyond the echo: templates, replies by id, steps, pushes. */
@@ -90,6 +92,11 @@ export interface Plan {
   target: TargetPlan;
   /** Managed stacks: what each backend process runs (reference: stickler's backend; socketio: with a real Socket.IO server beside it). */
   managedBackend: 'reference' | 'socketio';
+  /**
+   * Managed reference backends: where they keep each client's session (every reconnect resumes it and the
+   * client checks what comes back); null when stickler does not run the backends' sessions (url targets, Socket.IO nodes).
+   */
+  state: 'memory' | 'redis' | null;
   identify: { header: string; messageField: string; cookie: string | null };
   clients: {
     count: number;

@@ -41,6 +41,10 @@ const target = z
       .enum(['reference', 'socketio'])
       .optional()
       .describe("managed stacks: reference (default: stickler's WebSocket backend) or socketio (real Socket.IO 4 servers, which also answer plain WebSocket)"),
+    state: z
+      .enum(['memory', 'redis'])
+      .optional()
+      .describe("managed stacks: where the reference backends keep each client's session, which every reconnect resumes: memory (default: each backend's own, lost on another backend or a restart) or redis (one real Redis server stickler starts for the run)"),
     tls: z
       .union([
         z.boolean(),
@@ -87,6 +91,7 @@ const step = z.strictObject({
   expect: jsonSubset.optional().describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
   timeout: duration.optional().describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
   capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1)).optional().describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
+  continuity: z.boolean().optional().describe("true: the step resumes the client's session (send {{session}}, expect the app's \"resumed\" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step"),
 });
 
 const push = z.strictObject({
@@ -153,7 +158,7 @@ export const EVENT_ACTIONS = ACTION_NAMES;
 const event = z.strictObject({
   at: duration,
   action: z.enum(EVENT_ACTIONS).describe('what happens (see the fault actions below, or `stickler stacks`)'),
-  backend: z.string().regex(/^b\d+$/, 'expected a backend name b1..bN').optional().describe('the backend it acts on (b1..bN), for the actions that name one'),
+  backend: z.string().regex(/^(b\d+|redis)$/, 'expected a backend name b1..bN, or redis (target.state: redis)').optional().describe('the backend it acts on (b1..bN, or redis: the shared session store of target.state: redis), for the actions that name one'),
   for: duration.optional().describe('pause: how long; deploy: the drain timeout'),
   command: z.string().min(1).optional().describe('exec: the shell command (runs only with --allow-exec)'),
   drain: z.boolean().optional().describe('deploy: drain each backend before stopping it (default true); for: how long to wait for its connections to end'),

@@ -5,8 +5,8 @@
  */
 import { startReferenceBackend } from './reference-backend.js';
 
-const [id, portText, host, kind] = process.argv.slice(2);
-const backend = await startReferenceBackend({ id, port: Number(portText), host: host ?? '127.0.0.1', socketio: kind === 'socketio' });
+const [id, portText, host, kind, redisUrl] = process.argv.slice(2);
+const backend = await startReferenceBackend({ id, port: Number(portText), host: host ?? '127.0.0.1', socketio: kind === 'socketio', redisUrl });
 process.send?.({ type: 'ready', id, port: backend.port });
 console.log(`${new Date().toISOString()} ${id} listening on 127.0.0.1:${backend.port} (pid ${process.pid})`);
 

@@ -17,6 +17,8 @@ export class ManagedBackend {
   private child: ChildProcess | null = null;
   state: BackendState = 'stopped';
   port = 0;
+  /** target.state: redis: the sessions live there rather than in the process. */
+  redisUrl: string | undefined;
 
   constructor(
     readonly id: string,
@@ -26,7 +28,7 @@ export class ManagedBackend {
 
   async start(): Promise<void> {
     const log = this.logDir ? fs.openSync(path.join(this.logDir, `${this.id}.log`), 'a') : 'ignore';
-    const child = fork(BACKEND_SCRIPT, [this.id, String(this.port), '127.0.0.1', this.kind], { stdio: ['ignore', log, log, 'ipc'] });
+    const child = fork(BACKEND_SCRIPT, [this.id, String(this.port), '127.0.0.1', this.kind, ...(this.redisUrl ? [this.redisUrl] : [])], { stdio: ['ignore', log, log, 'ipc'] });
     if (typeof log === 'number') fs.closeSync(log);
     registerProcess(child);
     this.child = child;

@@ -6,6 +6,7 @@ import { runExecAction } from './exec-action.js';
 import type { AdminState } from './proxies/proxy-driver.js';
 import { planLayers, type ManagedTarget } from './proxies/plan-layers.js';
 import type { ProxyLayer } from './proxies/proxy-layer.js';
+import { ManagedRedis } from './redis-server.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
 import type { ActionOutcome, RunningStack, ServingListener, ServingSource } from './stack.js';
@@ -20,7 +21,6 @@ export interface StackOptions {
   /** Aborts the waits of start-up (Ctrl-C). */
   signal?: AbortSignal;
 }
-
 
 const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
 const HEALTH_POLL_MS = 500;
@@ -47,6 +47,8 @@ export class ManagedStack implements RunningStack {
   /** Short private folder for the admin socket and the records of process groups (see runtime-dir.ts). */
   private runtime: RuntimeDir | null = null;
   private certificate: RunCertificate | null = null;
+  /** target.state: redis: the backends' shared session store. */
+  private redis: ManagedRedis | null = null;
   clientTls?: ClientTls;
 
   constructor(
@@ -94,6 +96,11 @@ export class ManagedStack implements RunningStack {
       certificate: this.certificate, statsPort: this.options.statsPort,
       servers: () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' })),
     });
+    if (this.plan.state === 'redis') {
+      this.redis = new ManagedRedis(this.workDir, this.options.logDir, this.runtime);
+      await this.redis.start();
+      for (const backend of this.backends) backend.redisUrl = this.redis.url;
+    }
     await Promise.all(this.backends.map((backend) => backend.start()));
     if (this.layers.length === 0) {
       this.urls = this.backends.map((backend) => `ws://127.0.0.1:${backend.port}${this.target.path}`);
@@ -160,6 +167,7 @@ export class ManagedStack implements RunningStack {
       case 'drop_all':
         return { ok: false, detail: 'drop_all is carried out by the clients, not the stack' };
       default:
+        if (event.backend === 'redis') return this.actOnRedis(event);
         return this.actOnBackend(event.action, event.backend!, event.forMs);
     }
   }
@@ -216,6 +224,14 @@ export class ManagedStack implements RunningStack {
     return { ok: true, detail: `${id} ${backend.state}${this.admin.get(id) !== 'ready' ? ` (${this.admin.get(id)})` : ''}` };
   }
 
+  /** The shared session store: no proxy sees it, so no backend's serving state changes. */
+  private async actOnRedis(event: EventPlan): Promise<ActionOutcome> {
+    const redis = this.redis!;
+    const detail = await redis.act(event.action);
+    if (event.action === 'pause') setTimeout(() => redis.resume(), event.forMs ?? 1000).unref();
+    return { ok: true, detail };
+  }
+
   /** Through the balancing proxy's driver (HAProxy: the admin socket; nginx: marked down and reloaded). */
   private async setAdminState(id: string, state: AdminState): Promise<void> {
     this.admin.set(id, state);
@@ -242,7 +258,7 @@ export class ManagedStack implements RunningStack {
         await this.setAdminState(backend.id, 'drain');
         const until = Date.now() + drainMs;
         while (Date.now() < until) {
-          const open = await this.openOn(backend);
+          const open = ((await backend.stats()) as { open?: number } | null)?.open ?? 0;
           if (open === 0) break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
@@ -255,11 +271,6 @@ export class ManagedStack implements RunningStack {
     return { ok: true, detail: `${this.backends.length} backends redeployed${drain ? ' with drain' : ' without drain'}` };
   }
 
-  /** Connections a backend holds, as the backend itself counts them. */
-  private async openOn(backend: ManagedBackend): Promise<number> {
-    const stats = (await backend.stats()) as { open?: number } | null;
-    return stats?.open ?? 0;
-  }
 
   async proxyView(): Promise<unknown> {
     const balancer = this.balancer;
@@ -278,6 +289,7 @@ export class ManagedStack implements RunningStack {
     if (this.healthPoller) clearInterval(this.healthPoller);
     for (const layer of this.layers) await layer.stop();
     await Promise.all(this.backends.map((backend) => backend.stop()));
+    await this.redis?.stop();
     this.runtime?.remove();
     this.runtime = null;
   }

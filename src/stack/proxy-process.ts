@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import type { ProxyLaunch } from './proxies/proxy-driver.js';
+import type { ProcessLaunch } from './proxies/proxy-driver.js';
 import { registerProcess } from './process-registry.js';
 import type { RuntimeDir } from './runtime-dir.js';
 import { guardProcessGroup } from './watchdog.js';
@@ -12,20 +12,20 @@ export class ProxyError extends Error {
   }
 }
 
-export function findProxyBinary(launch: ProxyLaunch): string | undefined {
+export function findProxyBinary(launch: ProcessLaunch): string | undefined {
   return launch.binaries.find((candidate) => fs.existsSync(candidate));
 }
 
 /**
- * One nginx or HAProxy process in the foreground, in its own process group (nginx workers outlive
- * a killed master otherwise), logging into the run's folder.
+ * One nginx, HAProxy, Caddy or Redis process in the foreground, in its own process group (nginx
+ * workers outlive a killed master otherwise), logging into the run's folder.
  */
 export class ProxyProcess {
   private child: ChildProcess | null = null;
   private watchdog: { release(): void } | null = null;
 
   constructor(
-    readonly launch: ProxyLaunch,
+    readonly launch: ProcessLaunch,
     readonly configFile: string,
     readonly workDir: string,
     private readonly logFile: string,
@@ -38,7 +38,7 @@ export class ProxyProcess {
 
   private binary(): string {
     const binary = findProxyBinary(this.launch);
-    if (!binary) throw new ProxyError(`${this.proxy} is not installed: install it (apt-get install ${this.proxy}) or run \`stickler doctor\``, 'start');
+    if (!binary) throw new ProxyError(`${this.proxy} is not installed: install it (apt-get install ${this.launch.package ?? this.proxy}) or run \`stickler doctor\``, 'start');
     return binary;
   }
 
@@ -91,6 +91,30 @@ export class ProxyProcess {
 
   private env(): NodeJS.ProcessEnv {
     return { ...process.env, ...this.launch.env?.(this.workDir) };
+  }
+
+  /** SIGKILL to the whole group, as a crash: resolves when the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child?.pid) {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      killGroup(child.pid);
+      await exited;
+    }
+    this.watchdog?.release();
+    this.watchdog = null;
+  }
+
+  /** SIGSTOP / SIGCONT to the group: it holds its sockets and answers nothing meanwhile. */
+  pause(on: boolean): void {
+    if (this.child?.pid) {
+      try {
+        process.kill(-this.child.pid, on ? 'SIGSTOP' : 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { ResumeAnswer } from '../util/session-resume.js';
 
 /** A JSON message the reference backend answers as an application would, rather than echo. */
 interface AppMessage {
@@ -17,9 +18,11 @@ const PUSH_MS = { min: 20, max: 60_000, default: 1000 };
  * get `auth_error`), `{"type":"subscribe","every_ms":N}` -> a `tick` push every N ms carrying its send
  * time (`at`, epoch ms), any other JSON message with an `id` -> `{"type":"ack","id":...,"server":...}`.
  * A connection opened with `auth=required` in its URL gets `{"type":"error","reason":"unauthenticated"}`
- * for messages before its auth. Anything else (stickler's echo marker) is not for this: false.
+ * for messages before its auth. `{"type":"resume"}` -> `{"type":"resumed","count":N}` when the connection
+ * resumed a session this backend (or the shared store) held, else `{"type":"unknown_session"}`: the
+ * answer an on_open continuity step checks. Anything else (stickler's echo marker) is not for this: false.
  */
-export function answerAsApp(ws: WebSocket, data: Buffer, server: string, state: { authRequired: boolean; authed: boolean; timers: NodeJS.Timeout[] }): boolean {
+export function answerAsApp(ws: WebSocket, data: Buffer, server: string, state: { authRequired: boolean; authed: boolean; timers: NodeJS.Timeout[]; resumed: ResumeAnswer | null }): boolean {
   if (data[0] !== 0x7b) return false;
   let message: AppMessage;
   try {
@@ -32,6 +35,11 @@ export function answerAsApp(ws: WebSocket, data: Buffer, server: string, state: 
     const token = String(message.token ?? '');
     state.authed = !token.startsWith('bad');
     ws.send(JSON.stringify(state.authed ? { type: 'auth_ok', user: { id: `u-${token}` }, server } : { type: 'auth_error', server }));
+    return true;
+  }
+  if (message.type === 'resume') {
+    const held = state.resumed;
+    ws.send(JSON.stringify(held?.state === 'resumed' ? { type: 'resumed', count: held.count, server } : { type: 'unknown_session', server }));
     return true;
   }
   if (state.authRequired && !state.authed) {

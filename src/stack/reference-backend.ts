@@ -3,11 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { answerAsApp } from './reference-app.js';
 import { attachSocketio } from './socketio-backend.js';
+import { formatResume, SESSION_HEADER, STATE_HEADER, type ResumeAnswer } from '../util/session-resume.js';
+import { openSessionStore } from './session-store.js';
 
 /**
  * The reference WebSocket backend: names itself in an `x-backend-id` header on the 101 response and
  * in its first message (`{"server": id}`), echoes every message (or answers an application scenario's JSON:
- * reference-app.ts), serves /health, /ws-health and /stats.
+ * reference-app.ts), serves /health, /ws-health and /stats. A client that sends its session value
+ * (x-stickler-session) resumes its session: the 101 says what the backend holds (session-store.ts), and
+ * each message is stored before it is answered.
  * Managed stacks run one of these per backend, each in its own process so it can be killed alone.
  */
 export interface BackendOptions {
@@ -17,6 +21,8 @@ export interface BackendOptions {
   maxPayload?: number;
   /** Also run a real Socket.IO server at /socket.io/ (target.backend: socketio). */
   socketio?: boolean;
+  /** Keep sessions in this Redis (redis://host:port) rather than in the process's memory (target.state). */
+  redisUrl?: string;
 }
 
 export interface BackendStats {
@@ -27,6 +33,10 @@ export interface BackendStats {
   messages: number;
   /** X-Forwarded-Proto of the upgrades it accepted (https when a proxy terminated TLS). */
   forwarded_proto: Record<string, number>;
+  /** Sessions resumed and opened new on reconnects of clients that sent their session; store commands that failed. */
+  sessions_resumed: number;
+  sessions_new: number;
+  store_errors: number;
 }
 
 export interface RunningBackend {
@@ -42,7 +52,10 @@ export interface RunningBackend {
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
-  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {} };
+  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {}, sessions_resumed: 0, sessions_new: 0, store_errors: 0 };
+  const store = openSessionStore(options.redisUrl);
+  /** The resume answer of each upgrade under way, for its 101 headers. */
+  const resumes = new WeakMap<http.IncomingMessage, ResumeAnswer>();
   const hello = JSON.stringify({ server: options.id });
   let wedged = false;
 
@@ -64,7 +77,13 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     maxPayload: options.maxPayload ?? 1024 * 1024,
     clientTracking: true,
   });
-  wss.on('headers', (headers) => headers.push(`x-backend-id: ${options.id}`));
+  wss.on('headers', (headers, request) => {
+    headers.push(`x-backend-id: ${options.id}`);
+    const resumed = resumes.get(request);
+    if (resumed) headers.push(`${STATE_HEADER}: ${formatResume(resumed)}`);
+  });
+  const refuse = (socket: import('node:stream').Duplex, why: string) =>
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`);
 
   const io = options.socketio ? attachSocketio(server, options.id) : null;
 
@@ -76,6 +95,24 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    const session = req.headers[SESSION_HEADER];
+    if (typeof session !== 'string') return upgrade(req, socket, head, null);
+    // The session is looked up before the 101, so that the client learns what it resumed to.
+    store.resume(session).then(
+      (answer) => {
+        stats[answer.state === 'new' ? 'sessions_new' : 'sessions_resumed'] += 1;
+        resumes.set(req, answer);
+        upgrade(req, socket, head, session);
+      },
+      () => {
+        stats.store_errors += 1;
+        refuse(socket, 'session store unavailable');
+      },
+    );
+  });
+
+  function upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, session: string | null): void {
+    if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (req.url?.startsWith('/ws-health')) {
         ws.close(1000, 'healthy');
@@ -83,24 +120,36 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       }
       const proto = String(req.headers['x-forwarded-proto'] ?? 'none');
       stats.forwarded_proto[proto] = (stats.forwarded_proto[proto] ?? 0) + 1;
-      accept(ws, req.url?.includes('auth=required') ?? false);
+      accept(ws, req.url?.includes('auth=required') ?? false, session, resumes.get(req) ?? null);
     });
-  });
+  }
 
-  function accept(ws: WebSocket, authRequired: boolean): void {
+  function accept(ws: WebSocket, authRequired: boolean, session: string | null, resumed: ResumeAnswer | null): void {
     stats.connections_total += 1;
     stats.open += 1;
-    const app = { authRequired, authed: false, timers: [] as NodeJS.Timeout[] };
+    const app = { authRequired, authed: false, timers: [] as NodeJS.Timeout[], resumed };
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       stats.open -= 1;
       for (const timer of app.timers) clearInterval(timer);
     });
-    ws.on('message', (data: Buffer, isBinary) => {
-      stats.messages += 1;
+    const answer = (data: Buffer, isBinary: boolean) => {
       // stickler's echo marker is echoed; the JSON of an application scenario is answered as an app would.
       if (!isBinary && answerAsApp(ws, data, options.id, app)) return;
       ws.send(data, { binary: isBinary });
+    };
+    ws.on('message', (data: Buffer, isBinary) => {
+      stats.messages += 1;
+      // Stored before it is answered: an answered message is in the session, wherever the client goes next.
+      const stored = session === null ? undefined : store.record(session);
+      if (!stored) return answer(data, isBinary);
+      stored.then(
+        () => answer(data, isBinary),
+        () => {
+          stats.store_errors += 1;
+          ws.close(1011, 'session store unavailable');
+        },
+      );
     });
     ws.send(hello);
   }
@@ -121,6 +170,7 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     close: () =>
       new Promise<void>((resolve) => {
         io?.close();
+        store.close();
         for (const client of wss.clients) client.close(1001, 'backend shutting down');
         server.close(() => resolve());
         server.closeAllConnections();

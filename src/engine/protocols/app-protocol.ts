@@ -23,6 +23,8 @@ export class AppProtocol implements ClientProtocol {
   private stepSentMs = 0;
   private stepTimer: NodeJS.Timeout | null = null;
   private sentOnConnection = 0;
+  /** Connections opened so far: a continuity step resumes from the second on. */
+  private opens = 0;
   private readonly pushes: PushCounter | null;
 
   private readonly messageField: string;
@@ -46,6 +48,7 @@ export class AppProtocol implements ClientProtocol {
 
   opened(link: ProtocolLink): boolean {
     this.link = link;
+    this.opens += 1;
     this.sentOnConnection = 0;
     this.replies.reset();
     return this.runStep(0);
@@ -105,6 +108,8 @@ export class AppProtocol implements ClientProtocol {
     const steps = this.app.steps;
     for (let at = index; at < steps.length; at++) {
       const step = steps[at];
+      // The first connection has no session to resume yet.
+      if (step.continuity && this.opens === 1) continue;
       bump(this.recorder.counters.stepAttempted, step.name);
       this.link!.write(Buffer.from(renderTemplate(step.send, this.nextValues())));
       if (!step.expect) {
@@ -136,8 +141,11 @@ export class AppProtocol implements ClientProtocol {
     const parsed = parseJson(data);
     if (!containsSubset(parsed, step.expect)) {
       if (!sameShapeOtherValue(parsed, step.expect)) return NOT_A_REPLY;
-      this.failStep('mismatch', true);
-      return PROTOCOL_CONTROL;
+      const index = this.stepIndex;
+      // The app answered that it lost the session: lost state, but a working connection that goes on.
+      this.failStep('mismatch', !step.continuity);
+      if (!step.continuity) return PROTOCOL_CONTROL;
+      return this.runStep(index + 1) ? PROTOCOL_OPENED : PROTOCOL_CONTROL;
     }
     this.clearStepTimer();
     this.recorder.stepLatency(step.name, this.recorder.nowMs() - this.stepSentMs);
@@ -152,6 +160,15 @@ export class AppProtocol implements ClientProtocol {
 
   private passed(step: StepPlan): void {
     bump(this.recorder.counters.stepPassed, step.name);
+    if (step.continuity) this.resumed(null);
+  }
+
+  /** A continuity step's outcome: the session resumed (null) or its state lost, by why. */
+  private resumed(lost: 'answer' | 'timeout' | null): void {
+    const counters = this.recorder.counters;
+    counters.resumes += 1;
+    if (lost) bump(counters.stateLost, lost);
+    else counters.resumed += 1;
   }
 
   /** The step failed: counted by reason; the connection is given up (the client reconnects) unless it is gone already. */
@@ -160,6 +177,8 @@ export class AppProtocol implements ClientProtocol {
     this.clearStepTimer();
     this.stepIndex = -1;
     bump(this.recorder.counters.stepFailed, `${step.name}:${reason}`);
+    // A resume cut short by a close says nothing of the state: the next connection resumes again.
+    if (step.continuity && reason !== 'closed') this.resumed(reason === 'mismatch' ? 'answer' : 'timeout');
     if (abandon) this.link?.abandon();
   }
 

@@ -6,9 +6,12 @@ import type { RunCertificate } from '../tls-material.js';
 /** A server's state as the proxy is told it (ready | drain | maint). */
 export type AdminState = 'ready' | 'drain' | 'maint';
 
-/** How a proxy binary is run in the foreground, checked and reloaded. */
-export interface ProxyLaunch {
-  readonly kind: ProxyKind;
+/** How a server binary (a proxy, Redis) is run in the foreground, checked and reloaded. */
+export interface ProcessLaunch {
+  /** Names it in messages and in the records of process groups. */
+  readonly kind: string;
+  /** The Debian package that installs it, when not named as `kind`. */
+  readonly package?: string;
   /** Where the binary may be, first found wins. */
   readonly binaries: readonly string[];
   /** Arguments to run it in the foreground on `configFile`, its files under `workDir`. */
@@ -24,6 +27,11 @@ export interface ProxyLaunch {
   env?(workDir: string): Record<string, string>;
   /** Logs it writes besides stdout and stderr, whose tails explain why it stopped. */
   extraLogs(workDir: string): string[];
+}
+
+/** How a proxy binary is run. */
+export interface ProxyLaunch extends ProcessLaunch {
+  readonly kind: ProxyKind;
 }
 
 /** What a rendering needs to know of the run. */
