@@ -16,7 +16,11 @@ export class ClientContinuity {
   private answered = 0;
 
   /** The recorder, not its counters: they are handed over and replaced at every snapshot. */
-  constructor(private readonly recorder: { readonly counters: WorkerCounters }) {}
+  constructor(
+    private readonly recorder: { readonly counters: WorkerCounters },
+    /** false when an on_open continuity step measures instead (the backend still resumes the session it answers about). */
+    private readonly counts = true,
+  ) {}
 
   /** A reply came back: the backend stored the message before answering it. */
   replied(): void {
@@ -29,7 +33,7 @@ export class ClientContinuity {
     const answer = parseResume(typeof header === 'string' ? header : undefined);
     if (!answer) return null;
     const outcome = this.judge(answer);
-    if (outcome === 'first') return outcome;
+    if (outcome === 'first' || !this.counts) return outcome;
     const counters = this.recorder.counters;
     counters.resumes += 1;
     if (outcome === 'resumed') counters.resumed += 1;

@@ -43,7 +43,7 @@ export class VirtualClient implements ConnectionOwner {
     this.credentials = new ClientCredentials(`s${context.plan.seed}-${index}`, initialAddress, context.plan.clients.cookies);
     this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
     this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
-    this.continuity = context.plan.state ? new ClientContinuity(context.recorder) : null;
+    this.continuity = context.plan.state ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity)) : null;
     this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity);
     this.home = new ClientHome(homeContext(context));
   }

@@ -9,6 +9,8 @@ export const FIXES = {
   /** Reconnects land anywhere. */
   makeSticky:
     'if a session lives in its backend, make it sticky: HAProxy `cookie SERVERID insert indirect nocache`, or hash on a session key (nginx `hash $arg_session consistent`); otherwise share the session state',
+  /** Sessions that live in one backend's memory. */
+  shareState: "keep session state out of the backend's process, in a store every backend reads (the seed article's Redis migration; in a scenario, target.state: redis)",
   sendCookieBack: 'send the sticky cookie back on every reconnect: clients.cookies: true (browsers do; native clients need a cookie jar)',
   /** A server that went down keeps its clients out. */
   letClientsMoveOn:

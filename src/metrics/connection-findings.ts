@@ -103,6 +103,8 @@ function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
   }
   for (const [name, step] of Object.entries(summary.steps ?? {})) {
     if (step.failed === 0 || step.failed < step.attempted * 0.05) continue;
+    // A resume the app answered "not resumed" is lost state (the state-lost finding), not a broken step.
+    if (plan.app.steps.find((s) => s.name === name)?.continuity && step.failed === (step.failed_by_reason.mismatch ?? 0)) continue;
     const reasons = Object.entries(step.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ');
     findings.push({
       severity: 'warning', rule: 'step-failing', explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],

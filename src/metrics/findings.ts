@@ -3,6 +3,7 @@ import type { Plan } from '../scenario/plan.js';
 import { findPreset } from '../scenario/presets.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { connectionFindings } from './connection-findings.js';
+import { continuityFindings } from './continuity-findings.js';
 import type { Finding, Summary } from './summary-types.js';
 
 /** What a finding is computed from: the summary's figures (before the verdict) and the scenario. */
@@ -14,7 +15,9 @@ export type Judged = Omit<Summary, 'verdict' | 'findings'>;
  * explains a failed threshold is an error.
  */
 export function diagnose(summary: Judged, plan: Plan): Finding[] {
-  const findings = [...stickinessFindings(summary, plan), ...distributionFindings(summary, plan), ...idleFindings(summary, plan), ...connectionFindings(summary, plan)];
+  const all = [...stickinessFindings(summary, plan), ...distributionFindings(summary, plan), ...idleFindings(summary, plan), ...connectionFindings(summary, plan), ...continuityFindings(summary, plan)];
+  // The backends' own 503s while their shared store was down are not a proxy without a server.
+  const findings = all.some((f) => f.rule === 'state-store-down') ? all.filter((f) => f.rule !== 'refused-503') : all;
   const failed = summary.thresholds.filter((t) => !t.passed).map((t) => t.metric);
   const settled = findings.map(({ explains, ...finding }): Finding => {
     const failedHere = finding.severity === 'info' ? [] : failed.filter((metric) => explains.some((prefix) => metric.startsWith(prefix)));

@@ -15,6 +15,7 @@ export const COMPARE_ROWS: readonly (readonly [string, (summary: Summary) => str
   ['handshake errors', (s) => String(s.connections.failed)],
   ['errors by status', (s) => Object.entries(s.handshake.errors_by_status).map(([status, n]) => `${status}: ${n}`).join(', ') || '-'],
   ['failovers', (s) => String(s.stickiness.failovers)],
+  ['state lost / resumes', (s) => (s.continuity ? `${s.continuity.lost} / ${s.continuity.resumes}` : '-')],
   ['clients cut / never back', (s) => (s.recovery ? `${s.recovery.clients_cut} / ${s.recovery.clients_lost}` : '-')],
   ['first finding', (s) => (s.findings ?? []).find((f) => f.severity !== 'info')?.rule ?? '-'],
   ['verdict', (s) => s.verdict],

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Summary } from '../metrics/summary-types.js';
+import { continuityLine } from '../metrics/continuity.js';
 import { HTML_CLIENT_SCRIPT } from './html-client.js';
 import { escapeHtml as e, jsonForScript } from './html-escape.js';
 import { percentileCurve } from './percentile-curve.js';
@@ -42,7 +43,8 @@ function runSection(summary: Summary, index: number): string {
 <div><h3>Thresholds</h3>${thresholds}</div>
 <div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], (['handshake', 'message', 'reconnect'] as const).map((k) => [k, l[k].count, ms(l[k].p50), ms(l[k].p90), ms(l[k].p99), ms(l[k].p999), ms(l[k].max)]))}</div>
 <div><h3>Stickiness</h3>${table(['reconnects', 'sticky', 'failovers', 'violations', 'violation rate'], [[s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate)]])}
-${causes.length ? table(['violation cause', 'count'], causes) : ''}</div>
+${causes.length ? table(['violation cause', 'count'], causes) : ''}
+${summary.continuity ? `<p>session ${e(continuityLine(summary.continuity))}</p>` : ''}</div>
 <div><h3>Backends</h3>${table(['backend', 'connections', 'share', 'peak open'], summary.distribution.backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]))}
 <p>imbalance ${e(summary.distribution.imbalance)} · Jain ${e(summary.distribution.jain)}</p></div>
 <div><h3>Connections</h3>${table(['attempted', 'opened', 'failed', 'peak open'], [[summary.connections.attempted, summary.connections.opened, summary.connections.failed, summary.connections.peak_open]])}

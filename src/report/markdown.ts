@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
+import { continuityLine } from '../metrics/continuity.js';
 import { printable } from './printable.js';
 import { runName } from './run-name.js';
 
@@ -23,6 +24,7 @@ export function renderMarkdown(summary: Summary): string {
     `| handshake latency p99 | ${summary.latency.handshake.p99} ms |`,
     `| stickiness violation rate | ${pct(summary.stickiness.violation_rate)} (${summary.stickiness.violations} of ${summary.stickiness.reconnects} reconnects) |`,
     `| distribution imbalance | ${summary.distribution.imbalance} |`,
+    ...(summary.continuity ? [`| session state | ${cell(continuityLine(summary.continuity))} |`] : []),
     `| unexpected disconnects | ${summary.disconnects.unexpected} |`,
   ];
   if (summary.thresholds.length > 0) {

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { LatencySummary, Summary } from '../metrics/summary-types.js';
 import { outageLine } from '../metrics/recovery.js';
+import { continuityLine } from '../metrics/continuity.js';
 import { printable } from './printable.js';
 import { runName } from './run-name.js';
 
@@ -47,6 +48,7 @@ export function renderSummary(summary: Summary): string {
     stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes, decidedBy]);
     parts.push(stickiness.toString());
   }
+  if (summary.continuity) parts.push(`continuity: ${continuityLine(summary.continuity)}`);
 
   if (summary.events.length > 0) {
     const tally = (t: Record<string, number> | undefined) => Object.entries(t ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '-';

@@ -88,6 +88,7 @@ function applyOverride(raw: Record<string, unknown>, override: TargetOverride): 
     // system the url reaches. What only a managed stack means goes: its health checks, redispatch, tls: true.
     delete target.health;
     delete target.redispatch;
+    delete target.state;
     if (typeof target.tls === 'boolean') delete target.tls;
     target.url = override.url;
   } else if (override.config) {

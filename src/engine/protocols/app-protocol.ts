@@ -4,6 +4,7 @@ import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../u
 import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../client-socket.js';
 import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import { EchoProtocol } from './echo.js';
 import { PushCounter } from './push-counter.js';
 import { ReplyMatcher } from './reply-matcher.js';
 
@@ -26,6 +27,8 @@ export class AppProtocol implements ClientProtocol {
   /** Connections opened so far: a continuity step resumes from the second on. */
   private opens = 0;
   private readonly pushes: PushCounter | null;
+  /** No traffic.message (steps or pushes beside stickler's own message): the echo marker, timed as the echo protocol times it. */
+  private readonly marker: EchoProtocol | null;
 
   private readonly messageField: string;
 
@@ -35,6 +38,11 @@ export class AppProtocol implements ClientProtocol {
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
     this.replies = new ReplyMatcher(plan.app);
     this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
+    this.marker = plan.app.message ? null : EchoProtocol.create(plan);
+  }
+
+  private get timedByMarker(): boolean {
+    return this.marker !== null && this.app.reply.kind === 'echo';
   }
 
   /** reply: none sends and forgets: nothing is in flight. */
@@ -57,8 +65,9 @@ export class AppProtocol implements ClientProtocol {
   message(sentUs: number): Buffer {
     this.sentOnConnection += 1;
     const values = this.nextValues();
-    this.replies.sent(values.id as string, sentUs);
-    return Buffer.from(renderTemplate(this.app.message as Template, values));
+    // The marker carries its own send time: nothing of it is kept in flight.
+    if (!this.timedByMarker) this.replies.sent(values.id as string, sentUs);
+    return this.marker ? this.marker.message(sentUs) : Buffer.from(renderTemplate(this.app.message as Template, values));
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
@@ -66,7 +75,7 @@ export class AppProtocol implements ClientProtocol {
       const answered = this.stepAnswer(data, link);
       if (answered !== NOT_A_REPLY) return answered;
     }
-    const sentUs = this.replies.match(data);
+    const sentUs = this.timedByMarker ? this.marker!.replyTo(data) : this.replies.match(data);
     if (sentUs >= 0) return sentUs;
     if (sentUs === ReplyMatcher.UNMATCHED) {
       this.recorder.counters.unmatched += 1;
