@@ -64,10 +64,12 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
     });
   }
   const balancer = s.violations_by_cause.balancer ?? 0;
+  // Sessions that survived every reconnect: the violations cost nothing (the seed article's point).
+  const stateKept = summary.continuity && summary.continuity.resumes > 0 && summary.continuity.lost === 0;
   if (balancer > 0) {
     findings.push({
-      severity: 'warning', rule: 'no-affinity', explains: ['stickiness.violation', 'stickiness.sticky'],
-      cause: `reconnects from the same address${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients`,
+      severity: stateKept ? 'info' : 'warning', rule: 'no-affinity', explains: ['stickiness.violation', 'stickiness.sticky'],
+      cause: `reconnects from the same address${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients${stateKept ? `; the session state is shared (${summary.continuity!.store === 'app' ? 'the app resumed every session' : `state: ${summary.continuity!.store}`}), so no reconnect lost it` : ''}`,
       evidence: `${balancer} of ${s.violations} violations; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.makeSticky,
     });

@@ -10,7 +10,7 @@ const READY_TIMEOUT_MS = 10_000;
 
 export type RedisState = 'serving' | 'killed' | 'stopped' | 'paused';
 
-const REDIS_LAUNCH: ProcessLaunch = {
+export const REDIS_LAUNCH: ProcessLaunch = {
   kind: 'redis',
   package: 'redis-server',
   binaries: ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'],

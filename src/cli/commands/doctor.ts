@@ -3,6 +3,7 @@ import net from 'node:net';
 import { findProxyBinary } from '../../stack/proxy-process.js';
 import { machineLimits, proxiedPerProcess, readMachineLimits, sizeNginx, socketsPerWorker } from '../../stack/limits.js';
 import { PROXY_DRIVERS } from '../../stack/proxies/index.js';
+import { REDIS_LAUNCH } from '../../stack/redis-server.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */
 export async function doctorCommand(): Promise<number> {
@@ -21,6 +22,9 @@ export async function doctorCommand(): Promise<number> {
     const result = spawnSync(binary, [...(driver.launch.versionArgs ?? ['-v'])], { encoding: 'utf8' });
     line(true, `${proxy}: ${binary} ${`${result.stdout}${result.stderr}`.split('\n')[0].trim()}`);
   }
+  const redis = findProxyBinary(REDIS_LAUNCH);
+  const redisVersion = redis ? spawnSync(redis, ['--version'], { encoding: 'utf8' }).stdout.trim() : '';
+  line(redis !== undefined, redis ? `redis: ${redis} ${redisVersion}` : 'redis: not found (apt-get install redis-server); target.state: redis will not run');
   const before = readMachineLimits();
   const limits = machineLimits();
   const cores = (await import('node:os')).availableParallelism();
