@@ -90,7 +90,8 @@ export function newConnection(ws: WebSocket, startedMs: number, sentCookie: bool
     lastTrafficMs: 0, sentCookie, failure: null,
     sendTimer: null, pingTimer: null, dropTimer: null, nextDueMs: 0, ready: false, closeReason: null, failureCounted: false,
     upgradeHeaders: null, firstMessage: null, messagesSeen: 0,
-    write: (message) => writeTextFrame(connection.socket!, message),
+    // A polling session (Socket.IO transports: [polling]) has no socket: it sends packets itself.
+    write: (message) => (connection.socket ? writeTextFrame(connection.socket, message) : connection.ws.send(message)),
     abandon: () => owner.giveUp(connection),
     named: (backend) => owner.named(connection, backend),
   };

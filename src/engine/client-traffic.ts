@@ -4,7 +4,6 @@ import type { ClientContext, Connection } from './client-context.js';
 import { inIdleWindow, nextPoissonDue } from './pacing.js';
 import type { ClientProtocol } from './protocols/client-protocol.js';
 import type { WheelMember } from './send-wheel.js';
-import { writeTextFrame } from './text-frame.js';
 
 /**
  * A client's messages on its open connection: paced on the worker's wheel (fixed rate) or by its own
@@ -68,7 +67,7 @@ export class ClientTraffic implements WheelMember {
     // The clock starts at the intended send time, so a late send counts its delay (coordinated
     // omission). Timers can also fire early (Node's cached loop time): then it starts now.
     const sentUs = Math.round(Math.min(dueMs, now) * 1000);
-    writeTextFrame(connection.socket!, this.protocol.message(sentUs));
+    connection.write(this.protocol.message(sentUs));
     if (this.protocol.awaitsReplies) connection.inflight += 1;
     // Messages past the reply timeout are given up (lost) as the next ones go out.
     const expired = this.protocol.expire?.(sentUs) ?? 0;

@@ -10,7 +10,8 @@ import { homeContext, markUnidentified, newConnection, noteSocketError, type Cli
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
-import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline, openClientSocket, plannedSocket } from './client-socket.js';
+import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline } from './client-socket.js';
+import { openTransport } from './client-transport.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 
@@ -65,8 +66,7 @@ export class VirtualClient implements ConnectionOwner {
 
   /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
   private async handshake(): Promise<void> {
-    const { plan, urls } = this.context;
-    const target = urls[this.index % urls.length];
+    const target = this.context.urls[this.index % this.context.urls.length];
     // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
     const refused = this.protocol.preconnect && !this.context.stopping ? await this.protocol.preconnect(pollingClient(this.context, this.credentials), target) : null;
     // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
@@ -78,7 +78,7 @@ export class VirtualClient implements ConnectionOwner {
     }
     if (refused) return this.attemptFailed(refused, this.context.nowMs());
     const { credentials } = this;
-    const ws = openClientSocket({ ...plannedSocket(plan, this.protocol.connectUrl(target), this.context.tlsOptions), sessionValue: credentials.sessionValue, cookies: credentials.cookieHeader(), address: credentials.address, resume: this.continuity ? credentials.sessionValue : undefined });
+    const ws = openTransport(this.context, this.protocol, credentials, target, this.continuity !== null);
     const connection = newConnection(ws, this.context.nowMs(), credentials.sendsCookie, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
@@ -88,7 +88,7 @@ export class VirtualClient implements ConnectionOwner {
         connection.socket = response.socket;
         credentials.storeCookies(response.headers['set-cookie']);
         this.continuity?.upgraded(response.headers);
-        connection.backend = backendFromUpgrade(response, plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
+        connection.backend = backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
         if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
       });
       ws.on('open', () => {

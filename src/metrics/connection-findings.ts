@@ -14,6 +14,11 @@ const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = 
   '503': () => ({ cause: 'the proxy had no server for the upgrade (503: the server it chose, by hash or by cookie, was down and nothing sent the client elsewhere)', fix: FIXES.letClientsMoveOn }),
 };
 
+const transportsOf = (plan: Plan) => {
+  const io = plan.app.socketio;
+  return !io?.polling ? '[websocket]' : io.upgrade ? '[polling, websocket]' : '[polling]';
+};
+
 const pathOf = (plan: Plan) => (plan.target.kind === 'url' ? new URL(plan.target.url).pathname : plan.target.path);
 
 export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -26,7 +31,7 @@ function sessionFindings(summary: Judged, plan: Plan): RawFinding[] {
   return [{
     severity: 'warning', rule: 'socketio-session-breaks', explains: ['stickiness.session_break', 'sessions.', 'connections.', 'handshake.'],
     cause: 'the requests of one Socket.IO session (its polls and its upgrade) reached different nodes, which answered "Session ID unknown": Socket.IO needs sticky sessions while it polls',
-    evidence: `${sessions.broken} of ${sessions.opened} sessions broke (${plan.app.socketio?.polling ? 'transports [polling, websocket]' : 'websocket only'}); ${sessions.upgraded} upgraded`,
+    evidence: `${sessions.broken} of ${sessions.opened} sessions broke (transports ${transportsOf(plan)}); ${sessions.upgraded} upgraded`,
     fix: 'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or connect with transports: [websocket] (socketio.transports in a scenario)',
   }];
 }
@@ -34,7 +39,10 @@ function sessionFindings(summary: Judged, plan: Plan): RawFinding[] {
 function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
   const { attempted } = summary.connections;
   const findings: RawFinding[] = [];
-  for (const [status, count] of Object.entries(summary.handshake.errors_by_status)) {
+  for (const [status, answered] of Object.entries(summary.handshake.errors_by_status)) {
+    // Socket.IO's "Session ID unknown" is a 400 too: those are session breaks, not refused upgrades.
+    const count = status === '400' ? answered - (summary.connections.failed_by_reason.session_unknown ?? 0) : answered;
+    if (count <= 0) continue;
     const known = REFUSED[status]?.(plan) ?? { cause: `the target answered ${count} upgrades with HTTP ${status} instead of 101`, fix: 'see what the proxy and the backend logged for those requests' };
     findings.push({ severity: 'warning', rule: `refused-${status}`, explains: ['handshake.', 'connections.'], ...known, evidence: `${count} of ${attempted} handshakes answered ${status}` });
   }
@@ -86,7 +94,9 @@ function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
   const { sent, received, unmatched } = summary.messages;
   const reply = plan.app.reply;
   const findings: RawFinding[] = [];
-  if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5) {
+  // Sessions that broke before they could answer are the socketio-session-breaks finding's.
+  const broken = (summary.sessions?.broken ?? 0) > (summary.sessions?.opened ?? 0) / 2;
+  if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5 && !broken) {
     const evidence = `${sent} messages sent, ${received} replies matched, ${unmatched} server messages matched no message in flight; ${summary.disconnects.unexpected} connections closed by the target`;
     findings.push(reply.kind === 'field'
       ? {

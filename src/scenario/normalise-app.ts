@@ -47,7 +47,6 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
   if (socketio && !['ack', 'none'].includes(String(rawReply))) problem('traffic.reply', `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`);
   if (!socketio && rawReply === 'ack') problem('traffic.reply', 'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none');
   const transports = scenario.socketio?.transports ?? ['polling', 'websocket'];
-  if (socketio && !transports.includes('websocket')) problem('socketio.transports', 'polling alone is not supported yet: use [polling, websocket] (the default) or [websocket]');
   const reply: ReplyPlan = typeof rawReply === 'string' ? { kind: rawReply } : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
   if (reply.kind === 'field' && message && !message.names.includes('id')) {
     problem('traffic.reply.field', `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`);
@@ -71,7 +70,7 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
     socketio: socketio
-      ? { path: scenario.socketio?.path ?? '/socket.io/', namespace: scenario.socketio?.namespace ?? '/', polling: transports[0] === 'polling', event: scenario.traffic?.event ?? 'message' }
+      ? { path: scenario.socketio?.path ?? '/socket.io/', namespace: scenario.socketio?.namespace ?? '/', polling: transports[0] === 'polling', upgrade: transports.includes('websocket'), event: scenario.traffic?.event ?? 'message' }
       : null,
   };
 }

@@ -53,8 +53,9 @@ export type ReplyPlan = { kind: 'echo' } | { kind: 'next' } | { kind: 'none' } |
 export interface SocketioPlan {
   path: string;
   namespace: string;
-  /** polling first (then the upgrade), or websocket only. */
+  /** polling first (then the upgrade, unless `upgrade` is false: transports [polling]), or websocket only. */
   polling: boolean;
+  upgrade: boolean;
   event: string;
 }
 

@@ -191,7 +191,7 @@ export const scenarioSchema = z
           .array(z.enum(['polling', 'websocket']))
           .min(1)
           .optional()
-          .describe('[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade) or [websocket] (no polling, so no session to break)'),
+          .describe('[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade), [websocket] (no polling, so no session to break) or [polling] (long-polling only, never upgraded: every request of the session must reach its node)'),
       })
       .optional()
       .describe('protocol: socketio only'),

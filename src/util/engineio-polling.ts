@@ -29,7 +29,7 @@ export class PollTimeout extends Error {}
 const POLL_TIMEOUT_MS = 10_000;
 
 /** One Engine.IO polling request: GET (a poll) or POST (packets to send). */
-export function poll(client: PollingClient, url: string, packets?: Packet[]): Promise<PollResponse> {
+export function poll(client: PollingClient, url: string, packets?: Packet[], signal?: AbortSignal): Promise<PollResponse> {
   const { url: full, headers, bindAddress } = client.request(url);
   const target = new URL(full);
   const body = packets ? encodePackets(packets) : undefined;
@@ -40,6 +40,7 @@ export function poll(client: PollingClient, url: string, packets?: Packet[]): Pr
       headers: { ...headers, ...(body !== undefined ? { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) } : {}) },
       agent: false,
       timeout: client.timeoutMs ?? POLL_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
       ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
       ...client.tlsOptions,
     }, (response) => {

@@ -8,7 +8,7 @@ import type { SeedBackend } from './seed-stack.js';
 /**
  * Real Socket.IO 4 servers (npm's socket.io, not stickler's code), one process each, as a user runs
  * them behind a balancer: each names itself in an X-Served-By header on every Engine.IO response
- * and in a hello event, acknowledges every emit, and serves /health.
+ * and in a hello event, acknowledges every emit (in the default namespace and in /chat), and serves /health.
  */
 const SERVER_CJS = `
 const http = require('http');
@@ -18,10 +18,12 @@ const server = http.createServer((req, res) => { if (req.url === '/health') { re
 const io = new Server(server);
 io.engine.on('initial_headers', (headers) => { headers['X-Served-By'] = ID; });
 io.engine.on('headers', (headers) => { headers['X-Served-By'] = ID; });
-io.on('connection', (socket) => {
+const serve = (socket) => {
   socket.emit('hello', { server: ID });
-  socket.onAny((event, ...args) => { const ack = args[args.length - 1]; if (typeof ack === 'function') ack({ ok: true, server: ID }); });
-});
+  socket.onAny((event, ...args) => { const ack = args[args.length - 1]; if (typeof ack === 'function') ack({ ok: true, server: ID, nsp: socket.nsp.name }); });
+};
+io.on('connection', serve);
+io.of('/chat').on('connection', serve);
 server.listen(Number(process.env.PORT), '127.0.0.1');
 `;
 

@@ -46,6 +46,14 @@ test('Socket.IO behind nginx round robin: polls of one session reach other nodes
     assert.equal(websocket.summary.messages.received, websocket.summary.messages.sent);
     assert.equal(websocket.summary.latency.message.count, websocket.summary.messages.received);
     assert.equal(websocket.summary.stickiness.unidentified, 0);
+
+    // Polling only (never upgraded): every request of the session is a chance to land elsewhere.
+    const pollingOnly = await run(scenario(setup.url, 'socketio: { transports: [polling] }'));
+    t.diagnostic(`round robin, polling only: sessions ${JSON.stringify(pollingOnly.summary.sessions)}`);
+    assert.ok(pollingOnly.summary.sessions!.broken > 100 && pollingOnly.summary.sessions!.upgraded === 0, JSON.stringify(pollingOnly.summary.sessions));
+    assert.equal(pollingOnly.code, 1);
+    assert.match(pollingOnly.summary.findings[0].evidence, /transports \[polling\]/);
+    assert.ok(!pollingOnly.summary.findings.some((f) => f.rule === 'refused-400'), 'the 400s are session breaks, not refused upgrades');
   } finally {
     await setup.stop();
   }
@@ -88,7 +96,7 @@ cookie SERVERID insert indirect nocache
 ${backends.map((b) => `server ${b.id} 127.0.0.1:${b.port} cookie ${b.id}`).join('\n')}
 `;
 
-test("Socket.IO behind HAProxy cookie SERVERID insert: no breaks with the cookie jar, breaks without it; the seed's config breaks polls", async () => {
+test("Socket.IO behind HAProxy cookie SERVERID insert: no breaks with the cookie jar (polling only in /chat too), breaks without it; the seed's config breaks polls", async (t) => {
   const seed = await startSeedSetup('haproxy', seedHaproxyCookie, 3, startSocketioBackends);
   try {
     const broken = await run(scenario(seed.url));
@@ -101,6 +109,16 @@ test("Socket.IO behind HAProxy cookie SERVERID insert: no breaks with the cookie
     const withJar = await run(scenario(setup.url));
     assert.equal(withJar.code, 0, JSON.stringify([withJar.summary.sessions, withJar.summary.thresholds]));
     assert.equal(withJar.summary.sessions!.broken, 0);
+    // Polling only, in the /chat namespace: every poll and post carries the cookie, and the session holds.
+    const pollingOnly = await run(scenario(setup.url, 'socketio: { transports: [polling], namespace: /chat }\npush: { match: { event: hello } }'));
+    t.diagnostic(`haproxy cookie, polling only in /chat: sessions ${JSON.stringify(pollingOnly.summary.sessions)}, messages ${JSON.stringify(pollingOnly.summary.messages)}, p99 ${pollingOnly.summary.latency.message.p99} ms`);
+    assert.equal(pollingOnly.code, 0, JSON.stringify([pollingOnly.summary.sessions, pollingOnly.summary.thresholds]) + pollingOnly.stderr);
+    assert.equal(pollingOnly.summary.sessions!.broken, 0);
+    assert.equal(pollingOnly.summary.sessions!.upgraded, 0);
+    assert.equal(pollingOnly.summary.sessions!.by_transport.polling, pollingOnly.summary.sessions!.opened);
+    assert.ok(pollingOnly.summary.messages.sent > 2000 && pollingOnly.summary.messages.received >= pollingOnly.summary.messages.sent - 10, JSON.stringify(pollingOnly.summary.messages));
+    assert.ok(pollingOnly.summary.push!.matched >= 300, 'the namespace\'s hello reached every session');
+    assert.equal(pollingOnly.summary.stickiness.unidentified, 0);
     const withoutJar = await run(scenario(setup.url, '', 'addresses: { pool: 127.95.0.0/16 }, cookies: false'));
     assert.ok(withoutJar.summary.sessions!.broken > 50, JSON.stringify(withoutJar.summary.sessions));
     assert.equal(withoutJar.code, 1);

@@ -1,5 +1,6 @@
 import type { WorkerCounters } from '../../metrics/counters.js';
 import type { Plan } from '../../scenario/plan.js';
+import type WebSocket from 'ws';
 import type { PollingClient } from '../../util/engineio-polling.js';
 
 /**
@@ -47,6 +48,11 @@ export interface ClientProtocol {
   preconnect?(client: PollingClient, targetUrl: string): Promise<{ reason: string; status?: number } | null>;
   /** The WebSocket handshake failed (with its HTTP status): a Socket.IO upgrade of an unknown session is a session break. */
   handshakeFailed?(status: number | undefined): void;
+  /**
+   * The protocol's own connection instead of a WebSocket (Socket.IO transports: [polling]: the polling
+   * session itself), or null for a WebSocket. It has the WebSocket members the client uses.
+   */
+  transport?(client: PollingClient): WebSocket | null;
   /** The backend that answered the protocol's own leg, when the 101 does not name one. */
   readonly backendOfSession?: string | null;
 }

@@ -5,6 +5,8 @@ import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
 import { renderTemplate } from '../../util/template.js';
 import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import type WebSocket from 'ws';
+import { PollingSession } from '../polling-session.js';
 import { PushCounter } from './push-counter.js';
 import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
 
@@ -29,6 +31,8 @@ export class SocketioProtocol implements ClientProtocol {
   private readonly pushes: PushCounter | null;
   private ackId = 0;
   private sid: string | null = null;
+  /** The session's polling URL (with its sid), for a session that never upgrades. */
+  private sessionUrl: string | null = null;
   private sessionBackend: string | null = null;
   readonly awaitsReplies: boolean;
 
@@ -57,7 +61,7 @@ export class SocketioProtocol implements ClientProtocol {
       this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
       this.sessionBackend = handshake.backend;
       this.sessionOpened(true);
-      const url = `${base}&sid=${encodeURIComponent(this.sid)}`;
+      const url = (this.sessionUrl = `${base}&sid=${encodeURIComponent(this.sid)}`);
       const posted = await poll(client, url, [this.namespaceConnect()]);
       if (isUnknownSession(posted)) return this.broken(posted.status);
       const answer = await poll(client, `${url}&t=${this.clientIndex}c`);
@@ -67,6 +71,13 @@ export class SocketioProtocol implements ClientProtocol {
     } catch {
       return { reason: 'polling_error' };
     }
+  }
+
+  /** transports: [polling]: the session is the connection; its requests are checked as it goes. */
+  transport(client: PollingClient): WebSocket | null {
+    if (this.io.upgrade || !this.sid || !this.sessionUrl) return null;
+    // A PollingSession has the WebSocket members the virtual client uses.
+    return new PollingSession(client, this.sessionUrl, {}, (status) => this.broken(status)) as unknown as WebSocket;
   }
 
   /** The session's backend as its first request named it (the WebSocket upgrade may not say). */
@@ -84,7 +95,8 @@ export class SocketioProtocol implements ClientProtocol {
 
   opened(link: ProtocolLink): boolean {
     this.inflight.clear();
-    // With polling, the namespace is connected already: probe the upgrade.
+    // With polling, the namespace is connected already: probe the upgrade (or, polling only, go on).
+    if (this.sid && !this.io.upgrade) return true;
     if (this.sid) link.write(Buffer.from('2probe'));
     return false;
   }
