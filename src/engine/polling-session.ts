@@ -26,7 +26,8 @@ export class PollingSession extends EventEmitter {
     private readonly client: PollingClient,
     /** The session's polling URL (with its sid). */
     private readonly url: string,
-    private readonly backendHeader: Record<string, string>,
+    /** Packets the session received before it became the connection (with the namespace's answer). */
+    private readonly early: Packet[],
     private readonly onBreak: (status: number) => void,
   ) {
     super();
@@ -36,9 +37,10 @@ export class PollingSession extends EventEmitter {
 
   private open(): void {
     if (this.readyState !== WebSocket.CONNECTING) return;
-    this.emit('upgrade', { headers: this.backendHeader, socket: null });
+    this.emit('upgrade', { headers: {}, socket: null });
     this.readyState = WebSocket.OPEN;
     this.emit('open');
+    this.deliver(this.early);
     void this.receive();
   }
 
@@ -86,11 +88,16 @@ export class PollingSession extends EventEmitter {
         return;
       }
       if (!this.answered(response)) return;
-      for (const packet of decodePackets(response.body)) {
-        if (this.readyState !== WebSocket.OPEN) return;
-        if (packet.type === 'close') return this.end(1005);
-        encodePacket(packet, false, (encoded) => this.emit('message', Buffer.from(encoded as string), false));
-      }
+      this.deliver(decodePackets(response.body));
+    }
+  }
+
+  /** Each packet as a message, in its WebSocket text form; a close packet ends the session. */
+  private deliver(packets: Packet[]): void {
+    for (const packet of packets) {
+      if (this.readyState !== WebSocket.OPEN) return;
+      if (packet.type === 'close') return this.end(1005);
+      encodePacket(packet, false, (encoded) => this.emit('message', Buffer.from(encoded as string), false));
     }
   }
 

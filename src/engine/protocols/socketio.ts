@@ -33,6 +33,8 @@ export class SocketioProtocol implements ClientProtocol {
   private sid: string | null = null;
   /** The session's polling URL (with its sid), for a session that never upgrades. */
   private sessionUrl: string | null = null;
+  /** What came with the namespace's answer (a hello emit), handed on as the polling session's first messages. */
+  private early: Packet[] = [];
   private sessionBackend: string | null = null;
   readonly awaitsReplies: boolean;
 
@@ -67,6 +69,8 @@ export class SocketioProtocol implements ClientProtocol {
       const answer = await poll(client, `${url}&t=${this.clientIndex}c`);
       if (isUnknownSession(answer)) return this.broken(answer.status);
       if (answer.status !== 200) return { reason: 'polling_refused', status: answer.status };
+      // The server's first emits may share the response of its namespace answer ("40..." first).
+      this.early = decodePackets(answer.body).filter((packet) => !(packet.type === 'message' && String(packet.data).startsWith(`${PacketType.CONNECT}`)));
       return null;
     } catch {
       return { reason: 'polling_error' };
@@ -77,7 +81,7 @@ export class SocketioProtocol implements ClientProtocol {
   transport(client: PollingClient): WebSocket | null {
     if (this.io.upgrade || !this.sid || !this.sessionUrl) return null;
     // A PollingSession has the WebSocket members the virtual client uses.
-    return new PollingSession(client, this.sessionUrl, {}, (status) => this.broken(status)) as unknown as WebSocket;
+    return new PollingSession(client, this.sessionUrl, this.early, (status) => this.broken(status)) as unknown as WebSocket;
   }
 
   /** The session's backend as its first request named it (the WebSocket upgrade may not say). */
