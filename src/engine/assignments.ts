@@ -5,7 +5,7 @@ import type { ClientAssignment } from './protocol.js';
 
 /** The plan's address pool (validated when the plan was made). */
 export function clientPool(plan: Plan): AddressPool {
-  return parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket' }) as AddressPool;
+  return parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket', prefix: plan.clients.prefix }) as AddressPool;
 }
 
 /**

@@ -184,7 +184,7 @@ export class VirtualClient implements ConnectionOwner {
     this.context.recorder.counters.clientDisconnects += 1;
     this.droppedAtMs = this.context.nowMs();
     this.closeByClient(connection);
-    this.credentials.address = addressAfterDrop(this.credentials.address, this.context.plan.churn.changeAddress, this.context.pool, this.random);
+    this.credentials.address = addressAfterDrop(this.credentials.address, this.context.plan.churn.changeAddress, this.context.pool, this.random, this.context.plan.churn.rotateAddress);
     this.scheduleReconnect();
   }
 

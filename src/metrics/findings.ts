@@ -79,7 +79,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
 
 /** Distinct client addresses and /24 networks the scenario's clients come from. */
 export function addressSpread(plan: Plan): { addresses: number; networks: number } {
-  const pool = parseAddressPool(plan.clients.pool, { bound: false });
+  const pool = parseAddressPool(plan.clients.pool, { bound: false, prefix: plan.clients.prefix });
   if (typeof pool === 'string') return { addresses: 1, networks: 1 };
   const addresses = Math.min(Math.ceil(plan.clients.count / plan.clients.perAddress), pool.size);
   const prefix = Number(plan.clients.pool.split('/')[1] ?? 32);

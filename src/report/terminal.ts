@@ -48,7 +48,7 @@ export function renderSummary(summary: Summary): string {
     stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes, decidedBy]);
     parts.push(stickiness.toString());
   }
-  if (summary.continuity) parts.push(`continuity: ${continuityLine(summary.continuity)}`);
+  if (summary.continuity && summary.continuity.resumes > 0) parts.push(`continuity: ${continuityLine(summary.continuity)}`);
 
   if (summary.events.length > 0) {
     const tally = (t: Record<string, number> | undefined) => Object.entries(t ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '-';

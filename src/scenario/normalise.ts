@@ -44,8 +44,13 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
   const poolSpec = scenario.clients?.addresses?.pool ?? '127.0.0.1';
   const via = scenario.clients?.addresses?.via ?? 'socket';
   // Addresses sent in a header are only words: any IPv4 range will do (a carrier's 100.64.0.0/10, say).
-  const pool = ok('clients.addresses.pool') ? parseAddressPool(poolSpec, { bound: via === 'socket' }) : undefined;
-  if (typeof pool === 'string') problem('clients.addresses.pool', pool);
+  const prefix = scenario.clients?.addresses?.prefix;
+  const pool = ok('clients.addresses.pool') ? parseAddressPool(poolSpec, { bound: via === 'socket', prefix }) : undefined;
+  if (typeof pool === 'string') problem(pool.includes('clients.addresses.prefix') ? 'clients.addresses.prefix' : 'clients.addresses.pool', pool);
+  if (pool && typeof pool !== 'string' && !pool.ipv6 && prefix !== undefined) problem('clients.addresses.prefix', 'applies to IPv6 pools (such as fd00:5::/48) only');
+  if (pool && typeof pool !== 'string' && !pool.rotate && scenario.churn?.rotate_address !== undefined) {
+    problem('churn.rotate_address', 'rotates an address inside its IPv6 prefix: give an IPv6 pool such as fd00:5::/48 (an IPv4 client changes address with change_address)');
+  }
 
   const rampMs = ok('clients.ramp') ? ms(scenario.clients?.ramp, 0) : 0;
   if (durationMs !== undefined && rampMs > durationMs) problem('clients.ramp', `the ramp (${rampMs} ms) is longer than the run (${durationMs} ms)`);
@@ -131,6 +136,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
       connectConcurrency: scenario.clients.connect_concurrency ?? 256,
       pool: poolSpec,
       perAddress: scenario.clients.addresses?.per_address ?? 1,
+      ...(prefix !== undefined ? { prefix } : {}),
       via,
       cookies: scenario.clients.cookies ?? true,
       sessionKey,
@@ -153,6 +159,7 @@ export function normalise(file: string, scenario: ScenarioFile, broken: readonly
         jitter: scenario.churn?.backoff?.jitter ?? true,
       },
       changeAddress: parseShare(scenario.churn?.change_address ?? 0)!,
+      rotateAddress: parseShare(scenario.churn?.rotate_address ?? 0)!,
     },
     idle,
     events,

@@ -105,6 +105,8 @@ export interface Plan {
     connectConcurrency: number;
     pool: string;
     perAddress: number;
+    /** IPv6 CIDR pools: each client's /prefix (undefined: the pool's default). */
+    prefix?: number;
     /** How the client's address reaches the balancer: as the socket's source, or in X-Forwarded-For. */
     via: 'socket' | 'x-forwarded-for';
     cookies: boolean;
@@ -114,7 +116,7 @@ export interface Plan {
   seed: number;
   traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };
   app: AppPlan;
-  churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number };
+  churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number; rotateAddress: number };
   idle: IdleWindow[];
   events: EventPlan[];
   thresholds: ThresholdPlan[];

@@ -34,6 +34,8 @@ export interface BalanceSpec {
   readonly cookie?: boolean;
   /** nginx: take the client address from X-Forwarded-For sent by loopback peers (a balancer behind a CDN). */
   readonly realIpFromHeader?: boolean;
+  /** nginx: lines of the http block the directive needs (a map it hashes on). */
+  readonly httpLines?: readonly string[];
   /** Caddy: retry another upstream this long when the chosen one fails (lb_try_duration). */
   readonly tryDuration?: string;
 }
@@ -64,11 +66,23 @@ export const PRESETS: readonly PresetInfo[] = [
     name: 'nginx-ip-hash-xff', proxy: 'nginx', balance: 'ip_hash on X-Forwarded-For', config: { directive: 'ip_hash;', realIpFromHeader: true },
     summary: 'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for',
   },
+  {
+    name: 'nginx-hash-64', proxy: 'nginx', balance: 'hash on the /64 of the address', summary: "nginx hash on the first 64 bits of the client's address (IPv4: the whole address): an IPv6 phone keeps its backend across temporary-address rotations",
+    config: {
+      directive: 'hash $client_prefix64 consistent;',
+      // The first 8 bytes of the binary address: exact whatever the address's text hides in `::`.
+      httpLines: ['map $binary_remote_addr $client_prefix64 {', '    "~(?s)^(?<prefix>.{8})" $prefix;', '    default $binary_remote_addr;', '}'],
+    },
+  },
   { name: 'nginx-hash-query', proxy: 'nginx', balance: 'hash $arg_sid consistent', config: { directive: 'hash $arg_sid consistent;' }, summary: 'nginx hash $arg_sid consistent; pair with session_key: query:sid' },
   { name: 'nginx-hash-cookie', proxy: 'nginx', balance: 'hash $cookie_sid consistent', config: { directive: 'hash $cookie_sid consistent;' }, summary: 'nginx hash $cookie_sid consistent; pair with session_key: cookie:sid' },
   { name: 'haproxy-round-robin', proxy: 'haproxy', balance: 'roundrobin', config: { directive: 'roundrobin' }, summary: 'HAProxy balance roundrobin: no stickiness' },
   { name: 'haproxy-leastconn', proxy: 'haproxy', balance: 'leastconn', config: { directive: 'leastconn' }, summary: 'HAProxy balance leastconn: no stickiness, even load for long-lived sockets' },
   { name: 'haproxy-source', proxy: 'haproxy', balance: 'source', config: { directive: 'source' }, summary: 'HAProxy balance source: hashes the whole client address' },
+  {
+    name: 'haproxy-source-64', proxy: 'haproxy', balance: 'hash src,ipmask(24,64)', config: { directive: 'hash src,ipmask(24,64)' },
+    summary: 'HAProxy hash on the client address masked to its /64 (IPv4: its /24): an IPv6 phone keeps its backend across temporary-address rotations',
+  },
   {
     name: 'haproxy-hash-xff', proxy: 'haproxy', balance: 'hdr(x-forwarded-for)', config: { directive: 'hdr(x-forwarded-for)' },
     summary: 'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for',

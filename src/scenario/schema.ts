@@ -105,7 +105,8 @@ const clients = z.strictObject({
   connect_concurrency: positiveInt.max(10_000).optional().describe('most handshakes in flight at once (default 256)'),
   addresses: z
     .strictObject({
-      pool: z.string().optional().describe('source addresses: a CIDR in 127.0.0.0/8, ::1, or an address of this machine'),
+      pool: z.string().optional().describe('source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 (made bindable for the run; root), ::1, or an address of this machine'),
+      prefix: z.number().int().min(17).max(128).optional().describe('IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default 64); its addresses stay inside it'),
       per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
       via: z
         .enum(['socket', 'x-forwarded-for'])
@@ -148,7 +149,8 @@ const churn = z.strictObject({
     })
     .optional()
     .describe('reconnect delays after a drop or a failed attempt'),
-  change_address: share.optional().describe('share of reconnects made from a new address of the pool'),
+  change_address: share.optional().describe('share of reconnects made from a new address of the pool (another network: a new /prefix for IPv6 pools)'),
+  rotate_address: share.optional().describe('IPv6 pools: share of reconnects made from a new address inside the client\'s own /prefix (temporary addresses, RFC 8981: a phone that did not change networks)'),
 });
 
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import { ManagedBackend } from './backend-supervisor.js';
@@ -47,6 +48,8 @@ export class ManagedStack implements RunningStack {
   /** Short private folder for the admin socket and the records of process groups (see runtime-dir.ts). */
   private runtime: RuntimeDir | null = null;
   private certificate: RunCertificate | null = null;
+  /** The clients come from IPv6 addresses: they connect to [::1]. */
+  private readonly ipv6: boolean;
   /** target.state: redis: the backends' shared session store. */
   private redis: ManagedRedis | null = null;
   clientTls?: ClientTls;
@@ -62,6 +65,7 @@ export class ManagedStack implements RunningStack {
     for (const backend of this.backends) this.admin.set(backend.id, 'ready');
     // Absolute once and for all: proxies read relative paths against their own prefix, not ours.
     this.workDir = path.resolve(options.logDir, 'stack');
+    this.ipv6 = net.isIPv6(plan.clients.pool.split('/')[0]) && plan.clients.via === 'socket';
   }
 
   get backendIds(): string[] {
@@ -93,7 +97,7 @@ export class ManagedStack implements RunningStack {
     this.layers = await planLayers(this.target, {
       clients: this.plan.clients.count,
       workDir: this.workDir, logDir: this.options.logDir, runtime: this.runtime, adminSocket: this.adminSocket,
-      certificate: this.certificate, statsPort: this.options.statsPort,
+      certificate: this.certificate, statsPort: this.options.statsPort, ipv6: this.ipv6,
       servers: () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' })),
     });
     if (this.plan.state === 'redis') {
@@ -109,7 +113,7 @@ export class ManagedStack implements RunningStack {
     // Inside out: each proxy takes upgrades before the one in front of it starts.
     for (const [index, layer] of [...this.layers.entries()].reverse()) {
       const tls = index === 0 && this.certificate ? this.clientTls : undefined;
-      this.urls = [`${tls ? 'wss' : 'ws'}://127.0.0.1:${layer.port}${this.target.path}`];
+      this.urls = [`${tls ? 'wss' : 'ws'}://${index === 0 && this.ipv6 ? '[::1]' : '127.0.0.1'}:${layer.port}${this.target.path}`];
       await layer.start(this.urls[0], tls, this.options.signal);
     }
     this.watchHealthChecks();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,12 +13,15 @@ export interface RuntimeDir {
   readonly path: string;
   /** Notes a process group this run leads, for cleanup should the run die without stopping it. */
   recordGroup(pgid: number, label: string): void;
+  /** Notes a shell command that undoes a change this run made to the machine (an IPv6 route), for the next run to run should this one die. */
+  recordUndo(command: string): void;
   /** Removes the folder (the run's processes are gone by then). */
   remove(): void;
 }
 
 const OWNER_FILE = 'owner';
 const GROUPS_FILE = 'groups';
+const UNDO_FILE = 'undo';
 
 /** The per-user parent of all run folders: /tmp/stickler-<uid>. */
 export function runtimeBase(tmp = os.tmpdir()): string {
@@ -34,6 +38,9 @@ export function createRuntimeDir(base = runtimeBase()): RuntimeDir {
     path: dir,
     recordGroup(pgid, label) {
       fs.appendFileSync(path.join(dir, GROUPS_FILE), `${pgid} ${startTimeOf(pgid) ?? ''} ${label}\n`);
+    },
+    recordUndo(command) {
+      fs.appendFileSync(path.join(dir, UNDO_FILE), `${command}\n`);
     },
     remove() {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -67,6 +74,10 @@ export function reapDeadRuns(base = runtimeBase()): string[] {
         // gone meanwhile
       }
     }
+    for (const command of readLines(path.join(dir, UNDO_FILE))) {
+      spawnSync('/bin/sh', ['-c', command], { stdio: 'ignore', timeout: 5000 });
+      killed.push(`undone: ${command}`);
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return killed;
@@ -76,6 +87,14 @@ interface ProcessRecord {
   pid: number;
   startTime: string;
   label: string;
+}
+
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim());
+  } catch {
+    return [];
+  }
 }
 
 function readRecord(file: string): ProcessRecord[] {

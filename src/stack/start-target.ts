@@ -2,6 +2,8 @@ import type { Plan } from '../scenario/plan.js';
 import { ManagedStack, type StackOptions } from './managed-stack.js';
 import { waitForUpgrade, WaitAborted } from './readiness.js';
 import { externalTarget } from './external-target.js';
+import { makePoolBindable } from './ipv6-binding.js';
+import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
 import { waitForSocketio } from './socketio-readiness.js';
 import type { RunningStack } from './stack.js';
 
@@ -11,6 +13,24 @@ export class UnreachableError extends Error {}
 
 /** Starts what the plan's target names (nothing for a URL) and returns it ready for clients. */
 export async function startTarget(plan: Plan, options: StackOptions): Promise<RunningStack> {
+  const pool = parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket', prefix: plan.clients.prefix }) as AddressPool;
+  const binding = plan.clients.via === 'socket' ? await makePoolBindable(pool) : { release() {} };
+  try {
+    const stack = await startPlanned(plan, options);
+    // What was added to the machine for the pool goes when the target stops.
+    const stop = stack.stop.bind(stack);
+    stack.stop = async () => {
+      await stop();
+      binding.release();
+    };
+    return stack;
+  } catch (error) {
+    binding.release();
+    throw error;
+  }
+}
+
+async function startPlanned(plan: Plan, options: StackOptions): Promise<RunningStack> {
   const target = plan.target;
   if (target.kind === 'url') {
     const external = externalTarget(plan, target.url, options.logDir);

@@ -7,7 +7,16 @@ import { spawn } from 'node:child_process';
  * watchdog once the group has been stopped the normal way.
  */
 export function guardProcessGroup(pgid: number): { release(): void } {
-  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -KILL "-$0" 2>/dev/null', String(pgid)], {
+  return guardWith('read -r _; kill -KILL "-$0" 2>/dev/null', [String(pgid)]);
+}
+
+/** The same for a change to the machine: `undo` (a shell command) runs when stickler goes away without releasing it. */
+export function guardUndo(undo: string): { release(): void } {
+  return guardWith(`read -r _; ${undo}`, []);
+}
+
+function guardWith(script: string, args: string[]): { release(): void } {
+  const watchdog = spawn('/bin/sh', ['-c', script, ...args], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });

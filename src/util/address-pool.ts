@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { parseIpv6Pool, type Ipv6Pool } from './ipv6-pool.js';
+import type { Random } from './rng.js';
 
 /**
  * A pool of client source addresses: a CIDR inside 127.0.0.0/8, a single IPv4 or IPv6 address
@@ -10,14 +12,19 @@ export interface AddressPool {
   addressAt(index: number): string;
   /** True when the pool is 127.0.0.1 alone: clients then let the kernel choose, which saves ephemeral ports. */
   readonly isDefaultLoopback: boolean;
+  /** IPv6 CIDR pools: the range to make bindable, and each client's /prefix (rotate stays inside it). */
+  readonly ipv6?: Pick<Ipv6Pool, 'cidr' | 'prefix'>;
+  rotate?(address: string, random: Random): string;
 }
 
 /** `bound: false`: the addresses are sent in a header, not bound, so they need not be loopback. */
-export function parseAddressPool(spec: string, options: { bound?: boolean } = {}): AddressPool | string {
+export function parseAddressPool(spec: string, options: { bound?: boolean; prefix?: number } = {}): AddressPool | string {
   const [address, prefixText] = spec.split('/');
   if (net.isIPv6(address)) {
-    if (prefixText !== undefined && prefixText !== '128') return 'IPv6 pools must be a single address such as ::1';
-    return single(address);
+    if (prefixText === undefined || prefixText === '128') return single(address);
+    const pool = parseIpv6Pool(spec, options.prefix);
+    if (typeof pool === 'string') return pool;
+    return { description: spec, size: pool.size, isDefaultLoopback: false, addressAt: pool.addressAt, rotate: pool.rotate, ipv6: { cidr: pool.cidr, prefix: pool.prefix } };
   }
   if (!net.isIPv4(address)) return `"${spec}" is not an IPv4 CIDR such as 127.64.0.0/16 or an address`;
   if (prefixText === undefined) return single(address);

@@ -8,6 +8,7 @@ import type { ServerSpec } from '../nginx-config.js';
 import type { RuntimeDir } from '../runtime-dir.js';
 import type { RunCertificate } from '../tls-material.js';
 import { PROXY_DRIVERS } from './index.js';
+import { alsoListenOnIpv6 } from './ipv6-listen.js';
 import type { RenderContext } from './proxy-driver.js';
 import { ProxyLayer } from './proxy-layer.js';
 
@@ -24,6 +25,8 @@ export interface LayerSetting {
   adminSocket: string;
   certificate: RunCertificate | null;
   statsPort?: number;
+  /** IPv6 client pools: the outermost proxy listens on [::1] as well. */
+  ipv6?: boolean;
   /** The backends as the balancing proxy is to see them now (ports, down marks). */
   servers(): ServerSpec[];
 }
@@ -61,10 +64,11 @@ export async function planLayers(target: ManagedTarget, setting: LayerSetting): 
       health: target.kind === 'preset' ? target.health : 'http',
       redispatch: target.kind === 'preset' ? target.redispatch : true,
     });
-    const render = template !== null
+    const rendered = template !== null
       ? () => driver.renderTemplate(template, context())
       // A proxy in front of another balances over one server: round robin.
       : () => driver.renderPreset(innermost ? preset! : findPreset(`${kind}-round-robin`)!, context());
+    const render = setting.ipv6 && index === 0 ? () => alsoListenOnIpv6(kind, rendered(), ports[index]) : rendered;
     const name = innermost ? kind : `${kind}-front`;
     return new ProxyLayer(driver, name, ports[index], { workDir: setting.workDir, logDir: setting.logDir, runtime: setting.runtime, adminSocket: setting.adminSocket }, render);
   });
