@@ -50,10 +50,12 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
       }];
     case 'source_address':
       return [{
-        severity: 'warning', rule: affinity.by === '/24' ? 'affinity-by-subnet' : 'affinity-by-address',
+        severity: 'warning', rule: affinity.by === '/24' ? 'affinity-by-subnet' : affinity.by === '/64' ? 'affinity-by-prefix' : 'affinity-by-address',
         message: affinity.by === '/24'
           ? 'clients are kept by the /24 of their address (nginx ip_hash): carrier NAT and office proxies put whole networks on one backend, and a phone that changes network loses its backend'
-          : 'clients are kept by their source address: clients behind one NAT share a backend, and a phone that changes network loses its backend',
+          : affinity.by === '/64'
+            ? 'clients are kept by the /64 of their IPv6 address: a phone keeps its backend across temporary-address rotations, but loses it when it changes network'
+            : `clients are kept by their source address: clients behind one NAT share a backend, and a phone that changes network loses its backend${affinity.reason.includes('/64') ? ', as does an IPv6 phone that rotates its temporary address inside its /64' : ''}`,
         fix: FIXES.stickOnClientKey,
       }];
     case 'cookie':

@@ -15,7 +15,8 @@ export type Mechanism = 'none' | 'source_address' | 'cookie' | 'key' | 'unknown'
 export interface AffinityVerdict {
   mechanism: Mechanism;
   /** source_address: the whole address, or its /24 (nginx ip_hash); null when addresses could not be varied. */
-  by: 'whole' | '/24' | null;
+  /** Source-address affinity: by the address's network (/24 for IPv4: nginx ip_hash; /64 for IPv6) or the whole address. */
+  by: 'whole' | '/24' | '/64' | null;
   cookie: string | null;
   key: string | null;
   /** The mechanism in words ("cookie SERVERID", "source address by /24"). */
@@ -48,7 +49,7 @@ const KNOWN_COOKIES: Record<string, string> = {
   SERVERID: "HAProxy's cookie insert, as its docs name it",
 };
 
-export function judgeAffinity(trials: Trial[], cookieNames: string[], key: string | null): AffinityVerdict {
+export function judgeAffinity(trials: Trial[], cookieNames: string[], key: string | null, subnet: '/24' | '/64' = '/24'): AffinityVerdict {
   const byName = new Map(trials.map((trial) => [trial.name, trial]));
   const get = (name: string) => byName.get(name);
   const allHome = (trial: Trial | undefined) => trial !== undefined && trial.home === trial.connections;
@@ -90,9 +91,9 @@ export function judgeAffinity(trials: Trial[], cookieNames: string[], key: strin
       return verdict('unknown', 'unknown', `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`);
     }
     const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
-    const by = allHome(sameSubnet) ? '/24' : 'whole';
-    const reason = `without cookies: same address ${count(without)} home, other addresses of its /24 ${count(sameSubnet)}, other /24s ${count(otherSubnet)}`;
-    return verdict('source_address', by === '/24' ? 'source address by /24' : 'source address (whole)', reason, { by });
+    const by = allHome(sameSubnet) ? subnet : 'whole';
+    const reason = `without cookies: same address ${count(without)} home, other addresses of its ${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
+    return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, { by });
   }
 
   const cookieNote = cookieNames.length > 0 && withCookies ? `; with its cookies (${cookieNames.join(', ')}) ${count(withCookies)}` : '';

@@ -27,14 +27,22 @@ const GAP_MS = 20;
  * (ip_hash keys on the first three octets). Bound as sources from 127.86.0.0/16 when the URL is on
  * loopback; sent in X-Forwarded-For from 100.64.0.0/16 (carrier-grade NAT space) with that option.
  */
-export function sourcesFor(via: 'socket' | 'x-forwarded-for') {
+export function sourcesFor(via: 'socket' | 'x-forwarded-for', family: 4 | 6 = 4) {
+  if (family === 6) {
+    // An IPv6 target: the /64 is the network a phone keeps (PROBE_IPV6_POOL, made bindable for the probe).
+    return { subnet: '/64', home: 'fd00:5:86:1::10', sameSubnet: (i: number) => `fd00:5:86:1::${20 + i}`, otherSubnet: (i: number) => `fd00:5:86:${2 + i}::10` };
+  }
   const base = via === 'socket' ? '127.86' : '100.64';
   return {
+    subnet: '/24',
     home: `${base}.1.10`,
     sameSubnet: (i: number) => `${base}.1.${20 + i}`,
     otherSubnet: (i: number) => `${base}.${2 + i}.10`,
   };
 }
+
+/** Where the trials of a probe of an IPv6 target bind from. */
+export const PROBE_IPV6_POOL = 'fd00:5:86::/48';
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
 
@@ -57,10 +65,11 @@ function tally(name: string, description: string, landings: Landing[], reference
 export async function probeAffinity(
   target: ProbeTarget,
   first: Landing,
-  options: { varySources: boolean; key: SessionKey },
+  options: { varySources: boolean; key: SessionKey; family?: 4 | 6 },
   log: (line: string) => void,
 ): Promise<AffinityFindings> {
-  const sources = sourcesFor(target.via);
+  const sources = sourcesFor(target.via, options.family);
+  const net = sources.subnet;
   const home = options.varySources ? sources.home : null;
   const jar = new CookieJar();
   jar.store(first.setCookie);
@@ -85,9 +94,9 @@ export async function probeAffinity(
   if (cookies) await trial(TRIAL.sameAddressWithCookies, 'same address, with its cookies', times(() => ({ address: home, cookies })));
   await trial(TRIAL.sameAddressWithoutCookies, 'same address, without cookies', times(() => ({ address: home })));
   if (options.varySources) {
-    if (cookies) await trial(TRIAL.otherSubnetWithCookies, 'other /24s, with its cookies', times((i) => ({ address: sources.otherSubnet(i), cookies })));
-    await trial(TRIAL.sameSubnetOtherAddress, 'other addresses of its /24, without cookies', times((i) => ({ address: sources.sameSubnet(i) })));
-    await trial(TRIAL.otherSubnet, 'other /24s, without cookies', times((i) => ({ address: sources.otherSubnet(i) })));
+    if (cookies) await trial(TRIAL.otherSubnetWithCookies, `other ${net}s, with its cookies`, times((i) => ({ address: sources.otherSubnet(i), cookies })));
+    await trial(TRIAL.sameSubnetOtherAddress, `other addresses of its ${net}, without cookies`, times((i) => ({ address: sources.sameSubnet(i) })));
+    await trial(TRIAL.otherSubnet, `other ${net}s, without cookies`, times((i) => ({ address: sources.otherSubnet(i) })));
   }
   if (cookieNames.length > 1) {
     // Which of the cookies does it: each alone, from other /24s where the address cannot help.
@@ -103,7 +112,7 @@ export async function probeAffinity(
     await trial(TRIAL.sameKey, `one ${keyLabel} value from other /24s`, times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, key, keyValue: 'stickler-probe-1' })), null);
     await trial(TRIAL.otherKeys, `a new ${keyLabel} value each, same address`, times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })), null);
   }
-  const verdict = judgeAffinity(trials, cookieNames, keyLabel);
+  const verdict = judgeAffinity(trials, cookieNames, keyLabel, net as '/24' | '/64');
   const seen = new Set(trials.flatMap((one) => Object.keys(one.backends)));
   return { ...verdict, addresses_via: options.varySources ? target.via : null, home: first.backend, backends_seen: [...seen].sort(), set_cookie: cookieNames, trials, connections };
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
 import { setCookieNames } from '../engine/cookie-jar.js';
@@ -21,7 +22,7 @@ export function plainGet(url: string, tlsOptions: { ca?: string; rejectUnauthori
     const request = client.get(httpUrl, {
       headers: { connection: 'close' },
       timeout: GET_TIMEOUT_MS,
-      ...(localAddress ? { localAddress, family: 4 } : {}),
+      ...(localAddress ? { localAddress, family: net.isIPv6(localAddress) ? 6 : 4 } : {}),
       ...(httpUrl.protocol === 'https:' ? tlsOptions : {}),
     }, (response) => {
       response.resume();

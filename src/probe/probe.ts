@@ -31,13 +31,15 @@ export interface ProbeOptions {
   maxIdleMs: number;
   /** Trials may vary the client address: bound 127.x sources (URL on loopback), or X-Forwarded-For. */
   varySources: boolean;
+  /** The target is on IPv6 loopback ([::1]): the trials vary IPv6 sources, by /128 and /64. */
+  family?: 4 | 6;
   log: (line: string) => void;
 }
 
 /** Runs the probe's phases in turn (balancer, affinity, idle), filling `report` as it goes so Ctrl-C keeps what is found. */
 export async function runProbe(options: ProbeOptions, report: ProbeReport): Promise<ProbeReport> {
   const { target, log } = options;
-  const source = options.varySources ? sourcesFor(target.via).home : null;
+  const source = options.varySources ? sourcesFor(target.via, options.family).home : null;
   report.balancer.plain_get = await plainGet(target.url, target.tlsOptions, target.via === 'socket' ? source : null);
   report.socketio = await probeSocketio(target, source, log);
   // A Socket.IO endpoint may serve no plain WebSocket at the url: what it found of the sessions is the report.
@@ -54,7 +56,7 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
   report.balancer.server = first.server ?? report.balancer.plain_get.server;
   report.balancer.upgrade_set_cookie = setCookieNames(first.setCookie);
 
-  report.affinity = await probeAffinity(target, first, { varySources: options.varySources, key: options.key }, log);
+  report.affinity = await probeAffinity(target, first, { varySources: options.varySources, key: options.key, family: options.family }, log);
   report.connections += report.affinity.connections;
   if (options.maxIdleMs > 0) {
     report.idle = await probeIdle(target, { address: source }, options.maxIdleMs, log);

@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, runScenarioText, startCli, tempDir } from '../helpers/cli.js';
+import type { ProbeReport } from '../../src/probe/probe.js';
+import { ROOT, runCli, runScenarioText, startCli, tempDir } from '../helpers/cli.js';
+import { seedNginxIpHash, startSeedSetup, type ProxyConfig } from '../helpers/seed-stack.js';
 
 /**
  * IPv6 client pools on stickler's own stacks: the pool is made bindable for the run (root: a local route
@@ -103,4 +105,27 @@ test('without root, an IPv6 pool stops the run before it starts (exit 3) with th
   assert.equal(result.status, 3, result.stderr + result.stdout);
   assert.match(result.stderr, /the IPv6 pool fd00:5::\/48 cannot be bound.*sudo ip -6 route replace local fd00:5::\/48 dev lo && sudo sysctl -qw net\.ipv6\.ip_nonlocal_bind=1/);
   assert.deepEqual(leftBehind(), []);
+});
+
+test('probe of an IPv6 target: nginx ip_hash keeps a client by its whole address (/128), a /64 hash by its /64', { skip }, async (t) => {
+  const onIpv6 = (config: ProxyConfig): ProxyConfig => (options) => config(options).replace(`listen 127.0.0.1:${options.listen};`, `listen 127.0.0.1:${options.listen};\nlisten [::1]:${options.listen};`);
+  const by64: ProxyConfig = (options) => seedNginxIpHash()(options)
+    .replace('ip_hash; # Routes each client IP consistently to the same backend', 'hash $client_prefix64 consistent;')
+    .replace('upstream', 'map $binary_remote_addr $client_prefix64 { "~(?s)^(?<prefix>.{8})" $prefix; default $binary_remote_addr; }\nupstream');
+  for (const [config, by] of [[seedNginxIpHash(), 'whole'], [by64, '/64']] as const) {
+    const setup = await startSeedSetup('nginx', onIpv6(config));
+    try {
+      const result = await runCli(['probe', `ws://[::1]:${setup.proxyPort}/`, '--json', '--max-idle', '0']);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as ProbeReport;
+      t.diagnostic(`${by}: ${report.affinity!.description}: ${report.affinity!.reason}`);
+      assert.equal(report.affinity!.mechanism, 'source_address');
+      assert.equal(report.affinity!.by, by);
+      assert.ok(report.affinity!.trials.some((trial) => trial.description === 'other addresses of its /64, without cookies'));
+      if (by === '/64') assert.ok(report.advice.some((advice) => advice.rule === 'affinity-by-prefix'));
+    } finally {
+      await setup.stop();
+    }
+    assert.deepEqual(leftBehind(), []);
+  }
 });

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { ProbeUnreachable } from '../../probe/probe-socket.js';
+import { PROBE_IPV6_POOL } from '../../probe/affinity.js';
+import { makePoolBindable, PoolNotBindable } from '../../stack/ipv6-binding.js';
+import { parseAddressPool, type AddressPool } from '../../util/address-pool.js';
 import { elapsedSeconds, emptyReport, renderProbe, runProbe } from '../../probe/probe.js';
 import { parseSessionKey } from '../../scenario/normalise.js';
 import { DURATION_HINT, parseDurationMs } from '../../util/duration.js';
@@ -47,7 +50,14 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
   if (args.key !== undefined && !KEY_PATTERN.test(args.key)) return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
   if (args.via !== 'socket' && args.via !== 'x-forwarded-for') return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
   const via = args.via;
-  const loopback = onIpv4Loopback(url.hostname);
+  const ipv6 = url.hostname === '[::1]' && via === 'socket';
+  // IPv6 trials bind from a range made bindable for the probe (root), else from one address.
+  const binding = ipv6 ? await makePoolBindable(parseAddressPool(PROBE_IPV6_POOL, {}) as AddressPool).catch((error: Error) => {
+    if (!(error instanceof PoolNotBindable)) throw error;
+    process.stderr.write(`stickler probe: trials from one address only: ${error.message}\n`);
+    return null;
+  }) : null;
+  const loopback = onIpv4Loopback(url.hostname) || binding !== null;
   let ca: string | undefined;
   if (args.ca) {
     try {
@@ -82,8 +92,9 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
     key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
     maxIdleMs,
     varySources: via === 'x-forwarded-for' || loopback,
+    family: ipv6 ? 6 : 4,
     log,
-  }, report).then(
+  }, report).finally(() => binding?.release()).then(
     () => {
       print();
       return EXIT.ok;
