@@ -129,3 +129,12 @@ test('probe of an IPv6 target: nginx ip_hash keeps a client by its whole address
     assert.deepEqual(leftBehind(), []);
   }
 });
+
+test('via: x-forwarded-for with an IPv6 pool (no binding, so no root): nginx real_ip hashes the IPv6 addresses it is sent', async (t) => {
+  const run = await runScenarioText(rotating('nginx-ip-hash-xff').replace(`prefix: 64 }`, `prefix: 64, via: x-forwarded-for }`));
+  const s = run.summary.stickiness;
+  t.diagnostic(`nginx-ip-hash-xff: ${run.summary.distribution.backends.map((b) => b.connections).join(' / ')}; ${s.address_changes} rotated, ${s.violations} violations`);
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.summary.distribution.backends.every((b) => b.connections > 50));
+  assert.ok(s.violations > s.address_changes * 0.5 && s.violations === s.violations_by_cause.address_changed, JSON.stringify(s));
+});
