@@ -11,10 +11,12 @@ const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
 export class PoolNotBindable extends Error {}
 
 /** The commands that make an IPv6 range bindable as client source addresses, and those that undo them. */
-export function bindCommands(cidr: string, previousNonlocal = '0'): { setup: string[]; undo: string } {
+export function bindCommands(cidr: string, previousNonlocal = '0'): { setup: string[]; manual: string[]; undo: string } {
   return {
-    setup: [`ip -6 route replace local ${cidr} dev lo`, `sysctl -qw net.ipv6.ip_nonlocal_bind=1`],
-    undo: `ip -6 route del local ${cidr} dev lo 2>/dev/null; sysctl -qw net.ipv6.ip_nonlocal_bind=${previousNonlocal}`,
+    // The sysctl through /proc: procps may be missing where iproute2 is not.
+    setup: [`ip -6 route replace local ${cidr} dev lo`, `echo 1 > ${NONLOCAL_BIND}`],
+    manual: [`ip -6 route replace local ${cidr} dev lo`, 'sysctl -qw net.ipv6.ip_nonlocal_bind=1'],
+    undo: `ip -6 route del local ${cidr} dev lo 2>/dev/null; echo ${previousNonlocal} > ${NONLOCAL_BIND}`,
   };
 }
 
@@ -30,8 +32,8 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
   if (!pool.ipv6 || (await canBind(pool.addressAt(0)))) return none;
   const { cidr } = pool.ipv6;
   if (process.getuid?.() !== 0) {
-    const { setup } = bindCommands(cidr);
-    throw new PoolNotBindable(`the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes it bindable for the run when it runs as root; otherwise run first: ${setup.map((command) => `sudo ${command}`).join(' && ')}`);
+    const { manual } = bindCommands(cidr);
+    throw new PoolNotBindable(`the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes it bindable for the run when it runs as root; otherwise run first: ${manual.map((command) => `sudo ${command}`).join(' && ')}`);
   }
   const previous = readNonlocal();
   const { setup, undo } = bindCommands(cidr, previous);

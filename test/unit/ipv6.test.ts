@@ -62,7 +62,8 @@ test('the outermost proxy listens on [::1] beside 127.0.0.1 (nginx, HAProxy, Cad
 });
 
 test('the commands that make a pool bindable, and the one that undoes them', () => {
-  const { setup, undo } = bindCommands('fd00:5::/48', '0');
-  assert.deepEqual(setup, ['ip -6 route replace local fd00:5::/48 dev lo', 'sysctl -qw net.ipv6.ip_nonlocal_bind=1']);
-  assert.match(undo, /ip -6 route del local fd00:5::\/48 dev lo.*ip_nonlocal_bind=0/);
+  const { setup, manual, undo } = bindCommands('fd00:5::/48', '0');
+  assert.deepEqual(setup, ['ip -6 route replace local fd00:5::/48 dev lo', 'echo 1 > /proc/sys/net/ipv6/ip_nonlocal_bind']);
+  assert.deepEqual(manual, ['ip -6 route replace local fd00:5::/48 dev lo', 'sysctl -qw net.ipv6.ip_nonlocal_bind=1']);
+  assert.match(undo, /ip -6 route del local fd00:5::\/48 dev lo.*echo 0 > \/proc\/sys\/net\/ipv6\/ip_nonlocal_bind/);
 });

@@ -36,7 +36,7 @@ export async function doctorCommand(): Promise<number> {
   line(ports >= 20_000, `ephemeral ports: ${limits.ports.low}-${limits.ports.high} (${ports}); one per connection from one source address to one destination, so spread clients over a pool past ${ports}`);
   const bindable = await canBind('127.45.67.89');
   line(bindable, `binding loopback source addresses (127.45.67.89): ${bindable ? 'works' : 'fails; use clients.addresses.pool 127.0.0.1'}`);
-  line(true, `IPv6 client pools (fd00:5::/48): ${process.getuid?.() === 0 ? 'made bindable for each run (root: a local route on lo and net.ipv6.ip_nonlocal_bind, undone after)' : `need root, or first: ${bindCommands('fd00:5::/48').setup.map((c) => `sudo ${c}`).join(' && ')}`}`);
+  line(true, `IPv6 client pools (fd00:5::/48): ${process.getuid?.() === 0 ? 'made bindable for each run (root: a local route on lo and net.ipv6.ip_nonlocal_bind, undone after)' : `need root, or first: ${bindCommands('fd00:5::/48').manual.map((c) => `sudo ${c}`).join(' && ')}`}`);
   line(true, `node ${process.version}, ${(await import('node:os')).availableParallelism()} cores`);
   return problems > 0 ? 3 : 0;
 }
