@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runPlan } from '../engine/coordinator.js';
 import { scenarioHash } from '../engine/shard.js';
 import type { EventTallyRaw } from '../metrics/event-windows.js';
+import type { RunAggregate } from '../metrics/aggregate.js';
 import { buildSummary, type ShardInput } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
@@ -28,6 +29,8 @@ export interface ExecuteOptions {
   junit?: string;
   /** Told the files the run's publication wrote. */
   written?: (files: string[]) => void;
+  /** Told of the run's aggregate as its seconds close (the live metrics read it at each scrape). */
+  live?: (aggregate: RunAggregate) => void;
   /** Load worker processes (0: in this process); default from the load and the machine. */
   workers?: number;
   /** One shard of a distributed run, and what its summary must carry for `stickler merge`. */
@@ -58,7 +61,10 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       signal: options.signal,
       workers: options.workers,
       ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
-      onRow: (row) => progress?.row(row),
+      onRow: (row, aggregate) => {
+        progress?.row(row);
+        options.live?.(aggregate);
+      },
       onEvent: (event, outcome) => {
         const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
         if (progress) progress.event(text);

@@ -45,6 +45,7 @@ await yargs(argv)
         .option('shard', { type: 'string', describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I' })
         .option('start-at', { type: 'string', describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)' })
         .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
+        .option('metrics', { type: 'string', describe: 'serve GET /metrics (Prometheus text) on [HOST:]PORT while the run lasts (host default 127.0.0.1)' })
         .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),

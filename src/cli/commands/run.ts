@@ -16,6 +16,9 @@ import { writeFailureJunit } from '../../report/junit.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
 import { logLine } from '../human-log.js';
+import { LINGER_MS, startMetricsEndpoint } from '../metrics-endpoint.js';
+import { renderPrometheus } from '../../metrics/prometheus.js';
+import type { RunAggregate } from '../../metrics/aggregate.js';
 
 export interface RunArgs {
   file: string;
@@ -30,6 +33,8 @@ export interface RunArgs {
   startAt?: string;
   allowExec?: boolean;
   force?: boolean;
+  /** [HOST:]PORT of a Prometheus endpoint for the length of the run. */
+  metrics?: string;
 }
 
 const log = logLine;
@@ -67,11 +72,24 @@ export async function runCommand(args: RunArgs): Promise<number> {
     log(`error: ${outProblem}`);
     return EXIT.invalidInput;
   }
+  let live: RunAggregate | null = null;
+  let endpoint: Awaited<ReturnType<typeof startMetricsEndpoint>> | null = null;
+  if (args.metrics !== undefined) {
+    try {
+      endpoint = await startMetricsEndpoint(args.metrics, () => renderPrometheus(live, { scenario: plan.name, ...(shard ? { shard: String(shard.index) } : {}) }));
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      log(`error: ${error.message}`);
+      return error.exitCode;
+    }
+    log(`metrics: ${endpoint.url} (Prometheus text, while the run lasts)`);
+  }
   const controller = abortOnSignals(log);
   let summary: Summary;
   let written: string[] = [];
   try {
     summary = await executeScenario(plan, {
+      live: (aggregate) => (live = aggregate),
       outDir,
       log,
       signal: controller.signal,
@@ -89,6 +107,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
       return error.exitCode;
     }
     throw error;
+  } finally {
+    // The last figures stay up a moment for the last scrape, then the port closes.
+    if (endpoint) await new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(() => endpoint!.close());
   }
   human.write(`${renderSummary(summary)}\n`);
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);

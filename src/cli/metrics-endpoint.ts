@@ -1,0 +1,46 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** After the run the endpoint stays up this long, so that a scrape every second still sees the final figures. */
+export const LINGER_MS = 3000;
+
+/** `9464`, `0.0.0.0:9464`, `[::1]:9464`: where to listen (loopback unless told otherwise). */
+export function parseListen(spec: string, flag: string): { host: string; port: number } | string {
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(spec.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 0 || port > 65535) return `${flag} "${spec}": expected [HOST:]PORT, such as 9464 or 0.0.0.0:9464`;
+  return { host: match[1] || '127.0.0.1', port };
+}
+
+/**
+ * `GET /metrics` for the length of a run: the Prometheus text of `render()`, read at each scrape.
+ * Started before the run, so that a port in use stops it (exit 3) before anything starts.
+ */
+export async function startMetricsEndpoint(spec: string, render: () => string): Promise<{ url: string; close(): Promise<void> }> {
+  const listen = parseListen(spec, '--metrics');
+  if (typeof listen === 'string') throw new CliError(listen, EXIT.invalidInput);
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(render());
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('stickler serves /metrics\n');
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : `cannot be listened on (${error.code})`;
+      reject(new CliError(`--metrics ${spec}: ${listen.host}:${listen.port} ${why}; choose another port (or host)`, EXIT.infrastructure));
+    });
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return {
+    url: `http://${host}:${port}/metrics`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

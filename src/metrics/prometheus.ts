@@ -1,0 +1,103 @@
+import type { RunAggregate } from './aggregate.js';
+import type { Histogram } from './histograms.js';
+
+/**
+ * The run's live figures in the Prometheus text format (0.0.4), read from the coordinator's aggregate
+ * (the interval snapshots it already merges): counters as totals so far, open connections from the
+ * last closed second, histograms as cumulative buckets in seconds, never precomputed percentiles, so
+ * that a Prometheus can add shards up. Nothing here runs per message.
+ */
+export const BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+type Labels = Record<string, string>;
+
+const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labelText = (labels: Labels) => {
+  const parts = Object.entries(labels).map(([name, value]) => `${name}="${escape(value)}"`);
+  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+};
+
+class Exposition {
+  private readonly lines: string[] = [];
+  constructor(private readonly base: Labels) {}
+
+  family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    return this;
+  }
+
+  sample(name: string, value: number, labels: Labels = {}): this {
+    this.lines.push(`${name}${labelText({ ...this.base, ...labels })} ${Number.isFinite(value) ? value : 0}`);
+    return this;
+  }
+
+  tally(name: string, type: 'counter' | 'gauge', help: string, label: string, tally: Record<string, number>): this {
+    this.family(name, type, help);
+    for (const [key, value] of Object.entries(tally)) this.sample(name, value, { [label]: key });
+    return this;
+  }
+
+  /** An HdrHistogram of microseconds as cumulative buckets of seconds. */
+  histogram(name: string, help: string, histogram: Histogram): this {
+    this.family(name, 'histogram', help);
+    const counts = new Array<number>(BUCKETS_S.length).fill(0);
+    let sumUs = 0;
+    // Only the recorded values: a few hundred distinct ones, however many messages there were.
+    const iterator = (histogram as unknown as { recordedValuesIterator: RecordedIterator }).recordedValuesIterator;
+    iterator.reset();
+    while (iterator.hasNext()) {
+      const { valueIteratedTo: us, countAtValueIteratedTo: count } = iterator.next();
+      sumUs += us * count;
+      const at = BUCKETS_S.findIndex((bound) => us <= bound * 1e6);
+      if (at >= 0) counts[at] += count;
+    }
+    let cumulative = 0;
+    BUCKETS_S.forEach((bound, index) => {
+      cumulative += counts[index];
+      this.sample(`${name}_bucket`, cumulative, { le: String(bound) });
+    });
+    this.sample(`${name}_bucket`, histogram.totalCount, { le: '+Inf' });
+    this.sample(`${name}_sum`, sumUs / 1e6);
+    this.sample(`${name}_count`, histogram.totalCount);
+    return this;
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+interface RecordedIterator {
+  reset(): void;
+  hasNext(): boolean;
+  next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
+}
+
+/** The metrics of one run (or shard) so far; `labels`: scenario, and shard when sharded. */
+export function renderPrometheus(aggregate: RunAggregate | null, labels: Labels): string {
+  const out = new Exposition(labels);
+  const totals = aggregate?.totals;
+  const row = aggregate?.rows.at(-1);
+  const open: Record<string, number> = { ...(row?.per_backend ?? {}) };
+  const named = Object.values(open).reduce((sum, n) => sum + n, 0);
+  // Connections whose backend is not known (yet) are open too.
+  if ((row?.open ?? 0) > named) open.unknown = (row?.open ?? 0) - named;
+  out.tally('stickler_connections_open', 'gauge', 'open connections by the backend they reached, at the last closed second', 'backend', open);
+  if (!totals) return out.text();
+  out.tally('stickler_connections_opened_total', 'counter', 'connections opened, by backend', 'backend', totals.openedByBackend);
+  out.tally('stickler_connections_failed_total', 'counter', 'connection attempts that failed, by reason', 'reason', totals.failedByReason);
+  out.family('stickler_messages_sent_total', 'counter', 'messages sent').sample('stickler_messages_sent_total', totals.sent);
+  out.family('stickler_messages_received_total', 'counter', 'replies received').sample('stickler_messages_received_total', totals.received);
+  out.family('stickler_messages_lost_total', 'counter', 'messages whose reply never came').sample('stickler_messages_lost_total', totals.lost);
+  out.tally('stickler_reconnects_total', 'counter', 'judged reconnects by outcome', 'outcome', { sticky: totals.sticky, failover: totals.failovers, violation: totals.violations });
+  out.family('stickler_session_breaks_total', 'counter', 'Socket.IO sessions broken by a request that reached another node').sample('stickler_session_breaks_total', totals.sessionBreaks);
+  out.family('stickler_steps_failed_total', 'counter', 'on_open steps that failed, by step and reason');
+  for (const [key, value] of Object.entries(totals.stepFailed)) {
+    const [step, reason] = key.split(':');
+    out.sample('stickler_steps_failed_total', value, { step, reason });
+  }
+  out.histogram('stickler_message_rtt_seconds', 'message round trips from the intended send time', aggregate!.message);
+  out.histogram('stickler_handshake_seconds', 'WebSocket handshakes', aggregate!.handshake);
+  out.histogram('stickler_reconnect_seconds', 'time from losing a connection to the next one open', aggregate!.reconnect);
+  return out.text();
+}
