@@ -73,7 +73,8 @@ await yargs(argv)
         .option('url', { type: 'string', describe: "the target every pod reaches (overrides the scenario's target)" })
         .option('image', { type: 'string', default: 'stickler:0.1.0', describe: 'container image with stickler installed (see the Dockerfile)' })
         .option('namespace', { type: 'string' })
-        .option('start-in', { type: 'string', default: '2m', describe: 'how far ahead the shared run clock starts (pods must be up by then)' }),
+        .option('start-in', { type: 'string', default: '2m', describe: 'how far ahead the shared run clock starts (pods must be up by then)' })
+        .option('metrics', { type: 'number', describe: 'each pod serves /metrics on this port, with prometheus.io scrape annotations, so the cluster\'s Prometheus sums the shards while they run' }),
     (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args as never)),
   )
   .command(

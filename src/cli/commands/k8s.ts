@@ -13,6 +13,7 @@ export interface K8sArgs {
   image: string;
   namespace?: string;
   startIn: string;
+  metrics?: number;
 }
 
 const SCENARIO_DIR = '/scenario';
@@ -39,6 +40,10 @@ export function k8sCommand(args: K8sArgs, nowMs = Date.now()): number {
     log(`error: --shards: expected a whole number from 1 to 1000, got ${args.shards}`);
     return EXIT.invalidInput;
   }
+  if (args.metrics !== undefined && (!Number.isInteger(args.metrics) || args.metrics < 1 || args.metrics > 65535)) {
+    log(`error: --metrics: expected the port each pod serves /metrics on (1-65535), got ${args.metrics}`);
+    return EXIT.invalidInput;
+  }
   const startInMs = parseDurationMs(args.startIn);
   if (startInMs === undefined || startInMs < 0) {
     log(`error: --start-in: expected a duration such as 2m, got ${args.startIn}`);
@@ -53,6 +58,7 @@ export function k8sCommand(args: K8sArgs, nowMs = Date.now()): number {
     messagesPerSecond: plan.traffic.intervalMs > 0 ? (plan.clients.count * 1000) / plan.traffic.intervalMs : 0,
     image: args.image,
     namespace: args.namespace,
+    ...(args.metrics ? { metricsPort: args.metrics } : {}),
     // On the second, so that a person reading the manifest sees a round time.
     startAtMs: Math.ceil((nowMs + startInMs) / 1000) * 1000,
   }));
@@ -71,6 +77,8 @@ export interface ManifestSpec {
   image: string;
   namespace?: string;
   startAtMs: number;
+  /** Each pod serves /metrics on this port (all interfaces: the cluster's Prometheus scrapes the pod), with the usual scrape annotations. */
+  metricsPort?: number;
 }
 
 /** The two objects as a multi-document YAML: a pure function of the spec, tested against the Kubernetes schemas. */
@@ -94,7 +102,9 @@ export function renderK8sManifest(spec: ManifestSpec): string {
     '--start-at', String(spec.startAtMs),
     ...(spec.url ? ['--url', spec.url] : []),
     '--out', '/tmp/stickler', '--quiet', '--json',
+    ...(spec.metricsPort ? ['--metrics', `0.0.0.0:${spec.metricsPort}`] : []),
   ];
+  const scrape = spec.metricsPort ? { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(spec.metricsPort), 'prometheus.io/path': '/metrics' } } : {};
   const job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -105,13 +115,14 @@ export function renderK8sManifest(spec: ManifestSpec): string {
       parallelism: spec.shards,
       backoffLimit: 0,
       template: {
-        metadata: { labels: { app: 'stickler', 'stickler/scenario': spec.name } },
+        metadata: { labels: { app: 'stickler', 'stickler/scenario': spec.name }, ...scrape },
         spec: {
           restartPolicy: 'Never',
           containers: [{
             name: 'stickler',
             image: spec.image,
             command,
+            ...(spec.metricsPort ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort }] } : {}),
             env: [{
               name: 'JOB_COMPLETION_INDEX',
               valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
