@@ -29,8 +29,11 @@ export interface ExecuteOptions {
   junit?: string;
   /** Told the files the run's publication wrote. */
   written?: (files: string[]) => void;
-  /** Told of the run's aggregate as its seconds close (the live metrics read it at each scrape). */
-  live?: (aggregate: RunAggregate) => void;
+  /**
+   * Told of the run's aggregate as its seconds close (the live metrics read it at each scrape), with a
+   * summary of the run so far, built when asked (the live page asks once a second).
+   */
+  live?: (aggregate: RunAggregate, summarySoFar: () => Summary) => void;
   /** Load worker processes (0: in this process); default from the load and the machine. */
   workers?: number;
   /** One shard of a distributed run, and what its summary must carry for `stickler merge`. */
@@ -56,6 +59,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   try {
     options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
+    const startedAt = new Date();
     const shard = options.shard;
     const { figures, workerFailed, incomplete, shardParts } = await runPlan(plan, stack, {
       signal: options.signal,
@@ -63,7 +67,10 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
       onRow: (row, aggregate) => {
         progress?.row(row);
-        options.live?.(aggregate);
+        options.live?.(aggregate, () => buildSummary({
+          plan, aggregate, stack: stack.label, targetUrl: stack.urls.join(' '), startedAt, durationS: row.t, interrupted: false,
+          workers: 0, knownBackends: stack.backendIds, events: [], warnings: [],
+        }));
       },
       onEvent: (event, outcome) => {
         const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;

@@ -46,6 +46,7 @@ await yargs(argv)
         .option('start-at', { type: 'string', describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)' })
         .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
         .option('metrics', { type: 'string', describe: 'serve GET /metrics (Prometheus text) on [HOST:]PORT while the run lasts (host default 127.0.0.1)' })
+        .option('dashboard', { type: 'string', describe: 'serve a live page of the run (the report, updated every second) on [HOST:]PORT while the run lasts' })
         .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),

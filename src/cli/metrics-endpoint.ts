@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** After the run the endpoint stays up this long, so that a scrape every second still sees the final figures. */
+/** After the run an endpoint stays up this long, so that a scrape every second (or the live page) sees the final figures. */
 export const LINGER_MS = 3000;
 
 /** `9464`, `0.0.0.0:9464`, `[::1]:9464`: where to listen (loopback unless told otherwise). */
@@ -13,34 +13,46 @@ export function parseListen(spec: string, flag: string): { host: string; port: n
   return { host: match[1] || '127.0.0.1', port };
 }
 
+export interface HttpEndpoint {
+  /** http://HOST:PORT */
+  readonly base: string;
+  close(): Promise<void>;
+}
+
 /**
- * `GET /metrics` for the length of a run: the Prometheus text of `render()`, read at each scrape.
- * Started before the run, so that a port in use stops it (exit 3) before anything starts.
+ * An HTTP listener for the length of a run (`--metrics`, `--dashboard`), started before the run so that
+ * a port in use stops it (exit 3) before anything starts.
  */
-export async function startMetricsEndpoint(spec: string, render: () => string): Promise<{ url: string; close(): Promise<void> }> {
-  const listen = parseListen(spec, '--metrics');
+export async function startHttpEndpoint(flag: string, spec: string, handler: http.RequestListener): Promise<HttpEndpoint> {
+  const listen = parseListen(spec, flag);
   if (typeof listen === 'string') throw new CliError(listen, EXIT.invalidInput);
-  const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(render());
-    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('stickler serves /metrics\n');
-  });
+  const server = http.createServer(handler);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why = error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : `cannot be listened on (${error.code})`;
-      reject(new CliError(`--metrics ${spec}: ${listen.host}:${listen.port} ${why}; choose another port (or host)`, EXIT.infrastructure));
+      reject(new CliError(`${flag} ${spec}: ${listen.host}:${listen.port} ${why}; choose another port (or host)`, EXIT.infrastructure));
     });
     server.listen(listen.port, listen.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   return {
-    url: `http://${host}:${port}/metrics`,
+    base: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** `GET /metrics`: the Prometheus text of `render()`, read at each scrape. */
+export async function startMetricsEndpoint(spec: string, render: () => string): Promise<HttpEndpoint & { url: string }> {
+  const endpoint = await startHttpEndpoint('--metrics', spec, (req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(render());
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('stickler serves /metrics\n');
+  });
+  return { ...endpoint, url: `${endpoint.base}/metrics` };
 }

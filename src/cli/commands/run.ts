@@ -16,9 +16,7 @@ import { writeFailureJunit } from '../../report/junit.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
 import { abortOnSignals } from '../signals.js';
 import { logLine } from '../human-log.js';
-import { LINGER_MS, startMetricsEndpoint } from '../metrics-endpoint.js';
-import { renderPrometheus } from '../../metrics/prometheus.js';
-import type { RunAggregate } from '../../metrics/aggregate.js';
+import { startLiveEndpoints, type LiveEndpoints } from '../live-endpoints.js';
 
 export interface RunArgs {
   file: string;
@@ -33,8 +31,9 @@ export interface RunArgs {
   startAt?: string;
   allowExec?: boolean;
   force?: boolean;
-  /** [HOST:]PORT of a Prometheus endpoint for the length of the run. */
+  /** [HOST:]PORT of a Prometheus endpoint, and of the live page, for the length of the run. */
   metrics?: string;
+  dashboard?: string;
 }
 
 const log = logLine;
@@ -72,24 +71,20 @@ export async function runCommand(args: RunArgs): Promise<number> {
     log(`error: ${outProblem}`);
     return EXIT.invalidInput;
   }
-  let live: RunAggregate | null = null;
-  let endpoint: Awaited<ReturnType<typeof startMetricsEndpoint>> | null = null;
-  if (args.metrics !== undefined) {
-    try {
-      endpoint = await startMetricsEndpoint(args.metrics, () => renderPrometheus(live, { scenario: plan.name, ...(shard ? { shard: String(shard.index) } : {}) }));
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      log(`error: ${error.message}`);
-      return error.exitCode;
-    }
-    log(`metrics: ${endpoint.url} (Prometheus text, while the run lasts)`);
+  let live: LiveEndpoints;
+  try {
+    live = await startLiveEndpoints(args, plan, shard?.index, log);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    log(`error: ${error.message}`);
+    return error.exitCode;
   }
   const controller = abortOnSignals(log);
   let summary: Summary;
   let written: string[] = [];
   try {
     summary = await executeScenario(plan, {
-      live: (aggregate) => (live = aggregate),
+      live: (aggregate, summarySoFar) => live.live(aggregate, summarySoFar),
       outDir,
       log,
       signal: controller.signal,
@@ -100,6 +95,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
     });
   } catch (error) {
+    await live.close();
     if (error instanceof CliError) {
       log(`error: ${error.message}`);
       // Nothing was published (the target never started): the JUnit file still says why.
@@ -107,15 +103,15 @@ export async function runCommand(args: RunArgs): Promise<number> {
       return error.exitCode;
     }
     throw error;
-  } finally {
-    // The last figures stay up a moment for the last scrape, then the port closes.
-    if (endpoint) await new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(() => endpoint!.close());
   }
+  live.ended(summary, outDir);
   human.write(`${renderSummary(summary)}\n`);
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
   if (written.includes('$GITHUB_STEP_SUMMARY')) log('summary appended to $GITHUB_STEP_SUMMARY');
   // A shard's summary goes out as one line, the last of the log, for `kubectl logs ... | stickler merge -`.
   if (args.json) process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
+  // The last figures stay up a moment for the last scrape and the live page, then the ports close.
+  await live.close();
   if (summary.interrupted) return exitCodeOf(summary);
   // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
   // exits 1 would fail its Job before its log is read).
