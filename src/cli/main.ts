@@ -121,7 +121,8 @@ await yargs(argv)
         .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })
         .option('quiet', { type: 'boolean' })
         .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
-        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" }),
+        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
+        .option('metrics', { type: 'string', describe: 'serve GET /metrics (Prometheus text, labelled by stack) on [HOST:]PORT while the comparison lasts' }),
     (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
   )
   .command(

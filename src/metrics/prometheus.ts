@@ -17,17 +17,21 @@ const labelText = (labels: Labels) => {
   return parts.length > 0 ? `{${parts.join(',')}}` : '';
 };
 
+/** The text of several sources (the stacks of a compare), each family once with the samples of all. */
 class Exposition {
-  private readonly lines: string[] = [];
-  constructor(private readonly base: Labels) {}
+  private readonly families = new Map<string, { header: string[]; samples: string[] }>();
+  private current: string[] = [];
+  base: Labels = {};
 
   family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
-    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    let family = this.families.get(name);
+    if (!family) this.families.set(name, (family = { header: [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`], samples: [] }));
+    this.current = family.samples;
     return this;
   }
 
   sample(name: string, value: number, labels: Labels = {}): this {
-    this.lines.push(`${name}${labelText({ ...this.base, ...labels })} ${Number.isFinite(value) ? value : 0}`);
+    this.current.push(`${name}${labelText({ ...this.base, ...labels })} ${Number.isFinite(value) ? value : 0}`);
     return this;
   }
 
@@ -63,7 +67,7 @@ class Exposition {
   }
 
   text(): string {
-    return `${this.lines.join('\n')}\n`;
+    return `${[...this.families.values()].flatMap((family) => [...family.header, ...family.samples]).join('\n')}\n`;
   }
 }
 
@@ -73,9 +77,22 @@ interface RecordedIterator {
   next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
 }
 
-/** The metrics of one run (or shard) so far; `labels`: scenario, and shard when sharded. */
+/** The metrics of one run (or shard) so far; `labels`: scenario, and shard when sharded (stack, in a compare). */
 export function renderPrometheus(aggregate: RunAggregate | null, labels: Labels): string {
-  const out = new Exposition(labels);
+  return renderPrometheusOf([{ aggregate, labels }]);
+}
+
+/** Several runs in one text (a compare's stacks, one after another): each series labelled by its run. */
+export function renderPrometheusOf(sources: readonly { aggregate: RunAggregate | null; labels: Labels }[]): string {
+  const out = new Exposition();
+  for (const { aggregate, labels } of sources) {
+    out.base = labels;
+    addRun(out, aggregate);
+  }
+  return out.text();
+}
+
+function addRun(out: Exposition, aggregate: RunAggregate | null): void {
   const totals = aggregate?.totals;
   const row = aggregate?.rows.at(-1);
   const open: Record<string, number> = { ...(row?.per_backend ?? {}) };
@@ -83,7 +100,7 @@ export function renderPrometheus(aggregate: RunAggregate | null, labels: Labels)
   // Connections whose backend is not known (yet) are open too.
   if ((row?.open ?? 0) > named) open.unknown = (row?.open ?? 0) - named;
   out.tally('stickler_connections_open', 'gauge', 'open connections by the backend they reached, at the last closed second', 'backend', open);
-  if (!totals) return out.text();
+  if (!totals) return;
   out.tally('stickler_connections_opened_total', 'counter', 'connections opened, by backend', 'backend', totals.openedByBackend);
   out.tally('stickler_connections_failed_total', 'counter', 'connection attempts that failed, by reason', 'reason', totals.failedByReason);
   out.family('stickler_messages_sent_total', 'counter', 'messages sent').sample('stickler_messages_sent_total', totals.sent);
@@ -99,5 +116,4 @@ export function renderPrometheus(aggregate: RunAggregate | null, labels: Labels)
   out.histogram('stickler_message_rtt_seconds', 'message round trips from the intended send time', aggregate!.message);
   out.histogram('stickler_handshake_seconds', 'WebSocket handshakes', aggregate!.handshake);
   out.histogram('stickler_reconnect_seconds', 'time from losing a connection to the next one open', aggregate!.reconnect);
-  return out.text();
 }

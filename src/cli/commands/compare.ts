@@ -8,6 +8,9 @@ import { renderSummary } from '../../report/terminal.js';
 import { COMPARE_ROWS } from '../../report/compare-rows.js';
 import { CliError, EXIT, exitCodeOf } from '../exit-codes.js';
 import { executeScenario } from '../execute-scenario.js';
+import { LINGER_MS, startMetricsEndpoint, type HttpEndpoint } from '../metrics-endpoint.js';
+import { renderPrometheusOf } from '../../metrics/prometheus.js';
+import type { RunAggregate } from '../../metrics/aggregate.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
 import { compareTargets, folderFor } from '../compare-targets.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
@@ -24,6 +27,8 @@ interface CompareArgs {
   quiet?: boolean;
   allowExec?: boolean;
   force?: boolean;
+  /** [HOST:]PORT: one Prometheus endpoint for the whole comparison, every series labelled by stack. */
+  metrics?: string;
 }
 
 const log = logLine;
@@ -54,13 +59,29 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     log(`error: ${outProblem}`);
     return EXIT.invalidInput;
   }
+  const sources: { aggregate: RunAggregate | null; labels: Record<string, string> }[] = [];
+  let metrics: HttpEndpoint | null = null;
+  if (args.metrics !== undefined) {
+    try {
+      const endpoint = await startMetricsEndpoint(args.metrics, () => renderPrometheusOf(sources));
+      log(`metrics: ${endpoint.url} (Prometheus text, every series labelled by stack, while the comparison lasts)`);
+      metrics = endpoint;
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      log(`error: ${error.message}`);
+      return error.exitCode;
+    }
+  }
   const controller = abortOnSignals(log);
   const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
   for (const [index, { label: stack }] of targets.entries()) {
     if (controller.signal.aborted) break;
     const loaded = plans[index] as Extract<(typeof plans)[number], { ok: true }>;
+    const source = { aggregate: null as RunAggregate | null, labels: { scenario: loaded.plan.name, stack } };
+    sources.push(source);
     try {
       const summary = await executeScenario(loaded.plan, {
+        live: (aggregate) => (source.aggregate = aggregate),
         label: stack,
         outDir: path.join(outDir, folderFor(stack)),
         log,
@@ -75,6 +96,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
       results.push({ stack, error: error.message, exitCode: error.exitCode });
     }
   }
+  if (metrics) await new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(() => metrics!.close());
   const table = renderCompareTable(results);
   (args.json ? process.stderr : process.stdout).write(`${table}\n`);
   const compare = {
