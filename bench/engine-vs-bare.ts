@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/stack/free-port.js';
 import { median, startBenchStack } from './bench-stack.js';
 import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
 
@@ -89,7 +90,8 @@ async function runBare(url: string, end: 'reset' | 'close', echoes = messagesPer
 /** The application-protocol row: a JSON template whose ack (the reference backend's) is matched by its id field. */
 const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:12}}"}'\n  reply: { field: id }\n`;
 
-async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false): Promise<Figures> {
+/** `metrics`: with --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
+async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false, metrics = false): Promise<Figures> {
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
   fs.writeFileSync(scenario, `name: bench
@@ -102,7 +104,9 @@ traffic:
 ${json ? JSON_TRAFFIC : ''}`);
   const out = path.join(dir, `out-${Date.now()}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
-  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra], durationMs);
+  const port = metrics ? await freePort() : 0;
+  const scraper = metrics ? setInterval(() => void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ''), 1000) : null;
+  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra, ...(metrics ? ['--metrics', String(port)] : [])], durationMs).finally(() => scraper && clearInterval(scraper));
   const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
   return {
     cpuSeconds: run.cpuSeconds,
@@ -125,6 +129,7 @@ const bare: Figures[] = [];
 const bareClosing: Figures[] = [];
 const stickler: Figures[] = [];
 const sticklerJson: Figures[] = [];
+const sticklerMetrics: Figures[] = [];
 let bareShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
@@ -135,9 +140,10 @@ try {
       async () => bareClosing.push(await runBare(url, 'close')),
       async () => stickler.push(await runStickler(url, dir)),
       async () => sticklerJson.push(await runStickler(url, dir, messagesPerConnection, true)),
+      async () => sticklerMetrics.push(await runStickler(url, dir, messagesPerConnection, false, true)),
     ];
     for (let k = 0; k < programs.length; k++) await programs[(round + k) % programs.length]();
-    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n  stickler_json ${JSON.stringify(sticklerJson.at(-1))}\n`);
+    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n  stickler_json ${JSON.stringify(sticklerJson.at(-1))}\n  stickler_metrics ${JSON.stringify(sticklerMetrics.at(-1))}\n`);
   }
   // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
   bareShort = await runBare(url, 'reset', shortMessagesPerConnection);
@@ -192,6 +198,11 @@ const result = {
     cpu_us_per_message: { echo: round2(cpuStickler), json: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho)) / cpuStickler), target: 1.2 },
     steady_us_per_message: { echo: round2(steadyStickler), json: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho)) / steadyStickler) },
     received: sticklerJson.map((f) => f.received),
+  },
+  live_metrics: {
+    note: 'stickler with --metrics, scraped every second, against the same run without it: CPU per echo (the endpoint stays up 3 s after the run; its idle wait costs no CPU)',
+    cpu_us_per_echo: { without: round2(cpuStickler), with: round2(median(sticklerMetrics.map((f) => f.cpuUsPerEcho))), ratio: round2(median(sticklerMetrics.map((f) => f.cpuUsPerEcho)) / cpuStickler), target: 1.03 },
+    steady_us_per_echo: { without: round2(steadyStickler), with: round2(median(sticklerMetrics.map((f) => f.steadyUsPerEcho))), ratio: round2(median(sticklerMetrics.map((f) => f.steadyUsPerEcho)) / steadyStickler) },
   },
   peak_rss_mb: { bare: round2(rssBare), bare_closing: round2(rssBareClosing), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
   echoes_received: { bare: bare.map((f) => f.received), bare_closing: bareClosing.map((f) => f.received), stickler: stickler.map((f) => f.received) },
