@@ -33,6 +33,9 @@ export interface BackendStats {
   messages: number;
   /** X-Forwarded-Proto of the upgrades it accepted (https when a proxy terminated TLS). */
   forwarded_proto: Record<string, number>;
+  /** Distinct client addresses the proxy reported (X-Real-IP, X-Forwarded-For, else the peer), and the last one. */
+  client_addresses: number;
+  last_client_address: string | null;
   /** Sessions resumed and opened new on reconnects of clients that sent their session; store commands that failed. */
   sessions_resumed: number;
   sessions_new: number;
@@ -52,7 +55,7 @@ export interface RunningBackend {
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
-  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {}, sessions_resumed: 0, sessions_new: 0, store_errors: 0 };
+  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {}, client_addresses: 0, last_client_address: null, sessions_resumed: 0, sessions_new: 0, store_errors: 0 };
   const store = openSessionStore(options.redisUrl);
   /** The resume answer of each upgrade under way, for its 101 headers. */
   const resumes = new WeakMap<http.IncomingMessage, ResumeAnswer>();
@@ -111,6 +114,18 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     );
   });
 
+  /** The client's address as the proxy in front passed it on (an IPv6 pool's addresses reach here as text). */
+  const clients = new Set<string>();
+  function noteClient(req: http.IncomingMessage): void {
+    const forwarded = req.headers['x-real-ip'] ?? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim();
+    const address = (typeof forwarded === 'string' && forwarded) || req.socket.remoteAddress || null;
+    if (!address) return;
+    stats.last_client_address = address;
+    // Bounded: a count, not a log.
+    if (clients.size < 1_000_000) clients.add(address);
+    stats.client_addresses = clients.size;
+  }
+
   function upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, session: string | null): void {
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -118,6 +133,7 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
         ws.close(1000, 'healthy');
         return;
       }
+      noteClient(req);
       const proto = String(req.headers['x-forwarded-proto'] ?? 'none');
       stats.forwarded_proto[proto] = (stats.forwarded_proto[proto] ?? 0) + 1;
       accept(ws, req.url?.includes('auth=required') ?? false, session, resumes.get(req) ?? null);

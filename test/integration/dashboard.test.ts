@@ -35,7 +35,7 @@ async function readEvents(url: string, ms: number): Promise<{ event: string; dat
 test('--dashboard: a live page in headless Chromium mid-run shows the report with data; at the end it says so and links the final report', async (t) => {
   const port = await freePort();
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 's.yaml'), 'name: dash\ntarget: { stack: nginx-round-robin }\nclients: { count: 100, ramp: 1s }\nduration: 14s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s }\n');
+  fs.writeFileSync(path.join(dir, 's.yaml'), 'name: dash\ntarget: { stack: nginx-round-robin }\nclients: { count: 100, ramp: 1s }\nduration: 10s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s }\n');
   const run = startCli(['run', 's.yaml', '--out', 'out', '--quiet', '--dashboard', String(port)], dir);
   let stderr = '';
   run.child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -47,12 +47,12 @@ test('--dashboard: a live page in headless Chromium mid-run shows the report wit
   const dom = await renderedUrl(`http://127.0.0.1:${port}/`, png);
   const rows = /&quot;timeseries&quot;:\[(.*?)\]/.exec(dom)?.[1] ?? '';
   t.diagnostic(`mid-run: ${rows.split('&quot;t&quot;').length - 1} seconds of time series in the report frame, screenshot ${fs.statSync(png).size} bytes (${png})`);
-  assert.match(dom, /live: \d+(\.\d+)? s of 14 s/);
+  assert.match(dom, /live: \d+(\.\d+)? s of 10 s/);
   assert.ok(rows.includes('&quot;open&quot;'), 'the report in the frame carries the seconds so far');
   assert.ok(fs.statSync(png).size > 20_000, 'the screenshot shows a drawn page');
   assert.doesNotMatch(dom, /<script[^>]+src=|<link[^>]+href=|src=&quot;http/i, 'nothing loaded from elsewhere: uPlot is inlined');
 
-  const ending = readEvents(`http://127.0.0.1:${port}/events`, 16_000);
+  const ending = readEvents(`http://127.0.0.1:${port}/events`, 14_000);
   const result = await run.done;
   assert.equal(result.code, 0, stderr);
   const events = await ending;

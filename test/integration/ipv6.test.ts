@@ -47,6 +47,12 @@ test('nginx ip_hash and HAProxy balance source with 300 addresses of one /64: bo
     assert.equal(run.summary.connections.failed, 0);
     // Hashing only the first 64 bits would put all 300 on one backend.
     assert.ok(counts.every((n) => n > 50), `${stack} spread: ${counts}`);
+    // The reference backends saw the IPv6 addresses, passed on by the proxy.
+    const seen = run.summary.backend_counts as Record<string, { client_addresses: number; last_client_address: string }>;
+    assert.ok(Object.values(seen).every((b) => b.last_client_address.startsWith('fd00:5:0:7:')), JSON.stringify(seen));
+    // 300 clients, and the readiness check of the stack's start (from 127.0.0.1).
+    const addresses = Object.values(seen).reduce((sum, b) => sum + b.client_addresses, 0);
+    assert.ok(addresses >= 300 && addresses <= 302, `${addresses} client addresses`);
     assert.deepEqual(leftBehind(), []);
   }
   const prefix = await runScenarioText(onOne64('nginx-hash-64'));
@@ -58,7 +64,7 @@ test('nginx ip_hash and HAProxy balance source with 300 addresses of one /64: bo
 const rotating = (stack: string) => `name: ipv6-rotate
 target: { stack: ${stack}, backends: 3 }
 clients: { count: 300, ramp: 1s, addresses: { pool: "${POOL}", prefix: 64 } }
-duration: 6s
+duration: 4500ms
 traffic: { interval: 500ms }
 churn: { drop_every: 1500ms, rotate_address: 0.5, backoff: { initial: 100ms, max: 300ms } }
 `;

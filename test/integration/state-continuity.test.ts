@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const churning = (stack: string, state: string, extra = '') => `name: state-${state}
 target: { stack: ${stack}, backends: 3, state: ${state} }
 clients: { count: 120, ramp: 1s, addresses: { pool: 127.68.0.0/16 } }
-duration: 7s
+duration: 5s
 traffic: { interval: 200ms }
 churn: { drop_every: 1500ms, backoff: { initial: 100ms, max: 500ms } }
 ${extra}
@@ -29,7 +29,7 @@ test('round robin: with state: memory every violation loses the session; with st
   const s = memory.summary.stickiness;
   t.diagnostic(`memory: ${JSON.stringify(c)}; violations ${s.violations}, sticky ${s.sticky}`);
   assert.equal(c.store, 'memory');
-  assert.ok(s.violations > 100, JSON.stringify(s));
+  assert.ok(s.violations > 60, JSON.stringify(s));
   // A session lives on the backend that made its current copy: a reconnect anywhere else finds none or an older one.
   assert.ok(Math.abs(c.lost - s.violations) <= Math.max(3, s.violations * 0.02), `lost ${c.lost} vs violations ${s.violations}`);
   assert.ok((c.lost_by_cause.unknown ?? 0) > 0 && (c.lost_by_cause.stale ?? 0) > 0, JSON.stringify(c.lost_by_cause));
@@ -43,16 +43,17 @@ test('round robin: with state: memory every violation loses the session; with st
   t.diagnostic(`redis: ${JSON.stringify(r)}; violations ${redis.summary.stickiness.violations}`);
   assert.equal(r.store, 'redis');
   assert.equal(r.lost, 0, JSON.stringify(r));
-  assert.ok(r.resumes > 100 && r.resumed === r.resumes, JSON.stringify(r));
+  assert.ok(r.resumes > 60 && r.resumed === r.resumes, JSON.stringify(r));
   assert.ok(redis.summary.stickiness.violations > s.violations / 2, 'the same order of violations');
   // A message in flight when its client drops is lost whatever the store; storing first makes a few more of those.
-  assert.ok(redis.summary.messages.received > 3000 && redis.summary.messages.lost <= redis.summary.messages.sent * 0.01, JSON.stringify(redis.summary.messages));
+  assert.ok(redis.summary.messages.received > 2000 && redis.summary.messages.lost <= redis.summary.messages.sent * 0.01, JSON.stringify(redis.summary.messages));
   assert.ok(fs.existsSync(path.join(redis.dir, 'out', 'redis.log')), 'redis logs into the run folder');
 });
 
 test('haproxy-cookie through a backend kill: memory loses the sessions of the failovers, redis none', async (t) => {
   const kill = 'events:\n  - { at: 3s, action: kill, backend: b2 }\nchurn: { drop_every: 4s }';
-  const scenario = (state: string) => churning('haproxy-cookie', state).replace(/churn: .*\n/, '') + kill;
+  // Long enough after the kill for HAProxy's checks to take b2 out and its clients to fail over.
+  const scenario = (state: string) => churning('haproxy-cookie', state).replace(/churn: .*\n/, '').replace('duration: 5s', 'duration: 7s') + kill;
   const memory = await runScenarioText(scenario('memory'));
   const c = memory.summary.continuity!;
   const s = memory.summary.stickiness;
@@ -69,8 +70,8 @@ test('haproxy-cookie through a backend kill: memory loses the sessions of the fa
 
 test('Redis killed mid-run: the backends refuse and close, the findings say why, the summary is written, no redis-server is left', async (t) => {
   const run = await runScenarioText(`${churning('haproxy-cookie', 'redis')}events:
-  - { at: 2s, action: kill, backend: redis }
-  - { at: 4s, action: start, backend: redis }
+  - { at: 1500ms, action: kill, backend: redis }
+  - { at: 3s, action: start, backend: redis }
 thresholds:
   continuity.lost: "== 0"
 `);
@@ -79,7 +80,7 @@ thresholds:
   assert.equal(run.code, 1, run.stderr);
   assert.ok((summary.connections.failed_by_reason.http_503 ?? 0) > 0, JSON.stringify(summary.connections));
   const store = summary.findings.find((f) => f.rule === 'state-store-down');
-  assert.ok(store && store.cause.includes('kill at 2s') && store.evidence.includes('503'), JSON.stringify(summary.findings));
+  assert.ok(store && store.cause.includes('kill at 1.5s') && store.evidence.includes('503'), JSON.stringify(summary.findings));
   assert.ok(!summary.findings.some((f) => f.rule === 'refused-503'), 'the 503s are the backends\', not a proxy without a server');
   // A Redis without persistence comes back empty: every session resumed after it is lost.
   assert.ok((summary.continuity!.lost_by_cause.unknown ?? 0) > 0, JSON.stringify(summary.continuity));
