@@ -3,7 +3,7 @@ import { renderPrometheus } from '../metrics/prometheus.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
 import { startDashboard } from './dashboard-endpoint.js';
-import { LINGER_MS, startMetricsEndpoint, type HttpEndpoint } from './metrics-endpoint.js';
+import { lingerThenClose, startMetricsEndpoint, type HttpEndpoint } from './metrics-endpoint.js';
 
 /** What a run watched live (`--metrics`, `--dashboard`) is told, and how its listeners end. */
 export interface LiveEndpoints {
@@ -45,10 +45,6 @@ export async function startLiveEndpoints(options: { metrics?: string; dashboard?
     ended(summary, outDir) {
       dashboard?.ended(summary, outDir);
     },
-    async close() {
-      if (endpoints.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
-      await Promise.all(endpoints.map((endpoint) => endpoint.close()));
-    },
+    close: () => lingerThenClose(endpoints),
   };
 }

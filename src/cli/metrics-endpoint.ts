@@ -47,6 +47,13 @@ export async function startHttpEndpoint(flag: string, spec: string, handler: htt
   };
 }
 
+/** After LINGER_MS (the last scrape, the last page update), the endpoints close. */
+export async function lingerThenClose(endpoints: readonly HttpEndpoint[]): Promise<void> {
+  if (endpoints.length === 0) return;
+  await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
+  await Promise.all(endpoints.map((endpoint) => endpoint.close()));
+}
+
 /** `GET /metrics`: the Prometheus text of `render()`, read at each scrape. */
 export async function startMetricsEndpoint(spec: string, render: () => string): Promise<HttpEndpoint & { url: string }> {
   const endpoint = await startHttpEndpoint('--metrics', spec, (req, res) => {

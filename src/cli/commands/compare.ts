@@ -8,7 +8,7 @@ import { renderSummary } from '../../report/terminal.js';
 import { COMPARE_ROWS } from '../../report/compare-rows.js';
 import { CliError, EXIT, exitCodeOf } from '../exit-codes.js';
 import { executeScenario } from '../execute-scenario.js';
-import { LINGER_MS, startMetricsEndpoint, type HttpEndpoint } from '../metrics-endpoint.js';
+import { lingerThenClose, startMetricsEndpoint, type HttpEndpoint } from '../metrics-endpoint.js';
 import { renderPrometheusOf } from '../../metrics/prometheus.js';
 import type { RunAggregate } from '../../metrics/aggregate.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
@@ -96,7 +96,7 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
       results.push({ stack, error: error.message, exitCode: error.exitCode });
     }
   }
-  if (metrics) await new Promise((resolve) => setTimeout(resolve, LINGER_MS)).then(() => metrics!.close());
+  await lingerThenClose(metrics ? [metrics] : []);
   const table = renderCompareTable(results);
   (args.json ? process.stderr : process.stdout).write(`${table}\n`);
   const compare = {

@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import { findProxyBinary } from '../../stack/proxy-process.js';
 import { machineLimits, proxiedPerProcess, readMachineLimits, sizeNginx, socketsPerWorker } from '../../stack/limits.js';
 import { PROXY_DRIVERS } from '../../stack/proxies/index.js';
 import { REDIS_LAUNCH } from '../../stack/redis-server.js';
-import { bindCommands } from '../../stack/ipv6-binding.js';
+import { bindCommands, canBind } from '../../stack/ipv6-binding.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */
 export async function doctorCommand(): Promise<number> {
@@ -39,12 +38,4 @@ export async function doctorCommand(): Promise<number> {
   line(true, `IPv6 client pools (fd00:5::/48): ${process.getuid?.() === 0 ? 'made bindable for each run (root: a local route on lo and net.ipv6.ip_nonlocal_bind, undone after)' : `need root, or first: ${bindCommands('fd00:5::/48').manual.map((c) => `sudo ${c}`).join(' && ')}`}`);
   line(true, `node ${process.version}, ${(await import('node:os')).availableParallelism()} cores`);
   return problems > 0 ? 3 : 0;
-}
-
-function canBind(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(0, address, () => server.close(() => resolve(true)));
-  });
 }
