@@ -75,3 +75,18 @@ test('validation: state only where stickler runs the sessions, backend: redis on
   const step = loadScenarioText('name: a\ntarget: { url: "ws://127.0.0.1:1/" }\nclients: { count: 1 }\nduration: 1s\non_open:\n  - { name: r, send: "x", continuity: true }\n');
   assert.match(JSON.stringify(step.problems), /on_open\[0\]\.expect.*continuity step/);
 });
+
+test('a continuity threshold with nothing behind it fails with actual null, saying why', async () => {
+  const { evaluateThresholds } = await import('../../src/metrics/thresholds.js');
+  const threshold = { metric: 'continuity.lost', condition: '== 0', op: '==' as const, value: 0 };
+  const base = { connections: { opened: 10, attempted: 10 } };
+  const [unmeasured] = evaluateThresholds(base as never, [threshold]);
+  assert.equal(unmeasured.actual, null);
+  assert.equal(unmeasured.passed, false);
+  assert.match(unmeasured.why ?? '', /nothing measured state continuity/);
+  const [noResumes] = evaluateThresholds({ ...base, continuity: { store: 'memory', resumes: 0, resumed: 0, lost: 0, lost_rate: 0, lost_by_cause: {} } } as never, [threshold]);
+  assert.equal(noResumes.actual, null);
+  assert.match(noResumes.why ?? '', /no reconnect resumed a session/);
+  const [measured] = evaluateThresholds({ ...base, continuity: { store: 'redis', resumes: 50, resumed: 50, lost: 0, lost_rate: 0, lost_by_cause: {} } } as never, [threshold]);
+  assert.equal(measured.passed, true);
+});
