@@ -1,23 +1,26 @@
 /**
- * Benchmark: what a user pays for stickler, against a bare `ws` client loop doing the same work in
- * the same run. The bare loop runs twice a round: ending with `terminate()` (`bare`, the cheapest
- * way out, which leaves a TIME_WAIT per connection on the client) and ending with `close(1000)` as
- * stickler does (`bare_closing`: the same work, closing handshake included). Both are whole programs started the way a user starts them (`stickler run FILE --url`
- * and `node bare-ws-loop.js`), through the same HAProxy to the same three reference backends:
- * N connections opened over a 5 s ramp, each sending one 64-byte message a second, 30 each.
+ * Benchmark: what a user pays for stickler, against the leanest honest `ws` client loop doing the
+ * same work in the same run (`lean`, bench/lean-ws-loop.ts: one setTimeout per client after each
+ * echo, one histogram, its own source address, close()). The loop of the earlier issues
+ * (bench/bare-ws-loop.ts, a setInterval per client, string building per message, close(1000)) runs
+ * beside it as a second row (`bare`). All are whole programs started the way a user starts them
+ * (`stickler run FILE --url`, `node lean-ws-loop.js`), through the same HAProxy to the same three
+ * reference backends: N connections opened over a 5 s ramp, each sending one 64-byte message a
+ * second, 30 each.
  *
  * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
- * The order rotates round by round; the figures are medians. Targets (issue 13): CPU <= 1.0x,
- * peak RSS <= 1.5x. The CPU of the steady middle of each run (every connection open and sending,
+ * The order rotates round by round; the figures are medians. Targets (issue 30), against `lean`:
+ * CPU <= 1.0x, peak RSS <= 1.2x. The CPU of the steady middle of each run (every connection open and sending,
  * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
  * part per run (start, handshakes, closes, reports).
  *
- *   npm run bench                       # 5,000 connections, 1 s interval, 5 rounds (about 10 minutes)
+ *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds (about 10 minutes)
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
+ *   BENCH_ONLY=lean,stickler BENCH_SHORT=0 npm run bench -- 5000 1000 1   # some rows only, no short runs (not written to results.json)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +33,7 @@ import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
 
 const connections = Number(process.argv[2] ?? 5000);
 const intervalMs = Number(process.argv[3] ?? 1000);
-const rounds = Number(process.argv[4] ?? 5);
+const rounds = Number(process.argv[4] ?? 3);
 const messagesPerConnection = 30;
 /** A shorter run of each, to split the CPU into a fixed part (start, handshakes, closes, reports) and a part per echo. */
 const shortMessagesPerConnection = 10;
@@ -80,9 +83,14 @@ async function measure(args: string[], durationMs: number): Promise<{ stdout: st
   return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes, steadyUsPerEcho };
 }
 
-async function runBare(url: string, end: 'reset' | 'close', echoes = messagesPerConnection): Promise<Figures> {
+/** A loop of `ws` clients: the lean yardstick, or the earlier issues' loop (`bare`, ending with close). */
+async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerConnection): Promise<Figures> {
   const durationMs = durationFor(echoes);
-  const run = await measure([path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs), end], durationMs);
+  const args =
+    loop === 'lean'
+      ? [path.join(here, 'lean-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(echoes)]
+      : [path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs), 'close'];
+  const run = await measure(args, durationMs);
   const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
   return { cpuSeconds: run.cpuSeconds, steadyUsPerEcho: run.steadyUsPerEcho, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
 }
@@ -125,87 +133,94 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
 const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
-const bare: Figures[] = [];
-const bareClosing: Figures[] = [];
-const stickler: Figures[] = [];
-const sticklerJson: Figures[] = [];
-const sticklerMetrics: Figures[] = [];
-let bareShort: Figures | null = null;
+const rows = { lean: [] as Figures[], bare: [] as Figures[], stickler: [] as Figures[], stickler_json: [] as Figures[], stickler_metrics: [] as Figures[] };
+const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
+  lean: () => runLoop(url, 'lean'),
+  bare: () => runLoop(url, 'bare'),
+  stickler: () => runStickler(url, dir),
+  stickler_json: () => runStickler(url, dir, messagesPerConnection, true),
+  stickler_metrics: () => runStickler(url, dir, messagesPerConnection, false, true),
+};
+// BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
+const only = process.env.BENCH_ONLY?.split(',');
+const names = (Object.keys(programs) as (keyof typeof rows)[]).filter((name) => !only || only.includes(name));
+const partial = process.env.BENCH_SHORT === '0' || only !== undefined;
+let leanShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
   for (let round = 0; round < rounds; round++) {
     // Rotate the order so no program always runs first, on a cooler machine.
-    const programs = [
-      async () => bare.push(await runBare(url, 'reset')),
-      async () => bareClosing.push(await runBare(url, 'close')),
-      async () => stickler.push(await runStickler(url, dir)),
-      async () => sticklerJson.push(await runStickler(url, dir, messagesPerConnection, true)),
-      async () => sticklerMetrics.push(await runStickler(url, dir, messagesPerConnection, false, true)),
-    ];
-    for (let k = 0; k < programs.length; k++) await programs[(round + k) % programs.length]();
-    process.stderr.write(`round ${round + 1}/${rounds}:\n  bare         ${JSON.stringify(bare.at(-1))}\n  bare_closing ${JSON.stringify(bareClosing.at(-1))}\n  stickler     ${JSON.stringify(stickler.at(-1))}\n  stickler_json ${JSON.stringify(sticklerJson.at(-1))}\n  stickler_metrics ${JSON.stringify(sticklerMetrics.at(-1))}\n`);
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length];
+      rows[name].push(await programs[name]());
+    }
+    process.stderr.write(`round ${round + 1}/${rounds}:\n${names.map((name) => `  ${name.padEnd(17)}${JSON.stringify(rows[name].at(-1))}`).join('\n')}\n`);
   }
-  // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
-  bareShort = await runBare(url, 'reset', shortMessagesPerConnection);
-  sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
-  process.stderr.write(`short (${shortMessagesPerConnection} echoes):\n  bare     ${JSON.stringify(bareShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`);
+  if (!partial) {
+    // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
+    leanShort = await runLoop(url, 'lean', shortMessagesPerConnection);
+    sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
+    process.stderr.write(`short (${shortMessagesPerConnection} echoes):\n  lean     ${JSON.stringify(leanShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`);
+  }
 } finally {
   await stack.stop();
 }
+if (partial) {
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(names.map((name) => [name, rows[name]])), null, 2)}\n`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
-const cpuBare = median(bare.map((f) => f.cpuUsPerEcho));
-const cpuBareClosing = median(bareClosing.map((f) => f.cpuUsPerEcho));
-const cpuStickler = median(stickler.map((f) => f.cpuUsPerEcho));
-const steadyBare = median(bare.map((f) => f.steadyUsPerEcho));
-const steadyBareClosing = median(bareClosing.map((f) => f.steadyUsPerEcho));
-const steadyStickler = median(stickler.map((f) => f.steadyUsPerEcho));
-const rssBare = median(bare.map((f) => f.peakRssMb));
-const rssBareClosing = median(bareClosing.map((f) => f.peakRssMb));
-const rssStickler = median(stickler.map((f) => f.peakRssMb));
+const medianOf = (name: keyof typeof rows, key: 'cpuUsPerEcho' | 'steadyUsPerEcho' | 'peakRssMb') => median(rows[name].map((f) => f[key]));
+const cpu = (name: keyof typeof rows) => medianOf(name, 'cpuUsPerEcho');
+const steady = (name: keyof typeof rows) => medianOf(name, 'steadyUsPerEcho');
+const rss = (name: keyof typeof rows) => medianOf(name, 'peakRssMb');
 /** CPU per echo beyond the short run, and the fixed CPU left once echoes are taken out. */
 function split(long: Figures[], short: Figures): { marginalUs: number; fixedSeconds: number } {
-  const cpu = median(long.map((f) => f.cpuSeconds));
+  const cpuSeconds = median(long.map((f) => f.cpuSeconds));
   const echoes = median(long.map((f) => f.received));
-  const marginalUs = ((cpu - short.cpuSeconds) * 1e6) / (echoes - short.received);
+  const marginalUs = ((cpuSeconds - short.cpuSeconds) * 1e6) / (echoes - short.received);
   return { marginalUs, fixedSeconds: short.cpuSeconds - (marginalUs * short.received) / 1e6 };
 }
-const bareSplit = split(bare, bareShort!);
-const sticklerSplit = split(stickler, sticklerShort!);
+const leanSplit = split(rows.lean, leanShort!);
+const sticklerSplit = split(rows.stickler, sticklerShort!);
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
   work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
+  order: 'rotated each round; every figure is the median of the rounds',
   cpu_us_per_echo: {
-    bare: round2(cpuBare),
-    bare_closing: round2(cpuBareClosing),
-    stickler: round2(cpuStickler),
-    ratio: round2(cpuStickler / cpuBare),
-    ratio_to_bare_closing: round2(cpuStickler / cpuBareClosing),
+    lean: round2(cpu('lean')),
+    bare: round2(cpu('bare')),
+    stickler: round2(cpu('stickler')),
+    ratio: round2(cpu('stickler') / cpu('lean')),
+    ratio_to_bare: round2(cpu('stickler') / cpu('bare')),
     target: 1.0,
   },
   cpu_steady: {
     note: `CPU per echo between ${steadyWindow(durationFor(messagesPerConnection)).join(' s and ')} s after start, every connection open and sending (no start, ramp or close)`,
-    us_per_echo: { bare: round2(steadyBare), bare_closing: round2(steadyBareClosing), stickler: round2(steadyStickler), ratio: round2(steadyStickler / steadyBare) },
+    us_per_echo: { lean: round2(steady('lean')), bare: round2(steady('bare')), stickler: round2(steady('stickler')), ratio: round2(steady('stickler') / steady('lean')) },
   },
   cpu_split: {
     note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
-    marginal_us_per_echo: { bare: round2(bareSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / bareSplit.marginalUs) },
-    fixed_cpu_s: { bare: round2(bareSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
+    marginal_us_per_echo: { lean: round2(leanSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / leanSplit.marginalUs) },
+    fixed_cpu_s: { lean: round2(leanSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
   },
   json_protocol: {
     note: 'stickler with a JSON template ({{id}}, {{now_ms}}, {{pad:12}}) and reply: { field: id } (the backend acknowledges by id) against its own echo path, CPU per message',
-    cpu_us_per_message: { echo: round2(cpuStickler), json: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.cpuUsPerEcho)) / cpuStickler), target: 1.2 },
-    steady_us_per_message: { echo: round2(steadyStickler), json: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho))), ratio: round2(median(sticklerJson.map((f) => f.steadyUsPerEcho)) / steadyStickler) },
-    received: sticklerJson.map((f) => f.received),
+    cpu_us_per_message: { echo: round2(cpu('stickler')), json: round2(cpu('stickler_json')), ratio: round2(cpu('stickler_json') / cpu('stickler')), ratio_to_lean: round2(cpu('stickler_json') / cpu('lean')), target: 1.2 },
+    steady_us_per_message: { echo: round2(steady('stickler')), json: round2(steady('stickler_json')), ratio: round2(steady('stickler_json') / steady('stickler')) },
+    received: rows.stickler_json.map((f) => f.received),
   },
   live_metrics: {
     note: 'stickler with --metrics, scraped every second, against the same run without it: CPU per echo (the endpoint stays up 3 s after the run; its idle wait costs no CPU)',
-    cpu_us_per_echo: { without: round2(cpuStickler), with: round2(median(sticklerMetrics.map((f) => f.cpuUsPerEcho))), ratio: round2(median(sticklerMetrics.map((f) => f.cpuUsPerEcho)) / cpuStickler), target: 1.03 },
-    steady_us_per_echo: { without: round2(steadyStickler), with: round2(median(sticklerMetrics.map((f) => f.steadyUsPerEcho))), ratio: round2(median(sticklerMetrics.map((f) => f.steadyUsPerEcho)) / steadyStickler) },
+    cpu_us_per_echo: { without: round2(cpu('stickler')), with: round2(cpu('stickler_metrics')), ratio: round2(cpu('stickler_metrics') / cpu('stickler')), target: 1.03 },
+    steady_us_per_echo: { without: round2(steady('stickler')), with: round2(steady('stickler_metrics')), ratio: round2(steady('stickler_metrics') / steady('stickler')) },
   },
-  peak_rss_mb: { bare: round2(rssBare), bare_closing: round2(rssBareClosing), stickler: round2(rssStickler), ratio: round2(rssStickler / rssBare), target: 1.5 },
-  echoes_received: { bare: bare.map((f) => f.received), bare_closing: bareClosing.map((f) => f.received), stickler: stickler.map((f) => f.received) },
+  peak_rss_mb: { lean: round2(rss('lean')), bare: round2(rss('bare')), stickler: round2(rss('stickler')), ratio: round2(rss('stickler') / rss('lean')), target: 1.2 },
+  echoes_received: Object.fromEntries(names.map((name) => [name, rows[name].map((f) => f.received)])),
+  per_round: Object.fromEntries(names.map((name) => [name, rows[name].map((f) => ({ cpu_us_per_echo: round2(f.cpuUsPerEcho), steady_us_per_echo: round2(f.steadyUsPerEcho), peak_rss_mb: round2(f.peakRssMb) }))])),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 fs.writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(result, null, 2)}\n`);
