@@ -1,0 +1,124 @@
+/**
+ * Memory per open connection: N idle WebSockets (a ping every 30 s, no messages) held open through
+ * one nginx (round robin) to reference backends, by stickler (`stickler run FILE --url`, its own
+ * processes only: the coordinator and its load workers) and by the lean `ws` loop
+ * (bench/lean-ws-loop.ts in its idle mode; one process per 10,000 connections, since a process may
+ * open at most as many files as the machine allows). The figure is the summed RSS while every
+ * connection is open (the median of the samples in the hold, after the ramp), over the connections
+ * open. Targets (issue 30): stickler <= 6 KB per connection at 100,000, <= 1.2x the loop at 5,000.
+ *
+ *   node dist/bench/memory-per-connection.js                     # stickler at 5k, 20k, 100k; the loop at 5k, 20k
+ *   node dist/bench/memory-per-connection.js 5000,20000 5000     # stickler counts, loop counts
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, startBenchStack } from './bench-stack.js';
+import { watchTree } from './process-tree.js';
+
+const counts = (process.argv[2] ?? '5000,20000,100000').split(',').map(Number);
+const leanCounts = (process.argv[3] ?? '5000,20000').split(',').filter(Boolean).map(Number);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const HOLD_MS = 20_000;
+const LEAN_PER_PROCESS = 10_000;
+/** 1,000 connections a second, at least 5 s. */
+const rampMsFor = (count: number) => Math.max(5000, count);
+
+interface Held {
+  connections: number;
+  rssMb: number;
+  peakRssMb: number;
+  kbPerConnection: number;
+  processes: number;
+}
+
+/** Median of the tree's RSS from 3 s after the ramp to 3 s before the close. */
+function heldRss(samples: [number, number, number][], rampMs: number): number {
+  const from = rampMs / 1000 + 3;
+  const to = (rampMs + HOLD_MS) / 1000 - 3;
+  return median(samples.filter(([t]) => t >= from && t <= to).map(([, rss]) => rss));
+}
+
+function held(connections: number, rss: number, peak: number, processes: number): Held {
+  return { connections, rssMb: Math.round(rss / 2 ** 17) / 8, peakRssMb: Math.round(peak / 2 ** 17) / 8, kbPerConnection: Math.round((rss / 1024 / connections) * 100) / 100, processes };
+}
+
+async function runStickler(url: string, count: number, dir: string): Promise<Held> {
+  const rampMs = rampMsFor(count);
+  const scenario = path.join(dir, `idle-${count}.yaml`);
+  fs.writeFileSync(scenario, `name: idle-${count}
+target: { url: "${url}" }
+clients: { count: ${count}, ramp: ${rampMs}ms, connect_concurrency: 512, addresses: { pool: 127.100.0.0/16 } }
+duration: ${rampMs + HOLD_MS}ms
+traffic: { interval: 0s, ping: 30s }
+`);
+  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}`), '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('engine/worker.js'));
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { samples, peakRssBytes } = watch.stop();
+  const summary = JSON.parse(stdout) as { connections: { opened: number; failed: number; peak_open: number }; workers: number };
+  if (summary.connections.failed > 0 || summary.connections.peak_open < count) throw new Error(`stickler at ${count}: exit ${code}, ${JSON.stringify(summary.connections)}`);
+  return held(summary.connections.peak_open, heldRss(samples, rampMs), peakRssBytes, summary.workers + 1);
+}
+
+async function runLean(url: string, count: number): Promise<Held> {
+  const rampMs = rampMsFor(count);
+  const processes = Math.ceil(count / LEAN_PER_PROCESS);
+  const runs = Array.from({ length: processes }, (_, k) => {
+    const share = Math.floor(count / processes) + (k < count % processes ? 1 : 0);
+    const child = spawn(process.execPath, [path.join(here, 'lean-ws-loop.js'), url, String(share), String(rampMs), 'idle', String(HOLD_MS), `127.101.0.${k + 1}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const watch = watchTree(child.pid!, 500);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    return new Promise<{ opened: number; failed: number; samples: [number, number, number][]; peak: number }>((resolve) =>
+      child.on('exit', () => {
+        const { samples, peakRssBytes } = watch.stop();
+        resolve({ ...(JSON.parse(stdout) as { opened: number; failed: number }), samples, peak: peakRssBytes });
+      }),
+    );
+  });
+  const results = await Promise.all(runs);
+  const opened = results.reduce((sum, r) => sum + r.opened, 0);
+  if (opened < count) throw new Error(`lean loop at ${count}: ${opened} opened`);
+  const rss = results.reduce((sum, r) => sum + heldRss(r.samples, rampMs), 0);
+  return held(opened, rss, results.reduce((sum, r) => sum + r.peak, 0), processes);
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-memory-'));
+const largest = Math.max(...counts, ...leanCounts);
+const stack = await startBenchStack(largest, dir, 'nginx-round-robin', Math.max(3, Math.ceil(largest / 12_500)));
+const url = stack.urls[0];
+const stickler: Held[] = [];
+const lean: Held[] = [];
+try {
+  for (const count of [...new Set([...counts, ...leanCounts])].sort((a, b) => a - b)) {
+    if (leanCounts.includes(count)) lean.push(await runLean(url, count));
+    if (counts.includes(count)) stickler.push(await runStickler(url, count, dir));
+    process.stderr.write(`${count}: lean ${JSON.stringify(lean.find((h) => h.connections >= count) ?? null)} stickler ${JSON.stringify(stickler.at(-1))}\n`);
+  }
+} finally {
+  await stack.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+const ratios = Object.fromEntries(
+  lean.flatMap((loop) => {
+    const ours = stickler.find((h) => h.connections === loop.connections);
+    return ours ? [[String(loop.connections), Math.round((ours.rssMb / loop.rssMb) * 100) / 100]] : [];
+  }),
+);
+const result = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
+  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold`,
+  stickler,
+  lean,
+  ratio_to_lean: ratios,
+  targets: { kb_per_connection_at_100000: 6, ratio_to_lean_at_5000: 1.2 },
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+fs.writeFileSync(path.join(root, 'bench/memory-results.json'), `${JSON.stringify(result, null, 2)}\n`);
