@@ -106,15 +106,22 @@ export function noteSocketError(connection: Connection, error: Error): void {
 }
 
 /** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
+/** One per worker context, shared by all its clients (three closures a client add up at 100,000). */
+const homeContexts = new WeakMap<ClientContext, HomeContext>();
+
 export function homeContext(context: ClientContext): HomeContext {
-  return {
+  let home = homeContexts.get(context);
+  if (home) return home;
+  home = {
     isServing: (backend) => context.isServing(backend),
     counters: () => context.recorder.counters,
-    waiting: (home, waits) => {
-      if (waits) context.pending.add(home);
-      else context.pending.delete(home);
+    waiting: (client, waits) => {
+      if (waits) context.pending.add(client);
+      else context.pending.delete(client);
     },
   };
+  homeContexts.set(context, home);
+  return home;
 }
 
 /** The backend of this connection cannot be told: counted once, and left out of distribution and stickiness. */

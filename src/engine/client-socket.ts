@@ -81,9 +81,14 @@ export function enforceHandshakeDeadline(ws: WebSocket, expired: () => void, ms 
     expired();
     ws.terminate();
   }, ms);
-  const cancel = () => clearTimeout(timer);
-  ws.once('open', cancel);
-  ws.once('close', cancel);
+  // Settled either way, the timer and both listeners go (a listener left on 'close' would keep the timer for the connection's life).
+  const cancel = () => {
+    clearTimeout(timer);
+    ws.off('open', cancel);
+    ws.off('close', cancel);
+  };
+  ws.on('open', cancel);
+  ws.on('close', cancel);
   return cancel;
 }
 
