@@ -35,10 +35,13 @@ interface Held {
   processes: number;
 }
 
-/** Median of the tree's RSS from 3 s after the ramp to 3 s before the close. */
-function heldRss(samples: [number, number, number][], rampMs: number): number {
-  const from = rampMs / 1000 + 3;
-  const to = (rampMs + HOLD_MS) / 1000 - 3;
+/** The run: the ramp, as long again for handshakes that lag on a busy machine (100,000 on 2 cores), then the hold. */
+const runMsFor = (count: number) => Math.round(rampMsFor(count) * (count > 20_000 ? 1.5 : 1)) + HOLD_MS;
+
+/** Median of the tree's RSS over the hold: from its start + 3 s to 3 s before the close. */
+function heldRss(samples: [number, number, number][], count: number): number {
+  const to = runMsFor(count) / 1000 - 3;
+  const from = to - HOLD_MS / 1000 + 6;
   return median(samples.filter(([t]) => t >= from && t <= to).map(([, rss]) => rss));
 }
 
@@ -52,7 +55,7 @@ async function runStickler(url: string, count: number, dir: string): Promise<Hel
   fs.writeFileSync(scenario, `name: idle-${count}
 target: { url: "${url}" }
 clients: { count: ${count}, ramp: ${rampMs}ms, connect_concurrency: 512, addresses: { pool: 127.100.0.0/16 } }
-duration: ${rampMs + HOLD_MS}ms
+duration: ${runMsFor(count)}ms
 traffic: { interval: 0s, ping: 30s }
 `);
   const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}`), '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -63,7 +66,7 @@ traffic: { interval: 0s, ping: 30s }
   const { samples, peakRssBytes } = watch.stop();
   const summary = JSON.parse(stdout) as { connections: { opened: number; failed: number; peak_open: number }; workers: number };
   if (summary.connections.failed > 0 || summary.connections.peak_open < count) throw new Error(`stickler at ${count}: exit ${code}, ${JSON.stringify(summary.connections)}`);
-  return held(summary.connections.peak_open, heldRss(samples, rampMs), peakRssBytes, summary.workers + 1);
+  return held(summary.connections.peak_open, heldRss(samples, count), peakRssBytes, summary.workers + 1);
 }
 
 async function runLean(url: string, count: number): Promise<Held> {
@@ -85,7 +88,7 @@ async function runLean(url: string, count: number): Promise<Held> {
   const results = await Promise.all(runs);
   const opened = results.reduce((sum, r) => sum + r.opened, 0);
   if (opened < count) throw new Error(`lean loop at ${count}: ${opened} opened`);
-  const rss = results.reduce((sum, r) => sum + heldRss(r.samples, rampMs), 0);
+  const rss = results.reduce((sum, r) => sum + heldRss(r.samples, count), 0);
   return held(opened, rss, results.reduce((sum, r) => sum + r.peak, 0), processes);
 }
 
