@@ -105,10 +105,10 @@ export function noteSocketError(connection: Connection, error: Error): void {
   else if (!connection.failure && !connection.byClient) connection.failure = classifyConnectError(error);
 }
 
-/** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
 /** One per worker context, shared by all its clients (three closures a client add up at 100,000). */
 const homeContexts = new WeakMap<ClientContext, HomeContext>();
 
+/** The worker's side of a client's home: its serving view, its counters, its set of waiting verdicts. */
 export function homeContext(context: ClientContext): HomeContext {
   let home = homeContexts.get(context);
   if (home) return home;
