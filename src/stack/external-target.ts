@@ -5,7 +5,8 @@ import { runExecAction } from './exec-action.js';
 import { haproxyStatusServes, readHaproxyStats } from './haproxy-admin.js';
 import type { RunningStack, ServingListener } from './stack.js';
 
-const STATS_POLL_MS = 500;
+/** How often HAProxy's stats are read: `show stat` on the admin socket costs well under a millisecond. */
+const STATS_POLL_MS = 250;
 
 /**
  * An endpoint the user runs: nothing to start or stop, only `exec` events act on it. When the
@@ -50,8 +51,14 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
         poller = setInterval(() => void poll(), STATS_POLL_MS);
       }
     },
-    act: async (event) =>
-      event.command ? runExecAction(event.command, path.join(logDir, 'events.log')) : { ok: false, detail: `${event.action} needs a managed stack` },
+    act: async (event) => {
+      if (!event.command) return { ok: false, detail: `${event.action} needs a managed stack` };
+      const outcome = await runExecAction(event.command, path.join(logDir, 'events.log'));
+      // A command is how a user's proxy changes state mid-run: read its view at once rather than at
+      // the next poll, so that reconnects in between are not judged against a stale view.
+      if (poller) await poll();
+      return outcome;
+    },
     proxyView: async () => {
       if (!statsSource) return undefined;
       const servers = await readHaproxyStats(statsSource).catch((error: Error) => {

@@ -87,17 +87,21 @@ thresholds:
     assert.equal(code, 0, stderr);
     const opened = summary.connections.opened;
     assert.ok(opened > 30, `opened ${opened}`);
-    // Steps run again on every reconnect.
-    assert.equal(summary.steps!.auth.passed, opened);
-    assert.equal(summary.steps!.subscribe.passed, opened);
-    assert.equal(summary.latency.steps!.auth.count, opened);
+    // Steps run again on every reconnect; a connection opened in the run's last moment may still
+    // wait for its answer when the run ends (in flight, neither passed nor failed).
+    const { auth, subscribe } = summary.steps!;
+    assert.equal(auth.attempted, opened);
+    assert.equal(auth.failed, 0);
+    assert.ok(auth.passed <= opened && auth.passed >= opened - 2, `auth ${JSON.stringify(auth)}, opened ${opened}`);
+    assert.equal(subscribe.passed, auth.passed);
+    assert.equal(summary.latency.steps!.auth.count, auth.passed);
     assert.equal(summary.stickiness.unidentified, 0);
     assert.ok(summary.push!.matched > 100 && summary.push!.received >= summary.push!.matched, JSON.stringify(summary.push));
     assert.equal(summary.latency.push!.count, summary.push!.matched);
     assert.ok(summary.push!.gap_p99! >= 150 && summary.push!.gap_p99! < 1000, JSON.stringify(summary.push));
     assert.equal(summary.messages.lost, 0);
     assert.equal(summary.messages.unmatched, 0);
-    assert.match(stdout, new RegExp(`│ step auth +│ ${summary.steps!.auth.attempted} +│ ${opened} +│ 0 +│ - +│`));
+    assert.match(stdout, new RegExp(`│ step auth +│ ${auth.attempted} +│ ${auth.passed} +│ 0 +│ - +│`));
     assert.match(stdout, /│ push +│ \d+ +│ \d+ +│ - +│ gap p99 [\d.]+ ms │/);
   } finally {
     await service.close();

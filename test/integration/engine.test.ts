@@ -99,12 +99,21 @@ test('SIGINT: the partial summary is written, exit 130, no process left behind',
   assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
 });
 
+/** stickler_messages_sent_total as --metrics serves it, or NaN while nothing answers. */
+async function sentSoFar(port: number): Promise<number> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.text(), () => '');
+  return Number(/^stickler_messages_sent_total(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
 test('a worker killed mid-run: exit 3, and the summary of what was measured is still written', async () => {
   const dir = tempDir();
   const outDir = path.join(dir, 'out');
   const file = writeScenario('name: worker-dies\ntarget: { stack: direct }\nclients: { count: 50 }\nduration: 30s\ntraffic: { interval: 100ms }\n', dir);
-  const run = startCli(['run', file, '--out', outDir, '--quiet', '--workers', '1']);
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const port = await freePort();
+  const run = startCli(['run', file, '--out', outDir, '--quiet', '--workers', '1', '--metrics', String(port)]);
+  // Kill the worker once the coordinator has heard of its messages (a loaded machine starts slowly).
+  const deadline = Date.now() + 20_000;
+  while (!((await sentSoFar(port)) > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const workers = strayProcesses('dist/src/engine/worker.js');
   assert.equal(workers.length, 1, workers.join('\n'));
   process.kill(Number(workers[0].split(':')[0]), 'SIGKILL');
