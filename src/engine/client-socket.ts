@@ -57,22 +57,29 @@ export function clientRequest(options: Pick<ClientSocketOptions, 'url' | 'sessio
  */
 export function openClientSocket(options: ClientSocketOptions): WebSocket {
   const { url, headers, bindAddress } = clientRequest(options);
-  return new WebSocket(url, [...(options.subprotocols ?? [])], {
+  // One options object, no spreads: this runs once per connection attempt. No `handshakeTimeout`:
+  // every caller sets enforceHandshakeDeadline, a deadline for the whole handshake, where ws's is an
+  // idle timeout on the socket (a timer refreshed on each read and write of the handshake).
+  const wsOptions: WebSocket.ClientOptions = {
     perMessageDeflate: false,
     // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
     skipUTF8Validation: true,
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     maxPayload: options.maxPayload,
     headers,
+  };
+  if (bindAddress) {
+    wsOptions.localAddress = bindAddress;
     // A name such as localhost may resolve to ::1 first; an IPv4 source needs an IPv4 destination.
-    ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
-    ...options.tlsOptions,
-  });
+    if (net.isIPv4(bindAddress)) wsOptions.family = 4;
+  }
+  if (options.tlsOptions) Object.assign(wsOptions, options.tlsOptions);
+  return new WebSocket(url, options.subprotocols as string[] | undefined, wsOptions);
 }
 
 /**
- * Ends a handshake that has not opened `ms` after it began, however the target paces its bytes: ws's
- * own handshake timeout is an idle timeout, which a 101 written one byte a second never trips.
+ * Ends a handshake that has not opened `ms` after it began, however the target paces its bytes (an
+ * idle timeout, as ws's own `handshakeTimeout` is, never trips on a 101 written one byte a second).
+ * Every caller of openClientSocket sets one: it is the only handshake timeout.
  * Calls `expired` first (so the caller can name the failure); returns a function that cancels it.
  */
 export function enforceHandshakeDeadline(ws: WebSocket, expired: () => void, ms = HANDSHAKE_TIMEOUT_MS): () => void {
