@@ -87,17 +87,18 @@ thresholds:
     assert.equal(code, 0, stderr);
     const opened = summary.connections.opened;
     assert.ok(opened > 30, `opened ${opened}`);
-    // Steps run again on every reconnect; a connection opened in the run's last moment may still
-    // wait for its answer when the run ends (in flight, neither passed nor failed).
+    // Steps run again on every reconnect. At the very end a connection may open in the stop's grace
+    // period (closed at once: no step, no landing), or still wait for its auth answer when the run
+    // ends (attempted, neither passed nor failed, and so unidentified): a couple at most.
     const { auth, subscribe } = summary.steps!;
-    t.diagnostic(`opened ${opened}; steps ${JSON.stringify(summary.steps)}; thresholds ${JSON.stringify(summary.thresholds)}`);
-    assert.equal(auth.attempted, opened);
+    t.diagnostic(`opened ${opened}; steps ${JSON.stringify(summary.steps)}; unidentified ${summary.stickiness.unidentified}`);
     assert.equal(auth.failed, 0);
-    assert.ok(auth.passed <= opened && auth.passed >= opened - 2, `auth ${JSON.stringify(auth)}, opened ${opened}`);
+    assert.ok(auth.attempted <= opened && auth.attempted >= opened - 2, `auth ${JSON.stringify(auth)}, opened ${opened}`);
+    assert.ok(auth.passed <= auth.attempted && auth.passed >= auth.attempted - 2, `auth ${JSON.stringify(auth)}`);
     assert.equal(subscribe.passed, auth.passed);
     assert.equal(summary.latency.steps!.auth.count, auth.passed);
     // The auth answer names the backend: only a connection still waiting for it at the end is unidentified.
-    assert.equal(summary.stickiness.unidentified, opened - auth.passed);
+    assert.equal(summary.stickiness.unidentified, auth.attempted - auth.passed);
     assert.ok(summary.push!.matched > 100 && summary.push!.received >= summary.push!.matched, JSON.stringify(summary.push));
     assert.equal(summary.latency.push!.count, summary.push!.matched);
     assert.ok(summary.push!.gap_p99! >= 150 && summary.push!.gap_p99! < 1000, JSON.stringify(summary.push));
