@@ -49,7 +49,8 @@ test('--dashboard: a live page in headless Chromium mid-run shows the report wit
   t.diagnostic(`mid-run: ${rows.split('&quot;t&quot;').length - 1} seconds of time series in the report frame, screenshot ${fs.statSync(png).size} bytes (${png})`);
   assert.match(dom, /live: \d+(\.\d+)? s of 10 s/);
   assert.ok(rows.includes('&quot;open&quot;'), 'the report in the frame carries the seconds so far');
-  assert.ok(fs.statSync(png).size > 20_000, 'the screenshot shows a drawn page');
+  // A blank page is a few KB of PNG; a drawn one 18-40 KB (a CI-like run caught 17,836 bytes with the charts still drawing).
+  assert.ok(fs.statSync(png).size > 12_000, 'the screenshot shows a drawn page');
   assert.doesNotMatch(dom, /<script[^>]+src=|<link[^>]+href=|src=&quot;http/i, 'nothing loaded from elsewhere: uPlot is inlined');
 
   const ending = readEvents(`http://127.0.0.1:${port}/events`, 14_000);
