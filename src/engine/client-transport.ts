@@ -2,7 +2,7 @@ import type WebSocket from 'ws';
 import type { ClientContext } from './client-context.js';
 import type { ClientCredentials } from './client-credentials.js';
 import { pollingClient } from './client-polling.js';
-import { openClientSocket } from './client-socket.js';
+import { openClientSocket, plannedSocket } from './client-socket.js';
 import type { ClientProtocol } from './protocols/client-protocol.js';
 
 /**
@@ -12,15 +12,8 @@ import type { ClientProtocol } from './protocols/client-protocol.js';
 export function openTransport(context: ClientContext, protocol: ClientProtocol, credentials: ClientCredentials, target: string, resume: boolean): WebSocket {
   const own = protocol.transport?.(pollingClient(context, credentials));
   if (own) return own;
-  const { plan } = context;
-  // Built field by field, not spread from plannedSocket: this runs once per connection attempt.
   return openClientSocket({
-    url: protocol.connectUrl(target),
-    sessionKey: plan.clients.sessionKey,
-    via: plan.clients.via,
-    tlsOptions: context.tlsOptions,
-    maxPayload: plan.traffic.maxMessageBytes,
-    subprotocols: plan.app.subprotocols,
+    ...plannedSocket(context.plan, protocol.connectUrl(target), context.tlsOptions),
     sessionValue: credentials.sessionValue,
     cookies: credentials.cookieHeader(),
     address: credentials.address,

@@ -19,7 +19,7 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
   const serves = new Map<string, boolean>();
   let poller: NodeJS.Timeout | null = null;
   let lastError: string | null = null;
-  const poll = async () => {
+  const readStats = async () => {
     try {
       // A server may stand in several sections (the seed's ws_cluster and http_cluster): it serves
       // WebSockets only while no section holds it down.
@@ -38,6 +38,10 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
       lastError = (error as Error).message;
     }
   };
+  // One reading at a time: a reading begun before an exec must not land after the one made for it
+  // (it would put back a server the exec took out). A poll while one is under way joins it.
+  let reading: Promise<void> | null = null;
+  const poll = (): Promise<void> => (reading ??= readStats().finally(() => (reading = null)));
   const tls = plan.target.kind === 'url' ? plan.target.tls : null;
   return {
     label: 'url',
@@ -56,7 +60,10 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
       const outcome = await runExecAction(event.command, path.join(logDir, 'events.log'));
       // A command is how a user's proxy changes state mid-run: read its view at once rather than at
       // the next poll, so that reconnects in between are not judged against a stale view.
-      if (poller) await poll();
+      if (poller) {
+        await reading;
+        await poll();
+      }
       return outcome;
     },
     proxyView: async () => {
