@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { SendWheel } from '../../src/engine/send-wheel.js';
+import { batchWindowMs, SendWheel } from '../../src/engine/send-wheel.js';
 
 test('the send wheel calls each member once an interval, on its own grid, until it leaves', async () => {
   const start = performance.now();
@@ -28,4 +28,31 @@ test('the send wheel calls each member once an interval, on its own grid, until 
     assert.ok(dues.every((due, i) => i === 0 || due - dues[i - 1] === 50), `member ${index} skipped or repeated: ${dues}`);
   }
   assert.ok(calls.get(4)!.length >= 11, 'members that stayed go on');
+});
+
+test('a tick sends what is due within 1% of the interval in one batch, never earlier', async () => {
+  assert.equal(batchWindowMs(1000), 10);
+  assert.equal(batchWindowMs(50), 1);
+  assert.equal(batchWindowMs(60_000), 10);
+  const start = performance.now();
+  const now = () => performance.now() - start;
+  const wheel = new SendWheel(1000, now);
+  const first = Math.ceil(now()) + 100;
+  const calls: { due: number; at: number }[] = [];
+  const members = [0, 3, 6, 9, 40].map((offset) => ({
+    slot: (first + offset) % 1000,
+    sendDue(due: number) {
+      calls.push({ due, at: now() });
+    },
+  }));
+  for (const member of members) wheel.add(member, member.slot);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const member of members) wheel.remove(member, member.slot);
+
+  assert.equal(calls.length, 5, `each member once: ${JSON.stringify(calls)}`);
+  assert.deepEqual(calls.map((call) => call.due), [0, 3, 6, 9, 40].map((offset) => first + offset), 'dues stay on the grid');
+  for (const call of calls) assert.ok(call.at >= call.due - 10 - 1, `sent more than the window early: ${JSON.stringify(call)}`);
+  const batch = calls.slice(0, 4).map((call) => call.at);
+  assert.ok(Math.max(...batch) - Math.min(...batch) < 2, `slots 10 ms apart went out in one batch: ${batch}`);
+  assert.ok(calls[4].at - calls[0].at > 20, 'a slot 40 ms later waits for its own tick');
 });
