@@ -26,7 +26,8 @@ export interface WheelMember {
  * generation: the wheel keeps memory flat as well.)
  */
 export class SendWheel {
-  private readonly slots: Set<WheelMember>[];
+  /** Made when first used: a 30 s ping wheel has 30,000 slots, most of them empty. */
+  private readonly slots: (Set<WheelMember> | undefined)[];
   private readonly size: number;
   private members = 0;
   /** Run-clock ms (integer) of the next slot to visit. */
@@ -41,7 +42,7 @@ export class SendWheel {
   ) {
     this.size = Math.max(1, Math.round(intervalMs));
     this.earlyMs = batchWindowMs(intervalMs);
-    this.slots = Array.from({ length: this.size }, () => new Set<WheelMember>());
+    this.slots = new Array(this.size);
     this.nextMs = Math.ceil(nowMs());
   }
 
@@ -50,7 +51,7 @@ export class SendWheel {
   }
 
   add(member: WheelMember, slot: number): void {
-    const members = this.slots[slot];
+    const members = (this.slots[slot] ??= new Set<WheelMember>());
     if (members.has(member)) return;
     if (this.members === 0) this.nextMs = Math.max(this.nextMs, Math.ceil(this.nowMs()));
     members.add(member);
@@ -60,7 +61,7 @@ export class SendWheel {
   }
 
   remove(member: WheelMember, slot: number): void {
-    if (!this.slots[slot].delete(member)) return;
+    if (!this.slots[slot]?.delete(member)) return;
     this.members -= 1;
     if (this.members === 0 && this.timer) {
       clearTimeout(this.timer);
@@ -90,12 +91,13 @@ export class SendWheel {
     // Far behind (a stalled event loop): skip whole rounds instead of bursting; the histogram back-fills.
     if (now - this.nextMs > this.size) this.nextMs = Math.floor(now) - this.size + 1;
     while (this.nextMs <= now) {
-      for (const member of this.slots[this.distance(0, this.nextMs % this.size)]) member.sendDue(this.nextMs);
+      const members = this.slots[this.distance(0, this.nextMs % this.size)];
+      if (members) for (const member of members) member.sendDue(this.nextMs);
       this.nextMs += 1;
     }
     if (this.members === 0) return;
     let wait = 0;
-    while (wait < this.size && this.slots[this.distance(0, (this.nextMs + wait) % this.size)].size === 0) wait += 1;
+    while (wait < this.size && !this.slots[this.distance(0, (this.nextMs + wait) % this.size)]?.size) wait += 1;
     this.arm(this.nextMs + wait);
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../util/rng.js';
 import { backoffDelayMs } from './backoff.js';
@@ -12,6 +13,7 @@ import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
 import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline } from './client-socket.js';
 import { openTransport } from './client-transport.js';
+import { listenTo, settleHandshake } from './connection-events.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 
@@ -77,32 +79,21 @@ export class VirtualClient implements ConnectionOwner {
       return;
     }
     if (refused) return this.attemptFailed(refused, this.context.nowMs());
-    const { credentials } = this;
-    const ws = openTransport(this.context, this.protocol, credentials, target, this.continuity !== null);
-    const connection = newConnection(ws, this.context.nowMs(), credentials.sendsCookie, this);
+    const ws = openTransport(this.context, this.protocol, this.credentials, target, this.continuity !== null);
+    const connection = newConnection(ws, this.context.nowMs(), this.credentials.sendsCookie, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
+    listenTo(ws, connection);
+    return new Promise<void>((settle) => (connection.settle = settle));
+  }
 
-    return new Promise<void>((settle) => {
-      ws.on('upgrade', (response) => {
-        connection.socket = response.socket;
-        credentials.storeCookies(response.headers['set-cookie']);
-        this.continuity?.upgraded(response.headers);
-        connection.backend = backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
-        if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
-      });
-      ws.on('open', () => {
-        settle();
-        this.onOpen(connection);
-      });
-      ws.on('error', (error) => noteSocketError(connection, error));
-      ws.on('close', (code) => {
-        settle();
-        this.onClose(connection, code);
-      });
-      ws.on('message', (data: Buffer) => this.onMessage(connection, data));
-      ws.on('pong', () => (connection.lastTrafficMs = this.context.nowMs()));
-    });
+  upgraded(connection: Connection, response: IncomingMessage): void {
+    const { credentials } = this;
+    connection.socket = response.socket;
+    credentials.storeCookies(response.headers['set-cookie']);
+    this.continuity?.upgraded(response.headers);
+    connection.backend = backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
+    if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
   }
 
   /** An attempt that did not open (a refused handshake, or the protocol's own leg: a Socket.IO session broke while polling): counted, then a reconnect after the backoff. */
@@ -113,7 +104,8 @@ export class VirtualClient implements ConnectionOwner {
     this.scheduleReconnect();
   }
 
-  private onOpen(connection: Connection): void {
+  opened(connection: Connection): void {
+    settleHandshake(connection);
     const { recorder, plan } = this.context;
     const now = this.context.nowMs();
     connection.opened = true;
@@ -130,10 +122,13 @@ export class VirtualClient implements ConnectionOwner {
     }
     if (connection.backend !== null) this.identified(connection, connection.backend);
     if (this.protocol.opened(connection)) this.traffic.start(connection, now);
-    if (plan.traffic.pingMs > 0) {
+    const pings = this.context.pingWheel;
+    if (pings) {
       // Pings are the keepalive of the client library: they go on through idle windows, which
-      // silence only the application's messages. That is what keeps a socket past a proxy's idle timeout.
-      connection.pingTimer = setInterval(() => connection.ws.ping(), plan.traffic.pingMs);
+      // silence only the application's messages. That is what keeps a socket past a proxy's idle
+      // timeout. The slot just behind now comes round one ping interval from now.
+      connection.pingSlot = pings.slotOf(now + plan.traffic.pingMs - 1);
+      pings.add(connection, connection.pingSlot);
     }
     if (plan.churn.dropEveryMs > 0) {
       connection.dropTimer = setTimeout(() => this.drop(), exponential(this.random, plan.churn.dropEveryMs));
@@ -149,7 +144,11 @@ export class VirtualClient implements ConnectionOwner {
     this.home.landed({ backend, address: this.credentials.address, cookieSet: this.credentials.sawSetCookie, cookieSent: connection.sentCookie });
   }
 
-  private onMessage(connection: Connection, data: Buffer): void {
+  ponged(connection: Connection): void {
+    connection.lastTrafficMs = this.context.nowMs();
+  }
+
+  message(connection: Connection, data: Buffer): void {
     const now = this.context.nowMs();
     connection.lastTrafficMs = now;
     const sentUs = this.protocol.replyTo(data, connection);
@@ -197,12 +196,14 @@ export class VirtualClient implements ConnectionOwner {
 
   private clearTimers(connection: Connection): void {
     this.traffic.stop(connection);
-    if (connection.pingTimer) clearInterval(connection.pingTimer);
+    if (connection.pingSlot >= 0) this.context.pingWheel?.remove(connection, connection.pingSlot);
     if (connection.dropTimer) clearTimeout(connection.dropTimer);
-    connection.pingTimer = connection.dropTimer = null;
+    connection.pingSlot = -1;
+    connection.dropTimer = null;
   }
 
-  private onClose(connection: Connection, code: number): void {
+  closed(connection: Connection, code: number): void {
+    settleHandshake(connection);
     const { recorder } = this.context;
     this.clearTimers(connection);
     if (connection.opened) this.protocol.closed?.(connection.byClient);
@@ -297,4 +298,3 @@ export class VirtualClient implements ConnectionOwner {
     return this.current?.opened ? Math.max(0, this.current.inflight) : 0;
   }
 }
-

@@ -82,6 +82,7 @@ export class Worker {
       wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
         ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
         : null,
+      pingWheel: start.plan.traffic.pingMs > 0 ? new SendWheel(start.plan.traffic.pingMs, () => performance.now() - this.runStartPerf) : null,
     };
   }
 

@@ -33,6 +33,7 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     protocolRecorder: { counters: recorder.counters, nowMs: () => performance.now() - start, stepLatency: () => {}, pushLatency: () => {}, pushGap: () => {} },
     outages: new OutageLedger(() => recorder.counters, (ms) => recorder.recoveredAfter(ms)),
     wheel: new SendWheel(loaded.plan.traffic.intervalMs, () => performance.now() - start),
+    pingWheel: loaded.plan.traffic.pingMs > 0 ? new SendWheel(loaded.plan.traffic.pingMs, () => performance.now() - start) : null,
   };
   const clients = Array.from({ length: 20 }, (_, index) => new VirtualClient(context, index, null, []));
   for (const client of clients) client.start();
