@@ -8,7 +8,11 @@ set -uo pipefail
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
 still_missing() {
   local name out=()
-  for name in nginx haproxy "$@"; do have "$name" || out+=("$name"); done
+  # nginx and HAProxy always; each name once, however often it is asked for.
+  for name in nginx haproxy "$@"; do
+    [[ " ${out[*]} " == *" $name "* ]] && continue
+    have "$name" || out+=("$name")
+  done
   echo "${out[*]}"
 }
 give_up() {

@@ -126,7 +126,7 @@ const clients = z.strictObject({
 const traffic = z.strictObject({
   interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
   size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
-  pattern: z.enum(['fixed', 'poisson']).optional().describe('fixed (default): one message per interval on a grid; poisson: exponential gaps of that mean'),
+  pattern: z.enum(['fixed', 'poisson']).optional().describe('fixed (default): one message per interval on a grid (sent in batches up to 1% of the interval early, at most 10 ms; the clock starts at the send); poisson: exponential gaps of that mean'),
   ping: duration.optional().describe('client ping interval (0 = none)'),
   message: z.string().optional().describe('the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler\'s echo marker padded to size)'),
   reply: reply.optional(),
