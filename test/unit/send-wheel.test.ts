@@ -44,6 +44,15 @@ test('a tick sends what is due within 1% of the interval in one batch, never ear
   // The wheel's timer for slot 100 (100 ms) has fired by now, and again every 11 ms since, with the clock held at 100.
   await new Promise((resolve) => setTimeout(resolve, 400));
   assert.deepEqual(sent, [100, 103, 106, 109], 'the first tick sends every slot of its 10 ms window, and nothing later however often it wakes');
+  // Joining a slot the batch already sent ahead of its time: its turn there goes at once; a slot whose time has passed waits a round.
+  const late = { slot: 105, sendDue: (due: number) => sent.push(due) };
+  const past = { slot: 99, sendDue: (due: number) => sent.push(due) };
+  wheel.add(late, late.slot);
+  wheel.add(past, past.slot);
+  assert.deepEqual(sent, [100, 103, 106, 109, 105], 'a member joining slot 105 at 100 ms sends at once, one joining slot 99 does not');
+  wheel.remove(late, late.slot);
+  wheel.remove(past, past.slot);
+  sent.length = 4;
   clock = 140;
   await new Promise((resolve) => setTimeout(resolve, 200));
   for (const member of members) wheel.remove(member, member.slot);
