@@ -47,42 +47,6 @@ export interface ClientContext {
   readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
-/** One live WebSocket connection of a client; a client has at most one at a time. */
-export interface Connection extends ProtocolLink, WheelMember {
-  ws: WebSocket;
-  /** The socket under `ws`, from its 101 response: messages are framed and written to it directly (text-frame.ts). */
-  socket: Duplex | null;
-  startedMs: number;
-  opened: boolean;
-  backend: string | null;
-  /** pending until the 101 response, a first message or the close tells (or cannot tell) the backend. */
-  identity: 'pending' | 'known' | 'none';
-  /** Set when the client itself closes it (churn, drop_all, end of run). */
-  byClient: boolean;
-  inflight: number;
-  lastTrafficMs: number;
-  sentCookie: boolean;
-  failure: FailureReason | null;
-  sendTimer: NodeJS.Timeout | null;
-  dropTimer: NodeJS.Timeout | null;
-  nextDueMs: number;
-  /** The protocol's own handshake is done: traffic may flow. */
-  ready: boolean;
-  /** Why the client's WebSocket layer failed the open connection (protocol_error, message_too_big), if it did. */
-  closeReason: string | null;
-  /** The failed handshake was already counted (at the end of the run, before the final snapshot). */
-  failureCounted: boolean;
-  /** What the 101 carried when it named no backend (`name: value`), to show if no message names one either. */
-  upgradeHeaders: string[] | null;
-  /** The first server message (an excerpt), and how many came while the backend was unknown. */
-  firstMessage: Buffer | null;
-  messagesSeen: number;
-  readonly owner: ConnectionOwner;
-  settle: (() => void) | null;
-  /** The connection's slot on the ping wheel while it pings (-1: not on it). */
-  pingSlot: number;
-}
-
 /** Who a connection turns to: the client that owns it (its protocol's calls and its socket's events). */
 export interface ConnectionOwner {
   giveUp(connection: Connection): void;
@@ -95,14 +59,17 @@ export interface ConnectionOwner {
 }
 
 /**
- * One connection's state, with its protocol link as methods on the prototype rather than closures
- * per connection (three closures and their context, about 200 bytes a connection at 100,000).
+ * One live WebSocket connection of a client; a client has at most one at a time. Its protocol link
+ * (`write`, `abandon`, `named`) is methods on the prototype, not closures per connection.
  */
-class ClientConnection implements Connection {
+export class Connection implements ProtocolLink, WheelMember {
+  /** The socket under `ws`, from its 101 response: messages are framed and written to it directly (text-frame.ts). */
   socket: Duplex | null = null;
   opened = false;
   backend: string | null = null;
-  identity: Connection['identity'] = 'pending';
+  /** pending until the 101 response, a first message or the close tells (or cannot tell) the backend. */
+  identity: 'pending' | 'known' | 'none' = 'pending';
+  /** Set when the client itself closes it (churn, drop_all, end of run). */
   byClient = false;
   inflight = 0;
   lastTrafficMs = 0;
@@ -110,14 +77,20 @@ class ClientConnection implements Connection {
   sendTimer: NodeJS.Timeout | null = null;
   dropTimer: NodeJS.Timeout | null = null;
   nextDueMs = 0;
+  /** The protocol's own handshake is done: traffic may flow. */
   ready = false;
+  /** Why the client's WebSocket layer failed the open connection (protocol_error, message_too_big), if it did. */
   closeReason: string | null = null;
+  /** The failed handshake was already counted (at the end of the run, before the final snapshot). */
   failureCounted = false;
+  /** What the 101 carried when it named no backend (`name: value`), to show if no message names one either. */
   upgradeHeaders: string[] | null = null;
+  /** The first server message (an excerpt), and how many came while the backend was unknown. */
   firstMessage: Buffer | null = null;
   messagesSeen = 0;
   /** Settles the handshake's wait in the worker's limiter (dropped once called). */
   settle: (() => void) | null = null;
+  /** The connection's slot on the ping wheel while it pings (-1: not on it). */
   pingSlot = -1;
 
   constructor(
@@ -145,11 +118,6 @@ class ClientConnection implements Connection {
   sendDue(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
-}
-
-/** A connection whose handshake starts now. */
-export function newConnection(ws: WebSocket, startedMs: number, sentCookie: boolean, owner: ConnectionOwner): Connection {
-  return new ClientConnection(ws, startedMs, sentCookie, owner);
 }
 
 /** An error on the socket: why the client's WebSocket layer failed an open connection, or why a handshake failed. */

@@ -7,7 +7,7 @@ import { identifyFromMessage } from './client-identity.js';
 import { ClientCredentials } from './client-credentials.js';
 import { ClientContinuity } from './client-continuity.js';
 import { pollingClient } from './client-polling.js';
-import { homeContext, markUnidentified, newConnection, noteSocketError, type ClientContext, type Connection, type ConnectionOwner } from './client-context.js';
+import { Connection, homeContext, markUnidentified, type ClientContext, type ConnectionOwner } from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
@@ -80,7 +80,7 @@ export class VirtualClient implements ConnectionOwner {
     }
     if (refused) return this.attemptFailed(refused, this.context.nowMs());
     const ws = openTransport(this.context, this.protocol, this.credentials, target, this.continuity !== null);
-    const connection = newConnection(ws, this.context.nowMs(), this.credentials.sendsCookie, this);
+    const connection = new Connection(ws, this.context.nowMs(), this.credentials.sendsCookie, this);
     this.current = connection;
     enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
     listenTo(ws, connection);
