@@ -21,6 +21,7 @@
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  *   BENCH_ONLY=lean,stickler BENCH_SHORT=0 npm run bench -- 5000 1000 1   # some rows only, no short runs (not written to results.json)
+ *   BENCH_BASELINE=../other-checkout BENCH_ONLY=lean,stickler,baseline npm run bench -- 5000 1000 3   # A/B: another built checkout as row `baseline`
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,7 +100,7 @@ async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerC
 const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:12}}"}'\n  reply: { field: id }\n`;
 
 /** `metrics`: with --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
-async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false, metrics = false): Promise<Figures> {
+async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false, metrics = false, checkout = root): Promise<Figures> {
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
   fs.writeFileSync(scenario, `name: bench
@@ -114,7 +115,7 @@ ${json ? JSON_TRAFFIC : ''}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
   const port = metrics ? await freePort() : 0;
   const scraper = metrics ? setInterval(() => void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ''), 1000) : null;
-  const run = await measure([path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra, ...(metrics ? ['--metrics', String(port)] : [])], durationMs).finally(() => scraper && clearInterval(scraper));
+  const run = await measure([path.join(checkout, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra, ...(metrics ? ['--metrics', String(port)] : [])], durationMs).finally(() => scraper && clearInterval(scraper));
   const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
   return {
     cpuSeconds: run.cpuSeconds,
@@ -133,17 +134,19 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
 const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
-const rows = { lean: [] as Figures[], bare: [] as Figures[], stickler: [] as Figures[], stickler_json: [] as Figures[], stickler_metrics: [] as Figures[] };
+const rows = { lean: [] as Figures[], bare: [] as Figures[], stickler: [] as Figures[], stickler_json: [] as Figures[], stickler_metrics: [] as Figures[], baseline: [] as Figures[] };
+const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   lean: () => runLoop(url, 'lean'),
   bare: () => runLoop(url, 'bare'),
   stickler: () => runStickler(url, dir),
   stickler_json: () => runStickler(url, dir, messagesPerConnection, true),
   stickler_metrics: () => runStickler(url, dir, messagesPerConnection, false, true),
+  baseline: () => runStickler(url, dir, messagesPerConnection, false, false, baseline!),
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
 const only = process.env.BENCH_ONLY?.split(',');
-const names = (Object.keys(programs) as (keyof typeof rows)[]).filter((name) => !only || only.includes(name));
+const names = (Object.keys(programs) as (keyof typeof rows)[]).filter((name) => (only ? only.includes(name) : name !== 'baseline') && (name !== 'baseline' || baseline));
 const partial = process.env.BENCH_SHORT === '0' || only !== undefined;
 let leanShort: Figures | null = null;
 let sticklerShort: Figures | null = null;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { noteSocketError, type Connection } from './client-context.js';
+import { readFramesDirectly } from './frame-receiver.js';
 
 /**
  * A client WebSocket's events, handled by listeners every connection shares (`this` is the
@@ -37,6 +38,7 @@ function onUpgrade(this: WebSocket, response: IncomingMessage): void {
 
 function onOpen(this: WebSocket): void {
   const connection = connectionOf(this);
+  readFramesDirectly(this);
   connection.owner.opened(connection);
 }
 
