@@ -101,7 +101,10 @@ thresholds:
     assert.equal(summary.stickiness.unidentified, auth.attempted - auth.passed);
     assert.ok(summary.push!.matched > 100 && summary.push!.received >= summary.push!.matched, JSON.stringify(summary.push));
     assert.equal(summary.latency.push!.count, summary.push!.matched);
-    assert.ok(summary.push!.gap_p99! >= 150 && summary.push!.gap_p99! < 1000, JSON.stringify(summary.push));
+    // A client's longest silence spans its reconnects: one drop costs ~550 ms (backoff, handshake,
+    // auth, subscribe, the first 200 ms tick), and a client dropped again before its first tick
+    // (drop_every is exponential) is silent for two of them, ~1,110 ms (2 runs in 8 of one seed).
+    assert.ok(summary.push!.gap_p99! >= 150 && summary.push!.gap_p99! < 2000, JSON.stringify(summary.push));
     assert.equal(summary.messages.lost, 0);
     assert.equal(summary.messages.unmatched, 0);
     assert.match(stdout, new RegExp(`│ step auth +│ ${auth.attempted} +│ ${auth.passed} +│ 0 +│ - +│`));
