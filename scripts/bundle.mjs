@@ -17,6 +17,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (ws, hdr-histogram-js, cli-table3) call require() for Node's own modules.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
