@@ -6,7 +6,7 @@ import type { TimeseriesRow } from '../metrics/summary-types.js';
 import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../stack/stack.js';
-import { machineLimits, workerCount, type LoadShape } from '../stack/limits.js';
+import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
 import { EventWindows, type EventTallyRaw } from '../metrics/event-windows.js';
 import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
@@ -56,9 +56,11 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const shard = options.shard ?? { index: 0, count: 1 };
   // Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
   const assignments = assignClients(plan, pool).filter((assignment) => assignment.index % shard.count === shard.index);
-  const processes = options.workers ?? workerCount(loadOf(plan, assignments.length), os.availableParallelism(), machineLimits().filesSoft);
+  const load = loadOf(plan, assignments.length);
+  const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
   // 0 processes: one worker, inside this process.
   const workers = Math.max(1, processes);
+  const v8Flags = workerHeapFlags(load, workers);
   const aggregate = new RunAggregate();
   const eventWindows = new EventWindows(plan.events);
   aggregate.onSecondClosed = (second, counters, reconnect) => eventWindows.addSecond(second, counters, reconnect);
@@ -97,7 +99,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const inference = plan.target.kind === 'url' ? new DownInference() : null;
 
   for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-    const child = processes === 0 ? inProcessWorker() : forkWorker();
+    const child = processes === 0 ? inProcessWorker() : forkWorker(v8Flags);
     child.onEvent((event: WorkerEvent) => {
       if (event.type === 'snapshot') {
         aggregate.add(event.workerIndex, event);

@@ -16,9 +16,9 @@ export interface WorkerLink {
 // From the package root, so that the bundled CLI (dist/src/bundle/) finds it too.
 const WORKER_SCRIPT = new URL('../../../dist/src/engine/worker.js', import.meta.url);
 
-/** A worker process: its own file limit and its own core. */
-export function forkWorker(): WorkerLink {
-  const child = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+/** A worker process: its own file limit and its own core; `v8Flags` for its runtime (limits.ts, workerHeapFlags). */
+export function forkWorker(v8Flags: readonly string[] = []): WorkerLink {
+  const child = fork(WORKER_SCRIPT, [], { execArgv: [...process.execArgv, ...v8Flags], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     if (stderr.length < 4000) stderr += chunk;
