@@ -7,8 +7,13 @@
  * connection is open (the median of the samples in the hold, after the ramp), over the connections
  * open. Targets (issue 30): stickler <= 6 KB per connection at 100,000, <= 1.2x the loop at 5,000.
  *
+ * Below 100,000 each count runs `rounds` times (3 unless told), the two programs alternating, and
+ * the row is the median round: where V8's next mark-compact falls after the ramp moves one run's
+ * RSS by 10 MB at 5,000. A run that measures some counts only rewrites those rows of
+ * bench/memory-results.json; each row keeps the date it was measured.
+ *
  *   node dist/bench/memory-per-connection.js                     # stickler at 5k, 20k, 100k; the loop at 5k, 20k
- *   node dist/bench/memory-per-connection.js 5000,20000 5000     # stickler counts, loop counts
+ *   node dist/bench/memory-per-connection.js 5000,20000 5000 3   # stickler counts, loop counts, rounds
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +25,8 @@ import { watchTree } from './process-tree.js';
 
 const counts = (process.argv[2] ?? '5000,20000,100000').split(',').map(Number);
 const leanCounts = (process.argv[3] ?? '5000,20000').split(',').filter(Boolean).map(Number);
+const rounds = Number(process.argv[4] ?? 3);
+const roundsFor = (count: number) => (count < 100_000 ? rounds : 1);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const HOLD_MS = 20_000;
@@ -28,6 +35,7 @@ const LEAN_PER_PROCESS = 10_000;
 const rampMsFor = (count: number) => Math.max(5000, count);
 
 interface Held {
+  date?: string;
   connections: number;
   rssMb: number;
   peakRssMb: number;
@@ -58,7 +66,7 @@ clients: { count: ${count}, ramp: ${rampMs}ms, connect_concurrency: 512, address
 duration: ${runMsFor(count)}ms
 traffic: { interval: 0s, ping: 30s }
 `);
-  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}`), '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}-${Date.now()}`), '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('engine/worker.js'));
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -98,30 +106,50 @@ const stack = await startBenchStack(largest, dir, 'nginx-round-robin', Math.max(
 const url = stack.urls[0];
 const stickler: Held[] = [];
 const lean: Held[] = [];
+/** The round whose RSS is the median. */
+const medianRound = (held: Held[]): Held => [...held].sort((a, b) => a.rssMb - b.rssMb)[Math.floor(held.length / 2)];
 try {
   for (const count of [...new Set([...counts, ...leanCounts])].sort((a, b) => a - b)) {
-    if (leanCounts.includes(count)) lean.push(await runLean(url, count));
-    if (counts.includes(count)) stickler.push(await runStickler(url, count, dir));
-    process.stderr.write(`${count}: lean ${JSON.stringify(lean.find((h) => h.connections >= count) ?? null)} stickler ${JSON.stringify(stickler.at(-1))}\n`);
+    const leanRounds: Held[] = [];
+    const sticklerRounds: Held[] = [];
+    for (let round = 0; round < roundsFor(count); round++) {
+      // Alternate which runs first.
+      const order = round % 2 === 0 ? ['lean', 'stickler'] : ['stickler', 'lean'];
+      for (const program of order) {
+        if (program === 'lean' && leanCounts.includes(count)) leanRounds.push(await runLean(url, count));
+        if (program === 'stickler' && counts.includes(count)) sticklerRounds.push(await runStickler(url, count, dir));
+      }
+      process.stderr.write(`${count} round ${round + 1}: lean ${JSON.stringify(leanRounds.at(-1) ?? null)} stickler ${JSON.stringify(sticklerRounds.at(-1) ?? null)}\n`);
+    }
+    const date = new Date().toISOString();
+    if (leanRounds.length) lean.push({ date, ...medianRound(leanRounds) });
+    if (sticklerRounds.length) stickler.push({ date, ...medianRound(sticklerRounds) });
   }
 } finally {
   await stack.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }
+// Rows this run did not measure stay as they were, with their own dates.
+const resultsFile = path.join(root, 'bench/memory-results.json');
+const earlier = (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {}) as { date?: string; stickler?: Held[]; lean?: Held[] };
+const merged = (measured: Held[], before: Held[] = []) =>
+  [...measured, ...before.filter((row) => !measured.some((m) => m.connections === row.connections)).map((row) => ({ date: earlier.date, ...row }))].sort((a, b) => a.connections - b.connections);
+const sticklerRows = merged(stickler, earlier.stickler);
+const leanRows = merged(lean, earlier.lean);
 const ratios = Object.fromEntries(
-  lean.flatMap((loop) => {
-    const ours = stickler.find((h) => h.connections === loop.connections);
+  leanRows.flatMap((loop) => {
+    const ours = sticklerRows.find((h) => h.connections === loop.connections);
     return ours ? [[String(loop.connections), Math.round((ours.rssMb / loop.rssMb) * 100) / 100]] : [];
   }),
 );
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
-  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold`,
-  stickler,
-  lean,
+  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold; below 100,000 the median of ${rounds} rounds`,
+  stickler: sticklerRows,
+  lean: leanRows,
   ratio_to_lean: ratios,
   targets: { kb_per_connection_at_100000: 6, ratio_to_lean_at_5000: 1.2 },
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-fs.writeFileSync(path.join(root, 'bench/memory-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
