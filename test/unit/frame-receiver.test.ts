@@ -3,23 +3,12 @@ import { test } from 'node:test';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
 import { readSmallFramesDirectly, type WsReceiver } from '../../src/engine/frame-receiver.js';
+import { seededRandom } from '../../src/util/rng.js';
 
 // ws's own frame parser (exported by ws, not declared by @types/ws), as a client WebSocket makes it.
 const { Receiver } = wsModule as unknown as { Receiver: new (options: object) => Writable };
 const MAX_PAYLOAD = 4000;
 const clientReceiver = (skipUTF8Validation = true) => new Receiver({ binaryType: 'nodebuffer', isServer: false, maxPayload: MAX_PAYLOAD, skipUTF8Validation });
-
-/** A small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One server frame (unmasked unless asked), with the length in 7, 16 or 64 bits. */
 function frame(first: number, payload: Buffer, options: { masked?: boolean; long?: boolean } = {}): Buffer {
@@ -109,7 +98,7 @@ async function eventsOf(receiver: Writable, input: Buffer[]): Promise<string[]> 
 test('the fast path emits what ws emits, event for event, over 2,000 random streams cut at random points', async () => {
   let fastFrames = 0;
   for (let seed = 1; seed <= 2000; seed++) {
-    const rand = random(seed);
+    const rand = seededRandom(seed);
     const input = chunks(serverFrames(rand), rand);
     const fast = clientReceiver();
     assert.equal(readSmallFramesDirectly(fast as Partial<WsReceiver>), true);
