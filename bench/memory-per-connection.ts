@@ -36,6 +36,8 @@ const rampMsFor = (count: number) => Math.max(5000, count);
 
 interface Held {
   date?: string;
+  /** The row is the median of this many rounds. */
+  rounds?: number;
   connections: number;
   rssMb: number;
   peakRssMb: number;
@@ -122,8 +124,8 @@ try {
       process.stderr.write(`${count} round ${round + 1}: lean ${JSON.stringify(leanRounds.at(-1) ?? null)} stickler ${JSON.stringify(sticklerRounds.at(-1) ?? null)}\n`);
     }
     const date = new Date().toISOString();
-    if (leanRounds.length) lean.push({ date, ...medianRound(leanRounds) });
-    if (sticklerRounds.length) stickler.push({ date, ...medianRound(sticklerRounds) });
+    if (leanRounds.length) lean.push({ date, rounds: leanRounds.length, ...medianRound(leanRounds) });
+    if (sticklerRounds.length) stickler.push({ date, rounds: sticklerRounds.length, ...medianRound(sticklerRounds) });
   }
 } finally {
   await stack.stop();
@@ -145,7 +147,7 @@ const ratios = Object.fromEntries(
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
-  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold; below 100,000 the median of ${rounds} rounds`,
+  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold; each row the median of its rounds`,
   stickler: sticklerRows,
   lean: leanRows,
   ratio_to_lean: ratios,

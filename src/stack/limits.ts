@@ -81,17 +81,21 @@ export function workerCount(load: LoadShape, cores: number, files: number): numb
   return needed === 1 ? 0 : needed;
 }
 
+/** Node flags for a quiet load worker: a 2 MB young generation, V8's heap growth for small devices, one V8 helper thread. */
+export const QUIET_WORKER_FLAGS = ['--optimize-for-size', '--max-semi-space-size=2', '--v8-pool-size=1'] as const;
+
 /**
- * V8 flags for the load worker processes of a load. Workers forked for their sockets (one process's
- * file limit) rather than for CPU hold many quiet connections: there a young generation of 2 MB
- * (the default grows to 16 MB, twice) and the heap growth V8 uses on small devices take about a
- * quarter off each worker's memory (20,000 idle connections in two workers: 426 -> 305 MB), for
- * about 5% more CPU over a whole run. Workers carrying more than half a process's share of messages
- * keep V8's defaults.
+ * Node flags for the load worker processes of a load. Workers forked for their sockets (one
+ * process's file limit) rather than for CPU hold many quiet connections: there a young generation
+ * of 2 MB (the default grows to 16 MB, twice) and the heap growth V8 uses on small devices take
+ * about a quarter off each worker's memory (20,000 idle connections in two workers: 426 -> 305 MB),
+ * for about 5% more CPU over a whole run; one V8 helper thread instead of four (fewer malloc arenas)
+ * about 7 MB more a process. Workers carrying more than half a process's share of messages keep the
+ * defaults.
  */
 export function workerHeapFlags(load: LoadShape, workers: number): string[] {
   const workPerWorker = (load.messagesPerSecond + HANDSHAKE_COST_IN_MESSAGES * load.handshakesPerSecond) / Math.max(1, workers);
-  return workPerWorker <= MESSAGES_PER_PROCESS / 2 ? ['--optimize-for-size', '--max-semi-space-size=2'] : [];
+  return workPerWorker <= MESSAGES_PER_PROCESS / 2 ? [...QUIET_WORKER_FLAGS] : [];
 }
 
 /** Reads the limits in force (Linux /proc; elsewhere `ulimit` through the shell). */

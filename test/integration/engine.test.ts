@@ -117,7 +117,7 @@ test('a worker killed mid-run: exit 3, and the summary of what was measured is s
   const workers = strayProcesses('dist/src/engine/worker.js');
   assert.equal(workers.length, 1, workers.join('\n'));
   // 500 messages a second is a quiet worker: it runs with the small heap (limits.ts, workerHeapFlags).
-  assert.match(workers[0], /--optimize-for-size --max-semi-space-size=2 .*worker\.js/);
+  assert.match(workers[0], /--optimize-for-size --max-semi-space-size=2 --v8-pool-size=1 .*worker\.js/);
   process.kill(Number(workers[0].split(':')[0]), 'SIGKILL');
   const result = await run.done;
   assert.equal(result.code, 3, result.stderr);

@@ -6,7 +6,7 @@ import { readTemplate, TemplateError } from '../../src/stack/custom-config.js';
 import { haproxyDriver } from '../../src/stack/proxies/haproxy.js';
 import type { RenderContext } from '../../src/stack/proxies/proxy-driver.js';
 import { renderHaproxyPreset } from '../../src/stack/haproxy-config.js';
-import { proxiedPerProcess, readMachineLimits, sizeHaproxy, sizeNginx, workerCount, workerHeapFlags } from '../../src/stack/limits.js';
+import { proxiedPerProcess, QUIET_WORKER_FLAGS, readMachineLimits, sizeHaproxy, sizeNginx, workerCount, workerHeapFlags } from '../../src/stack/limits.js';
 import { renderNginxPreset } from '../../src/stack/nginx-config.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -40,8 +40,8 @@ test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 ope
   assert.equal(workerCount(load(100_000, 5000), 2, 20_000), 6);
 
   // Workers forked for their sockets get the small-heap flags; workers forked for the messages keep V8's defaults.
-  assert.deepEqual(workerHeapFlags(load(100_000, 20_000), 6), ['--optimize-for-size', '--max-semi-space-size=2'], '100,000 clients, a message each 5 s');
-  assert.deepEqual(workerHeapFlags(load(20_000, 0), 2), ['--optimize-for-size', '--max-semi-space-size=2'], 'idle connections');
+  assert.deepEqual(workerHeapFlags(load(100_000, 20_000), 6), [...QUIET_WORKER_FLAGS], '100,000 clients, a message each 5 s');
+  assert.deepEqual(workerHeapFlags(load(20_000, 0), 2), [...QUIET_WORKER_FLAGS], 'idle connections');
   assert.deepEqual(workerHeapFlags(load(5000, 50_000), 2), [], 'ten messages a second each');
 
   // 1,024 (a default desktop shell): few connections per process, so more processes, and HAProxy refuses early.
