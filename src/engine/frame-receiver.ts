@@ -19,7 +19,6 @@ export interface WsReceiver extends Writable {
   _state: number;
   _bufferedBytes: number;
   _fragmented: number;
-  _opcode: number;
   _errored: boolean;
   _maxPayload: number;
   _binaryType: string;
@@ -39,7 +38,6 @@ function looksLikeWsReceiver(receiver: Partial<WsReceiver> | undefined): receive
     typeof receiver._state === 'number' &&
     typeof receiver._bufferedBytes === 'number' &&
     typeof receiver._fragmented === 'number' &&
-    typeof receiver._opcode === 'number' &&
     typeof receiver._maxPayload === 'number'
   );
 }

@@ -68,6 +68,9 @@ export interface LoadShape {
   handshakesPerSecond: number;
 }
 
+/** A load's CPU work, in messages a second (a handshake counts as several). */
+const workOf = (load: LoadShape) => load.messagesPerSecond + HANDSHAKE_COST_IN_MESSAGES * load.handshakesPerSecond;
+
 /**
  * Load worker processes for a load: 0 when one process carries it all (the clients then run inside
  * the coordinator, with no second runtime to pay for), else enough for the CPU work (at most one a
@@ -75,8 +78,7 @@ export interface LoadShape {
  */
 export function workerCount(load: LoadShape, cores: number, files: number): number {
   const forFiles = Math.ceil(load.clients / socketsPerWorker(files));
-  const work = load.messagesPerSecond + HANDSHAKE_COST_IN_MESSAGES * load.handshakesPerSecond;
-  const forCpu = Math.min(cores, Math.ceil(work / MESSAGES_PER_PROCESS));
+  const forCpu = Math.min(cores, Math.ceil(workOf(load) / MESSAGES_PER_PROCESS));
   const needed = Math.max(1, forFiles, forCpu);
   return needed === 1 ? 0 : needed;
 }
@@ -94,8 +96,7 @@ export const QUIET_WORKER_FLAGS = ['--optimize-for-size', '--max-semi-space-size
  * defaults.
  */
 export function workerHeapFlags(load: LoadShape, workers: number): string[] {
-  const workPerWorker = (load.messagesPerSecond + HANDSHAKE_COST_IN_MESSAGES * load.handshakesPerSecond) / Math.max(1, workers);
-  return workPerWorker <= MESSAGES_PER_PROCESS / 2 ? [...QUIET_WORKER_FLAGS] : [];
+  return workOf(load) / Math.max(1, workers) <= MESSAGES_PER_PROCESS / 2 ? [...QUIET_WORKER_FLAGS] : [];
 }
 
 /** Reads the limits in force (Linux /proc; elsewhere `ulimit` through the shell). */
