@@ -45,8 +45,12 @@ test('round robin: with state: memory every violation loses the session; with st
   assert.equal(r.lost, 0, JSON.stringify(r));
   assert.ok(r.resumes > 60 && r.resumed === r.resumes, JSON.stringify(r));
   assert.ok(redis.summary.stickiness.violations > s.violations / 2, 'the same order of violations');
-  // A message in flight when its client drops is lost whatever the store; storing first makes a few more of those.
-  assert.ok(redis.summary.messages.received > 2000 && redis.summary.messages.lost <= redis.summary.messages.sent * 0.01, JSON.stringify(redis.summary.messages));
+  // A message in flight when its client drops is lost whatever the store; storing first makes a few more of those
+  // (how many rides on Redis's round trip on a busy machine: 0-4 here, 51 of 2,283 in one CI run). None is lost
+  // otherwise: the target closed nothing, and no drop loses more than the one message its 200 ms pace leaves out.
+  const m = redis.summary.messages;
+  const d = redis.summary.disconnects;
+  assert.ok(m.received > 2000 && d.unexpected === 0 && m.lost <= d.client, JSON.stringify({ messages: m, disconnects: d }));
   assert.ok(fs.existsSync(path.join(redis.dir, 'out', 'redis.log')), 'redis logs into the run folder');
 });
 
