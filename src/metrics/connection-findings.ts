@@ -55,6 +55,16 @@ function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
       fix: 'check the target\'s accept backlog and worker limits (nginx worker_connections, HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp to see where it starts',
     });
   }
+  // Cut by the end of the run, not by the 10 s handshake timeout: they never show up as timeouts.
+  const pending = summary.connections.failed_by_reason.pending_at_end ?? 0;
+  if (pending > 0) {
+    findings.push({
+      severity: pending >= Math.max(2, attempted * 0.01) ? 'warning' : 'info', rule: 'handshakes-unanswered-at-end', explains: ['handshake.', 'connections.'],
+      cause: 'attempts were still waiting for their 101 (or for their turn behind clients.connect_concurrency) when the run ended: the target accepted connections it did not answer, as a proxy at its connection limit does (HAProxy queues past maxconn), or the run ended too soon after the ramp',
+      evidence: `${pending} of ${attempted} attempts had no answer when the run ended; ${summary.connections.opened} opened`,
+      fix: 'raise the proxy\'s connection limit (HAProxy maxconn, nginx worker_connections) above clients.count, and give the run time past clients.ramp (duration longer than the ramp)',
+    });
+  }
   const refused = summary.connections.failed_by_reason.ECONNREFUSED ?? 0;
   if (refused > 0) {
     findings.push({ severity: 'warning', rule: 'connection-refused', explains: ['handshake.', 'connections.'], cause: 'nothing listened at the target address for some attempts', evidence: `${refused} of ${attempted} attempts refused (ECONNREFUSED)`, fix: 'check the url and that the proxy was up for the whole run' });

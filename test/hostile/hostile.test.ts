@@ -48,6 +48,27 @@ test('hostile: a 101 written one byte a second never passes: every attempt is a 
   }
 });
 
+test('hostile: a target that answers half the upgrades and holds the rest: the attempts left waiting at the end are named, not passed over', async () => {
+  // The start-up check takes the first normal upgrade, 30 clients the next 30; the other 30 never get their 101.
+  const server = await startHostileServer({ kind: 'trickle', everyMs: 1000, normalFirst: 31 });
+  try {
+    const dir = tempDir();
+    const out = path.join(dir, 'out');
+    const file = writeScenario('name: half-answered\ntarget: { url: ws://placeholder/ }\nclients: { count: 60, ramp: 500ms }\nduration: 3s\ntraffic: { interval: 0s }\n', dir);
+    const result = await runCli(['run', file, '--url', server.url, '--out', out]);
+    const summary = readSummary(out);
+    assert.equal(summary.connections.opened, 30, JSON.stringify(summary.connections));
+    assert.equal(summary.connections.failed_by_reason.pending_at_end, 30, JSON.stringify(summary.connections.failed_by_reason));
+    const finding = summary.findings.find((f) => f.rule === 'handshakes-unanswered-at-end');
+    assert.ok(finding, JSON.stringify(summary.findings));
+    assert.equal(finding.severity, 'warning');
+    assert.equal(finding.evidence, '30 of 60 attempts had no answer when the run ended; 30 opened');
+    assert.match(result.stdout, /finding \(warning\): attempts were still waiting for their 101/);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('hostile: Ctrl-C is honoured within a second while a trickling target stalls the start-up check, and in the run with a partial summary', async () => {
   const stalling = await startHostileServer({ kind: 'trickle', everyMs: 1000, normalFirst: 0 });
   const slow = await startHostileServer({ kind: 'trickle', everyMs: 1000, normalFirst: 1 });
