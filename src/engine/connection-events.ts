@@ -11,13 +11,17 @@ import { readFramesDirectly } from './frame-receiver.js';
 const CONNECTION = Symbol('stickler.connection');
 type SocketWithConnection = WebSocket & { [CONNECTION]: Connection };
 
-/** Hands the socket's events to the connection's owner. */
+/**
+ * Hands the socket's events to the connection's owner. `on`, not `once`, though each fires once: a
+ * once wrapper is a bound function and a state object, and an event whose last listener goes is
+ * deleted from the emitter's `_events`, which turns it into a dictionary (about 440 bytes a connection).
+ */
 export function listenTo(ws: WebSocket, connection: Connection): void {
   (ws as SocketWithConnection)[CONNECTION] = connection;
-  ws.once('upgrade', onUpgrade);
-  ws.once('open', onOpen);
+  ws.on('upgrade', onUpgrade);
+  ws.on('open', onOpen);
   ws.on('error', onError);
-  ws.once('close', onClose);
+  ws.on('close', onClose);
   ws.on('message', onMessage);
   ws.on('pong', onPong);
 }
