@@ -5,6 +5,9 @@ import { inIdleWindow, nextPoissonDue } from './pacing.js';
 import type { ClientProtocol } from './protocols/client-protocol.js';
 import type { WheelMember } from './send-wheel.js';
 
+/** Most clients take part in no idle window: one list for all of them. */
+const NO_IDLE_WINDOWS: readonly number[] = Object.freeze([]);
+
 /**
  * A client's messages on its open connection: paced on the worker's wheel (fixed rate) or by its own
  * timer (Poisson), silent in its idle windows, and timed when their replies come back.
@@ -12,16 +15,18 @@ import type { WheelMember } from './send-wheel.js';
 export class ClientTraffic implements WheelMember {
   private connection: Connection | null = null;
   private readonly phaseMs: number;
+  private readonly idleWindows: readonly number[];
 
   constructor(
     private readonly context: ClientContext,
     private readonly protocol: ClientProtocol,
     private readonly random: Random,
-    private readonly idleWindows: readonly number[],
+    idleWindows: readonly number[],
     /** target.state: each answered message is one more in the session the backend should hold. */
     private readonly continuity: { replied(): void } | null = null,
   ) {
     this.phaseMs = random() * context.plan.traffic.intervalMs;
+    this.idleWindows = idleWindows.length === 0 ? NO_IDLE_WINDOWS : idleWindows;
   }
 
   /** The connection may carry messages from now on. */

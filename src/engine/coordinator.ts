@@ -9,7 +9,7 @@ import type { ActionOutcome, RunningStack } from '../stack/stack.js';
 import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
 import { EventWindows, type EventTallyRaw } from '../metrics/event-windows.js';
-import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
+import type { ClientAssignment, CoordinatorCommand, WorkerEvent, WorkerStart } from './protocol.js';
 import { DownInference, ServingState } from './serving-state.js';
 import { forkWorker, inProcessWorker, type WorkerLink } from './worker-link.js';
 
@@ -55,8 +55,10 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const pool = clientPool(plan);
   const shard = options.shard ?? { index: 0, count: 1 };
   // Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
-  const assignments = assignClients(plan, pool).filter((assignment) => assignment.index % shard.count === shard.index);
-  const load = loadOf(plan, assignments.length);
+  // Dropped once the workers have theirs (at 100,000 clients about 10 MB the coordinator never reads again).
+  let assignments: ClientAssignment[] | null = assignClients(plan, pool).filter((assignment) => assignment.index % shard.count === shard.index);
+  const clientCount = assignments.length;
+  const load = loadOf(plan, clientCount);
   const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
   // 0 processes: one worker, inside this process.
   const workers = Math.max(1, processes);
@@ -68,6 +70,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const startedAt = new Date(startAtEpochMs);
   const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
   const children: WorkerLink[] = [];
+  const clientsOfWorker: number[] = [];
   const finals = new Set<number>();
   /** Run-clock ms of each worker's latest snapshot, to say what is missing when a final one never comes. */
   const lastSnapshotMs = new Map<number, number>();
@@ -132,8 +135,10 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
       infersServing: inference !== null,
       ...(stack.clientTls ? { tls: stack.clientTls } : {}),
     };
+    clientsOfWorker.push(start.clients.length);
     child.send(start);
   }
+  assignments = null;
 
 
   const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
@@ -192,7 +197,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const workerFailed = fatal !== null;
   for (let index = 0; index < children.length; index++) {
     if (finals.has(index)) continue;
-    const clients = assignments.filter((assignment) => Math.floor(assignment.index / shard.count) % workers === index).length;
+    const clients = clientsOfWorker[index];
     const since = lastSnapshotMs.has(index) ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s` : 'of the whole run';
     warnings.push(`worker ${index} (${clients} clients) sent no final snapshot: its figures ${since} are missing`);
   }
@@ -208,7 +213,7 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     durationS: Math.max(0, elapsedMs) / 1000,
     interrupted,
     workers: processes,
-    clients: assignments.length,
+    clients: clientCount,
     knownBackends: stack.backendIds,
     events: eventWindows.summarise(eventOutcomes),
     proxy,

@@ -92,6 +92,8 @@ export class Worker {
       this.clients.push(client);
       client.start();
     }
+    // The clients hold what they need of their assignments; the list would stay for the whole run.
+    this.start.clients = [];
     this.snapshotTimer = setInterval(() => void this.snapshot(false), this.start.snapshotIntervalMs);
   }
 
