@@ -6,6 +6,9 @@
  * open at most as many files as the machine allows). The figure is the summed RSS while every
  * connection is open (the median of the samples in the hold, after the ramp), over the connections
  * open. Targets (issue 30): stickler <= 6 KB per connection at 100,000, <= 1.2x the loop at 5,000.
+ * Beside it: PSS, which counts once the node binary's pages that every process maps (RSS counts them
+ * in each, about 46 MB a process), and for the largest count the same processes holding 100
+ * connections: the floor a run of that size pays before its first connection.
  *
  * Below 100,000 each count runs `rounds` times (3 unless told), the two programs alternating, and
  * the row is the median round: where V8's next mark-compact falls after the ramp moves one run's
@@ -42,24 +45,40 @@ interface Held {
   rssMb: number;
   peakRssMb: number;
   kbPerConnection: number;
+  /** PSS summed the same way: the node binary's pages, which every process maps, counted once. */
+  pssMb: number;
+  kbPssPerConnection: number;
   processes: number;
+  /**
+   * Stickler's row at the largest count: the same processes holding 100 connections (the cost of the
+   * processes the file limit asks for, before any connection), and the RSS per connection above it.
+   */
+  fixedRssMb?: number;
+  kbPerConnectionAboveFixed?: number;
 }
+
+type Sample = [number, number, number, number];
 
 /** The run: the ramp, as long again for handshakes that lag on a busy machine (100,000 on 2 cores), then the hold. */
 const runMsFor = (count: number) => Math.round(rampMsFor(count) * (count > 20_000 ? 1.5 : 1)) + HOLD_MS;
 
-/** Median of the tree's RSS over the hold: from its start + 3 s to 3 s before the close. */
-function heldRss(samples: [number, number, number][], count: number): number {
+/** Median of the tree's RSS and PSS over the hold: from its start + 3 s to 3 s before the close. */
+function heldMemory(samples: Sample[], count: number): { rss: number; pss: number } {
   const to = runMsFor(count) / 1000 - 3;
   const from = to - HOLD_MS / 1000 + 6;
-  return median(samples.filter(([t]) => t >= from && t <= to).map(([, rss]) => rss));
+  const inHold = samples.filter(([t]) => t >= from && t <= to);
+  return { rss: median(inHold.map(([, rss]) => rss)), pss: median(inHold.map(([, , , pss]) => pss)) };
 }
 
-function held(connections: number, rss: number, peak: number, processes: number): Held {
-  return { connections, rssMb: Math.round(rss / 2 ** 17) / 8, peakRssMb: Math.round(peak / 2 ** 17) / 8, kbPerConnection: Math.round((rss / 1024 / connections) * 100) / 100, processes };
+const mb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
+const kbEach = (bytes: number, connections: number) => Math.round((bytes / 1024 / connections) * 100) / 100;
+
+function held(connections: number, memory: { rss: number; pss: number }, peak: number, processes: number): Held {
+  return { connections, rssMb: mb(memory.rss), peakRssMb: mb(peak), kbPerConnection: kbEach(memory.rss, connections), pssMb: mb(memory.pss), kbPssPerConnection: kbEach(memory.pss, connections), processes };
 }
 
-async function runStickler(url: string, count: number, dir: string): Promise<Held> {
+/** `workers`: that many load workers (--workers) whatever the count, for the floor of a larger run. */
+async function runStickler(url: string, count: number, dir: string, workers?: number): Promise<Held> {
   const rampMs = rampMsFor(count);
   const scenario = path.join(dir, `idle-${count}.yaml`);
   fs.writeFileSync(scenario, `name: idle-${count}
@@ -68,15 +87,16 @@ clients: { count: ${count}, ramp: ${rampMs}ms, connect_concurrency: 512, address
 duration: ${runMsFor(count)}ms
 traffic: { interval: 0s, ping: 30s }
 `);
-  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}-${Date.now()}`), '--quiet', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('engine/worker.js'));
+  const forced = workers === undefined ? [] : ['--workers', String(workers)];
+  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}-${Date.now()}`), '--quiet', '--json', ...forced], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('engine/worker.js'), { pss: true });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const { samples, peakRssBytes } = watch.stop();
   const summary = JSON.parse(stdout) as { connections: { opened: number; failed: number; peak_open: number }; workers: number };
   if (summary.connections.failed > 0 || summary.connections.peak_open < count) throw new Error(`stickler at ${count}: exit ${code}, ${JSON.stringify(summary.connections)}`);
-  return held(summary.connections.peak_open, heldRss(samples, count), peakRssBytes, summary.workers + 1);
+  return held(summary.connections.peak_open, heldMemory(samples, count), peakRssBytes, summary.workers + 1);
 }
 
 async function runLean(url: string, count: number): Promise<Held> {
@@ -85,10 +105,10 @@ async function runLean(url: string, count: number): Promise<Held> {
   const runs = Array.from({ length: processes }, (_, k) => {
     const share = Math.floor(count / processes) + (k < count % processes ? 1 : 0);
     const child = spawn(process.execPath, [path.join(here, 'lean-ws-loop.js'), url, String(share), String(rampMs), 'idle', String(HOLD_MS), `127.101.0.${k + 1}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const watch = watchTree(child.pid!, 500);
+    const watch = watchTree(child.pid!, 500, undefined, { pss: true });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    return new Promise<{ opened: number; failed: number; samples: [number, number, number][]; peak: number }>((resolve) =>
+    return new Promise<{ opened: number; failed: number; samples: Sample[]; peak: number }>((resolve) =>
       child.on('exit', () => {
         const { samples, peakRssBytes } = watch.stop();
         resolve({ ...(JSON.parse(stdout) as { opened: number; failed: number }), samples, peak: peakRssBytes });
@@ -98,8 +118,9 @@ async function runLean(url: string, count: number): Promise<Held> {
   const results = await Promise.all(runs);
   const opened = results.reduce((sum, r) => sum + r.opened, 0);
   if (opened < count) throw new Error(`lean loop at ${count}: ${opened} opened`);
-  const rss = results.reduce((sum, r) => sum + heldRss(r.samples, count), 0);
-  return held(opened, rss, results.reduce((sum, r) => sum + r.peak, 0), processes);
+  const memory = results.map((r) => heldMemory(r.samples, count));
+  const sum = (key: 'rss' | 'pss') => memory.reduce((total, m) => total + m[key], 0);
+  return held(opened, { rss: sum('rss'), pss: sum('pss') }, results.reduce((total, r) => total + r.peak, 0), processes);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-memory-'));
@@ -125,7 +146,17 @@ try {
     }
     const date = new Date().toISOString();
     if (leanRounds.length) lean.push({ date, rounds: leanRounds.length, ...medianRound(leanRounds) });
-    if (sticklerRounds.length) stickler.push({ date, rounds: sticklerRounds.length, ...medianRound(sticklerRounds) });
+    if (sticklerRounds.length) {
+      const row: Held = { date, rounds: sticklerRounds.length, ...medianRound(sticklerRounds) };
+      // The largest count, on more than one process: what those processes hold with 100 connections between them.
+      if (count === Math.max(...counts) && row.processes > 1) {
+        const floor = await runStickler(url, 100, dir, row.processes - 1);
+        row.fixedRssMb = floor.rssMb;
+        row.kbPerConnectionAboveFixed = Math.round((((row.rssMb - floor.rssMb) * 1024) / row.connections) * 100) / 100;
+        process.stderr.write(`${count}: the same ${row.processes} processes with 100 connections: ${floor.rssMb} MB\n`);
+      }
+      stickler.push(row);
+    }
   }
 } finally {
   await stack.stop();
@@ -147,7 +178,7 @@ const ratios = Object.fromEntries(
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
-  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS summed over the program's processes, median of the hold; each row the median of its rounds`,
+  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS (and PSS) summed over the program's processes, median of the hold; each row the median of its rounds; the largest stickler row also holds the RSS of its processes with 100 connections (fixedRssMb)`,
   stickler: sticklerRows,
   lean: leanRows,
   ratio_to_lean: ratios,

@@ -60,17 +60,36 @@ export function treeUsage(root: number, keep?: (cmdline: string) => boolean): { 
 }
 
 /**
- * Samples a process tree's summed RSS and CPU every `everyMs`; stop() gives the peak RSS and the
- * samples ([seconds since start, rss bytes, cpu seconds]).
+ * A process's proportional set size (bytes): its private pages plus its share of the pages it
+ * shares (the node binary's code, mapped by every Node process), so a tree's sum counts them once.
  */
-export function watchTree(root: number, everyMs = 200, keep?: (cmdline: string) => boolean) {
+function pssOf(pid: number): number {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Summed PSS (bytes) of a live process tree. */
+export function treePss(root: number, keep?: (cmdline: string) => boolean): number {
+  return treeOf(root, keep).reduce((sum, pid) => sum + pssOf(pid), 0);
+}
+
+/**
+ * Samples a process tree's summed RSS and CPU every `everyMs`; stop() gives the peak RSS and the
+ * samples ([seconds since start, rss bytes, cpu seconds, pss bytes or 0]). `pss` reads smaps_rollup
+ * too (a walk of the page tables: only where it is wanted).
+ */
+export function watchTree(root: number, everyMs = 200, keep?: (cmdline: string) => boolean, options: { pss?: boolean } = {}) {
   let peakRss = 0;
-  const samples: [number, number, number][] = [];
+  const samples: [number, number, number, number][] = [];
   const started = Date.now();
   const timer = setInterval(() => {
     const { rss, cpuSeconds } = treeUsage(root, keep);
     peakRss = Math.max(peakRss, rss);
-    samples.push([(Date.now() - started) / 1000, rss, cpuSeconds]);
+    samples.push([(Date.now() - started) / 1000, rss, cpuSeconds, options.pss ? treePss(root, keep) : 0]);
   }, everyMs);
   return {
     stop() {
