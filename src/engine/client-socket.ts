@@ -77,19 +77,18 @@ export function openClientSocket(options: ClientSocketOptions): WebSocket {
 }
 
 /** A prototype with nothing on it: no inherited name can pass for an event. */
-function ListenerTable(): void {}
-ListenerTable.prototype = Object.create(null) as object;
+const NOTHING_INHERITED: object = Object.create(null);
 
 /**
  * EventEmitter keeps a new emitter's listeners in a null-prototype object, which V8 holds as a hash
- * table: about 440 bytes once a client's six events are on it. An object made by a constructor stays
- * a fast object of about 100 bytes, as the listener tables of Node's own streams are. Set before any
- * listener (ws adds none to the socket itself while constructing it); Node's EventEmitter reads and
- * writes `_events` as any object.
+ * table: about 440 bytes once a client's six events are on it. An object whose prototype is an empty
+ * null-prototype object stays a fast object of about 100 bytes, as the listener tables of Node's own
+ * streams are. Set before any listener (ws adds none to the socket itself while constructing it);
+ * Node's EventEmitter reads and writes `_events` as any object.
  */
 function withFastListenerTable(ws: WebSocket): WebSocket {
   const emitter = ws as unknown as { _events: object; _eventsCount: number };
-  if (emitter._eventsCount === 0) emitter._events = new (ListenerTable as unknown as new () => object)();
+  if (emitter._eventsCount === 0) emitter._events = Object.create(NOTHING_INHERITED) as object;
   return ws;
 }
 
