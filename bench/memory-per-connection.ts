@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, startBenchStack } from './bench-stack.js';
-import { watchTree } from './process-tree.js';
+import { watchProcesses, watchTree } from './process-tree.js';
 
 const counts = (process.argv[2] ?? '5000,20000,100000').split(',').map(Number);
 const leanCounts = (process.argv[3] ?? '5000,20000').split(',').filter(Boolean).map(Number);
@@ -45,9 +45,16 @@ interface Held {
   rssMb: number;
   peakRssMb: number;
   kbPerConnection: number;
-  /** PSS summed the same way: the node binary's pages, which every process maps, counted once. */
+  /** PSS summed the same way: pages shared with other processes (stickler's or not) split among them. */
   pssMb: number;
   kbPssPerConnection: number;
+  /**
+   * The program's resident set: the distinct physical pages its processes map, each counted once
+   * (process-tree.ts, residentBytes). The summed RSS counts the node binary's code once per
+   * process; this is the memory the program holds. Absent where page frames cannot be read (not root).
+   */
+  residentMb?: number;
+  kbResidentPerConnection?: number;
   processes: number;
   /**
    * Stickler's row at the largest count: the same processes holding 100 connections (the cost of the
@@ -57,24 +64,34 @@ interface Held {
   kbPerConnectionAboveFixed?: number;
 }
 
-type Sample = [number, number, number, number];
+type Sample = [number, number, number, number, number];
 
 /** The run: the ramp, as long again for handshakes that lag on a busy machine (100,000 on 2 cores), then the hold. */
 const runMsFor = (count: number) => Math.round(rampMsFor(count) * (count > 20_000 ? 1.5 : 1)) + HOLD_MS;
 
-/** Median of the tree's RSS and PSS over the hold: from its start + 3 s to 3 s before the close. */
-function heldMemory(samples: Sample[], count: number): { rss: number; pss: number } {
+interface Memory {
+  rss: number;
+  pss: number;
+  /** 0 where not measured. */
+  resident: number;
+}
+
+/** Median of the tree's RSS, PSS and resident set over the hold: from its start + 3 s to 3 s before the close. */
+function heldMemory(samples: Sample[], count: number): Memory {
   const to = runMsFor(count) / 1000 - 3;
   const from = to - HOLD_MS / 1000 + 6;
   const inHold = samples.filter(([t]) => t >= from && t <= to);
-  return { rss: median(inHold.map(([, rss]) => rss)), pss: median(inHold.map(([, , , pss]) => pss)) };
+  const resident = inHold.map(([, , , , bytes]) => bytes).filter((bytes) => bytes > 0);
+  return { rss: median(inHold.map(([, rss]) => rss)), pss: median(inHold.map(([, , , pss]) => pss)), resident: resident.length ? median(resident) : 0 };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
 const kbEach = (bytes: number, connections: number) => Math.round((bytes / 1024 / connections) * 100) / 100;
 
-function held(connections: number, memory: { rss: number; pss: number }, peak: number, processes: number): Held {
-  return { connections, rssMb: mb(memory.rss), peakRssMb: mb(peak), kbPerConnection: kbEach(memory.rss, connections), pssMb: mb(memory.pss), kbPssPerConnection: kbEach(memory.pss, connections), processes };
+function held(connections: number, memory: Memory, peak: number, processes: number): Held {
+  const row: Held = { connections, rssMb: mb(memory.rss), peakRssMb: mb(peak), kbPerConnection: kbEach(memory.rss, connections), pssMb: mb(memory.pss), kbPssPerConnection: kbEach(memory.pss, connections), processes };
+  if (memory.resident > 0) Object.assign(row, { residentMb: mb(memory.resident), kbResidentPerConnection: kbEach(memory.resident, connections) });
+  return row;
 }
 
 /** `workers`: that many load workers (--workers) whatever the count, for the floor of a larger run. */
@@ -89,7 +106,7 @@ traffic: { interval: 0s, ping: 30s }
 `);
   const forced = workers === undefined ? [] : ['--workers', String(workers)];
   const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}-${Date.now()}`), '--quiet', '--json', ...forced], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('engine/worker.js'), { pss: true });
+  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('bundle/worker.js'), { pss: true, resident: true });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -102,25 +119,27 @@ traffic: { interval: 0s, ping: 30s }
 async function runLean(url: string, count: number): Promise<Held> {
   const rampMs = rampMsFor(count);
   const processes = Math.ceil(count / LEAN_PER_PROCESS);
+  const live = new Set<number>();
+  // The loop's processes are one program, watched as one (their shared pages counted once, as stickler's are).
+  const watch = watchProcesses(() => [...live], 500, { pss: true, resident: true });
   const runs = Array.from({ length: processes }, (_, k) => {
     const share = Math.floor(count / processes) + (k < count % processes ? 1 : 0);
     const child = spawn(process.execPath, [path.join(here, 'lean-ws-loop.js'), url, String(share), String(rampMs), 'idle', String(HOLD_MS), `127.101.0.${k + 1}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const watch = watchTree(child.pid!, 500, undefined, { pss: true });
+    live.add(child.pid!);
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    return new Promise<{ opened: number; failed: number; samples: Sample[]; peak: number }>((resolve) =>
+    return new Promise<{ opened: number; failed: number }>((resolve) =>
       child.on('exit', () => {
-        const { samples, peakRssBytes } = watch.stop();
-        resolve({ ...(JSON.parse(stdout) as { opened: number; failed: number }), samples, peak: peakRssBytes });
+        live.delete(child.pid!);
+        resolve(JSON.parse(stdout) as { opened: number; failed: number });
       }),
     );
   });
   const results = await Promise.all(runs);
+  const { samples, peakRssBytes } = watch.stop();
   const opened = results.reduce((sum, r) => sum + r.opened, 0);
   if (opened < count) throw new Error(`lean loop at ${count}: ${opened} opened`);
-  const memory = results.map((r) => heldMemory(r.samples, count));
-  const sum = (key: 'rss' | 'pss') => memory.reduce((total, m) => total + m[key], 0);
-  return held(opened, { rss: sum('rss'), pss: sum('pss') }, results.reduce((total, r) => total + r.peak, 0), processes);
+  return held(opened, heldMemory(samples, count), peakRssBytes, processes);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-memory-'));

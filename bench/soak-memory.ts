@@ -41,7 +41,7 @@ function slope(points: readonly (readonly number[])[]): number {
 
 const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, 'out'), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
 // stickler's own processes: the coordinator and its load workers (not the proxy or the backends it runs).
-const watch = watchTree(child.pid!, 1000, (cmdline) => cmdline.includes('engine/worker.js'));
+const watch = watchTree(child.pid!, 1000, (cmdline) => cmdline.includes('bundle/worker.js'));
 const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
 const { samples } = watch.stop();
 

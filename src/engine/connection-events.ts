@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { noteSocketError, type Connection } from './client-context.js';
-import { readFramesDirectly } from './frame-receiver.js';
+import { parkReceiver, wakeReceiver } from './frame-receiver.js';
 
 /**
  * A client WebSocket's events, handled by listeners every connection shares (`this` is the
@@ -26,6 +26,12 @@ export function listenTo(ws: WebSocket, connection: Connection): void {
   ws.on('pong', onPong);
 }
 
+/** The client closes an open connection: `ws.close()` reads the Receiver, so the connection gets it back first. */
+export function closeWebSocket(ws: WebSocket, code: number, reason: string): void {
+  wakeReceiver(ws);
+  ws.close(code, reason);
+}
+
 /** The handshake is over (opened or closed): the worker's limiter may start another. */
 export function settleHandshake(connection: Connection): void {
   const settle = connection.settle;
@@ -42,7 +48,7 @@ function onUpgrade(this: WebSocket, response: IncomingMessage): void {
 
 function onOpen(this: WebSocket): void {
   const connection = connectionOf(this);
-  readFramesDirectly(this);
+  parkReceiver(this);
   connection.owner.opened(connection);
 }
 

@@ -13,7 +13,7 @@ import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
 import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline } from './client-socket.js';
 import { openTransport } from './client-transport.js';
-import { listenTo, settleHandshake } from './connection-events.js';
+import { closeWebSocket, listenTo, settleHandshake } from './connection-events.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from './protocols/client-protocol.js';
 import { createProtocol } from './protocols/index.js';
 
@@ -190,7 +190,7 @@ export class VirtualClient implements ConnectionOwner {
   private closeByClient(connection: Connection): void {
     connection.byClient = true;
     this.clearTimers(connection);
-    if (connection.ws.readyState === WebSocket.OPEN) connection.ws.close(1000, 'client');
+    if (connection.ws.readyState === WebSocket.OPEN) closeWebSocket(connection.ws, 1000, 'client');
     else connection.ws.terminate();
   }
 

@@ -95,7 +95,7 @@ test('SIGINT: the partial summary is written, exit 130, no process left behind',
   assert.ok(summary.duration_s < 30);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);
-  assert.deepEqual(strayProcesses('dist/src/engine/worker.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/bundle/worker.js'), []);
   assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
 });
 
@@ -114,7 +114,7 @@ test('a worker killed mid-run: exit 3, and the summary of what was measured is s
   // Kill the worker once the coordinator has heard of its messages (a loaded machine starts slowly).
   const deadline = Date.now() + 20_000;
   while (!((await sentSoFar(port)) > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  const workers = strayProcesses('dist/src/engine/worker.js');
+  const workers = strayProcesses('dist/src/bundle/worker.js');
   assert.equal(workers.length, 1, workers.join('\n'));
   // 500 messages a second is a quiet worker: it runs with the small heap (limits.ts, workerHeapFlags).
   assert.match(workers[0], /--optimize-for-size --max-semi-space-size=2 --v8-pool-size=1 .*worker\.js/);

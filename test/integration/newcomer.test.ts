@@ -82,7 +82,7 @@ test('npm pack holds the compiled code, not the tests; npm install -g of it, the
   assert.equal(packed.code, 0, packed.stderr);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((file) => file.path);
-  for (const needed of ['bin/stickler.js', 'dist/src/bundle/main.js', 'dist/src/cli/main.js', 'dist/src/engine/worker.js', 'dist/src/stack/backend-process.js', 'scenarios/quickstart.yaml', 'scenarios/schema.json']) {
+  for (const needed of ['bin/stickler.js', 'dist/src/bundle/main.js', 'dist/src/cli/main.js', 'dist/src/engine/worker.js', 'dist/src/bundle/worker.js', 'dist/src/stack/backend-process.js', 'scenarios/quickstart.yaml', 'scenarios/schema.json']) {
     assert.ok(files.includes(needed), `${needed} missing from the package`);
   }
   assert.ok(!files.some((file) => file.startsWith('dist/test/') || file.startsWith('test/') || file.startsWith('src/')), 'tests and sources stay out');

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Writable } from 'node:stream';
-import * as wsModule from 'ws';
-import { readSmallFramesDirectly, type WsReceiver } from '../../src/engine/frame-receiver.js';
+import { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { parkReceiver, wakeReceiver } from '../../src/engine/frame-receiver.js';
 import { seededRandom } from '../../src/util/rng.js';
 
-// ws's own frame parser (exported by ws, not declared by @types/ws), as a client WebSocket makes it.
-const { Receiver } = wsModule as unknown as { Receiver: new (options: object) => Writable };
 const MAX_PAYLOAD = 4000;
-const clientReceiver = (skipUTF8Validation = true) => new Receiver({ binaryType: 'nodebuffer', isServer: false, maxPayload: MAX_PAYLOAD, skipUTF8Validation });
 
 /** One server frame (unmasked unless asked), with the length in 7, 16 or 64 bits. */
 function frame(first: number, payload: Buffer, options: { masked?: boolean; long?: boolean } = {}): Buffer {
@@ -72,66 +69,121 @@ function chunks(frames: Buffer[], rand: () => number): Buffer[] {
   return out;
 }
 
-/** Everything a Receiver emitted for the chunks, in order, as ws's socket listener feeds it (stopping at a close or an error, as ws does). */
-async function eventsOf(receiver: Writable, input: Buffer[]): Promise<string[]> {
-  const events: string[] = [];
-  let stopped = false;
-  receiver.on('message', (data: Buffer, isBinary: boolean) => events.push(`message ${isBinary} ${data.toString('hex')}`));
-  receiver.on('ping', (data: Buffer) => events.push(`ping ${data.toString('hex')}`));
-  receiver.on('pong', (data: Buffer) => events.push(`pong ${data.toString('hex')}`));
-  receiver.on('conclude', (code: number, reason: Buffer) => {
-    events.push(`conclude ${code} ${reason.toString()}`);
-    stopped = true;
-  });
-  receiver.on('error', (error: Error & { code?: string }) => {
-    events.push(`error ${error.code}`);
-    stopped = true;
-  });
-  for (const chunk of input) {
-    if (stopped) break;
-    events.push(`write ${receiver.write(chunk)}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return events;
+/** What a client WebSocket did with a server's bytes: its events and the lengths of what it wrote back (pongs, close frames). */
+interface Client {
+  ws: WebSocket;
+  socket: Duplex;
+  events: string[];
+  parked: boolean;
 }
 
-test('the fast path emits what ws emits, event for event, over 2,000 random streams cut at random points', async () => {
-  let fastFrames = 0;
+/**
+ * A client WebSocket on an in-memory socket, opened as ws opens one (`setSocket` with a client's
+ * options: no UTF-8 validation, as stickler's clients), its Receiver parked at 'open' when asked.
+ */
+function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): Client {
+  const events: string[] = [];
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      events.push(`wrote ${chunk.length}`);
+      callback();
+    },
+  });
+  // A WebSocket made without an address is a server's; these are the fields initAsClient sets instead.
+  const ws = new WebSocket(null as unknown as string, undefined, {});
+  Object.assign(ws, { _isServer: false, _autoPong: true });
+  const made: Client = { ws, socket, events, parked: false };
+  ws.on('open', () => {
+    if (park) made.parked = parkReceiver(ws);
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => events.push(`message ${isBinary} ${data.toString('hex')}`));
+  ws.on('ping', (data: Buffer) => events.push(`ping ${data.toString('hex')}`));
+  ws.on('pong', (data: Buffer) => events.push(`pong ${data.toString('hex')}`));
+  ws.on('error', (error: Error & { code?: string }) => events.push(`error ${error.code}`));
+  ws.on('close', (code: number, reason: Buffer) => events.push(`close ${code} ${reason.toString()}`));
+  (ws as unknown as { setSocket(socket: Duplex, head: Buffer, options: object): void }).setSocket(socket, Buffer.alloc(0), {
+    allowSynchronousEvents: true,
+    maxPayload: MAX_PAYLOAD,
+    skipUTF8Validation: options.skipUTF8Validation ?? true,
+  });
+  return made;
+}
+
+const receiverOf = (ws: WebSocket) => (ws as unknown as { _receiver: object | null })._receiver;
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Feeds the chunks one a tick, then (if still open) closes from the client's side as stickler does, then the socket goes. */
+async function run(made: Client, input: Buffer[], closeAtEnd: boolean): Promise<string[]> {
+  for (const chunk of input) {
+    made.socket.push(chunk);
+    await tick();
+  }
+  if (closeAtEnd && made.ws.readyState === WebSocket.OPEN) {
+    if (made.parked) wakeReceiver(made.ws);
+    made.ws.close(1000, 'client');
+    await tick();
+  }
+  const closed = made.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise((resolve) => made.ws.once('close', resolve));
+  made.socket.destroy();
+  await closed;
+  return made.events;
+}
+
+test('a parked Receiver gives the same events as ws, event for event, over 2,000 random streams cut at random points', async () => {
+  let messages = 0;
+  let parkedAtEnd = 0;
   for (let seed = 1; seed <= 2000; seed++) {
     const rand = seededRandom(seed);
     const input = chunks(serverFrames(rand), rand);
-    const fast = clientReceiver();
-    assert.equal(readSmallFramesDirectly(fast as Partial<WsReceiver>), true);
-    const expected = await eventsOf(clientReceiver(), input);
-    const actual = await eventsOf(fast, input);
+    const closeAtEnd = rand() < 0.5;
+    const parked = client(true);
+    assert.equal(parked.parked, true, `seed ${seed}: parked at open`);
+    const expected = await run(client(false), input, closeAtEnd);
+    for (const chunk of input) {
+      parked.socket.push(chunk);
+      await tick();
+    }
+    if (parked.ws.readyState === WebSocket.OPEN && receiverOf(parked.ws) === null) parkedAtEnd += 1;
+    const actual = await run(parked, [], closeAtEnd);
     assert.deepEqual(actual, expected, `seed ${seed}`);
-    fastFrames += expected.filter((event) => event.startsWith('message')).length;
+    messages += expected.filter((event) => event.startsWith('message')).length;
   }
-  assert.ok(fastFrames > 2000, `the streams carried messages (${fastFrames})`);
+  assert.ok(messages > 2000, `the streams carried messages (${messages})`);
+  // Streams that end between frames on an open connection leave it without a Receiver.
+  assert.ok(parkedAtEnd > 200, `parked again after the frames ws parsed (${parkedAtEnd})`);
 });
 
-test('whole small frames in one chunk never reach the Writable under the Receiver', () => {
-  const receiver = clientReceiver() as Writable & { _write: (...args: unknown[]) => void };
-  readSmallFramesDirectly(receiver as Partial<WsReceiver>);
-  let written = 0;
-  const write = receiver._write.bind(receiver);
-  receiver._write = (...args: unknown[]) => {
-    written += 1;
-    write(...args);
-  };
-  const messages: string[] = [];
-  receiver.on('message', (data: Buffer) => messages.push(data.toString()));
-  assert.equal(receiver.write(Buffer.concat([frame(0x81, Buffer.from('stk:1:a')), frame(0x81, Buffer.from('x'.repeat(300)))])), true);
-  assert.deepEqual(messages, ['stk:1:a', 'x'.repeat(300)]);
-  assert.equal(written, 0);
-  // A ping is ws's: it and what follows go to its parser.
-  receiver.write(Buffer.concat([frame(0x89, Buffer.from('p')), frame(0x81, Buffer.from('after'))]));
-  assert.equal(written, 1);
-  assert.deepEqual(messages.at(-1), 'after');
+test('small frames never wake the Receiver; a ping wakes it for itself, and it is parked again after', async () => {
+  const made = client(true);
+  assert.equal(made.parked, true);
+  assert.equal(receiverOf(made.ws), null);
+  made.socket.push(Buffer.concat([frame(0x81, Buffer.from('stk:1:a')), frame(0x81, Buffer.from('x'.repeat(300)))]));
+  await tick();
+  assert.equal(receiverOf(made.ws), null);
+  made.socket.push(Buffer.concat([frame(0x89, Buffer.from('p')), frame(0x81, Buffer.from('after'))]));
+  await tick();
+  assert.equal(receiverOf(made.ws), null, 'parked again once the ping was handled');
+  // Half a frame: the Receiver stays until the rest comes.
+  const cut = frame(0x8a, Buffer.from('pong!'));
+  made.socket.push(cut.subarray(0, 3));
+  await tick();
+  assert.notEqual(receiverOf(made.ws), null, 'mid-frame');
+  made.socket.push(cut.subarray(3));
+  await tick();
+  assert.equal(receiverOf(made.ws), null);
+  assert.deepEqual(made.events, ['message false 73746b3a313a61', `message false ${Buffer.from('x'.repeat(300)).toString('hex')}`, 'wrote 7', 'ping 70', `message false ${Buffer.from('after').toString('hex')}`, `pong ${Buffer.from('pong!').toString('hex')}`]);
+  const before = made.events.length;
+  await run(made, [], true);
+  const after = made.events.slice(before);
+  // The client's close frame (2 + 4 bytes of header and mask, 2 of code, 6 of reason), then the socket went without the server's.
+  assert.equal(after.filter((event) => event.startsWith('wrote')).reduce((sum, event) => sum + Number(event.split(' ')[1]), 0), 14);
+  assert.equal(after.at(-1), 'close 1006 ');
 });
 
-test('receivers that need what the fast path skips keep ws parsing every frame', () => {
-  assert.equal(readSmallFramesDirectly(clientReceiver(false) as Partial<WsReceiver>), false, 'UTF-8 validation');
-  assert.equal(readSmallFramesDirectly(new Receiver({ binaryType: 'arraybuffer', skipUTF8Validation: true }) as Partial<WsReceiver>), false, 'another binary type');
-  assert.equal(readSmallFramesDirectly(undefined), false, 'no receiver (a polling session)');
+test('a connection whose messages need what the fast path skips keeps its Receiver', async () => {
+  const validating = client(true, { skipUTF8Validation: false });
+  assert.equal(validating.parked, false, 'UTF-8 validation');
+  assert.notEqual(receiverOf(validating.ws), null);
+  await run(validating, [], false);
 });
