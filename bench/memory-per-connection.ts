@@ -6,9 +6,12 @@
  * open at most as many files as the machine allows). The figure is the summed RSS while every
  * connection is open (the median of the samples in the hold, after the ramp), over the connections
  * open. Targets (issue 30): stickler <= 6 KB per connection at 100,000, <= 1.2x the loop at 5,000.
- * Beside it: PSS, which counts once the node binary's pages that every process maps (RSS counts them
- * in each, about 46 MB a process), and for the largest count the same processes holding 100
- * connections: the floor a run of that size pays before its first connection.
+ * Beside it: the program's resident set (the distinct physical pages of its processes, read from
+ * /proc/PID/pagemap as root: the node binary's code, about 44 MB that every Node process maps, counted
+ * once rather than once a process as the summed RSS counts it), PSS (those pages split among every
+ * process that maps them, the reference backends' too), and for the largest count the same processes
+ * holding 100 connections: the floor a run of that size pays before its first connection. The lean
+ * loop's processes are watched as one program in the same way.
  *
  * Below 100,000 each count runs `rounds` times (3 unless told), the two programs alternating, and
  * the row is the median round: where V8's next mark-compact falls after the ramp moves one run's
@@ -197,7 +200,7 @@ const ratios = Object.fromEntries(
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
-  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS (and PSS) summed over the program's processes, median of the hold; each row the median of its rounds; the largest stickler row also holds the RSS of its processes with 100 connections (fixedRssMb)`,
+  work: `idle connections (a ping every 30 s) held ${HOLD_MS / 1000} s through nginx round robin; RSS and PSS summed over the program's processes, and the program's resident set (its distinct physical pages, each counted once: residentMb), median of the hold; each row the median of its rounds; the largest stickler row also holds the RSS of its processes with 100 connections (fixedRssMb)`,
   stickler: sticklerRows,
   lean: leanRows,
   ratio_to_lean: ratios,
