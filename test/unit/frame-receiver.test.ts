@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Duplex } from 'node:stream';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { openClientSocket } from '../../src/engine/client-socket.js';
+import { closeWebSocket } from '../../src/engine/connection-events.js';
 import { parkReceiver, wakeReceiver } from '../../src/engine/frame-receiver.js';
 import { seededRandom } from '../../src/util/rng.js';
 
@@ -102,8 +104,11 @@ function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): 
   ws.on('pong', (data: Buffer) => events.push(`pong ${data.toString('hex')}`));
   ws.on('error', (error: Error & { code?: string }) => events.push(`error ${error.code}`));
   ws.on('close', (code: number, reason: Buffer) => events.push(`close ${code} ${reason.toString()}`));
+  // ws 8's client options (initAsClient): a Receiver made with others would not be parked.
   (ws as unknown as { setSocket(socket: Duplex, head: Buffer, options: object): void }).setSocket(socket, Buffer.alloc(0), {
     allowSynchronousEvents: true,
+    maxBufferedChunks: 262_144,
+    maxFragments: 16_384,
     maxPayload: MAX_PAYLOAD,
     skipUTF8Validation: options.skipUTF8Validation ?? true,
   });
@@ -129,6 +134,37 @@ async function run(made: Client, input: Buffer[], closeAtEnd: boolean): Promise<
   await closed;
   return made.events;
 }
+
+
+// First, so that the process's kit comes from a real client socket, as in a run.
+test("a stickler client socket to a real ws server on loopback is parked at open, woken by a pong and a close, and parked between them", async () => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  server.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
+  let ws: WebSocket | null = null;
+  try {
+    const { port } = server.address() as { port: number };
+    const opened = openClientSocket({ url: `ws://127.0.0.1:${port}/`, sessionKey: { kind: 'none' }, sessionValue: '', address: '127.0.0.1', via: 'socket', maxPayload: MAX_PAYLOAD });
+    ws = opened;
+    const parked = await new Promise<boolean>((resolve) => opened.once('open', () => resolve(parkReceiver(opened))));
+    assert.equal(parked, true, "ws's socket listeners and Receiver are as this module knows them");
+    assert.equal(receiverOf(opened), null);
+    opened.send('stk:1:hello');
+    const echoed = await new Promise<string>((resolve) => opened.once('message', (data: Buffer) => resolve(data.toString())));
+    assert.equal(echoed, 'stk:1:hello');
+    assert.equal(receiverOf(opened), null, 'a small echo never made a Receiver');
+    opened.ping();
+    await new Promise((resolve) => opened.once('pong', resolve));
+    await tick();
+    assert.equal(receiverOf(opened), null, 'parked again after the pong');
+    const closed = new Promise<number>((resolve) => opened.once('close', resolve));
+    closeWebSocket(opened, 1000, 'client');
+    assert.equal(await closed, 1000, "the server's close frame came back through a Receiver made again");
+  } finally {
+    ws?.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
 
 test('a parked Receiver gives the same events as ws, event for event, over 2,000 random streams cut at random points', async () => {
   let messages = 0;
