@@ -120,14 +120,8 @@ function optionsOf(receiver: WsReceiver): ReceiverKit['options'] {
   };
 }
 
-const sameOptions = (a: ReceiverKit['options'], b: ReceiverKit['options']) =>
-  a.allowSynchronousEvents === b.allowSynchronousEvents &&
-  a.binaryType === b.binaryType &&
-  a.isServer === b.isServer &&
-  a.maxBufferedChunks === b.maxBufferedChunks &&
-  a.maxFragments === b.maxFragments &&
-  a.maxPayload === b.maxPayload &&
-  a.skipUTF8Validation === b.skipUTF8Validation;
+type ReceiverOptions = ReceiverKit['options'];
+const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) => (Object.keys(a) as (keyof ReceiverOptions)[]).every((name) => a[name] === b[name]);
 
 /**
  * Called at a client WebSocket's 'open': takes its Receiver away until a frame needs it, when its
