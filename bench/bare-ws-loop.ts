@@ -32,25 +32,28 @@ const timers: NodeJS.Timeout[] = [];
 const pad = 'x'.repeat(64);
 
 for (let i = 0; i < count; i++) {
-  setTimeout(() => {
-    const ws = new WebSocket(urls[i % urls.length], { perMessageDeflate: false });
-    sockets.push(ws);
-    ws.on('open', () => {
-      opened++;
-      timers.push(
-        setInterval(() => {
-          ws.send(`t:${performance.now()}:`.padEnd(64, pad));
-          sent++;
-        }, intervalMs),
-      );
-    });
-    ws.on('message', (data: Buffer) => {
-      const text = data.toString();
-      if (!text.startsWith('t:')) return; // the backend's hello
-      latencies[received++] = performance.now() - Number(text.slice(2, text.indexOf(':', 2)));
-    });
-    ws.on('error', () => failed++);
-  }, (rampMs * i) / count);
+  setTimeout(
+    () => {
+      const ws = new WebSocket(urls[i % urls.length], { perMessageDeflate: false });
+      sockets.push(ws);
+      ws.on('open', () => {
+        opened++;
+        timers.push(
+          setInterval(() => {
+            ws.send(`t:${performance.now()}:`.padEnd(64, pad));
+            sent++;
+          }, intervalMs),
+        );
+      });
+      ws.on('message', (data: Buffer) => {
+        const text = data.toString();
+        if (!text.startsWith('t:')) return; // the backend's hello
+        latencies[received++] = performance.now() - Number(text.slice(2, text.indexOf(':', 2)));
+      });
+      ws.on('error', () => failed++);
+    },
+    (rampMs * i) / count,
+  );
 }
 
 const sampler = setInterval(() => {

@@ -6,8 +6,16 @@ import { ManagedStack } from '../src/stack/managed-stack.js';
  * reference backends (unless told how many), sized for `connections`, logging into `logDir`.
  * Started; the caller stops it.
  */
-export async function startBenchStack(connections: number, logDir: string, preset = 'haproxy-round-robin', backends = 3): Promise<ManagedStack> {
-  const loaded = parseScenarioText('bench', `name: bench-stack\ntarget: { stack: ${preset}, backends: ${backends} }\nclients: { count: ${connections} }\nduration: 1s\n`);
+export async function startBenchStack(
+  connections: number,
+  logDir: string,
+  preset = 'haproxy-round-robin',
+  backends = 3,
+): Promise<ManagedStack> {
+  const loaded = parseScenarioText(
+    'bench',
+    `name: bench-stack\ntarget: { stack: ${preset}, backends: ${backends} }\nclients: { count: ${connections} }\nduration: 1s\n`,
+  );
   if (!loaded.ok) throw new Error('bench plan');
   const stack = new ManagedStack(loaded.plan, { logDir });
   await stack.start();

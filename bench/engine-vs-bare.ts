@@ -66,7 +66,10 @@ function steadyWindow(durationMs: number): [number, number] {
 }
 
 /** Runs one program to its end; CPU is what the kernel charged its whole tree. */
-async function measure(args: string[], durationMs: number): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number; steadyUsPerEcho: number }> {
+async function measure(
+  args: string[],
+  durationMs: number,
+): Promise<{ stdout: string; cpuSeconds: number; peakRssBytes: number; steadyUsPerEcho: number }> {
   const cpuBefore = waitedChildrenCpuSeconds();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const watch = watchTree(child.pid!, 200);
@@ -80,7 +83,8 @@ async function measure(args: string[], durationMs: number): Promise<{ stdout: st
   const cpuAt = (t: number) => samples.find(([time]) => time >= t)?.[2] ?? Number.NaN;
   const echoesPerSecond = connections / (intervalMs / 1000);
   // A run too short for a steady middle (the 10-echo run) has none.
-  const steadyUsPerEcho = to - from >= 10 ? ((cpuAt(to) - cpuAt(from)) / (to - from) / echoesPerSecond) * 1e6 : Number.NaN;
+  const steadyUsPerEcho =
+    to - from >= 10 ? ((cpuAt(to) - cpuAt(from)) / (to - from) / echoesPerSecond) * 1e6 : Number.NaN;
   return { stdout, cpuSeconds: waitedChildrenCpuSeconds() - cpuBefore, peakRssBytes, steadyUsPerEcho };
 }
 
@@ -89,34 +93,95 @@ async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerC
   const durationMs = durationFor(echoes);
   const args =
     loop === 'lean'
-      ? [path.join(here, 'lean-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(echoes)]
-      : [path.join(here, 'bare-ws-loop.js'), url, String(connections), String(rampMs), String(intervalMs), String(durationMs), 'close'];
+      ? [
+          path.join(here, 'lean-ws-loop.js'),
+          url,
+          String(connections),
+          String(rampMs),
+          String(intervalMs),
+          String(echoes),
+        ]
+      : [
+          path.join(here, 'bare-ws-loop.js'),
+          url,
+          String(connections),
+          String(rampMs),
+          String(intervalMs),
+          String(durationMs),
+          'close',
+        ];
   const run = await measure(args, durationMs);
   const r = JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number };
-  return { cpuSeconds: run.cpuSeconds, steadyUsPerEcho: run.steadyUsPerEcho, cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received, peakRssMb: run.peakRssBytes / 2 ** 20, received: r.received, opened: r.opened, p50: r.p50, p99: r.p99 };
+  return {
+    cpuSeconds: run.cpuSeconds,
+    steadyUsPerEcho: run.steadyUsPerEcho,
+    cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received,
+    peakRssMb: run.peakRssBytes / 2 ** 20,
+    received: r.received,
+    opened: r.opened,
+    p50: r.p50,
+    p99: r.p99,
+  };
 }
 
 /** The application-protocol row: a JSON template whose ack (the reference backend's) is matched by its id field. */
 const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:12}}"}'\n  reply: { field: id }\n`;
 
 /** `metrics`: with --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
-async function runStickler(url: string, dir: string, echoes = messagesPerConnection, json = false, metrics = false, checkout = root): Promise<Figures> {
+async function runStickler(
+  url: string,
+  dir: string,
+  echoes = messagesPerConnection,
+  json = false,
+  metrics = false,
+  checkout = root,
+): Promise<Figures> {
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
-  fs.writeFileSync(scenario, `name: bench
+  fs.writeFileSync(
+    scenario,
+    `name: bench
 target: { url: "${url}" }
 clients: { count: ${connections}, ramp: ${rampMs}ms }
 duration: ${durationMs}ms
 traffic:
   interval: ${intervalMs}ms
   size: 64
-${json ? JSON_TRAFFIC : ''}`);
+${json ? JSON_TRAFFIC : ''}`,
+  );
   const out = path.join(dir, `out-${Date.now()}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
   const port = metrics ? await freePort() : 0;
-  const scraper = metrics ? setInterval(() => void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ''), 1000) : null;
-  const run = await measure([path.join(checkout, 'bin/stickler.js'), 'run', scenario, '--out', out, '--quiet', '--json', ...extra, ...(metrics ? ['--metrics', String(port)] : [])], durationMs).finally(() => scraper && clearInterval(scraper));
-  const summary = JSON.parse(run.stdout) as { messages: { received: number }; connections: { opened: number }; latency: { message: { p50: number; p99: number } }; warnings: string[] };
+  const scraper = metrics
+    ? setInterval(
+        () =>
+          void fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          ),
+        1000,
+      )
+    : null;
+  const run = await measure(
+    [
+      path.join(checkout, 'bin/stickler.js'),
+      'run',
+      scenario,
+      '--out',
+      out,
+      '--quiet',
+      '--json',
+      ...extra,
+      ...(metrics ? ['--metrics', String(port)] : []),
+    ],
+    durationMs,
+  ).finally(() => scraper && clearInterval(scraper));
+  const summary = JSON.parse(run.stdout) as {
+    messages: { received: number };
+    connections: { opened: number };
+    latency: { message: { p50: number; p99: number } };
+    warnings: string[];
+  };
   return {
     cpuSeconds: run.cpuSeconds,
     steadyUsPerEcho: run.steadyUsPerEcho,
@@ -134,7 +199,14 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
 const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
-const rows = { lean: [] as Figures[], bare: [] as Figures[], stickler: [] as Figures[], stickler_json: [] as Figures[], stickler_metrics: [] as Figures[], baseline: [] as Figures[] };
+const rows = {
+  lean: [] as Figures[],
+  bare: [] as Figures[],
+  stickler: [] as Figures[],
+  stickler_json: [] as Figures[],
+  stickler_metrics: [] as Figures[],
+  baseline: [] as Figures[],
+};
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   lean: () => runLoop(url, 'lean'),
@@ -146,7 +218,9 @@ const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
 const only = process.env.BENCH_ONLY?.split(',');
-const names = (Object.keys(programs) as (keyof typeof rows)[]).filter((name) => (only ? only.includes(name) : name !== 'baseline') && (name !== 'baseline' || baseline));
+const names = (Object.keys(programs) as (keyof typeof rows)[]).filter(
+  (name) => (only ? only.includes(name) : name !== 'baseline') && (name !== 'baseline' || baseline),
+);
 const partial = process.env.BENCH_SHORT === '0' || only !== undefined;
 let leanShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
@@ -157,13 +231,17 @@ try {
       const name = names[(round + k) % names.length];
       rows[name].push(await programs[name]());
     }
-    process.stderr.write(`round ${round + 1}/${rounds}:\n${names.map((name) => `  ${name.padEnd(17)}${JSON.stringify(rows[name].at(-1))}`).join('\n')}\n`);
+    process.stderr.write(
+      `round ${round + 1}/${rounds}:\n${names.map((name) => `  ${name.padEnd(17)}${JSON.stringify(rows[name].at(-1))}`).join('\n')}\n`,
+    );
   }
   if (!partial) {
     // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
     leanShort = await runLoop(url, 'lean', shortMessagesPerConnection);
     sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
-    process.stderr.write(`short (${shortMessagesPerConnection} echoes):\n  lean     ${JSON.stringify(leanShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`);
+    process.stderr.write(
+      `short (${shortMessagesPerConnection} echoes):\n  lean     ${JSON.stringify(leanShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`,
+    );
   }
 } finally {
   await stack.stop();
@@ -174,7 +252,8 @@ if (partial) {
   process.exit(0);
 }
 
-const medianOf = (name: keyof typeof rows, key: 'cpuUsPerEcho' | 'steadyUsPerEcho' | 'peakRssMb') => median(rows[name].map((f) => f[key]));
+const medianOf = (name: keyof typeof rows, key: 'cpuUsPerEcho' | 'steadyUsPerEcho' | 'peakRssMb') =>
+  median(rows[name].map((f) => f[key]));
 const cpu = (name: keyof typeof rows) => medianOf(name, 'cpuUsPerEcho');
 const steady = (name: keyof typeof rows) => medianOf(name, 'steadyUsPerEcho');
 const rss = (name: keyof typeof rows) => medianOf(name, 'peakRssMb');
@@ -203,27 +282,70 @@ const result = {
   },
   cpu_steady: {
     note: `CPU per echo between ${steadyWindow(durationFor(messagesPerConnection)).join(' s and ')} s after start, every connection open and sending (no start, ramp or close)`,
-    us_per_echo: { lean: round2(steady('lean')), bare: round2(steady('bare')), stickler: round2(steady('stickler')), ratio: round2(steady('stickler') / steady('lean')) },
+    us_per_echo: {
+      lean: round2(steady('lean')),
+      bare: round2(steady('bare')),
+      stickler: round2(steady('stickler')),
+      ratio: round2(steady('stickler') / steady('lean')),
+    },
   },
   cpu_split: {
     note: `from the ${messagesPerConnection}-echo rounds against one ${shortMessagesPerConnection}-echo run of each`,
-    marginal_us_per_echo: { lean: round2(leanSplit.marginalUs), stickler: round2(sticklerSplit.marginalUs), ratio: round2(sticklerSplit.marginalUs / leanSplit.marginalUs) },
+    marginal_us_per_echo: {
+      lean: round2(leanSplit.marginalUs),
+      stickler: round2(sticklerSplit.marginalUs),
+      ratio: round2(sticklerSplit.marginalUs / leanSplit.marginalUs),
+    },
     fixed_cpu_s: { lean: round2(leanSplit.fixedSeconds), stickler: round2(sticklerSplit.fixedSeconds) },
   },
   json_protocol: {
     note: 'stickler with a JSON template ({{id}}, {{now_ms}}, {{pad:12}}) and reply: { field: id } (the backend acknowledges by id) against its own echo path, CPU per message',
-    cpu_us_per_message: { echo: round2(cpu('stickler')), json: round2(cpu('stickler_json')), ratio: round2(cpu('stickler_json') / cpu('stickler')), ratio_to_lean: round2(cpu('stickler_json') / cpu('lean')), target: 1.2 },
-    steady_us_per_message: { echo: round2(steady('stickler')), json: round2(steady('stickler_json')), ratio: round2(steady('stickler_json') / steady('stickler')) },
+    cpu_us_per_message: {
+      echo: round2(cpu('stickler')),
+      json: round2(cpu('stickler_json')),
+      ratio: round2(cpu('stickler_json') / cpu('stickler')),
+      ratio_to_lean: round2(cpu('stickler_json') / cpu('lean')),
+      target: 1.2,
+    },
+    steady_us_per_message: {
+      echo: round2(steady('stickler')),
+      json: round2(steady('stickler_json')),
+      ratio: round2(steady('stickler_json') / steady('stickler')),
+    },
     received: rows.stickler_json.map((f) => f.received),
   },
   live_metrics: {
     note: 'stickler with --metrics, scraped every second, against the same run without it: CPU per echo (the endpoint stays up 3 s after the run; its idle wait costs no CPU)',
-    cpu_us_per_echo: { without: round2(cpu('stickler')), with: round2(cpu('stickler_metrics')), ratio: round2(cpu('stickler_metrics') / cpu('stickler')), target: 1.03 },
-    steady_us_per_echo: { without: round2(steady('stickler')), with: round2(steady('stickler_metrics')), ratio: round2(steady('stickler_metrics') / steady('stickler')) },
+    cpu_us_per_echo: {
+      without: round2(cpu('stickler')),
+      with: round2(cpu('stickler_metrics')),
+      ratio: round2(cpu('stickler_metrics') / cpu('stickler')),
+      target: 1.03,
+    },
+    steady_us_per_echo: {
+      without: round2(steady('stickler')),
+      with: round2(steady('stickler_metrics')),
+      ratio: round2(steady('stickler_metrics') / steady('stickler')),
+    },
   },
-  peak_rss_mb: { lean: round2(rss('lean')), bare: round2(rss('bare')), stickler: round2(rss('stickler')), ratio: round2(rss('stickler') / rss('lean')), target: 1.2 },
+  peak_rss_mb: {
+    lean: round2(rss('lean')),
+    bare: round2(rss('bare')),
+    stickler: round2(rss('stickler')),
+    ratio: round2(rss('stickler') / rss('lean')),
+    target: 1.2,
+  },
   echoes_received: Object.fromEntries(names.map((name) => [name, rows[name].map((f) => f.received)])),
-  per_round: Object.fromEntries(names.map((name) => [name, rows[name].map((f) => ({ cpu_us_per_echo: round2(f.cpuUsPerEcho), steady_us_per_echo: round2(f.steadyUsPerEcho), peak_rss_mb: round2(f.peakRssMb) }))])),
+  per_round: Object.fromEntries(
+    names.map((name) => [
+      name,
+      rows[name].map((f) => ({
+        cpu_us_per_echo: round2(f.cpuUsPerEcho),
+        steady_us_per_echo: round2(f.steadyUsPerEcho),
+        peak_rss_mb: round2(f.peakRssMb),
+      })),
+    ]),
+  ),
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 fs.writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(result, null, 2)}\n`);

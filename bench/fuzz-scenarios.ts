@@ -29,5 +29,7 @@ for (const name of fs.readdirSync(path.join(root, 'scenarios')).filter((file) =>
     }
   }
 }
-process.stdout.write(`${JSON.stringify({ tried, valid, invalid: tried - valid - crashes.length, crashes: crashes.length, seed, seconds: (Date.now() - started) / 1000, first_crashes: crashes.slice(0, 5) }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ tried, valid, invalid: tried - valid - crashes.length, crashes: crashes.length, seed, seconds: (Date.now() - started) / 1000, first_crashes: crashes.slice(0, 5) }, null, 2)}\n`,
+);
 process.exitCode = crashes.length > 0 ? 1 : 0;

@@ -38,18 +38,33 @@ function flood(socket: import('node:net').Socket): void {
 const server = await startHostileServer({ kind: 'upgrade', after: (socket) => setTimeout(() => flood(socket), 100) });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-flood-'));
 const file = path.join(dir, 'flood.yaml');
-fs.writeFileSync(file, `name: flood\ntarget: { url: ws://placeholder/ }\nclients: { count: ${clients}, ramp: 2s }\nduration: 15s\ntraffic: { interval: 1s, max_message: ${maxMessage} }\n`);
-const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', file, '--url', server.url, '--out', path.join(dir, 'out'), '--quiet'], { stdio: 'ignore' });
+fs.writeFileSync(
+  file,
+  `name: flood\ntarget: { url: ws://placeholder/ }\nclients: { count: ${clients}, ramp: 2s }\nduration: 15s\ntraffic: { interval: 1s, max_message: ${maxMessage} }\n`,
+);
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'bin/stickler.js'), 'run', file, '--url', server.url, '--out', path.join(dir, 'out'), '--quiet'],
+  { stdio: 'ignore' },
+);
 const watch = watchTree(child.pid!, 100);
 const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
 const { peakRssBytes } = watch.stop();
 await server.stop();
 const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8'));
-process.stdout.write(`${JSON.stringify({
-  clients, max_message: maxMessage, exit: code,
-  stickler_peak_rss_mb: Math.round(peakRssBytes / 1e5) / 10,
-  connections_opened: summary.connections.opened,
-  refused_message_too_big: summary.disconnects.by_reason.message_too_big ?? 0,
-  unexpected_disconnects: summary.disconnects.unexpected,
-  target_bytes_written_mb: Math.round(bytesWritten / 1e6),
-}, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      clients,
+      max_message: maxMessage,
+      exit: code,
+      stickler_peak_rss_mb: Math.round(peakRssBytes / 1e5) / 10,
+      connections_opened: summary.connections.opened,
+      refused_message_too_big: summary.disconnects.by_reason.message_too_big ?? 0,
+      unexpected_disconnects: summary.disconnects.unexpected,
+      target_bytes_written_mb: Math.round(bytesWritten / 1e6),
+    },
+    null,
+    2,
+  )}\n`,
+);

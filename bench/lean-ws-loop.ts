@@ -42,7 +42,12 @@ function sendOn(ws: WebSocket): void {
 }
 
 function open(i: number): void {
-  const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: source, family: 4 });
+  const ws = new WebSocket(url, {
+    perMessageDeflate: false,
+    skipUTF8Validation: true,
+    localAddress: source,
+    family: 4,
+  });
   sockets.push(ws);
   let left = echoes;
   let greeted = false;

@@ -85,15 +85,31 @@ function heldMemory(samples: Sample[], count: number): Memory {
   const from = to - HOLD_MS / 1000 + 6;
   const inHold = samples.filter(([t]) => t >= from && t <= to);
   const resident = inHold.map(([, , , , bytes]) => bytes).filter((bytes) => bytes > 0);
-  return { rss: median(inHold.map(([, rss]) => rss)), pss: median(inHold.map(([, , , pss]) => pss)), resident: resident.length ? median(resident) : 0 };
+  return {
+    rss: median(inHold.map(([, rss]) => rss)),
+    pss: median(inHold.map(([, , , pss]) => pss)),
+    resident: resident.length ? median(resident) : 0,
+  };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
 const kbEach = (bytes: number, connections: number) => Math.round((bytes / 1024 / connections) * 100) / 100;
 
 function held(connections: number, memory: Memory, peak: number, processes: number): Held {
-  const row: Held = { connections, rssMb: mb(memory.rss), peakRssMb: mb(peak), kbPerConnection: kbEach(memory.rss, connections), pssMb: mb(memory.pss), kbPssPerConnection: kbEach(memory.pss, connections), processes };
-  if (memory.resident > 0) Object.assign(row, { residentMb: mb(memory.resident), kbResidentPerConnection: kbEach(memory.resident, connections) });
+  const row: Held = {
+    connections,
+    rssMb: mb(memory.rss),
+    peakRssMb: mb(peak),
+    kbPerConnection: kbEach(memory.rss, connections),
+    pssMb: mb(memory.pss),
+    kbPssPerConnection: kbEach(memory.pss, connections),
+    processes,
+  };
+  if (memory.resident > 0)
+    Object.assign(row, {
+      residentMb: mb(memory.resident),
+      kbResidentPerConnection: kbEach(memory.resident, connections),
+    });
   return row;
 }
 
@@ -101,21 +117,44 @@ function held(connections: number, memory: Memory, peak: number, processes: numb
 async function runStickler(url: string, count: number, dir: string, workers?: number): Promise<Held> {
   const rampMs = rampMsFor(count);
   const scenario = path.join(dir, `idle-${count}.yaml`);
-  fs.writeFileSync(scenario, `name: idle-${count}
+  fs.writeFileSync(
+    scenario,
+    `name: idle-${count}
 target: { url: "${url}" }
 clients: { count: ${count}, ramp: ${rampMs}ms, connect_concurrency: 512, addresses: { pool: 127.100.0.0/16 } }
 duration: ${runMsFor(count)}ms
 traffic: { interval: 0s, ping: 30s }
-`);
+`,
+  );
   const forced = workers === undefined ? [] : ['--workers', String(workers)];
-  const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, `out-${count}-${Date.now()}`), '--quiet', '--json', ...forced], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('bundle/worker.js'), { pss: true, resident: true });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin/stickler.js'),
+      'run',
+      scenario,
+      '--out',
+      path.join(dir, `out-${count}-${Date.now()}`),
+      '--quiet',
+      '--json',
+      ...forced,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('bundle/worker.js'), {
+    pss: true,
+    resident: true,
+  });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const { samples, peakRssBytes } = watch.stop();
-  const summary = JSON.parse(stdout) as { connections: { opened: number; failed: number; peak_open: number }; workers: number };
-  if (summary.connections.failed > 0 || summary.connections.peak_open < count) throw new Error(`stickler at ${count}: exit ${code}, ${JSON.stringify(summary.connections)}`);
+  const summary = JSON.parse(stdout) as {
+    connections: { opened: number; failed: number; peak_open: number };
+    workers: number;
+  };
+  if (summary.connections.failed > 0 || summary.connections.peak_open < count)
+    throw new Error(`stickler at ${count}: exit ${code}, ${JSON.stringify(summary.connections)}`);
   return held(summary.connections.peak_open, heldMemory(samples, count), peakRssBytes, summary.workers + 1);
 }
 
@@ -127,7 +166,19 @@ async function runLean(url: string, count: number): Promise<Held> {
   const watch = watchProcesses(() => [...live], 500, { pss: true, resident: true });
   const runs = Array.from({ length: processes }, (_, k) => {
     const share = Math.floor(count / processes) + (k < count % processes ? 1 : 0);
-    const child = spawn(process.execPath, [path.join(here, 'lean-ws-loop.js'), url, String(share), String(rampMs), 'idle', String(HOLD_MS), `127.101.0.${k + 1}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(here, 'lean-ws-loop.js'),
+        url,
+        String(share),
+        String(rampMs),
+        'idle',
+        String(HOLD_MS),
+        `127.101.0.${k + 1}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     live.add(child.pid!);
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -164,7 +215,9 @@ try {
         if (program === 'lean' && leanCounts.includes(count)) leanRounds.push(await runLean(url, count));
         if (program === 'stickler' && counts.includes(count)) sticklerRounds.push(await runStickler(url, count, dir));
       }
-      process.stderr.write(`${count} round ${round + 1}: lean ${JSON.stringify(leanRounds.at(-1) ?? null)} stickler ${JSON.stringify(sticklerRounds.at(-1) ?? null)}\n`);
+      process.stderr.write(
+        `${count} round ${round + 1}: lean ${JSON.stringify(leanRounds.at(-1) ?? null)} stickler ${JSON.stringify(sticklerRounds.at(-1) ?? null)}\n`,
+      );
     }
     const date = new Date().toISOString();
     if (leanRounds.length) lean.push({ date, rounds: leanRounds.length, ...medianRound(leanRounds) });
@@ -186,9 +239,18 @@ try {
 }
 // Rows this run did not measure stay as they were, with their own dates.
 const resultsFile = path.join(root, 'bench/memory-results.json');
-const earlier = (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {}) as { date?: string; stickler?: Held[]; lean?: Held[] };
+const earlier = (fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {}) as {
+  date?: string;
+  stickler?: Held[];
+  lean?: Held[];
+};
 const merged = (measured: Held[], before: Held[] = []) =>
-  [...measured, ...before.filter((row) => !measured.some((m) => m.connections === row.connections)).map((row) => ({ date: earlier.date, ...row }))].sort((a, b) => a.connections - b.connections);
+  [
+    ...measured,
+    ...before
+      .filter((row) => !measured.some((m) => m.connections === row.connections))
+      .map((row) => ({ date: earlier.date, ...row })),
+  ].sort((a, b) => a.connections - b.connections);
 const sticklerRows = merged(stickler, earlier.stickler);
 const leanRows = merged(lean, earlier.lean);
 const ratios = Object.fromEntries(

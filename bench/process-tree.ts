@@ -132,7 +132,12 @@ export function residentBytes(pids: number[]): number | null {
  * reads smaps_rollup too (a walk of the page tables: only where it is wanted); `resident` the
  * program's distinct pages (residentBytes: smaps and pagemap, so every `residentEvery`th sample).
  */
-export function watchTree(root: number, everyMs = 200, keep?: (cmdline: string) => boolean, options: WatchOptions = {}) {
+export function watchTree(
+  root: number,
+  everyMs = 200,
+  keep?: (cmdline: string) => boolean,
+  options: WatchOptions = {},
+) {
   return watchProcesses(() => treeOf(root, keep), everyMs, options);
 }
 
@@ -151,7 +156,8 @@ export function watchProcesses(pidsNow: () => number[], everyMs = 200, options: 
     const pids = pidsNow();
     const { rss, cpuSeconds } = usageOf(pids);
     peakRss = Math.max(peakRss, rss);
-    const resident = options.resident && samples.length % (options.residentEvery ?? 4) === 0 ? (residentBytes(pids) ?? 0) : 0;
+    const resident =
+      options.resident && samples.length % (options.residentEvery ?? 4) === 0 ? (residentBytes(pids) ?? 0) : 0;
     samples.push([(Date.now() - started) / 1000, rss, cpuSeconds, options.pss ? pssOfAll(pids) : 0, resident]);
   }, everyMs);
   return {

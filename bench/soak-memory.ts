@@ -21,13 +21,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-soak-'));
 const scenario = path.join(dir, 'soak.yaml');
-fs.writeFileSync(scenario, `name: soak
+fs.writeFileSync(
+  scenario,
+  `name: soak
 target: { stack: ${stack} }
 clients: { count: ${clients}, ramp: 10s, addresses: { pool: 127.64.0.0/16 } }
 duration: ${seconds}s
 traffic: { interval: 1s }
 churn: { drop_every: 20s, backoff: { initial: 100ms, max: 2s }, change_address: 10% }
-`);
+`,
+);
 
 /** Least-squares slope of y over x, from [x, y, ...] points. */
 function slope(points: readonly (readonly number[])[]): number {
@@ -39,7 +42,11 @@ function slope(points: readonly (readonly number[])[]): number {
   return num / den;
 }
 
-const child = spawn(process.execPath, [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, 'out'), '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'bin/stickler.js'), 'run', scenario, '--out', path.join(dir, 'out'), '--quiet'],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
 // stickler's own processes: the coordinator and its load workers (not the proxy or the backends it runs).
 const watch = watchTree(child.pid!, 1000, (cmdline) => cmdline.includes('bundle/worker.js'));
 const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -33,7 +33,12 @@ async function openAll(url: string, count: number, source: string): Promise<WebS
   await new Promise<void>((resolve) => {
     for (let i = 0; i < count; i++) {
       setTimeout(() => {
-        const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, localAddress: source, family: 4 });
+        const ws = new WebSocket(url, {
+          perMessageDeflate: false,
+          skipUTF8Validation: true,
+          localAddress: source,
+          family: 4,
+        });
         ws.on('upgrade', (response) => socketOf.set(ws, response.socket));
         ws.on('open', () => ++opened === count && resolve());
         ws.on('error', () => {});
@@ -47,7 +52,13 @@ async function openAll(url: string, count: number, source: string): Promise<WebS
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 /** One measurement in this process (a child of the driver below); prints one JSON line. */
-async function measureOne(kind: 'close' | 'send', url: string, count: number, variant: string, source: string): Promise<void> {
+async function measureOne(
+  kind: 'close' | 'send',
+  url: string,
+  count: number,
+  variant: string,
+  source: string,
+): Promise<void> {
   const sockets = await openAll(url, count, source);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   if (kind === 'close') {
@@ -95,7 +106,10 @@ async function measureOne(kind: 'close' | 'send', url: string, count: number, va
  */
 function timeWait(source: string): { client: number; proxy: number } {
   const count = (filter: string) =>
-    execFileSync('ss', ['-tanH', 'state', 'time-wait', filter, source], { maxBuffer: 256 * 2 ** 20 }).toString().split('\n').filter(Boolean).length;
+    execFileSync('ss', ['-tanH', 'state', 'time-wait', filter, source], { maxBuffer: 256 * 2 ** 20 })
+      .toString()
+      .split('\n')
+      .filter(Boolean).length;
   return { client: count('src'), proxy: count('dst') };
 }
 
@@ -109,7 +123,15 @@ async function drive(kind: 'close' | 'send', count: number, rounds: number): Pro
     for (let round = 0; round < rounds; round++) {
       for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
         const source = `127.77.${round}.${variants.indexOf(variant) + 1}`;
-        const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), 'one', kind, url, String(count), variant, source]).toString();
+        const out = execFileSync(process.execPath, [
+          fileURLToPath(import.meta.url),
+          'one',
+          kind,
+          url,
+          String(count),
+          variant,
+          source,
+        ]).toString();
         const figures = JSON.parse(out) as Record<string, number>;
         if (kind === 'close') {
           await new Promise((resolve) => setTimeout(resolve, 500));
@@ -127,7 +149,9 @@ async function drive(kind: 'close' | 'send', count: number, rounds: number): Pro
   }
   const summary: Record<string, Record<string, number>> = {};
   for (const [variant, rows] of results) {
-    summary[variant] = Object.fromEntries(Object.keys(rows[0]).map((key) => [key, Math.round(median(rows.map((row) => row[key])) * 10) / 10]));
+    summary[variant] = Object.fromEntries(
+      Object.keys(rows[0]).map((key) => [key, Math.round(median(rows.map((row) => row[key])) * 10) / 10]),
+    );
   }
   process.stdout.write(`${JSON.stringify({ what: kind, connections: count, rounds, medians: summary }, null, 2)}\n`);
 }

@@ -9,6 +9,8 @@ if (fs.existsSync(bundle)) await import(bundle.href);
 else if (fs.existsSync(main)) await import(main.href);
 else {
   const root = new URL('..', import.meta.url).pathname;
-  process.stderr.write(`stickler: not built yet: run \`npm run build\` in ${root} (npm run quickstart and npm test build it too)\n`);
+  process.stderr.write(
+    `stickler: not built yet: run \`npm run build\` in ${root} (npm run quickstart and npm test build it too)\n`,
+  );
   process.exit(3);
 }

@@ -19,7 +19,9 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   // CommonJS dependencies (ws, hdr-histogram-js, cli-table3) call require() for Node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 };
 await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outdir, splitting: true });
 // No splitting: the worker shares no chunk with the CLI, so it loads nothing of the CLI's.

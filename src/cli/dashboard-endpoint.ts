@@ -41,7 +41,11 @@ source.addEventListener('end', function (e) {
  * renders report.html, uPlot inlined, nothing from a CDN), fed by server-sent events each second. When
  * the run ends it says so and links the final report (served at /report).
  */
-export async function startDashboard(spec: string, durationS: number, summarySoFar: () => Summary | null): Promise<HttpEndpoint & { url: string; ended(summary: Summary, outDir: string): void }> {
+export async function startDashboard(
+  spec: string,
+  durationS: number,
+  summarySoFar: () => Summary | null,
+): Promise<HttpEndpoint & { url: string; ended(summary: Summary, outDir: string): void }> {
   const streams = new Set<http.ServerResponse>();
   let finalReport: string | null = null;
   let endMessage: string | null = null;
@@ -62,15 +66,23 @@ export async function startDashboard(spec: string, durationS: number, summarySoF
     const route = req.url?.split('?')[0];
     if (route === '/') {
       const summary = endMessage ? null : summarySoFar();
-      const initial = summary ? { html: renderHtmlReport([summary]), status: statusLine(summary.duration_s, durationS) } : null;
+      const initial = summary
+        ? { html: renderHtmlReport([summary]), status: statusLine(summary.duration_s, durationS) }
+        : null;
       return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(shell(initial));
     }
     if (route === '/report') {
       const html = finalReport && fs.existsSync(finalReport) ? fs.readFileSync(finalReport, 'utf8') : null;
-      return html ? res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html) : res.writeHead(404).end('the run has not ended\n');
+      return html
+        ? res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html)
+        : res.writeHead(404).end('the run has not ended\n');
     }
     if (route === '/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
       streams.add(res);
       req.on('close', () => streams.delete(res));
       // A page that connects gets the run so far at once, not at the next second.
@@ -80,7 +92,9 @@ export async function startDashboard(spec: string, durationS: number, summarySoF
       if (endMessage) res.write(endMessage);
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('stickler serves / (the live page), /events and /report\n');
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end('stickler serves / (the live page), /events and /report\n');
   });
   return {
     ...endpoint,

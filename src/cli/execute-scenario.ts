@@ -57,7 +57,9 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     throw asCliError(error);
   }
   try {
-    options.log(`running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`);
+    options.log(
+      `running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`,
+    );
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
     const startedAt = new Date();
     const shard = options.shard;
@@ -67,10 +69,21 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       ...(shard ? { shard: { index: shard.index, count: shard.count }, startAtEpochMs: shard.startAtEpochMs } : {}),
       onRow: (row, aggregate) => {
         progress?.row(row);
-        options.live?.(aggregate, () => buildSummary({
-          plan, aggregate, stack: stack.label, targetUrl: stack.urls.join(' '), startedAt, durationS: row.t, interrupted: false,
-          workers: 0, knownBackends: stack.backendIds, events: [], warnings: [],
-        }));
+        options.live?.(aggregate, () =>
+          buildSummary({
+            plan,
+            aggregate,
+            stack: stack.label,
+            targetUrl: stack.urls.join(' '),
+            startedAt,
+            durationS: row.t,
+            interrupted: false,
+            workers: 0,
+            knownBackends: stack.backendIds,
+            events: [],
+            warnings: [],
+          }),
+        );
       },
       onEvent: (event, outcome) => {
         const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
@@ -89,14 +102,21 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     // Published before a worker's failure is reported: nothing measured is lost.
     const written = publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit });
     options.written?.(written);
-    if (workerFailed) throw new CliError(`the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`, EXIT.infrastructure);
+    if (workerFailed)
+      throw new CliError(
+        `the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`,
+        EXIT.infrastructure,
+      );
     return summary;
   } finally {
     await stack.stop().catch(() => {});
   }
 }
 
-function shardInput(shard: NonNullable<ExecuteOptions['shard']>, parts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] }): ShardInput {
+function shardInput(
+  shard: NonNullable<ExecuteOptions['shard']>,
+  parts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] },
+): ShardInput {
   return {
     index: shard.index,
     count: shard.count,
@@ -111,9 +131,11 @@ function shardInput(shard: NonNullable<ExecuteOptions['shard']>, parts: { events
 
 function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof WaitAborted) return new CliError('interrupted while the target was starting: nothing was measured', EXIT.interrupted);
+  if (error instanceof WaitAborted)
+    return new CliError('interrupted while the target was starting: nothing was measured', EXIT.interrupted);
   if (error instanceof TemplateError) return new CliError(error.message, EXIT.invalidInput);
-  if (error instanceof ProxyError) return new CliError(error.message, error.kind === 'config' ? EXIT.invalidInput : EXIT.infrastructure);
+  if (error instanceof ProxyError)
+    return new CliError(error.message, error.kind === 'config' ? EXIT.invalidInput : EXIT.infrastructure);
   if (error instanceof CapacityError) return new CliError(error.message, EXIT.infrastructure);
   return new CliError(`the target could not be started: ${(error as Error)?.message ?? error}`, EXIT.infrastructure);
 }

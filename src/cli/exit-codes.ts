@@ -11,7 +11,10 @@ export const EXIT = {
 
 /** An error carrying the exit code it should end the program with. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }

@@ -16,7 +16,12 @@ export interface LiveEndpoints {
 }
 
 /** Starts the listeners a run asked for, before the run (a port in use is a CliError, exit 3); logs their URLs. */
-export async function startLiveEndpoints(options: { metrics?: string; dashboard?: string }, plan: Plan, shardIndex: number | undefined, log: (line: string) => void): Promise<LiveEndpoints> {
+export async function startLiveEndpoints(
+  options: { metrics?: string; dashboard?: string },
+  plan: Plan,
+  shardIndex: number | undefined,
+  log: (line: string) => void,
+): Promise<LiveEndpoints> {
   let aggregate: RunAggregate | null = null;
   let summarySoFar: (() => Summary) | null = null;
   const endpoints: HttpEndpoint[] = [];

@@ -34,20 +34,55 @@ await yargs(argv)
     'run one scenario and write summary.json',
     (y) =>
       y
-        .positional('file', { type: 'string', demandOption: true, describe: 'scenario file (YAML), or a bundled scenario by name (quickstart, carrier-nat, ...)' })
-        .option('stack', { type: 'string', describe: "managed preset to run against (overrides the scenario's target)" })
-        .option('url', { type: 'string', describe: "ws:// endpoint you run yourself (overrides the scenario's target)" })
-        .option('out', { type: 'string', describe: 'folder for summary.json and logs (default reports/<UTC time>-<name>/)' })
+        .positional('file', {
+          type: 'string',
+          demandOption: true,
+          describe: 'scenario file (YAML), or a bundled scenario by name (quickstart, carrier-nat, ...)',
+        })
+        .option('stack', {
+          type: 'string',
+          describe: "managed preset to run against (overrides the scenario's target)",
+        })
+        .option('url', {
+          type: 'string',
+          describe: "ws:// endpoint you run yourself (overrides the scenario's target)",
+        })
+        .option('out', {
+          type: 'string',
+          describe: 'folder for summary.json and logs (default reports/<UTC time>-<name>/)',
+        })
         .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
         .option('json', { type: 'boolean', describe: 'print summary.json on stdout (human output goes to stderr)' })
         .option('quiet', { type: 'boolean', describe: 'no live progress' })
-        .option('workers', { type: 'number', describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit' })
-        .option('shard', { type: 'string', describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I' })
-        .option('start-at', { type: 'string', describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)' })
-        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
-        .option('metrics', { type: 'string', describe: 'serve GET /metrics (Prometheus text) on [HOST:]PORT while the run lasts (host default 127.0.0.1)' })
-        .option('dashboard', { type: 'string', describe: 'serve a live page of the run (the report, updated every second) on [HOST:]PORT while the run lasts' })
-        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
+        .option('workers', {
+          type: 'number',
+          describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit',
+        })
+        .option('shard', {
+          type: 'string',
+          describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I',
+        })
+        .option('start-at', {
+          type: 'string',
+          describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)',
+        })
+        .option('allow-exec', {
+          type: 'boolean',
+          describe: "let the scenario's exec events run their shell commands (listed before the run starts)",
+        })
+        .option('metrics', {
+          type: 'string',
+          describe: 'serve GET /metrics (Prometheus text) on [HOST:]PORT while the run lasts (host default 127.0.0.1)',
+        })
+        .option('dashboard', {
+          type: 'string',
+          describe:
+            'serve a live page of the run (the report, updated every second) on [HOST:]PORT while the run lasts',
+        })
+        .option('force', {
+          type: 'boolean',
+          describe: '--out may be a folder that already holds the results of an earlier run: overwrite them',
+        })
         .conflicts('stack', 'url'),
     (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
   )
@@ -56,11 +91,22 @@ await yargs(argv)
     'merge the shard summaries of one distributed run (folders, files, or - for logs on stdin) and judge it',
     (y) =>
       y
-        .positional('sources', { type: 'string', array: true, demandOption: true, describe: 'run folders, summary.json files, or - (shard summaries one a line among log lines)' })
-        .option('out', { type: 'string', describe: 'folder for the merged summary.json (default reports/<UTC time>-<name>-merged/)' })
+        .positional('sources', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'run folders, summary.json files, or - (shard summaries one a line among log lines)',
+        })
+        .option('out', {
+          type: 'string',
+          describe: 'folder for the merged summary.json (default reports/<UTC time>-<name>-merged/)',
+        })
         .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
         .option('json', { type: 'boolean', describe: 'print the merged summary.json on stdout' })
-        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
+        .option('force', {
+          type: 'boolean',
+          describe: '--out may be a folder that already holds the results of an earlier run: overwrite them',
+        })
         .option('quiet', { type: 'boolean' }),
     (args) => finish(async () => (await import('./commands/merge.js')).mergeCommand(args as never)),
   )
@@ -72,10 +118,22 @@ await yargs(argv)
         .positional('file', { type: 'string', demandOption: true })
         .option('shards', { type: 'number', demandOption: true, describe: 'pods, one shard each' })
         .option('url', { type: 'string', describe: "the target every pod reaches (overrides the scenario's target)" })
-        .option('image', { type: 'string', default: 'stickler:0.1.0', describe: 'container image with stickler installed (see the Dockerfile)' })
+        .option('image', {
+          type: 'string',
+          default: 'stickler:0.1.0',
+          describe: 'container image with stickler installed (see the Dockerfile)',
+        })
         .option('namespace', { type: 'string' })
-        .option('start-in', { type: 'string', default: '2m', describe: 'how far ahead the shared run clock starts (pods must be up by then)' })
-        .option('metrics', { type: 'number', describe: 'each pod serves /metrics on this port, with prometheus.io scrape annotations, so the cluster\'s Prometheus sums the shards while they run' }),
+        .option('start-in', {
+          type: 'string',
+          default: '2m',
+          describe: 'how far ahead the shared run clock starts (pods must be up by then)',
+        })
+        .option('metrics', {
+          type: 'number',
+          describe:
+            "each pod serves /metrics on this port, with prometheus.io scrape annotations, so the cluster's Prometheus sums the shards while they run",
+        }),
     (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args as never)),
   )
   .command(
@@ -83,7 +141,12 @@ await yargs(argv)
     'check nginx and HAProxy configs for the WebSocket gotchas (exit 1 on an error)',
     (y) =>
       y
-        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'nginx or HAProxy config files (stickler templates too)' })
+        .positional('files', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'nginx or HAProxy config files (stickler templates too)',
+        })
         .option('json', { type: 'boolean', describe: 'the findings as JSON on stdout' }),
     (args) => finish(async () => (await import('./commands/lint.js')).lintCommand(args as never)),
   )
@@ -95,16 +158,30 @@ await yargs(argv)
         .positional('url', { type: 'string', demandOption: true, describe: 'the ws:// or wss:// URL clients use' })
         .option('json', { type: 'boolean', describe: 'the findings as JSON on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no progress lines on stderr' })
-        .option('max-idle', { type: 'string', default: '10m', describe: 'longest silence to hold a connection for (0 skips the idle probe)' })
+        .option('max-idle', {
+          type: 'string',
+          default: '10m',
+          describe: 'longest silence to hold a connection for (0 skips the idle probe)',
+        })
         .option('key', { type: 'string', describe: 'a session key to test: query:NAME, header:NAME or cookie:NAME' })
-        .option('identify-header', { type: 'string', default: 'x-backend-id', describe: 'response header naming the backend' })
-        .option('message-field', { type: 'string', default: 'server', describe: "field of a backend's first JSON message naming it" })
+        .option('identify-header', {
+          type: 'string',
+          default: 'x-backend-id',
+          describe: 'response header naming the backend',
+        })
+        .option('message-field', {
+          type: 'string',
+          default: 'server',
+          describe: "field of a backend's first JSON message naming it",
+        })
         .option('identify-cookie', { type: 'string', describe: 'cookie whose value names the backend' })
         .option('ca', { type: 'string', describe: 'wss://: PEM file of the CA to trust' })
         .option('insecure', { type: 'boolean', describe: 'wss://: skip certificate verification' })
         .option('via', {
-          type: 'string', default: 'socket',
-          describe: 'how client addresses reach the balancer: socket (bound 127.x sources, loopback URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
+          type: 'string',
+          default: 'socket',
+          describe:
+            'how client addresses reach the balancer: socket (bound 127.x sources, loopback URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
         }),
     (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args as never)),
   )
@@ -114,15 +191,33 @@ await yargs(argv)
     (y) =>
       y
         .positional('file', { type: 'string', demandOption: true })
-        .option('stack', { type: 'string', array: true, describe: 'a preset (PRESET?field=value for a variant) or your own config as PROXY:FILE (nginx:./my.conf); repeatable' })
-        .option('url', { type: 'string', array: true, describe: 'an endpoint you run, as [LABEL=]URL (staging=wss://...); repeatable' })
+        .option('stack', {
+          type: 'string',
+          array: true,
+          describe:
+            'a preset (PRESET?field=value for a variant) or your own config as PROXY:FILE (nginx:./my.conf); repeatable',
+        })
+        .option('url', {
+          type: 'string',
+          array: true,
+          describe: 'an endpoint you run, as [LABEL=]URL (staging=wss://...); repeatable',
+        })
         .option('out', { type: 'string', describe: 'folder for compare.json and one folder per stack' })
         .option('junit', { type: 'string', describe: 'thresholds of every stack as JUnit XML' })
         .option('json', { type: 'boolean', describe: 'print compare.json on stdout' })
         .option('quiet', { type: 'boolean' })
-        .option('force', { type: 'boolean', describe: '--out may be a folder that already holds the results of an earlier run: overwrite them' })
-        .option('allow-exec', { type: 'boolean', describe: "let the scenario's exec events run their shell commands (listed before the run starts)" })
-        .option('metrics', { type: 'string', describe: 'serve GET /metrics (Prometheus text, labelled by stack) on [HOST:]PORT while the comparison lasts' }),
+        .option('force', {
+          type: 'boolean',
+          describe: '--out may be a folder that already holds the results of an earlier run: overwrite them',
+        })
+        .option('allow-exec', {
+          type: 'boolean',
+          describe: "let the scenario's exec events run their shell commands (listed before the run starts)",
+        })
+        .option('metrics', {
+          type: 'string',
+          describe: 'serve GET /metrics (Prometheus text, labelled by stack) on [HOST:]PORT while the comparison lasts',
+        }),
     (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
   )
   .command(
@@ -131,7 +226,11 @@ await yargs(argv)
     (y) =>
       y
         .positional('name', { type: 'string', describe: 'file and scenario name (default stickler)' })
-        .option('from', { type: 'string', default: 'quickstart', describe: 'the bundled scenario to start from (see the scenarios/ folder)' })
+        .option('from', {
+          type: 'string',
+          default: 'quickstart',
+          describe: 'the bundled scenario to start from (see the scenarios/ folder)',
+        })
         .option('force', { type: 'boolean', describe: 'overwrite an existing file' }),
     (args) => finish(async () => (await import('./commands/init.js')).initCommand(args as never)),
   )
@@ -151,7 +250,9 @@ await yargs(argv)
         .option('host', { type: 'string', default: '127.0.0.1' }),
     (args) => finish(async () => (await import('./commands/backend.js')).backendCommand(args)),
   )
-  .command('stacks', 'list the managed stack presets', {}, () => finish(async () => (await import('./commands/stacks.js')).stacksCommand()))
+  .command('stacks', 'list the managed stack presets', {}, () =>
+    finish(async () => (await import('./commands/stacks.js')).stacksCommand()),
+  )
   .command(
     'stack up <preset>',
     'start a managed stack in the foreground until Ctrl-C, printing its URL',
@@ -178,8 +279,15 @@ await yargs(argv)
       y
         .positional('base', { type: 'string', demandOption: true })
         .positional('candidate', { type: 'string', demandOption: true })
-        .option('tolerance', { type: 'string', default: '10%', describe: 'relative change allowed before it counts as a regression' })
-        .option('strict', { type: 'boolean', describe: 'refuse (exit 2) two runs of another scenario, stack, duration, client count or seed' })
+        .option('tolerance', {
+          type: 'string',
+          default: '10%',
+          describe: 'relative change allowed before it counts as a regression',
+        })
+        .option('strict', {
+          type: 'boolean',
+          describe: 'refuse (exit 2) two runs of another scenario, stack, duration, client count or seed',
+        })
         .epilog(
           'A metric regresses when it grows by more than the tolerance AND by more than its floor (the absolute change that matters): ' +
             DIFF_METRICS.map((entry) => `${entry.metric} ${entry.floor}`).join(', ') +
@@ -190,11 +298,16 @@ await yargs(argv)
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),
   )
-  .demandCommand(1, 'name a command: init, run, merge, k8s, lint, probe, compare, validate, backend, stacks, stack up, report, diff or doctor')
+  .demandCommand(
+    1,
+    'name a command: init, run, merge, k8s, lint, probe, compare, validate, backend, stacks, stack up, report, diff or doctor',
+  )
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;
-    process.stderr.write(`${y.help() && ''}stickler: ${message}\nRun stickler --help for the commands and their options.\n`);
+    process.stderr.write(
+      `${y.help() && ''}stickler: ${message}\nRun stickler --help for the commands and their options.\n`,
+    );
     process.exit(EXIT.invalidInput);
   })
   .example('$0 run quickstart', 'the bundled quick start: 300 clients through HAProxy with cookies')

@@ -4,8 +4,16 @@ import path from 'node:path';
 
 /** `reports/<UTC time>-<name>-<4 random chars>/`: two runs started in the same second never share a folder. */
 export function defaultOutDir(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const suffix = crypto.randomBytes(3).toString('base64url').slice(0, 4).toLowerCase().replace(/[^a-z0-9]/g, 'x');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const suffix = crypto
+    .randomBytes(3)
+    .toString('base64url')
+    .slice(0, 4)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x');
   return path.join('reports', `${stamp}-${name}-${suffix}`);
 }
 
@@ -17,7 +25,8 @@ export function outDirProblem(dir: string, marker: string, force: boolean): stri
   const relative = path.relative(process.cwd(), dir);
   const shown = relative === '' || relative.startsWith('..') ? dir : relative;
   try {
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) return `--out: ${shown} is a file, not a folder; give a folder (it is created if missing)`;
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+      return `--out: ${shown} is a file, not a folder; give a folder (it is created if missing)`;
     if (fs.existsSync(path.join(dir, marker)) && !force) {
       return `--out: ${shown} already holds ${marker} of an earlier run; give another folder, or --force to overwrite it`;
     }

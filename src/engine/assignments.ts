@@ -5,7 +5,10 @@ import type { ClientAssignment } from './protocol.js';
 
 /** The plan's address pool (validated when the plan was made). */
 export function clientPool(plan: Plan): AddressPool {
-  return parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket', prefix: plan.clients.prefix }) as AddressPool;
+  return parseAddressPool(plan.clients.pool, {
+    bound: plan.clients.via === 'socket',
+    prefix: plan.clients.prefix,
+  }) as AddressPool;
 }
 
 /**
@@ -31,7 +34,9 @@ export function assignClients(plan: Plan, pool: AddressPool): ClientAssignment[]
     }
     groupAddress.push(pool.addressAt(slot));
   }
-  const idleMembers = plan.idle.map((window, windowIndex) => chooseMembers(count, window.share, deriveSeed(plan.seed, 3, windowIndex)));
+  const idleMembers = plan.idle.map((window, windowIndex) =>
+    chooseMembers(count, window.share, deriveSeed(plan.seed, 3, windowIndex)),
+  );
   return Array.from({ length: count }, (_, index) => ({
     index,
     address: groupAddress[Math.floor(index / perAddress)],

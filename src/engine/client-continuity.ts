@@ -45,7 +45,15 @@ export class ClientContinuity {
   judge(answer: ResumeAnswer): ResumeOutcome {
     const count = answer.state === 'resumed' ? answer.count : 0;
     const first = this.gen === null;
-    const outcome: ResumeOutcome = first ? 'first' : answer.state === 'new' ? 'unknown' : answer.gen !== this.gen ? 'stale' : count < this.answered ? 'behind' : 'resumed';
+    const outcome: ResumeOutcome = first
+      ? 'first'
+      : answer.state === 'new'
+        ? 'unknown'
+        : answer.gen !== this.gen
+          ? 'stale'
+          : count < this.answered
+            ? 'behind'
+            : 'resumed';
     this.gen = answer.gen;
     this.answered = count;
     return outcome;

@@ -40,7 +40,13 @@ export class ClientHome {
   private lostUnexpectedly = false;
   /** The last loss looked like its backend going away (cleared by the next landing). */
   private lostToCrash = false;
-  private waitingVerdict: { home: string; backend: string; address: string | null; verdict: Extract<Verdict, { outcome: 'wait' }>; timer: NodeJS.Timeout } | null = null;
+  private waitingVerdict: {
+    home: string;
+    backend: string;
+    address: string | null;
+    verdict: Extract<Verdict, { outcome: 'wait' }>;
+    timer: NodeJS.Timeout;
+  } | null = null;
 
   constructor(private readonly context: HomeContext) {}
 

@@ -9,11 +9,17 @@ const IDENTIFY_WITHIN_MESSAGES = 5;
  * messages without a name the connection counts as unidentified (keeping the first one to show what
  * the server sent). With identify.step only that step's answer names it.
  */
-export function identifyFromMessage(connection: Connection, data: Buffer, protocol: ClientProtocol, context: ClientContext): string | null {
+export function identifyFromMessage(
+  connection: Connection,
+  data: Buffer,
+  protocol: ClientProtocol,
+  context: ClientContext,
+): string | null {
   const backend = protocol.backendIn(data);
   if (backend !== null) return backend;
   connection.firstMessage ??= Buffer.from(data.subarray(0, 200));
   connection.messagesSeen += 1;
-  if (connection.messagesSeen >= IDENTIFY_WITHIN_MESSAGES && !context.plan.app.identifyStep) markUnidentified(connection, context.recorder);
+  if (connection.messagesSeen >= IDENTIFY_WITHIN_MESSAGES && !context.plan.app.identifyStep)
+    markUnidentified(connection, context.recorder);
   return null;
 }

@@ -14,7 +14,13 @@ export interface PollingIdentity {
 export function pollingClient(context: ClientContext, identity: PollingIdentity): PollingClient {
   const { plan, tlsOptions } = context;
   return {
-    request: (url) => clientRequest({ ...plannedSocket(plan, url, tlsOptions), sessionValue: identity.sessionValue, cookies: identity.cookieHeader(), address: identity.address }),
+    request: (url) =>
+      clientRequest({
+        ...plannedSocket(plan, url, tlsOptions),
+        sessionValue: identity.sessionValue,
+        cookies: identity.cookieHeader(),
+        address: identity.address,
+      }),
     storeCookies: (setCookie) => identity.storeCookies(setCookie),
     tlsOptions,
     identifyHeader: plan.identify.header,

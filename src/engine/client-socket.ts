@@ -29,22 +29,38 @@ export interface ClientSocketOptions {
 }
 
 /** The options every connection of a scenario shares. */
-export function plannedSocket(plan: Plan, url: string, tlsOptions?: ClientSocketOptions['tlsOptions']): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload' | 'subprotocols'> {
-  return { url, sessionKey: plan.clients.sessionKey, via: plan.clients.via, tlsOptions, maxPayload: plan.traffic.maxMessageBytes, subprotocols: plan.app.subprotocols };
+export function plannedSocket(
+  plan: Plan,
+  url: string,
+  tlsOptions?: ClientSocketOptions['tlsOptions'],
+): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload' | 'subprotocols'> {
+  return {
+    url,
+    sessionKey: plan.clients.sessionKey,
+    via: plan.clients.via,
+    tlsOptions,
+    maxPayload: plan.traffic.maxMessageBytes,
+    subprotocols: plan.app.subprotocols,
+  };
 }
 
 /**
  * What every request of a client carries, a WebSocket handshake or an HTTP poll (Socket.IO): its
  * session key (query, header or cookie), its cookies, and its address (bound, or in X-Forwarded-For).
  */
-export function clientRequest(options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via' | 'resume'>): { url: string; headers: Record<string, string>; bindAddress: string | null } {
+export function clientRequest(
+  options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via' | 'resume'>,
+): { url: string; headers: Record<string, string>; bindAddress: string | null } {
   const { sessionKey: key, sessionValue } = options;
   let url = options.url;
   const headers: Record<string, string> = {};
-  if (key.kind === 'query') url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`;
+  if (key.kind === 'query')
+    url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`;
   if (key.kind === 'header') headers[key.name] = sessionValue;
   if (options.resume) headers[SESSION_HEADER] = options.resume;
-  const cookies = [options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined].filter(Boolean).join('; ');
+  const cookies = [options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined]
+    .filter(Boolean)
+    .join('; ');
   if (cookies) headers.cookie = cookies;
   const bindAddress = options.via === 'socket' ? options.address : null;
   if (options.via === 'x-forwarded-for' && options.address) headers['x-forwarded-for'] = options.address;
@@ -120,7 +136,11 @@ export interface IdentifyRule {
 }
 
 /** The backend named by the 101 response (a header, or the value of a cookie), or null. */
-export function backendFromUpgrade(response: IncomingMessage, identify: IdentifyRule, jarValue?: (name: string) => string | undefined): string | null {
+export function backendFromUpgrade(
+  response: IncomingMessage,
+  identify: IdentifyRule,
+  jarValue?: (name: string) => string | undefined,
+): string | null {
   const fromHeader = response.headers[identify.header];
   if (typeof fromHeader === 'string' && fromHeader) return fromHeader;
   if (!identify.cookie) return null;
@@ -128,14 +148,25 @@ export function backendFromUpgrade(response: IncomingMessage, identify: Identify
 }
 
 /** Headers every 101 carries: they name no backend. */
-const PLAIN_HEADERS = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol', 'date', 'content-length', 'transfer-encoding', 'keep-alive']);
+const PLAIN_HEADERS = new Set([
+  'upgrade',
+  'connection',
+  'sec-websocket-accept',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+  'date',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+]);
 
 /** A 101's headers as `name: value` (values cut short; cookies by name), to show what a server sent when it named no backend. */
 export function describeHeaders(response: IncomingMessage): string[] {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(response.headers)) {
     if (PLAIN_HEADERS.has(name) || value === undefined) continue;
-    if (name === 'set-cookie') for (const cookie of [value].flat()) lines.push(`set-cookie: ${cookie.split('=')[0]}=...`);
+    if (name === 'set-cookie')
+      for (const cookie of [value].flat()) lines.push(`set-cookie: ${cookie.split('=')[0]}=...`);
     else lines.push(`${name}: ${String(value).slice(0, 60)}`);
   }
   return lines;
@@ -146,7 +177,8 @@ export function backendFromMessage(data: Buffer, messageField: string): string |
   try {
     // A dotted path (data.server) reaches into nested objects.
     let value: unknown = JSON.parse(data.toString());
-    for (const key of messageField.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    for (const key of messageField.split('.'))
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     if ((typeof value === 'string' && value) || typeof value === 'number') return String(value);
   } catch {
     // not JSON: the backend stays unknown

@@ -9,7 +9,13 @@ import type { ClientProtocol } from './protocols/client-protocol.js';
  * What one connection of a client runs on: a WebSocket opened as every stickler client opens one, or
  * its protocol's own transport (Socket.IO transports: [polling]: the polling session).
  */
-export function openTransport(context: ClientContext, protocol: ClientProtocol, credentials: ClientCredentials, target: string, resume: boolean): WebSocket {
+export function openTransport(
+  context: ClientContext,
+  protocol: ClientProtocol,
+  credentials: ClientCredentials,
+  target: string,
+  resume: boolean,
+): WebSocket {
   const own = protocol.transport?.(pollingClient(context, credentials));
   if (own) return own;
   return openClientSocket({

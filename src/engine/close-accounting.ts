@@ -8,7 +8,12 @@ import type { WorkerRecorder } from './worker-recorder.js';
  * did not close it itself, the unexpected close with its code, reason and kind. Returns that kind
  * (null when the client closed it).
  */
-export function recordOpenClose(recorder: WorkerRecorder, connection: Connection, code: number, facts: { now: number; inIdleWindow: boolean; intervalMs: number }): CloseKind | null {
+export function recordOpenClose(
+  recorder: WorkerRecorder,
+  connection: Connection,
+  code: number,
+  facts: { now: number; inIdleWindow: boolean; intervalMs: number },
+): CloseKind | null {
   recorder.connectionClosed();
   if (connection.identity === 'known') recorder.backendClosed(connection.backend!);
   else markUnidentified(connection, recorder);
@@ -18,8 +23,11 @@ export function recordOpenClose(recorder: WorkerRecorder, connection: Connection
   bump(recorder.counters.closeCodes, String(code));
   if (connection.closeReason) bump(recorder.counters.closeReasons, connection.closeReason);
   const kind = classifyClose({
-    code, silentMs: facts.now - connection.lastTrafficMs, inIdleWindow: facts.inIdleWindow,
-    intervalMs: facts.intervalMs, identified: connection.identity === 'known',
+    code,
+    silentMs: facts.now - connection.lastTrafficMs,
+    inIdleWindow: facts.inIdleWindow,
+    intervalMs: facts.intervalMs,
+    identified: connection.identity === 'known',
   });
   if (kind.idleTimeout) {
     recorder.counters.idleTimeouts += 1;

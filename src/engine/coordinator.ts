@@ -56,7 +56,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   const shard = options.shard ?? { index: 0, count: 1 };
   // Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
   // Dropped once the workers have theirs (at 100,000 clients about 10 MB the coordinator never reads again).
-  let assignments: ClientAssignment[] | null = assignClients(plan, pool).filter((assignment) => assignment.index % shard.count === shard.index);
+  let assignments: ClientAssignment[] | null = assignClients(plan, pool).filter(
+    (assignment) => assignment.index % shard.count === shard.index,
+  );
   const clientCount = assignments.length;
   const load = loadOf(plan, clientCount);
   const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
@@ -95,7 +97,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     for (const child of children) child.send(command);
   };
   const runClockMs = () => Date.now() - startAtEpochMs;
-  const serving = new ServingState(runClockMs, (backend, isServing) => broadcast({ type: 'backend-state', backend, serving: isServing }));
+  const serving = new ServingState(runClockMs, (backend, isServing) =>
+    broadcast({ type: 'backend-state', backend, serving: isServing }),
+  );
   // The stack combines its own sources (its actions, HAProxy's checks or stats): one holder.
   stack.onServingChange((backend, isServing, source) => serving.set(backend, isServing, source ?? 'stickler', 'stack'));
   // A target stickler does not run: only what the clients saw tells that a backend went down.
@@ -110,7 +114,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
         inference?.noteOpen(event.workerIndex, event.openByBackend);
         if (event.final) finals.add(event.workerIndex);
       } else if (event.type === 'closes') {
-        for (const backend of inference?.closes(runClockMs(), event.workerIndex, event.closes, event.openByBackend) ?? []) serving.set(backend, false, 'clients');
+        for (const backend of inference?.closes(runClockMs(), event.workerIndex, event.closes, event.openByBackend) ??
+          [])
+          serving.set(backend, false, 'clients');
       } else if (event.type === 'backend-seen') serving.set(event.backend, true, 'clients');
       else if (event.type === 'ready') aggregate.workerBaseRssBytes += event.rssBytes;
       else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
@@ -118,7 +124,8 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     });
     child.onExit((code, stderr) => {
       exited.add(workerIndex);
-      if (code !== 0 && !finals.has(workerIndex)) fatal ??= `worker ${workerIndex} exited${code === null ? '' : ` with code ${code}`}${stderr ? ` (${stderr})` : ''}`;
+      if (code !== 0 && !finals.has(workerIndex))
+        fatal ??= `worker ${workerIndex} exited${code === null ? '' : ` with code ${code}`}${stderr ? ` (${stderr})` : ''}`;
       wake();
     });
     children.push(child);
@@ -140,25 +147,37 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   }
   assignments = null;
 
-
   const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
   const timers: NodeJS.Timeout[] = [];
   const pendingActions: Promise<void>[] = [];
   for (const [eventIndex, event] of plan.events.entries()) {
-    timers.push(setTimeout(() => {
-      aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
-      // What the clients do (drop_all) happens in every shard; what acts on the target happens once, in shard 0.
-      const action = actionInfo(event.action).by === 'clients'
-        ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({ ok: true, detail: 'every client dropped its connection' }))
-        : shard.index === 0
-          ? stack.act(event)
-          : Promise.resolve({ ok: true, detail: 'carried out by shard 0' });
-      pendingActions.push(action.catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) })).then((outcome) => {
-        eventOutcomes.push({ event, outcome });
-        eventWindows.actionEnded(eventIndex, runClockMs());
-        options.onEvent?.(event, outcome);
-      }));
-    }, Math.max(0, startAtEpochMs + event.atMs - Date.now())));
+    timers.push(
+      setTimeout(
+        () => {
+          aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
+          // What the clients do (drop_all) happens in every shard; what acts on the target happens once, in shard 0.
+          const action =
+            actionInfo(event.action).by === 'clients'
+              ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({
+                  ok: true,
+                  detail: 'every client dropped its connection',
+                }))
+              : shard.index === 0
+                ? stack.act(event)
+                : Promise.resolve({ ok: true, detail: 'carried out by shard 0' });
+          pendingActions.push(
+            action
+              .catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) }))
+              .then((outcome) => {
+                eventOutcomes.push({ event, outcome });
+                eventWindows.actionEnded(eventIndex, runClockMs());
+                options.onEvent?.(event, outcome);
+              }),
+          );
+        },
+        Math.max(0, startAtEpochMs + event.atMs - Date.now()),
+      ),
+    );
   }
 
   // One time-series row a second, on the run clock.
@@ -175,7 +194,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   const failed = until(() => fatal !== null);
-  const finished = new Promise<void>((resolve) => timers.push(setTimeout(resolve, Math.max(0, startAtEpochMs + plan.durationMs - Date.now()))));
+  const finished = new Promise<void>((resolve) =>
+    timers.push(setTimeout(resolve, Math.max(0, startAtEpochMs + plan.durationMs - Date.now()))),
+  );
   await Promise.race([finished, aborted, failed]);
   const interrupted = options.signal?.aborted ?? false;
 
@@ -198,7 +219,9 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
   for (let index = 0; index < children.length; index++) {
     if (finals.has(index)) continue;
     const clients = clientsOfWorker[index];
-    const since = lastSnapshotMs.has(index) ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s` : 'of the whole run';
+    const since = lastSnapshotMs.has(index)
+      ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s`
+      : 'of the whole run';
     warnings.push(`worker ${index} (${clients} clients) sent no final snapshot: its figures ${since} are missing`);
   }
 
@@ -219,10 +242,19 @@ export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptio
     proxy,
     warnings,
     servingChanges: serving.changes,
-    servingSources: inference ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])] : [...serving.sources],
+    servingSources: inference
+      ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])]
+      : [...serving.sources],
   };
-  const incomplete = fatal ? `a load worker was lost mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged` : null;
-  return { figures, shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] }, workerFailed, incomplete };
+  const incomplete = fatal
+    ? `a load worker was lost mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged`
+    : null;
+  return {
+    figures,
+    shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] },
+    workerFailed,
+    incomplete,
+  };
 }
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */

@@ -21,7 +21,8 @@ export function classifyConnectError(error: Error & { code?: string }): FailureR
  * connection on a frame it cannot accept), as the keys of `disconnects.by_reason`.
  */
 export function classifyProtocolError(error: Error & { code?: string }): string {
-  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || error.code === 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH') return 'message_too_big';
+  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || error.code === 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH')
+    return 'message_too_big';
   if (error.code === 'WS_ERR_INVALID_UTF8') return 'invalid_utf8';
   if (error.code?.startsWith('WS_ERR_')) return 'protocol_error';
   return error.code ?? 'error';

@@ -52,7 +52,15 @@ type Listener = (...args: any[]) => void;
 /** What it takes to make a connection's Receiver again: ws's class, its options, its listeners. */
 interface ReceiverKit {
   Receiver: new (options: object) => WsReceiver;
-  options: { allowSynchronousEvents: boolean; binaryType: string; isServer: boolean; maxBufferedChunks?: number; maxFragments?: number; maxPayload: number; skipUTF8Validation: boolean };
+  options: {
+    allowSynchronousEvents: boolean;
+    binaryType: string;
+    isServer: boolean;
+    maxBufferedChunks?: number;
+    maxFragments?: number;
+    maxPayload: number;
+    skipUTF8Validation: boolean;
+  };
   /** ws's symbol under which a Receiver and a socket point back to their WebSocket. */
   kWebSocket: symbol;
   /** The Receiver's listeners, in the order ws added them (module functions of ws, shared by every connection). */
@@ -91,7 +99,9 @@ function onlyListener(emitter: Socket | WsReceiver, event: string): Listener | n
 
 /** Reads the kit off a freshly opened connection, or null when ws is not wired as this module knows. */
 function kitFrom(ws: WebSocket, receiver: WsReceiver, socket: Socket): ReceiverKit | null {
-  const kWebSocket = Object.getOwnPropertySymbols(receiver).find((symbol) => (receiver as unknown as Record<symbol, unknown>)[symbol] === ws);
+  const kWebSocket = Object.getOwnPropertySymbols(receiver).find(
+    (symbol) => (receiver as unknown as Record<symbol, unknown>)[symbol] === ws,
+  );
   if (!kWebSocket || (socket as unknown as Record<symbol, unknown>)[kWebSocket] !== ws) return null;
   const receiverListeners: [string, Listener][] = [];
   for (const event of RECEIVER_EVENTS) {
@@ -100,12 +110,21 @@ function kitFrom(ws: WebSocket, receiver: WsReceiver, socket: Socket): ReceiverK
     receiverListeners.push([event, listener]);
   }
   // ws's socket listeners, by their names in ws's source (a minified ws leaves every connection to ws).
-  const wsListener = (event: string, name: string) => socket.listeners(event).find((listener) => listener.name === name) as Listener | undefined;
+  const wsListener = (event: string, name: string) =>
+    socket.listeners(event).find((listener) => listener.name === name) as Listener | undefined;
   const socketOnData = wsListener('data', 'socketOnData');
   const socketOnEnd = wsListener('end', 'socketOnEnd');
   const socketOnClose = wsListener('close', 'socketOnClose');
   if (!socketOnData || !socketOnEnd || !socketOnClose) return null;
-  return { Receiver: receiver.constructor as ReceiverKit['Receiver'], options: optionsOf(receiver), kWebSocket, receiverListeners, socketOnData, socketOnEnd, socketOnClose };
+  return {
+    Receiver: receiver.constructor as ReceiverKit['Receiver'],
+    options: optionsOf(receiver),
+    kWebSocket,
+    receiverListeners,
+    socketOnData,
+    socketOnEnd,
+    socketOnClose,
+  };
 }
 
 function optionsOf(receiver: WsReceiver): ReceiverKit['options'] {
@@ -121,7 +140,8 @@ function optionsOf(receiver: WsReceiver): ReceiverKit['options'] {
 }
 
 type ReceiverOptions = ReceiverKit['options'];
-const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) => (Object.keys(a) as (keyof ReceiverOptions)[]).every((name) => a[name] === b[name]);
+const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) =>
+  (Object.keys(a) as (keyof ReceiverOptions)[]).every((name) => a[name] === b[name]);
 
 /**
  * Called at a client WebSocket's 'open': takes its Receiver away until a frame needs it, when its
@@ -131,12 +151,23 @@ const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) => (Object.keys(a) 
 export function parkReceiver(ws: WebSocket): boolean {
   const { _receiver: receiver, _socket: socket } = internals(ws);
   if (!looksLikeWsReceiver(receiver) || !socket) return false;
-  if (receiver._binaryType !== 'nodebuffer' || !receiver._skipUTF8Validation || receiver._allowSynchronousEvents === false || receiver._isServer) return false;
+  if (
+    receiver._binaryType !== 'nodebuffer' ||
+    !receiver._skipUTF8Validation ||
+    receiver._allowSynchronousEvents === false ||
+    receiver._isServer
+  )
+    return false;
   // One kit a process: a worker's connections share one scenario. Another scenario's options (a test
   // running several in one process) leave its connections to ws whole, which is only slower.
   kit ??= kitFrom(ws, receiver, socket);
   if (!kit || !sameOptions(kit.options, optionsOf(receiver)) || !idle(receiver)) return false;
-  if (onlyListener(socket, 'data') !== kit.socketOnData || !socket.listeners('end').includes(kit.socketOnEnd) || !socket.listeners('close').includes(kit.socketOnClose)) return false;
+  if (
+    onlyListener(socket, 'data') !== kit.socketOnData ||
+    !socket.listeners('end').includes(kit.socketOnEnd) ||
+    !socket.listeners('close').includes(kit.socketOnClose)
+  )
+    return false;
   socket.removeListener('data', kit.socketOnData);
   socket.removeListener('end', kit.socketOnEnd);
   socket.removeListener('close', kit.socketOnClose);

@@ -27,7 +27,10 @@ export class OutageLedger {
   /** The current outage of each backend that is down. */
   private readonly current = new Map<string, string>();
 
-  constructor(private readonly counters: () => WorkerCounters, private readonly recordBack: (ms: number) => void) {}
+  constructor(
+    private readonly counters: () => WorkerCounters,
+    private readonly recordBack: (ms: number) => void,
+  ) {}
 
   /** Client `client`'s connection to `backend` closed without the client asking, at run-clock `nowMs`. */
   cut(client: number, backend: string, nowMs: number): void {

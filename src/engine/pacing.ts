@@ -18,8 +18,15 @@ export function inIdleWindow(nowMs: number, windows: readonly number[], idle: re
 }
 
 /** Churn: the share `changeAddress` of reconnects comes from a new random address of the pool (a phone switching networks). */
-export function addressAfterDrop(address: string | null, changeAddress: number, pool: AddressPool, random: Random, rotateAddress = 0): string | null {
-  if (changeAddress > 0 && random() < changeAddress && pool.size > 1) return pool.addressAt(Math.floor(random() * pool.size));
+export function addressAfterDrop(
+  address: string | null,
+  changeAddress: number,
+  pool: AddressPool,
+  random: Random,
+  rotateAddress = 0,
+): string | null {
+  if (changeAddress > 0 && random() < changeAddress && pool.size > 1)
+    return pool.addressAt(Math.floor(random() * pool.size));
   // IPv6: a new interface identifier inside the client's own prefix.
   if (rotateAddress > 0 && address && pool.rotate && random() < rotateAddress) return pool.rotate(address, random);
   return address;

@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { decodePacket, encodePacket, type Packet } from 'engine.io-parser';
 import WebSocket from 'ws';
-import { decodePackets, isUnknownSession, poll, PollTimeout, type PollingClient, type PollResponse } from '../util/engineio-polling.js';
+import {
+  decodePackets,
+  isUnknownSession,
+  poll,
+  PollTimeout,
+  type PollingClient,
+  type PollResponse,
+} from '../util/engineio-polling.js';
 
 /** How long a close packet may take to go out when the client ends its session. */
 const CLOSE_POST_MS = 1000;
@@ -122,7 +129,10 @@ export class PollingSession extends EventEmitter {
     if (this.readyState !== WebSocket.OPEN) return false;
     if (response.status === 200) return true;
     if (isUnknownSession(response)) this.onBreak(response.status);
-    this.emit('error', new Error(`poll answered ${response.status}${isUnknownSession(response) ? ' (Session ID unknown)' : ''}`));
+    this.emit(
+      'error',
+      new Error(`poll answered ${response.status}${isUnknownSession(response) ? ' (Session ID unknown)' : ''}`),
+    );
     this.end(1006);
     return false;
   }

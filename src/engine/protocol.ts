@@ -30,10 +30,7 @@ export interface WorkerStart {
 }
 
 export type CoordinatorCommand =
-  | WorkerStart
-  | { type: 'backend-state'; backend: string; serving: boolean }
-  | { type: 'drop-all' }
-  | { type: 'stop' };
+  WorkerStart | { type: 'backend-state'; backend: string; serving: boolean } | { type: 'drop-all' } | { type: 'stop' };
 
 /** A worker's interval figures, addressed to the coordinator. */
 export interface WorkerSnapshot extends IntervalSnapshot {
@@ -50,4 +47,3 @@ export type WorkerEvent =
   | { type: 'closes'; workerIndex: number; closes: Record<string, number>; openByBackend: Record<string, number> }
   /** A connection landed on a backend the worker held as down (inferred): it serves again. */
   | { type: 'backend-seen'; workerIndex: number; backend: string };
-

@@ -59,7 +59,8 @@ export class SendWheel {
     // The last batch may already have sent this slot, ahead of its time: the member's turn there has
     // not come yet, so it goes now rather than an interval late (a reconnect would lose a message).
     const sentSlotsAgo = this.distance(slot, this.nextMs);
-    if (sentSlotsAgo > 0 && this.nextMs - sentSlotsAgo >= Math.floor(this.nowMs())) member.sendDue(this.nextMs - sentSlotsAgo);
+    if (sentSlotsAgo > 0 && this.nextMs - sentSlotsAgo >= Math.floor(this.nowMs()))
+      member.sendDue(this.nextMs - sentSlotsAgo);
     const dueMs = this.nextMs + this.distance(this.nextMs, slot);
     if (dueMs < this.timerAtMs) this.arm(dueMs);
   }

@@ -55,7 +55,12 @@ export class DownInference {
   }
 
   /** Adds a worker's report of crash-like closes; returns the backends that now count as down. */
-  closes(nowMs: number, workerIndex: number, closes: Record<string, number>, openByBackend: Record<string, number>): string[] {
+  closes(
+    nowMs: number,
+    workerIndex: number,
+    closes: Record<string, number>,
+    openByBackend: Record<string, number>,
+  ): string[] {
     this.noteOpen(workerIndex, openByBackend);
     const down: string[] = [];
     for (const [backend, count] of Object.entries(closes)) {

@@ -20,7 +20,8 @@ export function parseShardSpec(text: string): ShardSpec | string {
 export function parseStartAt(text: string): number | string {
   const trimmed = text.trim();
   const epoch = /^\d{10,}$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
-  if (!Number.isFinite(epoch)) return `--start-at: expected epoch milliseconds (1767225600000) or an ISO 8601 time (2026-01-01T00:00:00Z), got "${text}"`;
+  if (!Number.isFinite(epoch))
+    return `--start-at: expected epoch milliseconds (1767225600000) or an ISO 8601 time (2026-01-01T00:00:00Z), got "${text}"`;
   return epoch;
 }
 
@@ -31,5 +32,7 @@ export function defaultStartAt(nowMs = Date.now()): number {
 
 /** What ties shards of one run together: the scenario's text and the target that replaced its own. */
 export function scenarioHash(text: string, override: { url?: string; stack?: string }): string {
-  return createHash('sha256').update(JSON.stringify({ text, url: override.url ?? null, stack: override.stack ?? null })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ text, url: override.url ?? null, stack: override.stack ?? null }))
+    .digest('hex');
 }

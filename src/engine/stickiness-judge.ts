@@ -54,6 +54,9 @@ export function judge(input: JudgeInput): Verdict {
 }
 
 /** A waiting verdict, once word on home came (or the wait ran out): home down by now means a failover. */
-export function settle(wait: Extract<Verdict, { outcome: 'wait' }>, homeServingNow: boolean): Extract<Verdict, { outcome: 'failover' | 'violation' }> {
+export function settle(
+  wait: Extract<Verdict, { outcome: 'wait' }>,
+  homeServingNow: boolean,
+): Extract<Verdict, { outcome: 'failover' | 'violation' }> {
   return homeServingNow ? { outcome: 'violation', cause: wait.cause } : { outcome: 'failover' };
 }

@@ -7,7 +7,13 @@ import { identifyFromMessage } from './client-identity.js';
 import { ClientCredentials } from './client-credentials.js';
 import { ClientContinuity } from './client-continuity.js';
 import { pollingClient } from './client-polling.js';
-import { Connection, homeContext, markUnidentified, type ClientContext, type ConnectionOwner } from './client-context.js';
+import {
+  Connection,
+  homeContext,
+  markUnidentified,
+  type ClientContext,
+  type ConnectionOwner,
+} from './client-context.js';
 import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './client-home.js';
 import { ClientTraffic } from './client-traffic.js';
@@ -43,10 +49,16 @@ export class VirtualClient implements ConnectionOwner {
     initialAddress: string | null,
     idleWindows: readonly number[],
   ) {
-    this.credentials = new ClientCredentials(`s${context.plan.seed}-${index}`, initialAddress, context.plan.clients.cookies);
+    this.credentials = new ClientCredentials(
+      `s${context.plan.seed}-${index}`,
+      initialAddress,
+      context.plan.clients.cookies,
+    );
     this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
     this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
-    this.continuity = context.plan.state ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity)) : null;
+    this.continuity = context.plan.state
+      ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity))
+      : null;
     this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity);
     this.home = new ClientHome(homeContext(context));
   }
@@ -70,7 +82,10 @@ export class VirtualClient implements ConnectionOwner {
   private async handshake(): Promise<void> {
     const target = this.context.urls[this.index % this.context.urls.length];
     // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
-    const refused = this.protocol.preconnect && !this.context.stopping ? await this.protocol.preconnect(pollingClient(this.context, this.credentials), target) : null;
+    const refused =
+      this.protocol.preconnect && !this.context.stopping
+        ? await this.protocol.preconnect(pollingClient(this.context, this.credentials), target)
+        : null;
     // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
     const counted = !this.queued;
     this.queued = false;
@@ -92,7 +107,10 @@ export class VirtualClient implements ConnectionOwner {
     connection.socket = response.socket;
     credentials.storeCookies(response.headers['set-cookie']);
     this.continuity?.upgraded(response.headers);
-    connection.backend = backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ?? this.protocol.backendOfSession ?? null;
+    connection.backend =
+      backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ??
+      this.protocol.backendOfSession ??
+      null;
     if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
   }
 
@@ -141,7 +159,12 @@ export class VirtualClient implements ConnectionOwner {
     connection.identity = 'known';
     this.context.recorder.backendOpened(backend);
     if (this.context.infersServing && !this.context.isServing(backend)) this.context.seenServing(backend);
-    this.home.landed({ backend, address: this.credentials.address, cookieSet: this.credentials.sawSetCookie, cookieSent: connection.sentCookie });
+    this.home.landed({
+      backend,
+      address: this.credentials.address,
+      cookieSet: this.credentials.sawSetCookie,
+      cookieSent: connection.sentCookie,
+    });
   }
 
   ponged(connection: Connection): void {
@@ -183,7 +206,13 @@ export class VirtualClient implements ConnectionOwner {
     this.context.recorder.counters.clientDisconnects += 1;
     this.droppedAtMs = this.context.nowMs();
     this.closeByClient(connection);
-    this.credentials.address = addressAfterDrop(this.credentials.address, this.context.plan.churn.changeAddress, this.context.pool, this.random, this.context.plan.churn.rotateAddress);
+    this.credentials.address = addressAfterDrop(
+      this.credentials.address,
+      this.context.plan.churn.changeAddress,
+      this.context.pool,
+      this.random,
+      this.context.plan.churn.rotateAddress,
+    );
     this.scheduleReconnect();
   }
 
@@ -210,14 +239,20 @@ export class VirtualClient implements ConnectionOwner {
     if (!connection.opened) {
       if (connection.failureCounted) return;
       // The client itself abandons a handshake only when the run ends.
-      const failure = connection.failure ?? { reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake' };
+      const failure = connection.failure ?? {
+        reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake',
+      };
       this.protocol.handshakeFailed?.(failure.status);
       if (this.current === connection) this.attemptFailed(failure, connection.startedMs);
       else recorder.failed(failure.reason, failure.status);
       return;
     }
     const now = this.context.nowMs();
-    const kind = recordOpenClose(recorder, connection, code, { now, inIdleWindow: this.traffic.isIdle(now), intervalMs: this.context.plan.traffic.intervalMs });
+    const kind = recordOpenClose(recorder, connection, code, {
+      now,
+      inIdleWindow: this.traffic.isIdle(now),
+      intervalMs: this.context.plan.traffic.intervalMs,
+    });
     if (kind && connection.identity === 'known') this.context.outages.cut(this.index, connection.backend!, now);
     if (!kind) return;
     this.home.lost(kind.crashLike);

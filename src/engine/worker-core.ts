@@ -77,12 +77,19 @@ export class Worker {
         pushLatency: (ms) => this.recorder.pushLatency(ms),
         pushGap: (ms) => this.recorder.pushGap(ms),
       },
-      outages: new OutageLedger(() => this.recorder.counters, (ms) => this.recorder.recoveredAfter(ms)),
+      outages: new OutageLedger(
+        () => this.recorder.counters,
+        (ms) => this.recorder.recoveredAfter(ms),
+      ),
       tlsOptions: wsTlsOptions(start.tls),
-      wheel: start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
-        ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
-        : null,
-      pingWheel: start.plan.traffic.pingMs > 0 ? new SendWheel(start.plan.traffic.pingMs, () => performance.now() - this.runStartPerf) : null,
+      wheel:
+        start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
+          ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
+          : null,
+      pingWheel:
+        start.plan.traffic.pingMs > 0
+          ? new SendWheel(start.plan.traffic.pingMs, () => performance.now() - this.runStartPerf)
+          : null,
     };
   }
 
@@ -118,7 +125,12 @@ export class Worker {
       this.closeReportTimer = null;
       const closes = this.crashCloses;
       this.crashCloses = {};
-      void this.channel.send({ type: 'closes', workerIndex: this.start.workerIndex, closes, openByBackend: { ...this.recorder.openByBackend } });
+      void this.channel.send({
+        type: 'closes',
+        workerIndex: this.start.workerIndex,
+        closes,
+        openByBackend: { ...this.recorder.openByBackend },
+      });
     }, CLOSE_REPORT_MS);
   }
 
@@ -166,7 +178,11 @@ export class Worker {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Carries out one coordinator command on the worker (created by `start`). */
-export function handleCommand(worker: Worker | null, command: CoordinatorCommand, channel: WorkerChannel): Worker | null {
+export function handleCommand(
+  worker: Worker | null,
+  command: CoordinatorCommand,
+  channel: WorkerChannel,
+): Worker | null {
   switch (command.type) {
     case 'start': {
       const rssBytes = process.memoryUsage.rss();

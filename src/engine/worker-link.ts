@@ -17,11 +17,17 @@ export interface WorkerLink {
 // From the package root, so that the bundled CLI (dist/src/bundle/) finds it too: the bundled worker
 // (one file, about 3 MB less a process than its ~120 modules) where `npm run build` made it.
 const BUNDLED_WORKER = new URL('../../../dist/src/bundle/worker.js', import.meta.url);
-const WORKER_SCRIPT = fs.existsSync(BUNDLED_WORKER) ? BUNDLED_WORKER : new URL('../../../dist/src/engine/worker.js', import.meta.url);
+const WORKER_SCRIPT = fs.existsSync(BUNDLED_WORKER)
+  ? BUNDLED_WORKER
+  : new URL('../../../dist/src/engine/worker.js', import.meta.url);
 
 /** A worker process: its own file limit and its own core; `v8Flags` for its runtime (limits.ts, workerHeapFlags). */
 export function forkWorker(v8Flags: readonly string[] = []): WorkerLink {
-  const child = fork(WORKER_SCRIPT, [], { execArgv: [...process.execArgv, ...v8Flags], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+  const child = fork(WORKER_SCRIPT, [], {
+    execArgv: [...process.execArgv, ...v8Flags],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     if (stderr.length < 4000) stderr += chunk;
@@ -41,7 +47,9 @@ export function forkWorker(v8Flags: readonly string[] = []): WorkerLink {
     },
     onExit(listener) {
       // Killed by a signal, exit's code is null: the signal says what ended it.
-      child.on('exit', (code, signal) => listener(code, [signal ? `killed by ${signal}` : '', stderr.trim()].filter(Boolean).join(': ')));
+      child.on('exit', (code, signal) =>
+        listener(code, [signal ? `killed by ${signal}` : '', stderr.trim()].filter(Boolean).join(': ')),
+      );
     },
   };
 }

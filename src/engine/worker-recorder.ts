@@ -105,7 +105,8 @@ export class WorkerRecorder {
   private handOverRare(into: WorkerSnapshot['histograms']): void {
     if (this.recovery.totalCount > 0) [into.recovery, this.recovery] = this.handOver(this.recovery);
     if (this.push.totalCount > 0) [into.push, this.push] = this.handOver(this.push);
-    if (this.pushGapHistogram.totalCount > 0) [into.push_gap, this.pushGapHistogram] = this.handOver(this.pushGapHistogram);
+    if (this.pushGapHistogram.totalCount > 0)
+      [into.push_gap, this.pushGapHistogram] = this.handOver(this.pushGapHistogram);
     for (const [name, histogram] of this.steps) {
       if (histogram.totalCount === 0) continue;
       const [out, next] = this.handOver(histogram);

@@ -21,7 +21,9 @@ process.on('message', (command: CoordinatorCommand) => {
   try {
     worker = handleCommand(worker, command, channel);
   } catch (error) {
-    void channel.send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) }).then(() => process.exit(1));
+    void channel
+      .send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) })
+      .then(() => process.exit(1));
   }
 });
 
@@ -29,5 +31,7 @@ process.on('message', (command: CoordinatorCommand) => {
 process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', (error) => {
-  void channel.send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) }).then(() => process.exit(1));
+  void channel
+    .send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) })
+    .then(() => process.exit(1));
 });

@@ -10,8 +10,10 @@ export const FIXES = {
   makeSticky:
     'if a session lives in its backend, make it sticky: HAProxy `cookie SERVERID insert indirect nocache`, or hash on a session key (nginx `hash $arg_session consistent`); otherwise share the session state',
   /** Sessions that live in one backend's memory. */
-  shareState: "keep session state out of the backend's process, in a store every backend reads (the seed article's Redis migration; in a scenario, target.state: redis)",
-  sendCookieBack: 'send the sticky cookie back on every reconnect: clients.cookies: true (browsers do; native clients need a cookie jar)',
+  shareState:
+    "keep session state out of the backend's process, in a store every backend reads (the seed article's Redis migration; in a scenario, target.state: redis)",
+  sendCookieBack:
+    'send the sticky cookie back on every reconnect: clients.cookies: true (browsers do; native clients need a cookie jar)',
   /** A server that went down keeps its clients out. */
   letClientsMoveOn:
     'let the clients of a dead server go elsewhere: health checks on every server (HAProxy `check`, with `option redispatch` for cookie stickiness; nginx `max_fails`/`proxy_next_upstream`)',
@@ -23,6 +25,11 @@ export const FIXES = {
 /** Idle cut-offs: a keepalive below the cut, or a proxy timeout above the longest silence. */
 export function idleCutFix(cutS: number | null, server: 'nginx' | 'haproxy' | null): string {
   const ping = cutS !== null ? `${Math.max(1, Math.floor(cutS / 2))}s` : 'half the cut-off';
-  const timeout = server === 'nginx' ? 'raise proxy_read_timeout and proxy_send_timeout' : server === 'haproxy' ? 'raise timeout tunnel' : 'raise proxy_read_timeout (nginx) or timeout tunnel (HAProxy)';
+  const timeout =
+    server === 'nginx'
+      ? 'raise proxy_read_timeout and proxy_send_timeout'
+      : server === 'haproxy'
+        ? 'raise timeout tunnel'
+        : 'raise proxy_read_timeout (nginx) or timeout tunnel (HAProxy)';
   return `set traffic.ping (your client's keepalive) below the cut-off${cutS !== null ? ` of about ${cutS} s` : ''}, e.g. ${ping}, or ${timeout} above the longest silence`;
 }

@@ -9,7 +9,21 @@ interface Section {
   lines: { words: string[]; line: number }[];
 }
 
-const SECTION_KINDS = new Set(['global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'userlist', 'program', 'http-errors', 'ring', 'cache', 'mailers']);
+const SECTION_KINDS = new Set([
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'resolvers',
+  'peers',
+  'userlist',
+  'program',
+  'http-errors',
+  'ring',
+  'cache',
+  'mailers',
+]);
 
 /** HAProxy's config is line-based: a section keyword starts a section, every other line belongs to it. */
 export function parseHaproxy(source: string): Section[] {
@@ -18,8 +32,13 @@ export function parseHaproxy(source: string): Section[] {
     const text = raw.replace(/(^|\s)#.*$/, '').trim();
     if (!text) continue;
     const words = text.split(/\s+/);
-    if (SECTION_KINDS.has(words[0])) sections.push({ kind: words[0], name: words[1] ?? '', line: index + 1, lines: [] });
-    else (sections.at(-1) ?? sections[sections.push({ kind: 'global', name: '', line: 1, lines: [] }) - 1]).lines.push({ words, line: index + 1 });
+    if (SECTION_KINDS.has(words[0]))
+      sections.push({ kind: words[0], name: words[1] ?? '', line: index + 1, lines: [] });
+    else
+      (sections.at(-1) ?? sections[sections.push({ kind: 'global', name: '', line: 1, lines: [] }) - 1]).lines.push({
+        words,
+        line: index + 1,
+      });
   }
   return sections;
 }
@@ -41,9 +60,13 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
     if (section.kind === 'global') {
       const maxconn = get(section, 'maxconn');
       if (maxconn && Number(maxconn.words[1]) * 2 > filesPerProcess) {
-        add(maxconn.line, 'info', 'haproxy-maxconn-files',
+        add(
+          maxconn.line,
+          'info',
+          'haproxy-maxconn-files',
           `maxconn ${maxconn.words[1]} needs about ${Number(maxconn.words[1]) * 2} open files (two per proxied connection); this machine allows ${filesPerProcess} a process, so HAProxy refuses to start or holds fewer`,
-          `maxconn ${Math.floor((filesPerProcess - 200) / 2)} here, or raise the limit (LimitNOFILE)`);
+          `maxconn ${Math.floor((filesPerProcess - 200) / 2)} here, or raise the limit (LimitNOFILE)`,
+        );
       }
       continue;
     }
@@ -51,15 +74,20 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
     const setting = (...words: string[]) => get(section, ...words) ?? (defaults ? get(defaults, ...words) : undefined);
     const mode = setting('mode')?.words[1] ?? 'tcp';
     const tunnel = setting('timeout', 'tunnel');
-    const sideTimeouts = section.kind === 'frontend' ? ['client'] : section.kind === 'backend' ? ['server'] : ['client', 'server'];
+    const sideTimeouts =
+      section.kind === 'frontend' ? ['client'] : section.kind === 'backend' ? ['server'] : ['client', 'server'];
     if (!tunnel) {
       for (const side of sideTimeouts) {
         const timeout = setting('timeout', side);
         const seconds = timeout ? timeSeconds(timeout.words[2] ?? '', 'ms') : null;
         if (timeout && seconds !== null && seconds < SHORT_TIMEOUT_S) {
-          add(timeout.line, 'error', 'haproxy-timeout-tunnel',
+          add(
+            timeout.line,
+            'error',
+            'haproxy-timeout-tunnel',
             `timeout ${side} ${timeout.words[2]} with no timeout tunnel: once upgraded, a WebSocket silent that long is cut (the client sees 1006), "random disconnections every few minutes"`,
-            'timeout tunnel 1h (applies once the connection is upgraded)');
+            'timeout tunnel 1h (applies once the connection is upgraded)',
+          );
         }
       }
     }
@@ -67,32 +95,62 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
     const servers = section.lines.filter((l) => l.words[0] === 'server');
     const balance = setting('balance');
     if (balance?.words[1] === 'roundrobin' && servers.length > 0) {
-      add(balance.line, 'warning', 'haproxy-roundrobin',
+      add(
+        balance.line,
+        'warning',
+        'haproxy-roundrobin',
         'balance roundrobin counts connections made, not open: long-lived WebSockets pile up unevenly as clients come and go',
-        'balance leastconn');
+        'balance leastconn',
+      );
     }
     const cookie = setting('cookie');
     if (cookie && mode === 'tcp') {
-      add(cookie.line, 'error', 'haproxy-cookie-tcp', 'cookie persistence in mode tcp: HAProxy never sees the HTTP request, so the cookie does nothing', 'mode http');
+      add(
+        cookie.line,
+        'error',
+        'haproxy-cookie-tcp',
+        'cookie persistence in mode tcp: HAProxy never sees the HTTP request, so the cookie does nothing',
+        'mode http',
+      );
     }
     if (cookie?.words.includes('insert')) {
       if (!setting('option', 'redispatch')) {
-        add(cookie.line, 'warning', 'haproxy-redispatch',
-          'cookie insert without option redispatch: when a sticky server dies its clients get 503 until they drop the cookie. With redispatch they move on but lose stickiness for a moment: the seed article\'s trade-off',
-          'option redispatch (if failing over to another backend is safe for your state)');
+        add(
+          cookie.line,
+          'warning',
+          'haproxy-redispatch',
+          "cookie insert without option redispatch: when a sticky server dies its clients get 503 until they drop the cookie. With redispatch they move on but lose stickiness for a moment: the seed article's trade-off",
+          'option redispatch (if failing over to another backend is safe for your state)',
+        );
       }
       for (const server of servers.filter((s) => !s.words.includes('cookie'))) {
-        add(server.line, 'warning', 'haproxy-server-cookie', `server ${server.words[1]} has no cookie value: clients it serves get no sticky cookie`, `server ${server.words[1]} ... cookie ${server.words[1]}`);
+        add(
+          server.line,
+          'warning',
+          'haproxy-server-cookie',
+          `server ${server.words[1]} has no cookie value: clients it serves get no sticky cookie`,
+          `server ${server.words[1]} ... cookie ${server.words[1]}`,
+        );
       }
     }
     for (const server of servers.filter((s) => !s.words.includes('check'))) {
-      add(server.line, 'warning', 'haproxy-no-check', `server ${server.words[1]} has no health check: a dead backend keeps getting clients until connections fail`, `server ${server.words[1]} ... check`);
+      add(
+        server.line,
+        'warning',
+        'haproxy-no-check',
+        `server ${server.words[1]} has no health check: a dead backend keeps getting clients until connections fail`,
+        `server ${server.words[1]} ... check`,
+      );
     }
     const httpchk = setting('option', 'httpchk');
     if (httpchk && servers.length > 0) {
-      add(httpchk.line, 'info', 'haproxy-ws-check',
+      add(
+        httpchk.line,
+        'info',
+        'haproxy-ws-check',
         'option httpchk checks that the process answers HTTP, not that it accepts WebSockets: a wedged backend stays UP',
-        'a WebSocket upgrade check: option tcp-check, tcp-check send an upgrade to /ws-health, tcp-check expect string "101"');
+        'a WebSocket upgrade check: option tcp-check, tcp-check send an upgrade to /ws-health, tcp-check expect string "101"',
+      );
     }
   }
   return findings;

@@ -5,30 +5,41 @@ import { lintHaproxy, parseHaproxy } from './haproxy-rules.js';
 import { NginxParseError, parseNginx } from './nginx-parser.js';
 import { lintNginx } from './nginx-rules.js';
 
-export type LintResult = { ok: true; proxy: 'nginx' | 'haproxy' | 'caddy'; findings: Finding[] } | { ok: false; problem: string };
+export type LintResult =
+  { ok: true; proxy: 'nginx' | 'haproxy' | 'caddy'; findings: Finding[] } | { ok: false; problem: string };
 
 /** nginx configs are made of blocks in braces; HAProxy's of sections that start a line; a Caddyfile names reverse_proxy with no semicolons. */
 export function detectProxy(text: string): 'nginx' | 'haproxy' | 'caddy' {
   if (/^\s*reverse_proxy\b[^;]*$/m.test(text) && !/;\s*$/m.test(text)) return 'caddy';
-  return /^\s*(frontend|backend|defaults|global)\b[^{;]*$/m.test(text) || /^\s*listen\s+[A-Za-z_][\w.-]*(\s+[\d.:*]+)?\s*$/m.test(text) ? 'haproxy' : 'nginx';
+  return /^\s*(frontend|backend|defaults|global)\b[^{;]*$/m.test(text) ||
+    /^\s*listen\s+[A-Za-z_][\w.-]*(\s+[\d.:*]+)?\s*$/m.test(text)
+    ? 'haproxy'
+    : 'nginx';
 }
 
 /** A stickler template's placeholders stand for code: fill them with something that parses. */
 function withPlaceholders(text: string, proxy: 'nginx' | 'haproxy' | 'caddy'): string {
   return text
     .replaceAll('{{listen}}', '127.0.0.1:8080')
-    .replaceAll('{{servers}}', { nginx: 'server 127.0.0.1:9001;', haproxy: 'server b1 127.0.0.1:9001 check cookie b1', caddy: '127.0.0.1:9001' }[proxy]);
+    .replaceAll(
+      '{{servers}}',
+      { nginx: 'server 127.0.0.1:9001;', haproxy: 'server b1 127.0.0.1:9001 check cookie b1', caddy: '127.0.0.1:9001' }[
+        proxy
+      ],
+    );
 }
 
 export function lintText(file: string, text: string, filesPerProcess: number): LintResult {
   const proxy = detectProxy(text);
   const source = withPlaceholders(text, proxy);
-  if (proxy === 'haproxy') return { ok: true, proxy, findings: lintHaproxy(file, parseHaproxy(source), filesPerProcess) };
+  if (proxy === 'haproxy')
+    return { ok: true, proxy, findings: lintHaproxy(file, parseHaproxy(source), filesPerProcess) };
   if (proxy === 'caddy') return { ok: true, proxy, findings: lintCaddy(file, source) };
   try {
     return { ok: true, proxy, findings: lintNginx(file, parseNginx(source), filesPerProcess) };
   } catch (error) {
-    if (error instanceof NginxParseError) return { ok: false, problem: `${file}:${error.line}: cannot parse: ${error.message}` };
+    if (error instanceof NginxParseError)
+      return { ok: false, problem: `${file}:${error.line}: cannot parse: ${error.message}` };
     throw error;
   }
 }
@@ -48,13 +59,19 @@ const ORDER = { error: 0, warning: 1, info: 2 } as const;
 /** Findings grouped by file, most serious first, coloured when `color`. */
 export function renderFindings(findings: Finding[], color: boolean): string {
   const paint = (severity: Finding['severity'], text: string) =>
-    color ? `${severity === 'error' ? '\x1b[31m' : severity === 'warning' ? '\x1b[33m' : '\x1b[36m'}${text}\x1b[0m` : text;
+    color
+      ? `${severity === 'error' ? '\x1b[31m' : severity === 'warning' ? '\x1b[33m' : '\x1b[36m'}${text}\x1b[0m`
+      : text;
   const lines: string[] = [];
   for (const file of [...new Set(findings.map((finding) => finding.file))]) {
     lines.push(color ? `\x1b[1m${file}\x1b[0m` : file);
-    const mine = findings.filter((finding) => finding.file === file).sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.line - b.line);
+    const mine = findings
+      .filter((finding) => finding.file === file)
+      .sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.line - b.line);
     for (const finding of mine) {
-      lines.push(`  ${String(finding.line).padStart(4)}  ${paint(finding.severity, finding.severity.padEnd(7))} ${finding.rule}: ${finding.message}`);
+      lines.push(
+        `  ${String(finding.line).padStart(4)}  ${paint(finding.severity, finding.severity.padEnd(7))} ${finding.rule}: ${finding.message}`,
+      );
       lines.push(`        fix: ${finding.fix}`);
     }
   }

@@ -11,7 +11,10 @@ export interface NginxDirective {
 }
 
 export class NginxParseError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -78,7 +81,8 @@ export function parseNginx(source: string): NginxDirective[] {
       const line = token.line;
       const args: string[] = [];
       at += 1;
-      while (at < tokens.length && !(['{', ';', '}'].includes(tokens[at].text) && !tokens[at].quoted)) args.push(tokens[at++].text);
+      while (at < tokens.length && !(['{', ';', '}'].includes(tokens[at].text) && !tokens[at].quoted))
+        args.push(tokens[at++].text);
       const end = tokens[at];
       if (!end) throw new NginxParseError(line, `"${name}" is not terminated by ";"`);
       if (end.text === ';') {

@@ -1,9 +1,16 @@
-import { addCounters, emptyCounters, type IntervalSnapshot, type SnapshotHistogram, type WorkerCounters } from './counters.js';
+import {
+  addCounters,
+  emptyCounters,
+  type IntervalSnapshot,
+  type SnapshotHistogram,
+  type WorkerCounters,
+} from './counters.js';
 import { decodeHistogram, newHistogram, type Histogram } from './histograms.js';
 import type { TimeseriesRow } from './summary-types.js';
 
 /** A snapshot's histogram, decoded if it came from another process (the worker has let go of it either way). */
-const histogramOf = (histogram: SnapshotHistogram): Histogram => (typeof histogram === 'string' ? decodeHistogram(histogram) : histogram);
+const histogramOf = (histogram: SnapshotHistogram): Histogram =>
+  typeof histogram === 'string' ? decodeHistogram(histogram) : histogram;
 
 /** Adds a snapshot's histogram into each total (the worker has let go of it either way). */
 function addInto(totals: Histogram | Histogram[], histogram: SnapshotHistogram): void {
@@ -76,7 +83,12 @@ export class RunAggregate {
    */
   addShard(source: number, run: ShardRun): void {
     this.addFigures(run);
-    this.gauges.set(source, { open: 0, peakOpen: run.peakOpen, openByBackend: {}, peakOpenByBackend: run.peakOpenByBackend });
+    this.gauges.set(source, {
+      open: 0,
+      peakOpen: run.peakOpen,
+      openByBackend: {},
+      peakOpenByBackend: run.peakOpenByBackend,
+    });
     this.updatePeaks();
   }
 
@@ -104,7 +116,8 @@ export class RunAggregate {
     const byBackend: Record<string, number> = {};
     for (const gauges of this.gauges.values()) {
       peak += gauges.peakOpen;
-      for (const [backend, open] of Object.entries(gauges.peakOpenByBackend)) byBackend[backend] = (byBackend[backend] ?? 0) + open;
+      for (const [backend, open] of Object.entries(gauges.peakOpenByBackend))
+        byBackend[backend] = (byBackend[backend] ?? 0) + open;
     }
     this.peakOpen = Math.max(this.peakOpen, peak);
     for (const [backend, open] of Object.entries(byBackend)) {
@@ -123,7 +136,8 @@ export class RunAggregate {
     const perBackend: Record<string, number> = {};
     for (const gauges of this.gauges.values()) {
       open += gauges.open;
-      for (const [backend, count] of Object.entries(gauges.openByBackend)) perBackend[backend] = (perBackend[backend] ?? 0) + count;
+      for (const [backend, count] of Object.entries(gauges.openByBackend))
+        perBackend[backend] = (perBackend[backend] ?? 0) + count;
     }
     const hasMessages = this.intervalMessage.totalCount > 0;
     const row: TimeseriesRow = {

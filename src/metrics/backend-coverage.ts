@@ -24,19 +24,32 @@ export function coverBackends(
   }
   if (typeof expected === 'number') {
     const unseen = Math.max(0, expected - seenIds.length);
-    if (unseen > 0) warnings.push(`target.backends expects ${expected} backends, but only ${seenIds.length} got connections (${seenIds.join(', ') || 'none'}): ${unseen} got none and count as 0`);
-    if (seenIds.length > expected) warnings.push(`target.backends expects ${expected} backends, but ${seenIds.length} got connections (${seenIds.join(', ')})`);
+    if (unseen > 0)
+      warnings.push(
+        `target.backends expects ${expected} backends, but only ${seenIds.length} got connections (${seenIds.join(', ') || 'none'}): ${unseen} got none and count as 0`,
+      );
+    if (seenIds.length > expected)
+      warnings.push(
+        `target.backends expects ${expected} backends, but ${seenIds.length} got connections (${seenIds.join(', ')})`,
+      );
     return { ids: [...seenIds, ...Array.from({ length: unseen }, (_, i) => `unseen-${i + 1}`)], warnings };
   }
   const idle = expected.filter((id) => !seenIds.includes(id));
   if (idle.length > 0) warnings.push(`expected backend(s) with no connection: ${idle.join(', ')} (target.backends)`);
   const stray = seenIds.filter((id) => !expected.includes(id));
-  if (stray.length > 0) warnings.push(`backend(s) not in target.backends got connections: ${stray.join(', ')} (a typo in target.backends, or a backend you did not expect?)`);
+  if (stray.length > 0)
+    warnings.push(
+      `backend(s) not in target.backends got connections: ${stray.join(', ')} (a typo in target.backends, or a backend you did not expect?)`,
+    );
   return { ids: [...expected, ...stray], warnings };
 }
 
 /** One line on connections whose backend could not be told, with the fix. */
-export function unidentifiedWarning(unidentified: number, opened: number, identify: { header: string; messageField: string; cookie: string | null }): string | null {
+export function unidentifiedWarning(
+  unidentified: number,
+  opened: number,
+  identify: { header: string; messageField: string; cookie: string | null },
+): string | null {
   if (unidentified === 0) return null;
   return (
     `${unidentified} of ${opened} connections could not be identified (no "${identify.header}" header in the 101 response, no "${identify.messageField}" field in a first JSON message` +

@@ -8,10 +8,24 @@ const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = 
     cause: `the target answered the upgrade with 404: nothing serves WebSockets at the path the clients asked for (${pathOf(plan)})`,
     fix: 'set target.path (e.g. /ws) to the location your proxy routes to the backends, or put the path in the url',
   }),
-  '400': () => ({ cause: 'the target refused the upgrade as a bad request: a proxy that does not pass the Upgrade and Connection headers, or a server that wants another path or subprotocol', fix: FIXES.wsUpgradeNginx }),
-  '426': () => ({ cause: 'the target asked for another protocol version (426 Upgrade Required)', fix: FIXES.wsUpgradeNginx }),
-  '502': () => ({ cause: 'the proxy found no backend to pass the upgrade to (502: every server it tried refused or was down)', fix: FIXES.letClientsMoveOn }),
-  '503': () => ({ cause: 'the proxy had no server for the upgrade (503: the server it chose, by hash or by cookie, was down and nothing sent the client elsewhere)', fix: FIXES.letClientsMoveOn }),
+  '400': () => ({
+    cause:
+      'the target refused the upgrade as a bad request: a proxy that does not pass the Upgrade and Connection headers, or a server that wants another path or subprotocol',
+    fix: FIXES.wsUpgradeNginx,
+  }),
+  '426': () => ({
+    cause: 'the target asked for another protocol version (426 Upgrade Required)',
+    fix: FIXES.wsUpgradeNginx,
+  }),
+  '502': () => ({
+    cause: 'the proxy found no backend to pass the upgrade to (502: every server it tried refused or was down)',
+    fix: FIXES.letClientsMoveOn,
+  }),
+  '503': () => ({
+    cause:
+      'the proxy had no server for the upgrade (503: the server it chose, by hash or by cookie, was down and nothing sent the client elsewhere)',
+    fix: FIXES.letClientsMoveOn,
+  }),
 };
 
 const transportsOf = (plan: Plan) => {
@@ -22,18 +36,29 @@ const transportsOf = (plan: Plan) => {
 const pathOf = (plan: Plan) => (plan.target.kind === 'url' ? new URL(plan.target.url).pathname : plan.target.path);
 
 export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
-  return [...sessionFindings(summary, plan), ...refusalFindings(summary, plan), ...recoveryFindings(summary, plan), ...identityFindings(summary), ...replyFindings(summary, plan)];
+  return [
+    ...sessionFindings(summary, plan),
+    ...refusalFindings(summary, plan),
+    ...recoveryFindings(summary, plan),
+    ...identityFindings(summary),
+    ...replyFindings(summary, plan),
+  ];
 }
 
 function sessionFindings(summary: Judged, plan: Plan): RawFinding[] {
   const sessions = summary.sessions;
   if (!sessions || sessions.broken === 0) return [];
-  return [{
-    severity: 'warning', rule: 'socketio-session-breaks', explains: ['stickiness.session_break', 'sessions.', 'connections.', 'handshake.'],
-    cause: 'the requests of one Socket.IO session (its polls and its upgrade) reached different nodes, which answered "Session ID unknown": Socket.IO needs sticky sessions while it polls',
-    evidence: `${sessions.broken} of ${sessions.opened} sessions broke (transports ${transportsOf(plan)}); ${sessions.upgraded} upgraded`,
-    fix: 'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or connect with transports: [websocket] (socketio.transports in a scenario)',
-  }];
+  return [
+    {
+      severity: 'warning',
+      rule: 'socketio-session-breaks',
+      explains: ['stickiness.session_break', 'sessions.', 'connections.', 'handshake.'],
+      cause:
+        'the requests of one Socket.IO session (its polls and its upgrade) reached different nodes, which answered "Session ID unknown": Socket.IO needs sticky sessions while it polls',
+      evidence: `${sessions.broken} of ${sessions.opened} sessions broke (transports ${transportsOf(plan)}); ${sessions.upgraded} upgraded`,
+      fix: 'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or connect with transports: [websocket] (socketio.transports in a scenario)',
+    },
+  ];
 }
 
 function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -43,61 +68,102 @@ function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
     // Socket.IO's "Session ID unknown" is a 400 too: those are session breaks, not refused upgrades.
     const count = status === '400' ? answered - (summary.connections.failed_by_reason.session_unknown ?? 0) : answered;
     if (count <= 0) continue;
-    const known = REFUSED[status]?.(plan) ?? { cause: `the target answered ${count} upgrades with HTTP ${status} instead of 101`, fix: 'see what the proxy and the backend logged for those requests' };
-    findings.push({ severity: 'warning', rule: `refused-${status}`, explains: ['handshake.', 'connections.'], ...known, evidence: `${count} of ${attempted} handshakes answered ${status}` });
+    const known = REFUSED[status]?.(plan) ?? {
+      cause: `the target answered ${count} upgrades with HTTP ${status} instead of 101`,
+      fix: 'see what the proxy and the backend logged for those requests',
+    };
+    findings.push({
+      severity: 'warning',
+      rule: `refused-${status}`,
+      explains: ['handshake.', 'connections.'],
+      ...known,
+      evidence: `${count} of ${attempted} handshakes answered ${status}`,
+    });
   }
   const timeouts = summary.connections.failed_by_reason.timeout ?? 0;
   if (timeouts > 0) {
     findings.push({
-      severity: 'warning', rule: 'handshake-timeout', explains: ['handshake.', 'connections.'],
-      cause: 'handshakes got no complete 101 in time: the target is overloaded, trickles its answer, or accepts connections it never serves',
+      severity: 'warning',
+      rule: 'handshake-timeout',
+      explains: ['handshake.', 'connections.'],
+      cause:
+        'handshakes got no complete 101 in time: the target is overloaded, trickles its answer, or accepts connections it never serves',
       evidence: `${timeouts} of ${attempted} handshakes timed out`,
-      fix: 'check the target\'s accept backlog and worker limits (nginx worker_connections, HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp to see where it starts',
+      fix: "check the target's accept backlog and worker limits (nginx worker_connections, HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp to see where it starts",
     });
   }
   // Cut by the end of the run, not by the 10 s handshake timeout: they never show up as timeouts.
   const pending = summary.connections.failed_by_reason.pending_at_end ?? 0;
   if (pending > 0) {
     findings.push({
-      severity: pending >= Math.max(2, attempted * 0.01) ? 'warning' : 'info', rule: 'handshakes-unanswered-at-end', explains: ['handshake.', 'connections.'],
-      cause: 'attempts were still waiting for their 101 (or for their turn behind clients.connect_concurrency) when the run ended: the target accepted connections it did not answer, as a proxy at its connection limit does (HAProxy queues past maxconn), or the run ended too soon after the ramp',
+      severity: pending >= Math.max(2, attempted * 0.01) ? 'warning' : 'info',
+      rule: 'handshakes-unanswered-at-end',
+      explains: ['handshake.', 'connections.'],
+      cause:
+        'attempts were still waiting for their 101 (or for their turn behind clients.connect_concurrency) when the run ended: the target accepted connections it did not answer, as a proxy at its connection limit does (HAProxy queues past maxconn), or the run ended too soon after the ramp',
       evidence: `${pending} of ${attempted} attempts had no answer when the run ended; ${summary.connections.opened} opened`,
-      fix: 'raise the proxy\'s connection limit (HAProxy maxconn, nginx worker_connections) above clients.count, and give the run time past clients.ramp (duration longer than the ramp)',
+      fix: "raise the proxy's connection limit (HAProxy maxconn, nginx worker_connections) above clients.count, and give the run time past clients.ramp (duration longer than the ramp)",
     });
   }
   const refused = summary.connections.failed_by_reason.ECONNREFUSED ?? 0;
   if (refused > 0) {
-    findings.push({ severity: 'warning', rule: 'connection-refused', explains: ['handshake.', 'connections.'], cause: 'nothing listened at the target address for some attempts', evidence: `${refused} of ${attempted} attempts refused (ECONNREFUSED)`, fix: 'check the url and that the proxy was up for the whole run' });
+    findings.push({
+      severity: 'warning',
+      rule: 'connection-refused',
+      explains: ['handshake.', 'connections.'],
+      cause: 'nothing listened at the target address for some attempts',
+      evidence: `${refused} of ${attempted} attempts refused (ECONNREFUSED)`,
+      fix: 'check the url and that the proxy was up for the whole run',
+    });
   }
   return findings;
 }
 
 function recoveryFindings(summary: Judged, plan: Plan): RawFinding[] {
   const recovery = summary.recovery;
-  return recovery.by_outage.filter((outage) => outage.clients_lost > 0).map((outage) => {
-    // Clients still trying when the run ended may simply not have had the time.
-    const short = outage.down_until_end_s !== undefined && outage.down_until_end_s < plan.churn.backoff.maxMs / 1000 + 2;
-    const statuses = Object.entries(summary.handshake.errors_by_status).map(([status, n]) => `${status} ×${n}`).join(', ');
-    return {
-      severity: short ? 'info' : 'warning', rule: 'clients-never-back', explains: ['recovery.', 'connections.', 'handshake.'],
-      cause: `${outage.backend} went down at ${outage.down_at_s}s and ${outage.clients_lost} of the ${outage.clients_cut} clients it cut never got a connection again: the proxy kept sending them to it${short ? ' (or the run ended before their backoff let them back)' : ''}`,
-      evidence: `${outage.clients_back} back, ${outage.clients_lost} never back${outage.back_up_at_s === null ? `; ${outage.backend} still down at the end` : ''}${statuses ? `; refused handshakes: ${statuses}` : ''}`,
-      fix: FIXES.letClientsMoveOn,
-    } satisfies RawFinding;
-  });
+  return recovery.by_outage
+    .filter((outage) => outage.clients_lost > 0)
+    .map((outage) => {
+      // Clients still trying when the run ended may simply not have had the time.
+      const short =
+        outage.down_until_end_s !== undefined && outage.down_until_end_s < plan.churn.backoff.maxMs / 1000 + 2;
+      const statuses = Object.entries(summary.handshake.errors_by_status)
+        .map(([status, n]) => `${status} ×${n}`)
+        .join(', ');
+      return {
+        severity: short ? 'info' : 'warning',
+        rule: 'clients-never-back',
+        explains: ['recovery.', 'connections.', 'handshake.'],
+        cause: `${outage.backend} went down at ${outage.down_at_s}s and ${outage.clients_lost} of the ${outage.clients_cut} clients it cut never got a connection again: the proxy kept sending them to it${short ? ' (or the run ended before their backoff let them back)' : ''}`,
+        evidence: `${outage.clients_back} back, ${outage.clients_lost} never back${outage.back_up_at_s === null ? `; ${outage.backend} still down at the end` : ''}${statuses ? `; refused handshakes: ${statuses}` : ''}`,
+        fix: FIXES.letClientsMoveOn,
+      } satisfies RawFinding;
+    });
 }
 
 function identityFindings(summary: Judged): RawFinding[] {
   const unidentified = summary.stickiness.unidentified;
   if (unidentified === 0) return [];
   const sent = summary.identification;
-  const what = sent ? [...sent.headers.map((h) => `101 header "${h}"`), ...sent.first_messages.map((m) => `first message ${JSON.stringify(m.slice(0, 120))}`)].join('; ') : '';
-  return [{
-    severity: 'warning', rule: 'unidentified', explains: ['stickiness.violation', 'stickiness.sticky', 'stickiness.unidentified', 'distribution.'],
-    cause: 'the backends did not name themselves the way the scenario looks for (identify), so where these connections landed is unknown',
-    evidence: `${unidentified} of ${summary.connections.opened} connections unidentified${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
-    fix: sent?.suggestion ? `${sent.suggestion} (in the scenario)` : 'make each backend name itself: a response header on the 101 (identify.header), a field of its first message (identify.message_field), or a sticky cookie (identify.cookie)',
-  }];
+  const what = sent
+    ? [
+        ...sent.headers.map((h) => `101 header "${h}"`),
+        ...sent.first_messages.map((m) => `first message ${JSON.stringify(m.slice(0, 120))}`),
+      ].join('; ')
+    : '';
+  return [
+    {
+      severity: 'warning',
+      rule: 'unidentified',
+      explains: ['stickiness.violation', 'stickiness.sticky', 'stickiness.unidentified', 'distribution.'],
+      cause:
+        'the backends did not name themselves the way the scenario looks for (identify), so where these connections landed is unknown',
+      evidence: `${unidentified} of ${summary.connections.opened} connections unidentified${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
+      fix: sent?.suggestion
+        ? `${sent.suggestion} (in the scenario)`
+        : 'make each backend name itself: a response header on the 101 (identify.header), a field of its first message (identify.message_field), or a sticky cookie (identify.cookie)',
+    },
+  ];
 }
 
 function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -108,26 +174,44 @@ function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
   const broken = (summary.sessions?.broken ?? 0) > (summary.sessions?.opened ?? 0) / 2;
   if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5 && !broken) {
     const evidence = `${sent} messages sent, ${received} replies matched, ${unmatched} server messages matched no message in flight; ${summary.disconnects.unexpected} connections closed by the target`;
-    findings.push(reply.kind === 'field'
-      ? {
-          severity: 'warning', rule: 'replies-unmatched', explains: ['latency.message', 'messages.'],
-          cause: `${received === 0 ? 'no' : 'few'} replies carried "${reply.text}" equal to a message's {{id}}: the replies name their message in another field, or the server answers something else`,
-          evidence, fix: `set traffic.reply.field to the reply's field that echoes the id (a dotted path such as data.id), or reply: next if the server answers in order`,
-        }
-      : {
-          severity: 'warning', rule: 'no-replies', explains: ['latency.message', 'messages.'],
-          cause: reply.kind === 'echo' ? 'the target did not echo the messages (stickler times a message by its echo unless told how the service replies)' : 'the server sent nothing after the messages',
-          evidence,
-          fix: 'set traffic.message and traffic.reply to the service\'s own protocol (reply: { field: id } for acknowledgements by id, next, or none for fire and forget), or set traffic.interval: 0 to measure connections only',
-        });
+    findings.push(
+      reply.kind === 'field'
+        ? {
+            severity: 'warning',
+            rule: 'replies-unmatched',
+            explains: ['latency.message', 'messages.'],
+            cause: `${received === 0 ? 'no' : 'few'} replies carried "${reply.text}" equal to a message's {{id}}: the replies name their message in another field, or the server answers something else`,
+            evidence,
+            fix: `set traffic.reply.field to the reply's field that echoes the id (a dotted path such as data.id), or reply: next if the server answers in order`,
+          }
+        : {
+            severity: 'warning',
+            rule: 'no-replies',
+            explains: ['latency.message', 'messages.'],
+            cause:
+              reply.kind === 'echo'
+                ? 'the target did not echo the messages (stickler times a message by its echo unless told how the service replies)'
+                : 'the server sent nothing after the messages',
+            evidence,
+            fix: "set traffic.message and traffic.reply to the service's own protocol (reply: { field: id } for acknowledgements by id, next, or none for fire and forget), or set traffic.interval: 0 to measure connections only",
+          },
+    );
   }
   for (const [name, step] of Object.entries(summary.steps ?? {})) {
     if (step.failed === 0 || step.failed < step.attempted * 0.05) continue;
     // A resume the app answered "not resumed" is lost state (the state-lost finding), not a broken step.
-    if (plan.app.steps.find((s) => s.name === name)?.continuity && step.failed === (step.failed_by_reason.mismatch ?? 0)) continue;
-    const reasons = Object.entries(step.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    if (
+      plan.app.steps.find((s) => s.name === name)?.continuity &&
+      step.failed === (step.failed_by_reason.mismatch ?? 0)
+    )
+      continue;
+    const reasons = Object.entries(step.failed_by_reason)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
     findings.push({
-      severity: 'warning', rule: 'step-failing', explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],
+      severity: 'warning',
+      rule: 'step-failing',
+      explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],
       cause: `on_open step "${name}" ${step.passed === 0 ? 'never passed' : 'failed often'}: ${step.failed_by_reason.timeout ? 'its expected answer did not come in time' : step.failed_by_reason.mismatch ? 'the answer had the expected fields with other values' : 'connections closed before the answer'}`,
       evidence: `${step.attempted} attempted, ${step.passed} passed, failed: ${reasons}`,
       fix: `check the step's send and expect against what the server answers (expect is a subset of the answer's JSON)${step.failed_by_reason.timeout ? '; raise its timeout if the server is slow' : ''}`,

@@ -19,24 +19,30 @@ function lostStateFindings(summary: Judged): RawFinding[] {
     by.behind ? `${by.behind} found a counter that went backwards` : '',
     by.answer ? `${by.answer} were answered with something else than the step's expect` : '',
     by.timeout ? `${by.timeout} got no answer in time` : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const s = summary.stickiness;
   const cause =
     c.store === 'memory'
       ? "with state: memory each backend keeps its clients' sessions in its own memory: a reconnect that lands on another backend, or on its own after a restart, starts from nothing"
       : c.store === 'redis'
         ? 'the shared store lost sessions: a Redis that restarts without persistence comes back empty'
-        : "reconnects did not get the app's \"resumed\" answer to their resume step";
+        : 'reconnects did not get the app\'s "resumed" answer to their resume step';
   const fix =
     c.store === 'redis'
       ? 'if sessions must outlive the store, give Redis persistence and a replica (appendonly yes, Sentinel or a managed Redis)'
       : `${FIXES.shareState}; stickiness alone cannot keep a session whose backend died`;
-  return [{
-    severity: 'warning', rule: 'state-lost', explains: ['continuity.'],
-    cause,
-    evidence: `${c.lost} of ${c.resumes} resumes lost the session's state (${Math.round(c.lost_rate * 1000) / 10}%): ${causes}; reconnects: ${s.violations} violations, ${s.failovers} failovers, ${s.sticky} sticky`,
-    fix,
-  }];
+  return [
+    {
+      severity: 'warning',
+      rule: 'state-lost',
+      explains: ['continuity.'],
+      cause,
+      evidence: `${c.lost} of ${c.resumes} resumes lost the session's state (${Math.round(c.lost_rate * 1000) / 10}%): ${causes}; reconnects: ${s.violations} violations, ${s.failovers} failovers, ${s.sticky} sticky`,
+      fix,
+    },
+  ];
 }
 
 function storeDownFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -45,10 +51,14 @@ function storeDownFindings(summary: Judged, plan: Plan): RawFinding[] {
   if (!onStore.some((event) => DOWN_ACTIONS.has(event.action))) return [];
   const refused = summary.handshake.errors_by_status['503'] ?? 0;
   const closed = summary.disconnects.by_close_code['1011'] ?? 0;
-  return [{
-    severity: 'warning', rule: 'state-store-down', explains: ['connections.', 'handshake.', 'continuity.', 'disconnects.', 'recovery.'],
-    cause: `redis, the session store every backend shares, went down (${onStore.map((event) => `${event.action} at ${event.at_s}s`).join(', ')}): an outage of the store is an outage of every backend at once`,
-    evidence: `the backends refused ${refused} upgrades with 503 ("session store unavailable") and closed ${closed} open connections with 1011`,
-    fix: 'make the store highly available (a replica with Sentinel, or a managed Redis), and decide what a backend does without it: refuse, as these do, or serve without state and resume it later',
-  }];
+  return [
+    {
+      severity: 'warning',
+      rule: 'state-store-down',
+      explains: ['connections.', 'handshake.', 'continuity.', 'disconnects.', 'recovery.'],
+      cause: `redis, the session store every backend shares, went down (${onStore.map((event) => `${event.action} at ${event.at_s}s`).join(', ')}): an outage of the store is an outage of every backend at once`,
+      evidence: `the backends refused ${refused} upgrades with 503 ("session store unavailable") and closed ${closed} open connections with 1011`,
+      fix: 'make the store highly available (a replica with Sentinel, or a managed Redis), and decide what a backend does without it: refuse, as these do, or serve without state and resume it later',
+    },
+  ];
 }

@@ -4,7 +4,9 @@ import type { ContinuitySummary } from './summary-types.js';
 
 /** `memory: 464 resumes, 160 resumed, 304 lost (65.5%: unknown 156, stale 148)`: one line for every report. */
 export function continuityLine(c: ContinuitySummary): string {
-  const causes = Object.entries(c.lost_by_cause).map(([cause, n]) => `${cause} ${n}`).join(', ');
+  const causes = Object.entries(c.lost_by_cause)
+    .map(([cause, n]) => `${cause} ${n}`)
+    .join(', ');
   return `${c.store === 'app' ? 'resume step' : `state: ${c.store}`}: ${c.resumes} resumes, ${c.resumed} resumed, ${c.lost} lost (${Math.round(c.lost_rate * 1000) / 10}%${causes ? `: ${causes}` : ''})`;
 }
 

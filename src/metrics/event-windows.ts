@@ -51,8 +51,15 @@ export class EventWindows {
       const from = Math.floor(event.atMs / 1000);
       const nextAt = events[index + 1] ? Math.floor(events[index + 1].atMs / 1000) : Infinity;
       return {
-        from, cap: nextAt === from ? from + 1 : nextAt, end: null,
-        disconnected: 0, reconnected: 0, lost: 0, returnedHome: 0, errorsByStatus: {}, failoversTo: {},
+        from,
+        cap: nextAt === from ? from + 1 : nextAt,
+        end: null,
+        disconnected: 0,
+        reconnected: 0,
+        lost: 0,
+        returnedHome: 0,
+        errorsByStatus: {},
+        failoversTo: {},
         reconnect: newHistogram(),
       };
     });
@@ -86,9 +93,16 @@ export class EventWindows {
       const index = this.events.indexOf(event);
       const tally = this.tallies[index];
       return {
-        index, ok: outcome.ok, detail: outcome.detail,
-        disconnected: tally.disconnected, reconnected: tally.reconnected, lost: tally.lost, returned_home: tally.returnedHome,
-        errors_by_status: tally.errorsByStatus, failovers_to: tally.failoversTo, reconnect: encodeHistogram(tally.reconnect),
+        index,
+        ok: outcome.ok,
+        detail: outcome.detail,
+        disconnected: tally.disconnected,
+        reconnected: tally.reconnected,
+        lost: tally.lost,
+        returned_home: tally.returnedHome,
+        errors_by_status: tally.errorsByStatus,
+        failovers_to: tally.failoversTo,
+        reconnect: encodeHistogram(tally.reconnect),
       };
     });
   }

@@ -7,7 +7,11 @@ const SERVERISH = /serv|backend|node|host|instance|pod|upstream|worker|replica|s
 /** Values that name proxy software, not one of its backends (`Server: nginx/1.22.1`). */
 const SOFTWARE = /^(nginx|haproxy|caddy|envoy|apache|openresty|cloudflare|traefik)\b/i;
 
-export function suggestIdentify(headers: readonly string[], messages: readonly string[], expected: readonly string[]): string | null {
+export function suggestIdentify(
+  headers: readonly string[],
+  messages: readonly string[],
+  expected: readonly string[],
+): string | null {
   const named = (value: string) => expected.includes(value);
   const headerPairs = headers.map((line) => {
     const at = line.indexOf(': ');
@@ -16,7 +20,10 @@ export function suggestIdentify(headers: readonly string[], messages: readonly s
   const cookie = headerPairs.find((pair) => pair.name === 'set-cookie' && SERVERISH.test(pair.value.split('=')[0]));
   const header =
     headerPairs.find((pair) => pair.name !== 'set-cookie' && named(pair.value)) ??
-    headerPairs.find((pair) => pair.name !== 'set-cookie' && SERVERISH.test(pair.name) && !SOFTWARE.test(pair.value) && pair.name !== 'host');
+    headerPairs.find(
+      (pair) =>
+        pair.name !== 'set-cookie' && SERVERISH.test(pair.name) && !SOFTWARE.test(pair.value) && pair.name !== 'host',
+    );
   if (header) return `identify: { header: ${header.name} }`;
   for (const message of messages) {
     const field = serverField(message, named);
@@ -39,7 +46,8 @@ function serverField(message: string, named: (value: string) => boolean): string
     if (value === null || typeof value !== 'object' || depth > 3) return;
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const childPath = path ? `${path}.${key}` : key;
-      if ((typeof child === 'string' && child.length > 0 && child.length <= 64) || typeof child === 'number') leaves.push({ path: childPath, key, value: String(child) });
+      if ((typeof child === 'string' && child.length > 0 && child.length <= 64) || typeof child === 'number')
+        leaves.push({ path: childPath, key, value: String(child) });
       else walk(child, childPath, depth + 1);
     }
   };

@@ -10,20 +10,28 @@ export type ShardSummary = Summary & { shard: ShardSection };
 
 /** Why a set of shard summaries is not one run (missing, doubled or foreign shards), or null when it is. */
 export function shardSetProblems(shards: readonly { source: string; summary: ShardSummary }[]): string[] {
-  if (shards.length === 0) return ['no shard summary found (a shard summary is a summary.json written by `stickler run --shard I/N`)'];
+  if (shards.length === 0)
+    return ['no shard summary found (a shard summary is a summary.json written by `stickler run --shard I/N`)'];
   const problems: string[] = [];
   const first = shards[0].summary.shard;
   for (const { source, summary } of shards.slice(1)) {
     const shard = summary.shard;
-    if (shard.scenario_hash !== first.scenario_hash) problems.push(`${source}: another scenario or target than ${shards[0].source} (scenario hash differs)`);
-    if (shard.count !== first.count) problems.push(`${source}: shard of ${shard.count}, but ${shards[0].source} is a shard of ${first.count}`);
+    if (shard.scenario_hash !== first.scenario_hash)
+      problems.push(`${source}: another scenario or target than ${shards[0].source} (scenario hash differs)`);
+    if (shard.count !== first.count)
+      problems.push(`${source}: shard of ${shard.count}, but ${shards[0].source} is a shard of ${first.count}`);
     if (shard.start_at_ms !== first.start_at_ms) {
-      problems.push(`${source}: run clock started at ${new Date(shard.start_at_ms).toISOString()}, ${shards[0].source} at ${new Date(first.start_at_ms).toISOString()} (give every shard the same --start-at)`);
+      problems.push(
+        `${source}: run clock started at ${new Date(shard.start_at_ms).toISOString()}, ${shards[0].source} at ${new Date(first.start_at_ms).toISOString()} (give every shard the same --start-at)`,
+      );
     }
   }
   const byIndex = new Map<number, string[]>();
-  for (const { source, summary } of shards) byIndex.set(summary.shard.index, [...(byIndex.get(summary.shard.index) ?? []), source]);
-  for (const [index, sources] of byIndex) if (sources.length > 1) problems.push(`shard ${index} of ${first.count} appears ${sources.length} times: ${sources.join(', ')}`);
+  for (const { source, summary } of shards)
+    byIndex.set(summary.shard.index, [...(byIndex.get(summary.shard.index) ?? []), source]);
+  for (const [index, sources] of byIndex)
+    if (sources.length > 1)
+      problems.push(`shard ${index} of ${first.count} appears ${sources.length} times: ${sources.join(', ')}`);
   const missing = Array.from({ length: first.count }, (_, index) => index).filter((index) => !byIndex.has(index));
   if (missing.length > 0) problems.push(`missing shard(s) ${missing.join(', ')} of ${first.count}`);
   return problems;
@@ -45,7 +53,8 @@ export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[])
   for (const summary of ordered) {
     windows.addRaw(summary.shard.events_raw);
     // Shard 0 carried the timeline out: its outcome is the one to tell (first seen wins, shard 0 first).
-    for (const raw of summary.shard.events_raw) if (!outcomes.has(raw.index)) outcomes.set(raw.index, { ok: raw.ok, detail: raw.detail });
+    for (const raw of summary.shard.events_raw)
+      if (!outcomes.has(raw.index)) outcomes.set(raw.index, { ok: raw.ok, detail: raw.detail });
   }
   const happened: { event: EventPlan; outcome: ActionOutcome }[] = [...outcomes]
     .sort(([a], [b]) => a - b)
@@ -66,12 +75,22 @@ export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[])
     clients: ordered.reduce((sum, summary) => sum + summary.connections.clients, 0),
     knownBackends: [],
     events: windows.summarise(happened),
-    warnings: ordered.flatMap((summary) => summary.shard.engine_warnings.map((warning) => `shard ${summary.shard.index}: ${warning}`)),
-    servingChanges: ordered.flatMap((summary) => summary.serving_changes as never[]).sort((a: { t: number }, b: { t: number }) => a.t - b.t),
+    warnings: ordered.flatMap((summary) =>
+      summary.shard.engine_warnings.map((warning) => `shard ${summary.shard.index}: ${warning}`),
+    ),
+    servingChanges: ordered
+      .flatMap((summary) => summary.serving_changes as never[])
+      .sort((a: { t: number }, b: { t: number }) => a.t - b.t),
     servingSources: sources,
     // A shard that lost a worker leaves a hole in the merged run; one that opened nothing does not
     // (the merged run opened something, or is judged incomplete on its own).
-    ...(lostWorkers.length > 0 ? { incomplete: lostWorkers.map((summary) => `shard ${summary.shard.index}: ${summary.shard.worker_lost}`).join('; ') } : {}),
+    ...(lostWorkers.length > 0
+      ? {
+          incomplete: lostWorkers
+            .map((summary) => `shard ${summary.shard.index}: ${summary.shard.worker_lost}`)
+            .join('; '),
+        }
+      : {}),
   });
 }
 
@@ -81,7 +100,9 @@ function shardRun(summary: ShardSummary): ShardRun {
     counters: { ...emptyCounters(), ...summary.shard.counters },
     histograms: summary.histograms,
     peakOpen: summary.connections.peak_open,
-    peakOpenByBackend: Object.fromEntries(summary.distribution.backends.map((backend) => [backend.id, backend.peak_open])),
+    peakOpenByBackend: Object.fromEntries(
+      summary.distribution.backends.map((backend) => [backend.id, backend.peak_open]),
+    ),
   };
 }
 
@@ -101,14 +122,19 @@ export function mergeRows(series: readonly TimeseriesRow[][]): TimeseriesRow[] {
       const weight = withP50.reduce((sum, row) => sum + row.received, 0);
       const p99s = rows.flatMap((row) => (row.p99 === null ? [] : [row.p99]));
       const perBackend: Record<string, number> = {};
-      for (const row of rows) for (const [backend, open] of Object.entries(row.per_backend)) perBackend[backend] = (perBackend[backend] ?? 0) + open;
+      for (const row of rows)
+        for (const [backend, open] of Object.entries(row.per_backend))
+          perBackend[backend] = (perBackend[backend] ?? 0) + open;
       const events = [...new Set(rows.flatMap((row) => row.events ?? []))];
       return {
         t,
         open: rows.reduce((sum, row) => sum + row.open, 0),
         sent: rows.reduce((sum, row) => sum + row.sent, 0),
         received,
-        p50: weight > 0 ? Math.round((withP50.reduce((sum, row) => sum + row.p50! * row.received, 0) / weight) * 1000) / 1000 : null,
+        p50:
+          weight > 0
+            ? Math.round((withP50.reduce((sum, row) => sum + row.p50! * row.received, 0) / weight) * 1000) / 1000
+            : null,
         p99: p99s.length > 0 ? Math.max(...p99s) : null,
         violations: rows.reduce((sum, row) => sum + row.violations, 0),
         errors: rows.reduce((sum, row) => sum + row.errors, 0),

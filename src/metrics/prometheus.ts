@@ -25,7 +25,8 @@ class Exposition {
 
   family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
     let family = this.families.get(name);
-    if (!family) this.families.set(name, (family = { header: [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`], samples: [] }));
+    if (!family)
+      this.families.set(name, (family = { header: [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`], samples: [] }));
     this.current = family.samples;
     return this;
   }
@@ -47,7 +48,8 @@ class Exposition {
     // One pass over the counts array (a typed array; no objects per value, unlike the value iterators).
     // Nothing is counted past the largest value; the sum is made on the way (histogram.mean walks every value).
     const raw = histogram as unknown as CountsArray;
-    const last = histogram.totalCount > 0 ? Math.min(raw.countsArrayLength - 1, raw.countsArrayIndex(histogram.maxValue)) : -1;
+    const last =
+      histogram.totalCount > 0 ? Math.min(raw.countsArrayLength - 1, raw.countsArrayIndex(histogram.maxValue)) : -1;
     let cumulative = 0;
     let sumUs = 0;
     let index = 0;
@@ -103,15 +105,49 @@ function addRun(out: Exposition, aggregate: RunAggregate | null): void {
   const named = Object.values(open).reduce((sum, n) => sum + n, 0);
   // Connections whose backend is not known (yet) are open too.
   if ((row?.open ?? 0) > named) open.unknown = (row?.open ?? 0) - named;
-  out.tally('stickler_connections_open', 'gauge', 'open connections by the backend they reached, at the last closed second', 'backend', open);
+  out.tally(
+    'stickler_connections_open',
+    'gauge',
+    'open connections by the backend they reached, at the last closed second',
+    'backend',
+    open,
+  );
   if (!totals) return;
-  out.tally('stickler_connections_opened_total', 'counter', 'connections opened, by backend', 'backend', totals.openedByBackend);
-  out.tally('stickler_connections_failed_total', 'counter', 'connection attempts that failed, by reason', 'reason', totals.failedByReason);
-  out.family('stickler_messages_sent_total', 'counter', 'messages sent').sample('stickler_messages_sent_total', totals.sent);
-  out.family('stickler_messages_received_total', 'counter', 'replies received').sample('stickler_messages_received_total', totals.received);
-  out.family('stickler_messages_lost_total', 'counter', 'messages whose reply never came').sample('stickler_messages_lost_total', totals.lost);
-  out.tally('stickler_reconnects_total', 'counter', 'judged reconnects by outcome', 'outcome', { sticky: totals.sticky, failover: totals.failovers, violation: totals.violations });
-  out.family('stickler_session_breaks_total', 'counter', 'Socket.IO sessions broken by a request that reached another node').sample('stickler_session_breaks_total', totals.sessionBreaks);
+  out.tally(
+    'stickler_connections_opened_total',
+    'counter',
+    'connections opened, by backend',
+    'backend',
+    totals.openedByBackend,
+  );
+  out.tally(
+    'stickler_connections_failed_total',
+    'counter',
+    'connection attempts that failed, by reason',
+    'reason',
+    totals.failedByReason,
+  );
+  out
+    .family('stickler_messages_sent_total', 'counter', 'messages sent')
+    .sample('stickler_messages_sent_total', totals.sent);
+  out
+    .family('stickler_messages_received_total', 'counter', 'replies received')
+    .sample('stickler_messages_received_total', totals.received);
+  out
+    .family('stickler_messages_lost_total', 'counter', 'messages whose reply never came')
+    .sample('stickler_messages_lost_total', totals.lost);
+  out.tally('stickler_reconnects_total', 'counter', 'judged reconnects by outcome', 'outcome', {
+    sticky: totals.sticky,
+    failover: totals.failovers,
+    violation: totals.violations,
+  });
+  out
+    .family(
+      'stickler_session_breaks_total',
+      'counter',
+      'Socket.IO sessions broken by a request that reached another node',
+    )
+    .sample('stickler_session_breaks_total', totals.sessionBreaks);
   out.family('stickler_steps_failed_total', 'counter', 'on_open steps that failed, by step and reason');
   for (const [key, value] of Object.entries(totals.stepFailed)) {
     const [step, reason] = key.split(':');
@@ -119,5 +155,9 @@ function addRun(out: Exposition, aggregate: RunAggregate | null): void {
   }
   out.histogram('stickler_message_rtt_seconds', 'message round trips from the intended send time', aggregate!.message);
   out.histogram('stickler_handshake_seconds', 'WebSocket handshakes', aggregate!.handshake);
-  out.histogram('stickler_reconnect_seconds', 'time from losing a connection to the next one open', aggregate!.reconnect);
+  out.histogram(
+    'stickler_reconnect_seconds',
+    'time from losing a connection to the next one open',
+    aggregate!.reconnect,
+  );
 }

@@ -8,7 +8,13 @@ import type { StepSummary, Summary } from './summary-types.js';
 export function protocolLatency(plan: Plan, aggregate: RunAggregate): Pick<Summary['latency'], 'steps' | 'push'> {
   const steps = plan.app.steps.filter((step) => step.expect);
   return {
-    ...(steps.length > 0 ? { steps: Object.fromEntries(steps.map((step) => [step.name, summariseLatency(aggregate.steps.get(step.name) ?? newHistogram())])) } : {}),
+    ...(steps.length > 0
+      ? {
+          steps: Object.fromEntries(
+            steps.map((step) => [step.name, summariseLatency(aggregate.steps.get(step.name) ?? newHistogram())]),
+          ),
+        }
+      : {}),
     ...(plan.app.push ? { push: summariseLatency(aggregate.push) } : {}),
   };
 }
@@ -24,12 +30,34 @@ export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summa
       if (name === step.name) byReason[reason] = count;
     }
     const failed = Object.values(byReason).reduce((sum, n) => sum + n, 0);
-    steps[step.name] = { attempted: totals.stepAttempted?.[step.name] ?? 0, passed: totals.stepPassed?.[step.name] ?? 0, failed, failed_by_reason: byReason };
+    steps[step.name] = {
+      attempted: totals.stepAttempted?.[step.name] ?? 0,
+      passed: totals.stepPassed?.[step.name] ?? 0,
+      failed,
+      failed_by_reason: byReason,
+    };
   }
   const gap = aggregate.pushGap;
   return {
     ...(plan.app.steps.length > 0 ? { steps } : {}),
-    ...(plan.app.socketio ? { sessions: { opened: totals.sessionsOpened, upgraded: totals.sessionsUpgraded, broken: totals.sessionBreaks, by_transport: totals.sessionsByTransport } } : {}),
-    ...(plan.app.push ? { push: { received: totals.pushReceived, matched: totals.pushMatched, gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null } } : {}),
+    ...(plan.app.socketio
+      ? {
+          sessions: {
+            opened: totals.sessionsOpened,
+            upgraded: totals.sessionsUpgraded,
+            broken: totals.sessionBreaks,
+            by_transport: totals.sessionsByTransport,
+          },
+        }
+      : {}),
+    ...(plan.app.push
+      ? {
+          push: {
+            received: totals.pushReceived,
+            matched: totals.pushMatched,
+            gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null,
+          },
+        }
+      : {}),
   };
 }

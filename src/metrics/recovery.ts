@@ -7,7 +7,12 @@ import type { RecoverySummary } from './summary-types.js';
  * Outages from the serving changes (stickler's own or inferred) with the clients each cut, how many
  * were back and how many never came back, from the counters the workers keyed by `backend#n`.
  */
-export function summariseRecovery(changes: readonly ServingChange[], totals: WorkerCounters, recovery: Histogram, endS: number): RecoverySummary {
+export function summariseRecovery(
+  changes: readonly ServingChange[],
+  totals: WorkerCounters,
+  recovery: Histogram,
+  endS: number,
+): RecoverySummary {
   const downs = new Map<string, number>();
   const outages: RecoverySummary['by_outage'] = [];
   for (const [index, change] of changes.entries()) {
@@ -40,8 +45,13 @@ export function summariseRecovery(changes: readonly ServingChange[], totals: Wor
 
 /** One line a person reads per outage: what went down, whom it cut, and whether they came back. */
 export function outageLine(outage: RecoverySummary['by_outage'][number]): string {
-  const by = outage.source ? ` (${outage.source === 'clients' ? 'inferred from the clients\' closes' : `by ${outage.source}`})` : '';
-  const span = outage.back_up_at_s !== null ? `${outage.down_at_s}s-${outage.back_up_at_s}s` : `from ${outage.down_at_s}s to the end`;
+  const by = outage.source
+    ? ` (${outage.source === 'clients' ? "inferred from the clients' closes" : `by ${outage.source}`})`
+    : '';
+  const span =
+    outage.back_up_at_s !== null
+      ? `${outage.down_at_s}s-${outage.back_up_at_s}s`
+      : `from ${outage.down_at_s}s to the end`;
   const lost = outage.clients_lost > 0 ? `, ${outage.clients_lost} never back` : '';
   return `${outage.backend} down ${span}${by}: cut ${outage.clients_cut} clients, ${outage.clients_back} back${lost}`;
 }

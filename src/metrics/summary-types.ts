@@ -191,7 +191,15 @@ export interface Summary {
   serving_changes: { t: number; backend: string; serving: boolean; source?: string }[];
   recovery: RecoverySummary;
   timeseries: TimeseriesRow[];
-  histograms: { message: string; handshake: string; reconnect: string; recovery?: string; steps?: Record<string, string>; push?: string; push_gap?: string };
+  histograms: {
+    message: string;
+    handshake: string;
+    reconnect: string;
+    recovery?: string;
+    steps?: Record<string, string>;
+    push?: string;
+    push_gap?: string;
+  };
   proxy?: unknown;
   /** Present in the summary of one shard of a distributed run: what `stickler merge` needs. */
   shard?: ShardSection;

@@ -64,9 +64,11 @@ export function buildSummary(input: SummaryInput): Summary {
     // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
     ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, distribution.backends)),
     ...(totals.sent > 0 && totals.received === 0 && plan.app.reply.kind !== 'none'
-      ? [plan.app.reply.kind === 'echo'
-        ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
-        : `${totals.sent} messages were sent and no reply matched (traffic.reply ${plan.app.reply.kind === 'field' ? `field ${plan.app.reply.text}` : plan.app.reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`]
+      ? [
+          plan.app.reply.kind === 'echo'
+            ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
+            : `${totals.sent} messages were sent and no reply matched (traffic.reply ${plan.app.reply.kind === 'field' ? `field ${plan.app.reply.text}` : plan.app.reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`,
+        ]
       : []),
   ];
   const base: Omit<Summary, 'thresholds' | 'verdict' | 'findings'> = {
@@ -109,7 +111,12 @@ export function buildSummary(input: SummaryInput): Summary {
       violations_by_cause: totals.violationsByCause,
       clients_displaced: totals.clientsDisplaced,
       address_changes: totals.addressChanges ?? 0,
-      ...(plan.app.socketio ? { session_breaks: totals.sessionBreaks, session_break_rate: totals.sessionsOpened > 0 ? round6(totals.sessionBreaks / totals.sessionsOpened) : 0 } : {}),
+      ...(plan.app.socketio
+        ? {
+            session_breaks: totals.sessionBreaks,
+            session_break_rate: totals.sessionsOpened > 0 ? round6(totals.sessionBreaks / totals.sessionsOpened) : 0,
+          }
+        : {}),
       unidentified: totals.unidentified,
       serving_state_from: input.servingSources ?? [],
     },
@@ -121,7 +128,9 @@ export function buildSummary(input: SummaryInput): Summary {
       by_close_code: totals.closeCodes,
       by_reason: totals.closeReasons,
       idle_timeouts: totals.idleTimeouts,
-      ...(totals.idleTimeouts > 0 ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 } : {}),
+      ...(totals.idleTimeouts > 0
+        ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 }
+        : {}),
     },
     events: input.events,
     serving_changes: input.servingChanges ?? [],
@@ -132,7 +141,13 @@ export function buildSummary(input: SummaryInput): Summary {
       handshake: encodeHistogram(aggregate.handshake),
       reconnect: encodeHistogram(aggregate.reconnect),
       recovery: encodeHistogram(aggregate.recovery),
-      ...(aggregate.steps.size > 0 ? { steps: Object.fromEntries([...aggregate.steps].map(([name, histogram]) => [name, encodeHistogram(histogram)])) } : {}),
+      ...(aggregate.steps.size > 0
+        ? {
+            steps: Object.fromEntries(
+              [...aggregate.steps].map(([name, histogram]) => [name, encodeHistogram(histogram)]),
+            ),
+          }
+        : {}),
       ...(aggregate.push.totalCount > 0 ? { push: encodeHistogram(aggregate.push) } : {}),
       ...(aggregate.pushGap.totalCount > 0 ? { push_gap: encodeHistogram(aggregate.pushGap) } : {}),
     },
@@ -153,17 +168,37 @@ export function buildSummary(input: SummaryInput): Summary {
   // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
   const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
   const findings = diagnose({ ...base, thresholds }, plan);
-  const summary: Summary = { scenario, stack, target_url, started_at, duration_s, verdict, ...(incomplete ? { incomplete_reason: incomplete } : {}), thresholds, findings, ...rest };
+  const summary: Summary = {
+    scenario,
+    stack,
+    target_url,
+    started_at,
+    duration_s,
+    verdict,
+    ...(incomplete ? { incomplete_reason: incomplete } : {}),
+    thresholds,
+    findings,
+    ...rest,
+  };
   if (input.shard) {
     const { eventsRaw, engineWarnings, ...identity } = input.shard;
-    summary.shard = { ...identity, counters: totals, events_raw: eventsRaw, engine_warnings: engineWarnings, ...(input.incomplete ? { worker_lost: input.incomplete } : {}) };
+    summary.shard = {
+      ...identity,
+      counters: totals,
+      events_raw: eventsRaw,
+      engine_warnings: engineWarnings,
+      ...(input.incomplete ? { worker_lost: input.incomplete } : {}),
+    };
   }
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
   return summary;
 }
 
 /** What the servers of a few unidentified connections sent, and the identify line that would match. */
-function identification(totals: RunAggregate['totals'], expected: readonly string[]): NonNullable<Summary['identification']> {
+function identification(
+  totals: RunAggregate['totals'],
+  expected: readonly string[],
+): NonNullable<Summary['identification']> {
   const headers = Object.keys(totals.unidentifiedHeaders).slice(0, 12);
   const firstMessages = Object.keys(totals.unidentifiedMessages).slice(0, 3);
   return { headers, first_messages: firstMessages, suggestion: suggestIdentify(headers, firstMessages, expected) };
@@ -171,22 +206,34 @@ function identification(totals: RunAggregate['totals'], expected: readonly strin
 
 /** Why a run in which no connection opened is not judged, with what its attempts ended in. */
 function nothingOpened(totals: RunAggregate['totals']): string {
-  const reasons = Object.entries(totals.failedByReason).sort(([, a], [, b]) => b - a).map(([reason, count]) => `${reason} ${count}`);
+  const reasons = Object.entries(totals.failedByReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `${reason} ${count}`);
   return totals.attempted === 0
     ? 'no connection was attempted: nothing was measured'
     : `no connection opened (${totals.attempted} attempted${reasons.length > 0 ? `; failed: ${reasons.join(', ')}` : ''}): nothing was measured`;
 }
 
 /** HAProxy's own count of sessions per server against where the tool saw connections land. */
-function proxyDisagreements(proxy: unknown, events: readonly EventSummary[], backends: readonly BackendShare[]): string[] {
+function proxyDisagreements(
+  proxy: unknown,
+  events: readonly EventSummary[],
+  backends: readonly BackendShare[],
+): string[] {
   const view = proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
   // With faults on the timeline HAProxy also counts its retries and redispatches on a dead server.
   if (!view?.servers || events.length > 0) return [];
   return backends.flatMap((backend) => {
     const proxyTotal = view.servers!.find((row) => row.server === backend.id)?.total_sessions;
     // The readiness probe and health checks are not sessions of clients: allow a small margin.
-    if (proxyTotal === undefined || Math.abs(proxyTotal - backend.connections) <= Math.max(2, backend.connections * 0.01)) return [];
-    return [`HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`];
+    if (
+      proxyTotal === undefined ||
+      Math.abs(proxyTotal - backend.connections) <= Math.max(2, backend.connections * 0.01)
+    )
+      return [];
+    return [
+      `HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`,
+    ];
   });
 }
 

@@ -49,53 +49,103 @@ const KNOWN_COOKIES: Record<string, string> = {
   SERVERID: "HAProxy's cookie insert, as its docs name it",
 };
 
-export function judgeAffinity(trials: Trial[], cookieNames: string[], key: string | null, subnet: '/24' | '/64' = '/24'): AffinityVerdict {
+export function judgeAffinity(
+  trials: Trial[],
+  cookieNames: string[],
+  key: string | null,
+  subnet: '/24' | '/64' = '/24',
+): AffinityVerdict {
   const byName = new Map(trials.map((trial) => [trial.name, trial]));
   const get = (name: string) => byName.get(name);
   const allHome = (trial: Trial | undefined) => trial !== undefined && trial.home === trial.connections;
   const leaves = (trial: Trial | undefined) => trial !== undefined && trial.home < trial.connections;
-  const verdict = (mechanism: Mechanism, description: string, reason: string, extra: Partial<AffinityVerdict> = {}): AffinityVerdict =>
-    ({ mechanism, by: null, cookie: null, key: null, description, reason, ...extra });
+  const verdict = (
+    mechanism: Mechanism,
+    description: string,
+    reason: string,
+    extra: Partial<AffinityVerdict> = {},
+  ): AffinityVerdict => ({ mechanism, by: null, cookie: null, key: null, description, reason, ...extra });
 
   const unidentified = trials.reduce((sum, trial) => sum + trial.unidentified, 0);
   if (unidentified > 0) {
-    return verdict('unknown', 'unknown', `${unidentified} connections did not say which backend they reached: set --identify-header or --message-field to where your backends name themselves`);
+    return verdict(
+      'unknown',
+      'unknown',
+      `${unidentified} connections did not say which backend they reached: set --identify-header or --message-field to where your backends name themselves`,
+    );
   }
   const seen = new Set(trials.flatMap((trial) => Object.keys(trial.backends)));
   if (seen.size < 2) {
-    return verdict('unknown', 'unknown', `every connection reached ${[...seen][0] ?? 'the same backend'}: either one backend serves, or the balancer keys on something every probe connection shares (URI, Host)`);
+    return verdict(
+      'unknown',
+      'unknown',
+      `every connection reached ${[...seen][0] ?? 'the same backend'}: either one backend serves, or the balancer keys on something every probe connection shares (URI, Host)`,
+    );
   }
 
   const withCookies = get(TRIAL.sameAddressWithCookies);
   const without = get(TRIAL.sameAddressWithoutCookies)!;
   const otherSubnet = get(TRIAL.otherSubnet);
   const otherSubnetWithCookies = get(TRIAL.otherSubnetWithCookies);
-  if (cookieNames.length > 0 && allHome(withCookies) && (!otherSubnetWithCookies || allHome(otherSubnetWithCookies)) && (leaves(without) || leaves(otherSubnet))) {
-    const name = cookieNames.length === 1 ? cookieNames[0] : cookieNames.find((candidate) => allHome(get(TRIAL.cookieAlone(candidate)))) ?? null;
+  if (
+    cookieNames.length > 0 &&
+    allHome(withCookies) &&
+    (!otherSubnetWithCookies || allHome(otherSubnetWithCookies)) &&
+    (leaves(without) || leaves(otherSubnet))
+  ) {
+    const name =
+      cookieNames.length === 1
+        ? cookieNames[0]
+        : (cookieNames.find((candidate) => allHome(get(TRIAL.cookieAlone(candidate)))) ?? null);
     const reason = `with its cookies ${count(withCookies!)} reconnects went home${otherSubnetWithCookies ? ` (${count(otherSubnetWithCookies)} from other /24s)` : ''}; without them ${count(without)}`;
     const whose = name ? KNOWN_COOKIES[name] : undefined;
-    return verdict('cookie', name ? `cookie ${name}${whose ? ` (${whose})` : ''}` : `a cookie (one of ${cookieNames.join(', ')})`, reason, { cookie: name });
+    return verdict(
+      'cookie',
+      name ? `cookie ${name}${whose ? ` (${whose})` : ''}` : `a cookie (one of ${cookieNames.join(', ')})`,
+      reason,
+      { cookie: name },
+    );
   }
 
   const sameKey = get(TRIAL.sameKey);
   const otherKeys = get(TRIAL.otherKeys);
   if (key && allHome(sameKey) && otherKeys && Object.keys(otherKeys.backends).length > 1) {
-    return verdict('key', `key ${key}`, `the same ${key} reached one backend ${count(sameKey!)} times from different addresses; other values reached ${Object.keys(otherKeys.backends).length} backends`, { key });
+    return verdict(
+      'key',
+      `key ${key}`,
+      `the same ${key} reached one backend ${count(sameKey!)} times from different addresses; other values reached ${Object.keys(otherKeys.backends).length} backends`,
+      { key },
+    );
   }
 
   if (allHome(without)) {
     if (!otherSubnet) {
-      return verdict('source_address', 'source address (whole or /24: not tested)', `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried (--via x-forwarded-for tries them where the balancer trusts that header)`);
+      return verdict(
+        'source_address',
+        'source address (whole or /24: not tested)',
+        `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried (--via x-forwarded-for tries them where the balancer trusts that header)`,
+      );
     }
     if (!leaves(otherSubnet)) {
-      return verdict('unknown', 'unknown', `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`);
+      return verdict(
+        'unknown',
+        'unknown',
+        `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`,
+      );
     }
     const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
     const by = allHome(sameSubnet) ? subnet : 'whole';
     const reason = `without cookies: same address ${count(without)} home, other addresses of its ${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
-    return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, { by });
+    return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, {
+      by,
+    });
   }
 
-  const cookieNote = cookieNames.length > 0 && withCookies ? `; with its cookies (${cookieNames.join(', ')}) ${count(withCookies)}` : '';
-  return verdict('none', 'none', `reconnects from the same address without cookies went home ${count(without)}${cookieNote}: nothing keeps a client on its backend`);
+  const cookieNote =
+    cookieNames.length > 0 && withCookies ? `; with its cookies (${cookieNames.join(', ')}) ${count(withCookies)}` : '';
+  return verdict(
+    'none',
+    'none',
+    `reconnects from the same address without cookies went home ${count(without)}${cookieNote}: nothing keeps a client on its backend`,
+  );
 }

@@ -30,7 +30,12 @@ const GAP_MS = 20;
 export function sourcesFor(via: 'socket' | 'x-forwarded-for', family: 4 | 6 = 4) {
   if (family === 6) {
     // An IPv6 target: the /64 is the network a phone keeps (PROBE_IPV6_POOL, made bindable for the probe).
-    return { subnet: '/64', home: 'fd00:5:86:1::10', sameSubnet: (i: number) => `fd00:5:86:1::${20 + i}`, otherSubnet: (i: number) => `fd00:5:86:${2 + i}::10` };
+    return {
+      subnet: '/64',
+      home: 'fd00:5:86:1::10',
+      sameSubnet: (i: number) => `fd00:5:86:1::${20 + i}`,
+      otherSubnet: (i: number) => `fd00:5:86:${2 + i}::10`,
+    };
   }
   const base = via === 'socket' ? '127.86' : '100.64';
   return {
@@ -51,9 +56,12 @@ function tally(name: string, description: string, landings: Landing[], reference
   const backends: Record<string, number> = {};
   for (const landing of landings) if (landing.backend !== null) bump(backends, landing.backend);
   return {
-    name, description, connections: landings.length,
+    name,
+    description,
+    connections: landings.length,
     home: landings.filter((landing) => landing.backend !== null && landing.backend === reference).length,
-    backends, unidentified: landings.filter((landing) => landing.backend === null).length,
+    backends,
+    unidentified: landings.filter((landing) => landing.backend === null).length,
   };
 }
 
@@ -78,7 +86,12 @@ export async function probeAffinity(
   const trials: Trial[] = [tally('first', 'first connection, no cookies', [first], first.backend)];
   /** Connections of the trials (the first one is the caller's). */
   let connections = 0;
-  const trial = async (name: string, description: string, identities: ProbeIdentity[], reference: string | null = first.backend) => {
+  const trial = async (
+    name: string,
+    description: string,
+    identities: ProbeIdentity[],
+    reference: string | null = first.backend,
+  ) => {
     const landings: Landing[] = [];
     for (const identity of identities) {
       landings.push(await land(target, identity));
@@ -87,32 +100,82 @@ export async function probeAffinity(
     }
     const result = tally(name, description, landings, reference ?? landings[0]?.backend ?? null);
     trials.push(result);
-    log(`affinity: ${description}: ${result.home} of ${result.connections} reached ${reference ?? landings[0]?.backend ?? 'an unknown backend'}`);
+    log(
+      `affinity: ${description}: ${result.home} of ${result.connections} reached ${reference ?? landings[0]?.backend ?? 'an unknown backend'}`,
+    );
   };
   const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));
 
-  if (cookies) await trial(TRIAL.sameAddressWithCookies, 'same address, with its cookies', times(() => ({ address: home, cookies })));
-  await trial(TRIAL.sameAddressWithoutCookies, 'same address, without cookies', times(() => ({ address: home })));
+  if (cookies)
+    await trial(
+      TRIAL.sameAddressWithCookies,
+      'same address, with its cookies',
+      times(() => ({ address: home, cookies })),
+    );
+  await trial(
+    TRIAL.sameAddressWithoutCookies,
+    'same address, without cookies',
+    times(() => ({ address: home })),
+  );
   if (options.varySources) {
-    if (cookies) await trial(TRIAL.otherSubnetWithCookies, `other ${net}s, with its cookies`, times((i) => ({ address: sources.otherSubnet(i), cookies })));
-    await trial(TRIAL.sameSubnetOtherAddress, `other addresses of its ${net}, without cookies`, times((i) => ({ address: sources.sameSubnet(i) })));
-    await trial(TRIAL.otherSubnet, `other ${net}s, without cookies`, times((i) => ({ address: sources.otherSubnet(i) })));
+    if (cookies)
+      await trial(
+        TRIAL.otherSubnetWithCookies,
+        `other ${net}s, with its cookies`,
+        times((i) => ({ address: sources.otherSubnet(i), cookies })),
+      );
+    await trial(
+      TRIAL.sameSubnetOtherAddress,
+      `other addresses of its ${net}, without cookies`,
+      times((i) => ({ address: sources.sameSubnet(i) })),
+    );
+    await trial(
+      TRIAL.otherSubnet,
+      `other ${net}s, without cookies`,
+      times((i) => ({ address: sources.otherSubnet(i) })),
+    );
   }
   if (cookieNames.length > 1) {
     // Which of the cookies does it: each alone, from other /24s where the address cannot help.
     for (const name of cookieNames) {
       const alone = `${name}=${jar.get(name)}`;
-      await trial(TRIAL.cookieAlone(name), `only cookie ${name}`, times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, cookies: alone })).slice(0, 3));
+      await trial(
+        TRIAL.cookieAlone(name),
+        `only cookie ${name}`,
+        times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, cookies: alone })).slice(0, 3),
+      );
     }
   }
   let keyLabel: string | null = null;
   if (options.key.kind !== 'none') {
     const key = options.key;
     keyLabel = `${key.kind} ${key.name}`;
-    await trial(TRIAL.sameKey, `one ${keyLabel} value from other /24s`, times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, key, keyValue: 'stickler-probe-1' })), null);
-    await trial(TRIAL.otherKeys, `a new ${keyLabel} value each, same address`, times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })), null);
+    await trial(
+      TRIAL.sameKey,
+      `one ${keyLabel} value from other /24s`,
+      times((i) => ({
+        address: options.varySources ? sources.otherSubnet(i) : home,
+        key,
+        keyValue: 'stickler-probe-1',
+      })),
+      null,
+    );
+    await trial(
+      TRIAL.otherKeys,
+      `a new ${keyLabel} value each, same address`,
+      times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })),
+      null,
+    );
   }
   const verdict = judgeAffinity(trials, cookieNames, keyLabel, net as '/24' | '/64');
   const seen = new Set(trials.flatMap((one) => Object.keys(one.backends)));
-  return { ...verdict, addresses_via: options.varySources ? target.via : null, home: first.backend, backends_seen: [...seen].sort(), set_cookie: cookieNames, trials, connections };
+  return {
+    ...verdict,
+    addresses_via: options.varySources ? target.via : null,
+    home: first.backend,
+    backends_seen: [...seen].sort(),
+    set_cookie: cookieNames,
+    trials,
+    connections,
+  };
 }

@@ -40,17 +40,33 @@ const seconds = (ms: number) => Math.round(ms / 10) / 100;
  * to the millisecond, rather than bisected from many windows), a pinged one beside them, and then
  * confirms with one connection silent for a second less that still carries a message.
  */
-export async function probeIdle(target: ProbeTarget, identity: ProbeIdentity, maxIdleMs: number, log: (line: string) => void): Promise<IdleFindings> {
-  log(`idle: holding ${SILENT_CONNECTIONS} silent connections and one pinged every ${PING_EVERY_MS / 1000} s (up to ${seconds(maxIdleMs)} s)`);
-  const silent = await Promise.all(Array.from({ length: SILENT_CONNECTIONS }, () => hold(target, identity, { boundMs: maxIdleMs })));
+export async function probeIdle(
+  target: ProbeTarget,
+  identity: ProbeIdentity,
+  maxIdleMs: number,
+  log: (line: string) => void,
+): Promise<IdleFindings> {
+  log(
+    `idle: holding ${SILENT_CONNECTIONS} silent connections and one pinged every ${PING_EVERY_MS / 1000} s (up to ${seconds(maxIdleMs)} s)`,
+  );
+  const silent = await Promise.all(
+    Array.from({ length: SILENT_CONNECTIONS }, () => hold(target, identity, { boundMs: maxIdleMs })),
+  );
   const pinged = await hold(target, identity, { boundMs: maxIdleMs + KEPT_MARGIN_MS, pingEveryMs: PING_EVERY_MS });
   const outcomes = await Promise.all(silent.map((connection) => connection.done));
   const cuts = outcomes.filter((outcome) => outcome.cut);
   const findings: IdleFindings = {
-    idle_timeout_s: null, samples_s: cuts.map((outcome) => seconds(outcome.silentMs)), close_code: cuts[0]?.code ?? null,
-    confirmed_silent_s: null, confirmed: null, pings_keep_alive: null, ping_interval_s: PING_EVERY_MS / 1000,
-    pinged_cut_after_s: null, server_pings: outcomes.reduce((sum, outcome) => sum + outcome.serverPings, 0),
-    server_messages: outcomes.reduce((sum, outcome) => sum + outcome.serverMessages, 0), max_idle_s: seconds(maxIdleMs),
+    idle_timeout_s: null,
+    samples_s: cuts.map((outcome) => seconds(outcome.silentMs)),
+    close_code: cuts[0]?.code ?? null,
+    confirmed_silent_s: null,
+    confirmed: null,
+    pings_keep_alive: null,
+    ping_interval_s: PING_EVERY_MS / 1000,
+    pinged_cut_after_s: null,
+    server_pings: outcomes.reduce((sum, outcome) => sum + outcome.serverPings, 0),
+    server_messages: outcomes.reduce((sum, outcome) => sum + outcome.serverMessages, 0),
+    max_idle_s: seconds(maxIdleMs),
     connections: SILENT_CONNECTIONS + 1,
   };
   if (cuts.length === 0) {
@@ -60,11 +76,14 @@ export async function probeIdle(target: ProbeTarget, identity: ProbeIdentity, ma
   }
   const cutOffMs = Math.min(...cuts.map((outcome) => outcome.silentMs));
   findings.idle_timeout_s = seconds(cutOffMs);
-  log(`idle: silent connections cut after ${findings.samples_s.join(' s, ')} s (close ${findings.close_code}); confirming`);
+  log(
+    `idle: silent connections cut after ${findings.samples_s.join(' s, ')} s (close ${findings.close_code}); confirming`,
+  );
 
   const keptUntil = pinged.openedAt + cutOffMs + KEPT_MARGIN_MS;
   const pingedOutcome = waitOrStop(pinged, keptUntil - Date.now());
-  const confirmation = cutOffMs > CONFIRM_UNDER_MS + 500 ? confirm(target, identity, cutOffMs - CONFIRM_UNDER_MS) : Promise.resolve(null);
+  const confirmation =
+    cutOffMs > CONFIRM_UNDER_MS + 500 ? confirm(target, identity, cutOffMs - CONFIRM_UNDER_MS) : Promise.resolve(null);
   if (cutOffMs > CONFIRM_UNDER_MS + 500) findings.connections += 1;
   const [pingResult, confirmed] = await Promise.all([pingedOutcome, confirmation]);
   findings.pings_keep_alive = !pingResult.cut;

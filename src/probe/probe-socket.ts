@@ -1,5 +1,11 @@
 import type WebSocket from 'ws';
-import { backendFromMessage, backendFromUpgrade, openClientSocket, type IdentifyRule, enforceHandshakeDeadline } from '../engine/client-socket.js';
+import {
+  backendFromMessage,
+  backendFromUpgrade,
+  openClientSocket,
+  type IdentifyRule,
+  enforceHandshakeDeadline,
+} from '../engine/client-socket.js';
 import { classifyConnectError } from '../engine/failure-reason.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { describeRefusal } from '../stack/readiness.js';
@@ -149,7 +155,11 @@ export interface Hold {
  * Opens a connection and keeps it open without a word (or with a ping every `pingEveryMs`), until
  * the other side cuts it or `boundMs` passes. Resolves with the silence the cut came after.
  */
-export async function hold(target: ProbeTarget, identity: ProbeIdentity, options: { boundMs: number; pingEveryMs?: number }): Promise<Hold> {
+export async function hold(
+  target: ProbeTarget,
+  identity: ProbeIdentity,
+  options: { boundMs: number; pingEveryMs?: number },
+): Promise<Hold> {
   const ws = open(target, identity);
   await new Promise<void>((resolve, reject) => {
     watchHandshake(ws, reject);
@@ -185,7 +195,14 @@ export async function hold(target: ProbeTarget, identity: ProbeIdentity, options
       if (pinger) clearInterval(pinger);
       clearTimeout(bound);
       const now = Date.now();
-      resolve({ cut: !byProbe, silentMs: now - lastTraffic, ageMs: now - openedAt, code: byProbe ? null : code, serverPings, serverMessages: Math.max(0, messages - 1) });
+      resolve({
+        cut: !byProbe,
+        silentMs: now - lastTraffic,
+        ageMs: now - openedAt,
+        code: byProbe ? null : code,
+        serverPings,
+        serverMessages: Math.max(0, messages - 1),
+      });
     });
   });
   return {

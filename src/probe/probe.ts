@@ -56,14 +56,22 @@ export async function runProbe(options: ProbeOptions, report: ProbeReport): Prom
   report.balancer.server = first.server ?? report.balancer.plain_get.server;
   report.balancer.upgrade_set_cookie = setCookieNames(first.setCookie);
 
-  report.affinity = await probeAffinity(target, first, { varySources: options.varySources, key: options.key, family: options.family }, log);
+  report.affinity = await probeAffinity(
+    target,
+    first,
+    { varySources: options.varySources, key: options.key, family: options.family },
+    log,
+  );
   report.connections += report.affinity.connections;
   if (options.maxIdleMs > 0) {
     report.idle = await probeIdle(target, { address: source }, options.maxIdleMs, log);
     report.idle_timeout_s = report.idle.idle_timeout_s;
     report.connections += report.idle.connections;
   }
-  report.advice = [...(report.socketio ? [socketioAdvice(report.socketio)] : []), ...probeAdvice(report.idle, report.affinity, report.balancer.server)];
+  report.advice = [
+    ...(report.socketio ? [socketioAdvice(report.socketio)] : []),
+    ...probeAdvice(report.idle, report.affinity, report.balancer.server),
+  ];
   report.duration_s = elapsedSeconds(report);
   return report;
 }
@@ -75,36 +83,75 @@ export function elapsedSeconds(report: ProbeReport): number {
 
 export function emptyReport(url: string): ProbeReport {
   return {
-    url, started_at: new Date().toISOString(), duration_s: 0, connections: 0, interrupted: false,
-    balancer: { server: null, upgrade_set_cookie: [], plain_get: null }, idle_timeout_s: null, idle: null, affinity: null, advice: [],
+    url,
+    started_at: new Date().toISOString(),
+    duration_s: 0,
+    connections: 0,
+    interrupted: false,
+    balancer: { server: null, upgrade_set_cookie: [], plain_get: null },
+    idle_timeout_s: null,
+    idle: null,
+    affinity: null,
+    advice: [],
   };
 }
 
 /** The short human summary: three lines of findings, then the advice as lint prints it. */
 export function renderProbe(report: ProbeReport, color: boolean): string {
   const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const lines = [paint('1', `stickler probe ${report.url}`) + `  (${report.connections} connections, ${report.duration_s} s${report.interrupted ? ', interrupted' : ''})`];
+  const lines = [
+    paint('1', `stickler probe ${report.url}`) +
+      `  (${report.connections} connections, ${report.duration_s} s${report.interrupted ? ', interrupted' : ''})`,
+  ];
   const get = report.balancer.plain_get;
-  const getText = get ? (get.status !== null ? `plain GET ${get.status}` : `plain GET failed (${get.error})`) : 'plain GET not tried';
-  const cookies = report.balancer.upgrade_set_cookie.length > 0 ? `upgrade sets ${report.balancer.upgrade_set_cookie.join(', ')}` : 'upgrade sets no cookie';
-  lines.push(`  balancer  ${report.balancer.server ? `Server: ${report.balancer.server}` : 'no Server header'}; ${getText}; ${cookies}`);
+  const getText = get
+    ? get.status !== null
+      ? `plain GET ${get.status}`
+      : `plain GET failed (${get.error})`
+    : 'plain GET not tried';
+  const cookies =
+    report.balancer.upgrade_set_cookie.length > 0
+      ? `upgrade sets ${report.balancer.upgrade_set_cookie.join(', ')}`
+      : 'upgrade sets no cookie';
+  lines.push(
+    `  balancer  ${report.balancer.server ? `Server: ${report.balancer.server}` : 'no Server header'}; ${getText}; ${cookies}`,
+  );
   const idle = report.idle;
   if (!idle) lines.push('  idle      not probed');
-  else if (idle.idle_timeout_s === null) lines.push(`  idle      no cut up to ${idle.max_idle_s} s of silence${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`);
+  else if (idle.idle_timeout_s === null)
+    lines.push(
+      `  idle      no cut up to ${idle.max_idle_s} s of silence${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`,
+    );
   else {
-    const confirmed = idle.confirmed === null ? '' : idle.confirmed ? `; ${idle.confirmed_silent_s} s silent survived` : `; ${idle.confirmed_silent_s} s silent was cut too (it varies)`;
-    const pings = idle.pings_keep_alive ? `pings every ${idle.ping_interval_s} s keep it open` : `pinged connections are cut too (after ${idle.pinged_cut_after_s} s)`;
-    lines.push(`  idle      cut after ${idle.idle_timeout_s} s of silence (close ${idle.close_code}${confirmed}); ${pings}`);
+    const confirmed =
+      idle.confirmed === null
+        ? ''
+        : idle.confirmed
+          ? `; ${idle.confirmed_silent_s} s silent survived`
+          : `; ${idle.confirmed_silent_s} s silent was cut too (it varies)`;
+    const pings = idle.pings_keep_alive
+      ? `pings every ${idle.ping_interval_s} s keep it open`
+      : `pinged connections are cut too (after ${idle.pinged_cut_after_s} s)`;
+    lines.push(
+      `  idle      cut after ${idle.idle_timeout_s} s of silence (close ${idle.close_code}${confirmed}); ${pings}`,
+    );
   }
   const io = report.socketio;
-  if (io) lines.push(`  socket.io ${io.path}: ${io.sessions} polling sessions each way, ${io.broken_with_cookies} broke with cookies, ${io.broken_without_cookies} without${io.nodes.length > 0 ? ` (nodes ${io.nodes.join(', ')})` : ''}`);
+  if (io)
+    lines.push(
+      `  socket.io ${io.path}: ${io.sessions} polling sessions each way, ${io.broken_with_cookies} broke with cookies, ${io.broken_without_cookies} without${io.nodes.length > 0 ? ` (nodes ${io.nodes.join(', ')})` : ''}`,
+    );
   const affinity = report.affinity;
   if (affinity) {
     const via = affinity.addresses_via === 'x-forwarded-for' ? ' (client addresses sent in X-Forwarded-For)' : '';
     lines.push(`  affinity  ${paint('1', affinity.description)}${via}: ${affinity.reason}`);
     for (const trial of affinity.trials.slice(1)) {
-      const spread = Object.entries(trial.backends).map(([backend, n]) => `${backend}×${n}`).join(' ');
-      lines.push(`            ${trial.description}: ${trial.home}/${trial.connections} home (${spread || 'none identified'})`);
+      const spread = Object.entries(trial.backends)
+        .map(([backend, n]) => `${backend}×${n}`)
+        .join(' ');
+      lines.push(
+        `            ${trial.description}: ${trial.home}/${trial.connections} home (${spread || 'none identified'})`,
+      );
     }
   }
   if (report.advice.length > 0) {

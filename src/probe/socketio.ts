@@ -19,7 +19,11 @@ const SESSIONS = 6;
 const PATH = '/socket.io/';
 
 /** Null when the target does not answer an Engine.IO polling handshake at /socket.io/. */
-export async function probeSocketio(target: ProbeTarget, address: string | null, log: (line: string) => void): Promise<SocketioFindings | null> {
+export async function probeSocketio(
+  target: ProbeTarget,
+  address: string | null,
+  log: (line: string) => void,
+): Promise<SocketioFindings | null> {
   const base = new URL(target.url);
   base.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
   base.pathname = PATH;
@@ -30,7 +34,15 @@ export async function probeSocketio(target: ProbeTarget, address: string | null,
     for (let i = 0; i < SESSIONS; i++) {
       const jar = new CookieJar();
       const client: PollingClient = {
-        request: (url) => clientRequest({ url, sessionKey: { kind: 'none' }, sessionValue: '', cookies: cookies ? jar.header() : undefined, address, via: target.via }),
+        request: (url) =>
+          clientRequest({
+            url,
+            sessionKey: { kind: 'none' },
+            sessionValue: '',
+            cookies: cookies ? jar.header() : undefined,
+            address,
+            via: target.via,
+          }),
         storeCookies: (setCookie) => jar.store(setCookie),
         tlsOptions: target.tlsOptions,
         identifyHeader: target.identify.header,
@@ -38,7 +50,8 @@ export async function probeSocketio(target: ProbeTarget, address: string | null,
         timeoutMs: 1500,
       };
       const handshake = await poll(client, `${base}&t=p${i}`).catch(() => null);
-      const open = handshake?.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
+      const open =
+        handshake?.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
       if (!open) return i === 0 ? null : broken;
       if (handshake!.backend) nodes.add(handshake!.backend);
       const url = `${base}&sid=${encodeURIComponent((JSON.parse(String(open.data)) as { sid: string }).sid)}`;
@@ -55,16 +68,38 @@ export async function probeSocketio(target: ProbeTarget, address: string | null,
   if (withCookies === null) return null;
   const withoutCookies = (await trial(false).catch(() => null)) ?? 0;
   log(`socket.io  ${SESSIONS} polling sessions each way: ${withCookies} broke with cookies, ${withoutCookies} without`);
-  return { path: PATH, sessions: SESSIONS, broken_with_cookies: withCookies, broken_without_cookies: withoutCookies, nodes: [...nodes] };
+  return {
+    path: PATH,
+    sessions: SESSIONS,
+    broken_with_cookies: withCookies,
+    broken_without_cookies: withoutCookies,
+    nodes: [...nodes],
+  };
 }
 
 export function socketioAdvice(found: SocketioFindings): Advice {
-  const fix = 'sticky sessions for every request of /socket.io/, polls included (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert` on the backend that serves the polls), or clients with transports: [websocket]';
+  const fix =
+    'sticky sessions for every request of /socket.io/, polls included (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert` on the backend that serves the polls), or clients with transports: [websocket]';
   if (found.broken_with_cookies > 0) {
-    return { severity: 'error', rule: 'socketio-sessions-break', message: `${found.broken_with_cookies} of ${found.sessions} Socket.IO polling sessions broke ("Session ID unknown") even with cookies kept: the polls of one session reach different nodes`, fix };
+    return {
+      severity: 'error',
+      rule: 'socketio-sessions-break',
+      message: `${found.broken_with_cookies} of ${found.sessions} Socket.IO polling sessions broke ("Session ID unknown") even with cookies kept: the polls of one session reach different nodes`,
+      fix,
+    };
   }
   if (found.broken_without_cookies > 0) {
-    return { severity: 'warning', rule: 'socketio-sessions-need-cookie', message: `Socket.IO polling sessions stay on their node only while the client sends the balancer's cookie back (${found.broken_without_cookies} of ${found.sessions} broke without it)`, fix: 'clients must keep cookies (browsers do; native clients need a cookie jar; socket.io-client in Node: withCredentials and a cookie jar)' };
+    return {
+      severity: 'warning',
+      rule: 'socketio-sessions-need-cookie',
+      message: `Socket.IO polling sessions stay on their node only while the client sends the balancer's cookie back (${found.broken_without_cookies} of ${found.sessions} broke without it)`,
+      fix: 'clients must keep cookies (browsers do; native clients need a cookie jar; socket.io-client in Node: withCredentials and a cookie jar)',
+    };
   }
-  return { severity: 'info', rule: 'socketio-sessions-stick', message: `Socket.IO polling sessions stay on their node (${found.sessions} sessions each way, with and without cookies)`, fix: 'nothing to change' };
+  return {
+    severity: 'info',
+    rule: 'socketio-sessions-stick',
+    message: `Socket.IO polling sessions stay on their node (${found.sessions} sessions each way, with and without cookies)`,
+    fix: 'nothing to change',
+  };
 }

@@ -34,30 +34,103 @@ function runSection(summary: Summary, index: number): string {
   const s = summary.stickiness;
   const causes = Object.entries(s.violations_by_cause);
   const thresholds = summary.thresholds.length
-    ? table(['threshold', 'condition', 'actual', 'result'], summary.thresholds.map((t) => [t.metric, t.condition, t.actual ?? '-', t.passed ? 'pass' : 'FAIL']))
+    ? table(
+        ['threshold', 'condition', 'actual', 'result'],
+        summary.thresholds.map((t) => [t.metric, t.condition, t.actual ?? '-', t.passed ? 'pass' : 'FAIL']),
+      )
     : '<p class="muted">no thresholds</p>';
   return `<section class="run">
 <h2>${e(runName(summary))} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
 <p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${summary.workers === 0 ? 'clients run in the main process' : `${e(summary.workers)} load worker process(es)`}</p>
 <div class="grid">
 <div><h3>Thresholds</h3>${thresholds}</div>
-<div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], (['handshake', 'message', 'reconnect'] as const).map((k) => [k, l[k].count, ms(l[k].p50), ms(l[k].p90), ms(l[k].p99), ms(l[k].p999), ms(l[k].max)]))}</div>
+<div><h3>Latency (ms)</h3>${table(
+    ['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+    (['handshake', 'message', 'reconnect'] as const).map((k) => [
+      k,
+      l[k].count,
+      ms(l[k].p50),
+      ms(l[k].p90),
+      ms(l[k].p99),
+      ms(l[k].p999),
+      ms(l[k].max),
+    ]),
+  )}</div>
 <div><h3>Stickiness</h3>${table(['reconnects', 'sticky', 'failovers', 'violations', 'violation rate'], [[s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate)]])}
 ${causes.length ? table(['violation cause', 'count'], causes) : ''}
 ${summary.continuity ? `<p>session ${e(continuityLine(summary.continuity))}</p>` : ''}</div>
-<div><h3>Backends</h3>${table(['backend', 'connections', 'share', 'peak open'], summary.distribution.backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]))}
+<div><h3>Backends</h3>${table(
+    ['backend', 'connections', 'share', 'peak open'],
+    summary.distribution.backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]),
+  )}
 <p>imbalance ${e(summary.distribution.imbalance)} · Jain ${e(summary.distribution.jain)}</p></div>
 <div><h3>Connections</h3>${table(['attempted', 'opened', 'failed', 'peak open'], [[summary.connections.attempted, summary.connections.opened, summary.connections.failed, summary.connections.peak_open]])}
 ${table(['failure reason', 'count'], Object.entries(summary.connections.failed_by_reason))}
 ${table(['close code', 'count'], Object.entries(summary.disconnects.by_close_code))}
 <p>messages sent ${e(summary.messages.sent)}, received ${e(summary.messages.received)}, lost ${e(summary.messages.lost)} · unexpected closes ${e(summary.disconnects.unexpected)}, idle timeouts ${e(summary.disconnects.idle_timeouts)}</p></div>
-${summary.steps || summary.push ? `<div><h3>Steps and pushes</h3>${table(['', 'attempted / received', 'passed / matched', 'failed', 'failed by reason', 'p99 ms'], [
-    ...Object.entries(summary.steps ?? {}).map(([name, st]) => [`step ${name}`, st.attempted, st.passed, st.failed, Object.entries(st.failed_by_reason).map(([r, n]) => `${r} ${n}`).join(', ') || '-', ms(summary.latency.steps?.[name]?.p99 ?? 0)]),
-    ...(summary.push ? [['push', summary.push.received, summary.push.matched, '-', `gap p99 ${summary.push.gap_p99 ?? '-'} ms`, summary.latency.push?.count ? ms(summary.latency.push.p99) : '-']] : []),
-  ])}${summary.messages.unmatched ? `<p>unmatched replies: ${e(summary.messages.unmatched)}</p>` : ''}</div>` : ''}
-${summary.recovery?.outages ? `<div><h3>Outages</h3>${table(['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'], summary.recovery.by_outage.map((o) => [o.backend, `${o.down_at_s}s`, o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`, o.source ?? '-', o.clients_cut, o.clients_back, o.clients_lost]))}
-<p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>` : ''}
-${summary.events.length ? `<div><h3>Events</h3>${table(['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'], summary.events.map((ev) => [`${ev.at_s}s`, `${ev.action}${ev.target ? ` ${ev.target}` : ''}`, `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`, ev.disconnected, ev.reconnected, ev.reconnect_p99 ?? '-']))}</div>` : ''}
+${
+  summary.steps || summary.push
+    ? `<div><h3>Steps and pushes</h3>${table(
+        ['', 'attempted / received', 'passed / matched', 'failed', 'failed by reason', 'p99 ms'],
+        [
+          ...Object.entries(summary.steps ?? {}).map(([name, st]) => [
+            `step ${name}`,
+            st.attempted,
+            st.passed,
+            st.failed,
+            Object.entries(st.failed_by_reason)
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ') || '-',
+            ms(summary.latency.steps?.[name]?.p99 ?? 0),
+          ]),
+          ...(summary.push
+            ? [
+                [
+                  'push',
+                  summary.push.received,
+                  summary.push.matched,
+                  '-',
+                  `gap p99 ${summary.push.gap_p99 ?? '-'} ms`,
+                  summary.latency.push?.count ? ms(summary.latency.push.p99) : '-',
+                ],
+              ]
+            : []),
+        ],
+      )}${summary.messages.unmatched ? `<p>unmatched replies: ${e(summary.messages.unmatched)}</p>` : ''}</div>`
+    : ''
+}
+${
+  summary.recovery?.outages
+    ? `<div><h3>Outages</h3>${table(
+        ['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'],
+        summary.recovery.by_outage.map((o) => [
+          o.backend,
+          `${o.down_at_s}s`,
+          o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`,
+          o.source ?? '-',
+          o.clients_cut,
+          o.clients_back,
+          o.clients_lost,
+        ]),
+      )}
+<p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>`
+    : ''
+}
+${
+  summary.events.length
+    ? `<div><h3>Events</h3>${table(
+        ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'],
+        summary.events.map((ev) => [
+          `${ev.at_s}s`,
+          `${ev.action}${ev.target ? ` ${ev.target}` : ''}`,
+          `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`,
+          ev.disconnected,
+          ev.reconnected,
+          ev.reconnect_p99 ?? '-',
+        ]),
+      )}</div>`
+    : ''
+}
 </div>
 ${(summary.findings ?? []).length ? `<div class="findings"><h3>Findings</h3>${(summary.findings ?? []).map((f) => `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b><br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`).join('')}</div>` : ''}
 ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join('')}
@@ -68,7 +141,10 @@ ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join(''
 }
 
 function compareTable(summaries: readonly Summary[]): string {
-  return table(['', ...summaries.map(runName)], COMPARE_ROWS.map(([label, value]) => [label, ...summaries.map(value)]));
+  return table(
+    ['', ...summaries.map(runName)],
+    COMPARE_ROWS.map(([label, value]) => [label, ...summaries.map(value)]),
+  );
 }
 
 /** One self-contained page: one run, or several stacks side by side (compare). */
@@ -84,7 +160,10 @@ export function renderHtmlReport(summaries: readonly Summary[]): string {
       curve: percentileCurve(summary.histograms.message),
     })),
   };
-  const title = summaries.length > 1 ? `${first.scenario}: ${summaries.map(runName).join(' vs ')}` : `${first.scenario} on ${runName(first)}`;
+  const title =
+    summaries.length > 1
+      ? `${first.scenario}: ${summaries.map(runName).join(' vs ')}`
+      : `${first.scenario} on ${runName(first)}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stickler · ${e(title)}</title>
 <style>${css}

@@ -5,7 +5,10 @@ import { runName } from './run-name.js';
 
 // XML 1.0 cannot carry most control characters at all: they are escaped first.
 const escapeXml = (text: string) =>
-  printable(text).replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
+  printable(text).replace(
+    /[<>&'"]/g,
+    (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!,
+  );
 
 /** One test suite per run (stack), one test case per threshold; a failure carries actual vs limit. */
 export function renderJunit(summaries: readonly Summary[]): string {
@@ -16,7 +19,9 @@ export function renderJunit(summaries: readonly Summary[]): string {
       const actual = t.actual === null ? `nothing measured (${t.why ?? 'no data'})` : String(t.actual);
       // The failure says why, as the run's findings explain it, and what to change.
       const why = (summary.findings ?? []).filter((finding) => finding.explains?.includes(t.metric));
-      const because = why.map((finding) => `\nwhy: ${finding.cause} (${finding.evidence})\nfix: ${finding.fix}`).join('');
+      const because = why
+        .map((finding) => `\nwhy: ${finding.cause} (${finding.evidence})\nfix: ${finding.fix}`)
+        .join('');
       const body = t.passed
         ? ''
         : `<failure message="${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : ''}`)}">${`${t.metric}: actual ${actual}, expected ${t.condition}${because}`.split('\n').map(escapeXml).join('\n')}</failure>`;
@@ -25,7 +30,9 @@ export function renderJunit(summaries: readonly Summary[]): string {
     // A run that cannot be judged is a failure of its own, whatever its thresholds say.
     if (summary.verdict === 'incomplete') {
       const reason = summary.incomplete_reason ?? 'the run is incomplete';
-      cases.unshift(`    <testcase classname="${classname}" name="run complete"><failure message="${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`);
+      cases.unshift(
+        `    <testcase classname="${classname}" name="run complete"><failure message="${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`,
+      );
     }
     const failures = summary.thresholds.filter((t) => !t.passed).length + (summary.verdict === 'incomplete' ? 1 : 0);
     return `  <testsuite name="${escapeXml(`${summary.scenario} on ${runName(summary)}`)}" tests="${cases.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;

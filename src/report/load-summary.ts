@@ -16,7 +16,10 @@ export function loadSummary(source: string): Summary {
     const summary = JSON.parse(text) as Summary;
     if (!summary.latency || !summary.connections) throw new Error('not a stickler summary');
     const wrong = THRESHOLD_METRICS.find((metric) => !numberOrAbsent(valueAt(summary, metric)));
-    if (wrong) throw new Error(`${wrong} is ${JSON.stringify(valueAt(summary, wrong))}, not a number; was the file edited by hand?`);
+    if (wrong)
+      throw new Error(
+        `${wrong} is ${JSON.stringify(valueAt(summary, wrong))}, not a number; was the file edited by hand?`,
+      );
     return summary;
   } catch (error) {
     throw new Error(`${file}: not a stickler summary.json (${(error as Error).message})`);
@@ -24,8 +27,14 @@ export function loadSummary(source: string): Summary {
 }
 
 function valueAt(summary: unknown, metric: string): unknown {
-  return metric.split('.').reduce<unknown>((node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), summary);
+  return metric
+    .split('.')
+    .reduce<unknown>(
+      (node, part) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
+      summary,
+    );
 }
 
 /** The reports read these fields as numbers (a latency of nothing measured may be null). */
-const numberOrAbsent = (value: unknown) => value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));
+const numberOrAbsent = (value: unknown) =>
+  value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));

@@ -30,13 +30,16 @@ export function renderMarkdown(summary: Summary): string {
   if (summary.thresholds.length > 0) {
     lines.push('', '| threshold | condition | actual | result |', '|---|---|---|---|');
     for (const t of summary.thresholds) {
-      lines.push(`| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`);
+      lines.push(
+        `| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`,
+      );
     }
   }
   const findings = summary.findings ?? [];
   if (findings.length > 0) {
     lines.push('', '**Findings**', '');
-    for (const f of findings) lines.push(`- ${FINDING_MARK[f.severity]} **${cell(f.cause)}** (${cell(f.evidence)})<br>fix: ${cell(f.fix)}`);
+    for (const f of findings)
+      lines.push(`- ${FINDING_MARK[f.severity]} **${cell(f.cause)}** (${cell(f.evidence)})<br>fix: ${cell(f.fix)}`);
   }
   if (summary.warnings.length > 0) lines.push('', ...summary.warnings.map((warning) => `- ⚠️ ${cell(warning)}`));
   return `${lines.join('\n')}\n`;

@@ -6,7 +6,10 @@ export interface PercentileCurve {
   y: number[];
 }
 
-const PERCENTILES = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.25, 99.5, 99.75, 99.9, 99.95, 99.99, 99.999];
+const PERCENTILES = [
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.25, 99.5, 99.75, 99.9, 99.95, 99.99,
+  99.999,
+];
 
 export function percentileCurve(encodedHistogram: string): PercentileCurve {
   const histogram = decodeHistogram(encodedHistogram);

@@ -13,12 +13,19 @@ export type Publication =
 /** One output: writes its part of a publication and says what it wrote (null: nothing, for this kind). */
 type Reporter = (publication: Publication) => string | null;
 
-const summariesOf = (publication: Publication): Summary[] => (publication.kind === 'run' ? [publication.summary] : publication.summaries);
+const summariesOf = (publication: Publication): Summary[] =>
+  publication.kind === 'run' ? [publication.summary] : publication.summaries;
 
 /** Every output of run, merge and compare, in the order they are written. */
 const REPORTERS: Record<string, Reporter> = {
-  summary_json: (publication) => (publication.kind === 'run' ? writeJsonAtomically(path.join(publication.outDir, 'summary.json'), publication.summary) : null),
-  compare_json: (publication) => (publication.kind === 'compare' ? writeJsonAtomically(path.join(publication.outDir, 'compare.json'), publication.compare) : null),
+  summary_json: (publication) =>
+    publication.kind === 'run'
+      ? writeJsonAtomically(path.join(publication.outDir, 'summary.json'), publication.summary)
+      : null,
+  compare_json: (publication) =>
+    publication.kind === 'compare'
+      ? writeJsonAtomically(path.join(publication.outDir, 'compare.json'), publication.compare)
+      : null,
   html: (publication) => {
     const summaries = summariesOf(publication);
     if (summaries.length === 0) return null;
@@ -33,7 +40,10 @@ const REPORTERS: Record<string, Reporter> = {
     return file;
   },
   // A compare's runs were each published (and appended) as they ended.
-  step_summary: (publication) => (publication.kind === 'run' && appendToGithubStepSummary(renderMarkdown(publication.summary)) ? '$GITHUB_STEP_SUMMARY' : null),
+  step_summary: (publication) =>
+    publication.kind === 'run' && appendToGithubStepSummary(renderMarkdown(publication.summary))
+      ? '$GITHUB_STEP_SUMMARY'
+      : null,
   junit: (publication) => {
     if (!publication.junit) return null;
     writeJunit(publication.junit, summariesOf(publication));

@@ -14,49 +14,118 @@ const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 
 export function renderSummary(summary: Summary): string {
   const parts: string[] = [];
-  parts.push(`${summary.scenario} on ${runName(summary)} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`);
+  parts.push(
+    `${summary.scenario} on ${runName(summary)} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`,
+  );
 
   const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
-  const row = (name: string, l: LatencySummary) => [name, l.count, fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.p999), fmt(l.max)];
+  const row = (name: string, l: LatencySummary) => [
+    name,
+    l.count,
+    fmt(l.p50),
+    fmt(l.p90),
+    fmt(l.p99),
+    fmt(l.p999),
+    fmt(l.max),
+  ];
   // Over wss:// the handshake includes the TLS handshake: say so where the figure is.
-  latency.push(row(summary.target_url.startsWith('wss:') ? 'handshake (TCP+TLS+upgrade)' : 'handshake', summary.latency.handshake), row('message', summary.latency.message));
+  latency.push(
+    row(summary.target_url.startsWith('wss:') ? 'handshake (TCP+TLS+upgrade)' : 'handshake', summary.latency.handshake),
+    row('message', summary.latency.message),
+  );
   if (summary.latency.reconnect.count > 0) latency.push(row('reconnect', summary.latency.reconnect));
   parts.push(latency.toString());
 
   const c = summary.connections;
-  const failed = Object.entries(c.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none';
-  const connections = new Table({ head: ['connections', 'attempted', 'opened', 'failed', 'peak open', 'failed by reason'], ...plain });
+  const failed =
+    Object.entries(c.failed_by_reason)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ') || 'none';
+  const connections = new Table({
+    head: ['connections', 'attempted', 'opened', 'failed', 'peak open', 'failed by reason'],
+    ...plain,
+  });
   connections.push(['', c.attempted, c.opened, c.failed, c.peak_open, failed]);
   const m = summary.messages;
   const d = summary.disconnects;
-  const codes = Object.entries(d.by_close_code).map(([code, n]) => `${code}: ${n}`).join(', ') || 'none';
+  const codes =
+    Object.entries(d.by_close_code)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ') || 'none';
   parts.push(connections.toString());
-  const traffic = new Table({ head: ['messages sent', 'received', 'lost', 'client drops', 'unexpected closes', 'by close code', 'idle timeouts'], ...plain });
+  const traffic = new Table({
+    head: ['messages sent', 'received', 'lost', 'client drops', 'unexpected closes', 'by close code', 'idle timeouts'],
+    ...plain,
+  });
   traffic.push([m.sent, m.received, m.lost, d.client, d.unexpected, codes, d.idle_timeouts]);
   parts.push(traffic.toString());
 
   const distribution = new Table({ head: ['backend', 'connections', 'share', 'peak open'], ...plain });
-  for (const backend of summary.distribution.backends) distribution.push([backend.id, backend.connections, pct(backend.share), backend.peak_open]);
-  distribution.push(['imbalance', fmt(summary.distribution.imbalance, 3), `jain ${fmt(summary.distribution.jain, 3)}`, '']);
+  for (const backend of summary.distribution.backends)
+    distribution.push([backend.id, backend.connections, pct(backend.share), backend.peak_open]);
+  distribution.push([
+    'imbalance',
+    fmt(summary.distribution.imbalance, 3),
+    `jain ${fmt(summary.distribution.jain, 3)}`,
+    '',
+  ]);
   parts.push(distribution.toString());
 
   const s = summary.stickiness;
   if (s.reconnects > 0) {
-    const causes = Object.entries(s.violations_by_cause).map(([cause, n]) => `${cause} ${n}`).join(', ') || '-';
+    const causes =
+      Object.entries(s.violations_by_cause)
+        .map(([cause, n]) => `${cause} ${n}`)
+        .join(', ') || '-';
     const decidedBy = (s.serving_state_from ?? []).join(', ') || '-';
-    const stickiness = new Table({ head: ['reconnects', 'sticky', 'failovers', 'violations', 'violation rate', 'violations by cause', 'down/up known from'], ...plain });
+    const stickiness = new Table({
+      head: [
+        'reconnects',
+        'sticky',
+        'failovers',
+        'violations',
+        'violation rate',
+        'violations by cause',
+        'down/up known from',
+      ],
+      ...plain,
+    });
     stickiness.push([s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate), causes, decidedBy]);
     parts.push(stickiness.toString());
   }
-  if (summary.continuity && summary.continuity.resumes > 0) parts.push(`continuity: ${continuityLine(summary.continuity)}`);
+  if (summary.continuity && summary.continuity.resumes > 0)
+    parts.push(`continuity: ${continuityLine(summary.continuity)}`);
 
   if (summary.events.length > 0) {
-    const tally = (t: Record<string, number> | undefined) => Object.entries(t ?? {}).map(([k, n]) => `${k}: ${n}`).join(', ') || '-';
-    const events = new Table({ head: ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms', 'errors by status', 'failovers to', 'lost'], ...plain });
+    const tally = (t: Record<string, number> | undefined) =>
+      Object.entries(t ?? {})
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ') || '-';
+    const events = new Table({
+      head: [
+        'at',
+        'event',
+        'outcome',
+        'disconnected',
+        'reconnected',
+        'reconnect p99 ms',
+        'errors by status',
+        'failovers to',
+        'lost',
+      ],
+      ...plain,
+    });
     for (const event of summary.events) {
       events.push([
-        `${event.at_s}s`, `${event.action}${event.target ? ` ${event.target}` : ''}`, `${event.ok === false ? 'FAILED ' : ''}${event.detail ?? ''}`,
-        event.disconnected, event.reconnected, fmt(event.reconnect_p99), tally(event.errors_by_status), tally(event.failovers_to), event.messages_lost ?? 0,
+        `${event.at_s}s`,
+        `${event.action}${event.target ? ` ${event.target}` : ''}`,
+        `${event.ok === false ? 'FAILED ' : ''}${event.detail ?? ''}`,
+        event.disconnected,
+        event.reconnected,
+        fmt(event.reconnect_p99),
+        tally(event.errors_by_status),
+        tally(event.failovers_to),
+        event.messages_lost ?? 0,
       ]);
     }
     parts.push(events.toString());
@@ -64,29 +133,62 @@ export function renderSummary(summary: Summary): string {
 
   const steps = Object.entries(summary.steps ?? {});
   if (steps.length > 0 || summary.push) {
-    const protocol = new Table({ head: ['step / push', 'attempted', 'passed', 'failed', 'failed by reason', 'p99 ms'], ...plain });
+    const protocol = new Table({
+      head: ['step / push', 'attempted', 'passed', 'failed', 'failed by reason', 'p99 ms'],
+      ...plain,
+    });
     for (const [name, step] of steps) {
-      const reasons = Object.entries(step.failed_by_reason).map(([reason, n]) => `${reason} ${n}`).join(', ') || '-';
-      protocol.push([`step ${name}`, step.attempted, step.passed, step.failed, reasons, fmt(summary.latency.steps?.[name]?.p99)]);
+      const reasons =
+        Object.entries(step.failed_by_reason)
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', ') || '-';
+      protocol.push([
+        `step ${name}`,
+        step.attempted,
+        step.passed,
+        step.failed,
+        reasons,
+        fmt(summary.latency.steps?.[name]?.p99),
+      ]);
     }
-    if (summary.push) protocol.push(['push', summary.push.received, summary.push.matched, '-', `gap p99 ${fmt(summary.push.gap_p99)} ms`, fmt(summary.latency.push?.count ? summary.latency.push.p99 : null)]);
+    if (summary.push)
+      protocol.push([
+        'push',
+        summary.push.received,
+        summary.push.matched,
+        '-',
+        `gap p99 ${fmt(summary.push.gap_p99)} ms`,
+        fmt(summary.latency.push?.count ? summary.latency.push.p99 : null),
+      ]);
     parts.push(protocol.toString());
   }
-  if (summary.messages.unmatched > 0) parts.push(`unmatched replies: ${summary.messages.unmatched} (their id matched no message in flight)`);
+  if (summary.messages.unmatched > 0)
+    parts.push(`unmatched replies: ${summary.messages.unmatched} (their id matched no message in flight)`);
 
   const recovery = summary.recovery;
   if (recovery && recovery.outages > 0) {
     for (const outage of recovery.by_outage) parts.push(`outage: ${outageLine(outage)}`);
-    parts.push(`recovery: ${recovery.clients_cut} clients cut, ${recovery.clients_lost} never back, back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`);
+    parts.push(
+      `recovery: ${recovery.clients_cut} clients cut, ${recovery.clients_lost} never back, back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`,
+    );
   }
 
   if (summary.thresholds.length > 0) {
     const thresholds = new Table({ head: ['threshold', 'condition', 'actual', 'result'], ...plain });
-    for (const t of summary.thresholds) thresholds.push([t.metric, t.condition, t.actual === null ? `none: ${t.why ?? 'nothing measured'}` : fmt(t.actual, 4), t.passed ? 'pass' : 'FAIL']);
+    for (const t of summary.thresholds)
+      thresholds.push([
+        t.metric,
+        t.condition,
+        t.actual === null ? `none: ${t.why ?? 'nothing measured'}` : fmt(t.actual, 4),
+        t.passed ? 'pass' : 'FAIL',
+      ]);
     parts.push(thresholds.toString());
   }
   for (const warning of summary.warnings) parts.push(`warning: ${warning}`);
-  for (const finding of summary.findings ?? []) parts.push(`finding (${finding.severity}): ${finding.cause}\n  evidence: ${finding.evidence}\n  fix: ${finding.fix}`);
+  for (const finding of summary.findings ?? [])
+    parts.push(
+      `finding (${finding.severity}): ${finding.cause}\n  evidence: ${finding.evidence}\n  fix: ${finding.fix}`,
+    );
   parts.push(`verdict: ${verdictWords(summary)}`);
   // Backend ids, close codes and warnings carry what the target sent.
   return printable(parts.join('\n'), true);

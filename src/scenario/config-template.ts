@@ -23,5 +23,8 @@ export function readConfigTemplate(file: string): { text: string } | { problem: 
 
 /** Comment lines (both proxies use #) may mention the placeholders; only code lines are filled in. */
 function withoutComments(text: string): string {
-  return text.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
 }

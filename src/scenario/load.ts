@@ -27,9 +27,10 @@ export function loadScenario(argument: string, override: TargetOverride = {}): L
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    const hint = code === 'ENOENT'
-      ? `: no such file. Give a scenario file, or a bundled scenario by name (${bundledScenarioNames().join(', ')}); \`stickler init\` writes a starter file here`
-      : '';
+    const hint =
+      code === 'ENOENT'
+        ? `: no such file. Give a scenario file, or a bundled scenario by name (${bundledScenarioNames().join(', ')}); \`stickler init\` writes a starter file here`
+        : '';
     return { ok: false, problems: [{ file, path: '', message: `cannot read the file (${code})${hint}` }] };
   }
   return parseScenarioText(file, text, override);
@@ -44,7 +45,12 @@ export function parseScenarioText(file: string, text: string, override: TargetOv
   // A target given on the command line is the flag's problem, not the file's.
   const flag = override.stack ? '--stack' : '--url';
   const field = override.stack ? 'target.stack' : 'target.url';
-  return { ok: false, problems: result.problems.map((problem) => (problem.path === field ? { file: flag, path: '', message: problem.message } : problem)) };
+  return {
+    ok: false,
+    problems: result.problems.map((problem) =>
+      problem.path === field ? { file: flag, path: '', message: problem.message } : problem,
+    ),
+  };
 }
 
 function parseWithOverride(file: string, text: string, override: TargetOverride): LoadResult {
@@ -60,17 +66,33 @@ function parseWithOverride(file: string, text: string, override: TargetOverride)
     // maxAliasCount bounds what aliases may expand to: a "billion laughs" file is an error, not an hour of CPU.
     raw = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
   } catch (error) {
-    return { ok: false, problems: [{ file, path: '', message: `YAML: ${(error as Error).message} (a scenario needs few aliases; write the values out)` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          file,
+          path: '',
+          message: `YAML: ${(error as Error).message} (a scenario needs few aliases; write the values out)`,
+        },
+      ],
+    };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, problems: [{ file, path: '', message: 'expected a mapping with name, target, clients and duration' }] };
+    return {
+      ok: false,
+      problems: [{ file, path: '', message: 'expected a mapping with name, target, clients and duration' }],
+    };
   }
   applyOverride(raw as Record<string, unknown>, override);
   const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     // Every problem in one pass: the cross-field checks still run on the fields the schema accepted.
     const fieldProblems = problemsFromZod(file, parsed.error, raw);
-    const crossField = normalise(file, raw as ScenarioFile, fieldProblems.map((problem) => problem.path)).problems;
+    const crossField = normalise(
+      file,
+      raw as ScenarioFile,
+      fieldProblems.map((problem) => problem.path),
+    ).problems;
     return { ok: false, problems: [...fieldProblems, ...crossField] };
   }
   const { plan, problems } = normalise(file, parsed.data);

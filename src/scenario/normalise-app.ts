@@ -18,8 +18,11 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     const template = compileTemplate(text);
     const unknown = template.names.filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      problem(at, `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')} in ${JSON.stringify(text)}; known here: ${[...known].map((n) => `{{${n}}}`).join(' ')} {{pad:N}}` +
-        ' (a captured name is known only after the step that captures it)');
+      problem(
+        at,
+        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')} in ${JSON.stringify(text)}; known here: ${[...known].map((n) => `{{${n}}}`).join(' ')} {{pad:N}}` +
+          ' (a captured name is known only after the step that captures it)',
+      );
     }
     return template;
   };
@@ -31,46 +34,101 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
     names.add(step.name);
     const send = checked(step.send, `${at}.send`);
     const capture = Object.entries(step.capture ?? {}).map(([name, path]) => ({ name, path: splitPath(path) }));
-    if (capture.length > 0 && !step.expect) problem(`${at}.capture`, 'captures from the step\'s answer, so the step needs expect (the answer to wait for)');
+    if (capture.length > 0 && !step.expect)
+      problem(`${at}.capture`, "captures from the step's answer, so the step needs expect (the answer to wait for)");
     for (const { name } of capture) known.add(name);
-    if (step.continuity && !step.expect) problem(`${at}.expect`, 'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })');
-    if (step.continuity && capture.length > 0) problem(`${at}.capture`, 'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step');
+    if (step.continuity && !step.expect)
+      problem(
+        `${at}.expect`,
+        'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })',
+      );
+    if (step.continuity && capture.length > 0)
+      problem(
+        `${at}.capture`,
+        'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step',
+      );
     const continuity = step.continuity ?? false;
-    return { name: step.name, send, expect: step.expect ?? null, timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!, capture, continuity };
+    return {
+      name: step.name,
+      send,
+      expect: step.expect ?? null,
+      timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!,
+      capture,
+      continuity,
+    };
   });
 
   const message = scenario.traffic?.message !== undefined ? checked(scenario.traffic.message, 'traffic.message') : null;
   const socketio = scenario.protocol === 'socketio';
-  if (!socketio && scenario.socketio) problem('socketio', 'applies to protocol: socketio only: add protocol: socketio, or remove it');
-  if (!socketio && scenario.traffic?.event) problem('traffic.event', 'applies to protocol: socketio only (the event each message is emitted as)');
+  if (!socketio && scenario.socketio)
+    problem('socketio', 'applies to protocol: socketio only: add protocol: socketio, or remove it');
+  if (!socketio && scenario.traffic?.event)
+    problem('traffic.event', 'applies to protocol: socketio only (the event each message is emitted as)');
   const rawReply = scenario.traffic?.reply ?? (socketio ? 'ack' : 'echo');
-  if (socketio && !['ack', 'none'].includes(String(rawReply))) problem('traffic.reply', `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`);
-  if (!socketio && rawReply === 'ack') problem('traffic.reply', 'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none');
+  if (socketio && !['ack', 'none'].includes(String(rawReply)))
+    problem(
+      'traffic.reply',
+      `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`,
+    );
+  if (!socketio && rawReply === 'ack')
+    problem(
+      'traffic.reply',
+      'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none',
+    );
   const transports = scenario.socketio?.transports ?? ['polling', 'websocket'];
-  const reply: ReplyPlan = typeof rawReply === 'string' ? { kind: rawReply } : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
+  const reply: ReplyPlan =
+    typeof rawReply === 'string'
+      ? { kind: rawReply }
+      : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
   if (reply.kind === 'field' && message && !message.names.includes('id')) {
-    problem('traffic.reply.field', `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`);
+    problem(
+      'traffic.reply.field',
+      `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`,
+    );
   }
-  if (reply.kind === 'field' && !message) problem('traffic.reply.field', 'needs traffic.message with an {{id}}: stickler\'s own echo message carries no id field');
+  if (reply.kind === 'field' && !message)
+    problem(
+      'traffic.reply.field',
+      "needs traffic.message with an {{id}}: stickler's own echo message carries no id field",
+    );
   if (reply.kind === 'echo' && message && !message.names.includes('id') && !socketio) {
     // An echo of a template is timed by its id; without one nothing tells the echoes apart.
-    problem('traffic.reply', 'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }');
+    problem(
+      'traffic.reply',
+      'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }',
+    );
   }
 
   const identifyStep = scenario.identify?.step ?? null;
-  if (identifyStep && !names.has(identifyStep)) problem('identify.step', `no on_open step is named "${identifyStep}" (steps: ${[...names].join(', ') || 'none'})`);
-  if (identifyStep && !steps.find((s) => s.name === identifyStep)?.expect) problem('identify.step', `step "${identifyStep}" awaits no answer (expect): there is nothing to read the backend from`);
+  if (identifyStep && !names.has(identifyStep))
+    problem('identify.step', `no on_open step is named "${identifyStep}" (steps: ${[...names].join(', ') || 'none'})`);
+  if (identifyStep && !steps.find((s) => s.name === identifyStep)?.expect)
+    problem(
+      'identify.step',
+      `step "${identifyStep}" awaits no answer (expect): there is nothing to read the backend from`,
+    );
 
   return {
     message,
     reply,
-    replyTimeoutMs: scenario.traffic?.reply_timeout === undefined ? DEFAULT_REPLY_TIMEOUT_MS : parseDurationMs(scenario.traffic.reply_timeout)!,
+    replyTimeoutMs:
+      scenario.traffic?.reply_timeout === undefined
+        ? DEFAULT_REPLY_TIMEOUT_MS
+        : parseDurationMs(scenario.traffic.reply_timeout)!,
     steps,
-    push: scenario.push ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null } : null,
+    push: scenario.push
+      ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null }
+      : null,
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
     socketio: socketio
-      ? { path: scenario.socketio?.path ?? '/socket.io/', namespace: scenario.socketio?.namespace ?? '/', polling: transports[0] === 'polling', upgrade: transports.includes('websocket'), event: scenario.traffic?.event ?? 'message' }
+      ? {
+          path: scenario.socketio?.path ?? '/socket.io/',
+          namespace: scenario.socketio?.namespace ?? '/',
+          polling: transports[0] === 'polling',
+          upgrade: transports.includes('websocket'),
+          event: scenario.traffic?.event ?? 'message',
+        }
       : null,
   };
 }

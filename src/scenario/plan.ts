@@ -47,7 +47,12 @@ export interface ThresholdPlan {
 }
 
 /** How a reply is matched to the message it answers. */
-export type ReplyPlan = { kind: 'echo' } | { kind: 'next' } | { kind: 'none' } | { kind: 'ack' } | { kind: 'field'; path: string[]; text: string };
+export type ReplyPlan =
+  | { kind: 'echo' }
+  | { kind: 'next' }
+  | { kind: 'none' }
+  | { kind: 'ack' }
+  | { kind: 'field'; path: string[]; text: string };
 
 /** protocol: socketio: where the sessions go and how they start. */
 export interface SocketioPlan {
@@ -116,7 +121,12 @@ export interface Plan {
   seed: number;
   traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };
   app: AppPlan;
-  churn: { dropEveryMs: number; backoff: { initialMs: number; maxMs: number; jitter: boolean }; changeAddress: number; rotateAddress: number };
+  churn: {
+    dropEveryMs: number;
+    backoff: { initialMs: number; maxMs: number; jitter: boolean };
+    changeAddress: number;
+    rotateAddress: number;
+  };
   idle: IdleWindow[];
   events: EventPlan[];
   thresholds: ThresholdPlan[];

@@ -19,7 +19,8 @@ export const PROXY_CAPABILITIES: Record<ProxyKind, readonly ProxyCapability[]> =
 
 /** Why a proxy lacks a capability, where it is not obvious (validation says it). */
 export const MISSING_CAPABILITY_WHY: Partial<Record<ProxyKind, string>> = {
-  caddy: "Caddy's admin API can only replace the whole upstream list, which cuts the WebSockets of a removed server at once: there is no drain",
+  caddy:
+    "Caddy's admin API can only replace the whole upstream list, which cuts the WebSockets of a removed server at once: there is no drain",
 };
 
 /** The balancing part of a preset's config, in its proxy's own words; the proxy's driver renders the rest. */
@@ -58,56 +59,172 @@ export const HTTP_HEALTH_CHECK: readonly string[] = ['option httpchk GET /health
 const COOKIE_LINES = ['cookie SERVERID insert indirect nocache', 'option redispatch', ...HTTP_HEALTH_CHECK];
 
 export const PRESETS: readonly PresetInfo[] = [
-  { name: 'direct', proxy: 'none', balance: 'none', summary: 'reference backends with no proxy; client i connects to backend i mod N' },
-  { name: 'nginx-round-robin', proxy: 'nginx', balance: 'round-robin', config: { directive: '' }, summary: 'nginx, default round robin: no stickiness at all' },
-  { name: 'nginx-least-conn', proxy: 'nginx', balance: 'least_conn', config: { directive: 'least_conn;' }, summary: 'nginx least_conn (shared zone, so all workers see the same counts)' },
-  { name: 'nginx-ip-hash', proxy: 'nginx', balance: 'ip_hash', config: { directive: 'ip_hash;' }, summary: 'nginx ip_hash: hashes the first three octets of IPv4, so a /24 lands on one backend' },
   {
-    name: 'nginx-ip-hash-xff', proxy: 'nginx', balance: 'ip_hash on X-Forwarded-For', config: { directive: 'ip_hash;', realIpFromHeader: true },
-    summary: 'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for',
+    name: 'direct',
+    proxy: 'none',
+    balance: 'none',
+    summary: 'reference backends with no proxy; client i connects to backend i mod N',
   },
   {
-    name: 'nginx-hash-64', proxy: 'nginx', balance: 'hash on the /64 of the address', summary: "nginx hash on the first 64 bits of the client's address (IPv4: the whole address): an IPv6 phone keeps its backend across temporary-address rotations",
+    name: 'nginx-round-robin',
+    proxy: 'nginx',
+    balance: 'round-robin',
+    config: { directive: '' },
+    summary: 'nginx, default round robin: no stickiness at all',
+  },
+  {
+    name: 'nginx-least-conn',
+    proxy: 'nginx',
+    balance: 'least_conn',
+    config: { directive: 'least_conn;' },
+    summary: 'nginx least_conn (shared zone, so all workers see the same counts)',
+  },
+  {
+    name: 'nginx-ip-hash',
+    proxy: 'nginx',
+    balance: 'ip_hash',
+    config: { directive: 'ip_hash;' },
+    summary: 'nginx ip_hash: hashes the first three octets of IPv4, so a /24 lands on one backend',
+  },
+  {
+    name: 'nginx-ip-hash-xff',
+    proxy: 'nginx',
+    balance: 'ip_hash on X-Forwarded-For',
+    config: { directive: 'ip_hash;', realIpFromHeader: true },
+    summary:
+      'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for',
+  },
+  {
+    name: 'nginx-hash-64',
+    proxy: 'nginx',
+    balance: 'hash on the /64 of the address',
+    summary:
+      "nginx hash on the first 64 bits of the client's address (IPv4: the whole address): an IPv6 phone keeps its backend across temporary-address rotations",
     config: {
       directive: 'hash $client_prefix64 consistent;',
       // The first 8 bytes of the binary address: exact whatever the address's text hides in `::`.
-      httpLines: ['map $binary_remote_addr $client_prefix64 {', '    "~(?s)^(?<prefix>.{8})" $prefix;', '    default $binary_remote_addr;', '}'],
+      httpLines: [
+        'map $binary_remote_addr $client_prefix64 {',
+        '    "~(?s)^(?<prefix>.{8})" $prefix;',
+        '    default $binary_remote_addr;',
+        '}',
+      ],
     },
   },
-  { name: 'nginx-hash-query', proxy: 'nginx', balance: 'hash $arg_sid consistent', config: { directive: 'hash $arg_sid consistent;' }, summary: 'nginx hash $arg_sid consistent; pair with session_key: query:sid' },
-  { name: 'nginx-hash-cookie', proxy: 'nginx', balance: 'hash $cookie_sid consistent', config: { directive: 'hash $cookie_sid consistent;' }, summary: 'nginx hash $cookie_sid consistent; pair with session_key: cookie:sid' },
-  { name: 'haproxy-round-robin', proxy: 'haproxy', balance: 'roundrobin', config: { directive: 'roundrobin' }, summary: 'HAProxy balance roundrobin: no stickiness' },
-  { name: 'haproxy-leastconn', proxy: 'haproxy', balance: 'leastconn', config: { directive: 'leastconn' }, summary: 'HAProxy balance leastconn: no stickiness, even load for long-lived sockets' },
-  { name: 'haproxy-source', proxy: 'haproxy', balance: 'source', config: { directive: 'source' }, summary: 'HAProxy balance source: hashes the whole client address' },
   {
-    name: 'haproxy-source-64', proxy: 'haproxy', balance: 'hash src,ipmask(24,64)', config: { directive: 'hash src,ipmask(24,64)' },
-    summary: 'HAProxy hash on the client address masked to its /64 (IPv4: its /24): an IPv6 phone keeps its backend across temporary-address rotations',
+    name: 'nginx-hash-query',
+    proxy: 'nginx',
+    balance: 'hash $arg_sid consistent',
+    config: { directive: 'hash $arg_sid consistent;' },
+    summary: 'nginx hash $arg_sid consistent; pair with session_key: query:sid',
   },
   {
-    name: 'haproxy-hash-xff', proxy: 'haproxy', balance: 'hdr(x-forwarded-for)', config: { directive: 'hdr(x-forwarded-for)' },
-    summary: 'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for',
+    name: 'nginx-hash-cookie',
+    proxy: 'nginx',
+    balance: 'hash $cookie_sid consistent',
+    config: { directive: 'hash $cookie_sid consistent;' },
+    summary: 'nginx hash $cookie_sid consistent; pair with session_key: cookie:sid',
   },
   {
-    name: 'haproxy-cookie', proxy: 'haproxy', balance: 'cookie', config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
+    name: 'haproxy-round-robin',
+    proxy: 'haproxy',
+    balance: 'roundrobin',
+    config: { directive: 'roundrobin' },
+    summary: 'HAProxy balance roundrobin: no stickiness',
+  },
+  {
+    name: 'haproxy-leastconn',
+    proxy: 'haproxy',
+    balance: 'leastconn',
+    config: { directive: 'leastconn' },
+    summary: 'HAProxy balance leastconn: no stickiness, even load for long-lived sockets',
+  },
+  {
+    name: 'haproxy-source',
+    proxy: 'haproxy',
+    balance: 'source',
+    config: { directive: 'source' },
+    summary: 'HAProxy balance source: hashes the whole client address',
+  },
+  {
+    name: 'haproxy-source-64',
+    proxy: 'haproxy',
+    balance: 'hash src,ipmask(24,64)',
+    config: { directive: 'hash src,ipmask(24,64)' },
+    summary:
+      'HAProxy hash on the client address masked to its /64 (IPv4: its /24): an IPv6 phone keeps its backend across temporary-address rotations',
+  },
+  {
+    name: 'haproxy-hash-xff',
+    proxy: 'haproxy',
+    balance: 'hdr(x-forwarded-for)',
+    config: { directive: 'hdr(x-forwarded-for)' },
+    summary:
+      'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for',
+  },
+  {
+    name: 'haproxy-cookie',
+    proxy: 'haproxy',
+    balance: 'cookie',
+    config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
     summary: 'HAProxy cookie SERVERID insert indirect nocache, health checks, option redispatch',
   },
   {
-    name: 'nginx-haproxy-cookie', proxy: 'haproxy', front: 'nginx', balance: 'cookie behind nginx', config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
-    summary: "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch",
+    name: 'nginx-haproxy-cookie',
+    proxy: 'haproxy',
+    front: 'nginx',
+    balance: 'cookie behind nginx',
+    config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
+    summary:
+      "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch",
   },
   {
-    name: 'haproxy-stick-src', proxy: 'haproxy', balance: 'stick-src',
-    config: { directive: 'leastconn', lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK], checks: true },
+    name: 'haproxy-stick-src',
+    proxy: 'haproxy',
+    balance: 'stick-src',
+    config: {
+      directive: 'leastconn',
+      lines: ['stick-table type ip size 1m expire 30m', 'stick on src', 'option redispatch', ...HTTP_HEALTH_CHECK],
+      checks: true,
+    },
     summary: 'HAProxy stick table on the source address (leastconn for new sources)',
   },
-  { name: 'caddy-round-robin', proxy: 'caddy', balance: 'lb_policy round_robin', config: { directive: 'round_robin', checks: true }, summary: 'Caddy reverse_proxy, lb_policy round_robin: no stickiness' },
-  { name: 'caddy-least-conn', proxy: 'caddy', balance: 'lb_policy least_conn', config: { directive: 'least_conn', checks: true }, summary: 'Caddy lb_policy least_conn: no stickiness, even load for long-lived sockets' },
-  { name: 'caddy-ip-hash', proxy: 'caddy', balance: 'lb_policy ip_hash', config: { directive: 'ip_hash', checks: true }, summary: "Caddy lb_policy ip_hash: hashes the client address (the whole address, unlike nginx's /24)" },
   {
-    name: 'caddy-cookie', proxy: 'caddy', balance: 'lb_policy cookie', config: { directive: 'cookie', checks: true, cookie: true, tryDuration: '2s' },
-    summary: 'Caddy lb_policy cookie (cookie lb): cookie stickiness without a module, health-checked, retries another upstream for 2 s',
+    name: 'caddy-round-robin',
+    proxy: 'caddy',
+    balance: 'lb_policy round_robin',
+    config: { directive: 'round_robin', checks: true },
+    summary: 'Caddy reverse_proxy, lb_policy round_robin: no stickiness',
   },
-  { name: 'caddy-header', proxy: 'caddy', balance: 'lb_policy header X-Sid', config: { directive: 'header X-Sid', checks: true }, summary: 'Caddy lb_policy header X-Sid: hashes a header; pair with session_key: header:x-sid' },
+  {
+    name: 'caddy-least-conn',
+    proxy: 'caddy',
+    balance: 'lb_policy least_conn',
+    config: { directive: 'least_conn', checks: true },
+    summary: 'Caddy lb_policy least_conn: no stickiness, even load for long-lived sockets',
+  },
+  {
+    name: 'caddy-ip-hash',
+    proxy: 'caddy',
+    balance: 'lb_policy ip_hash',
+    config: { directive: 'ip_hash', checks: true },
+    summary: "Caddy lb_policy ip_hash: hashes the client address (the whole address, unlike nginx's /24)",
+  },
+  {
+    name: 'caddy-cookie',
+    proxy: 'caddy',
+    balance: 'lb_policy cookie',
+    config: { directive: 'cookie', checks: true, cookie: true, tryDuration: '2s' },
+    summary:
+      'Caddy lb_policy cookie (cookie lb): cookie stickiness without a module, health-checked, retries another upstream for 2 s',
+  },
+  {
+    name: 'caddy-header',
+    proxy: 'caddy',
+    balance: 'lb_policy header X-Sid',
+    config: { directive: 'header X-Sid', checks: true },
+    summary: 'Caddy lb_policy header X-Sid: hashes a header; pair with session_key: header:x-sid',
+  },
 ];
 
 /** Every proxy a scenario can name (presets' proxy and front, `{ proxy, config }`). */

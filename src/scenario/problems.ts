@@ -24,7 +24,11 @@ function describeValue(value: unknown): string {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  number: 'a number', string: 'a string', boolean: 'true or false', object: 'a mapping', array: 'a list',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
 };
 
 /** Turns zod's issues into messages a scenario author can act on. */
@@ -34,28 +38,48 @@ export function problemsFromZod(file: string, error: z.ZodError, rawRoot: unknow
     const input = 'input' in issue ? issue.input : valueAt(rawRoot, issue.path);
     switch (issue.code) {
       case 'invalid_type':
-        if (input !== undefined && isCustomMessage(issue.message)) return [{ file, path, message: `${issue.message}, got ${describeValue(input)}` }];
-        if (input === undefined) return [{ file, path, message: `required: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` }];
+        if (input !== undefined && isCustomMessage(issue.message))
+          return [{ file, path, message: `${issue.message}, got ${describeValue(input)}` }];
+        if (input === undefined)
+          return [{ file, path, message: `required: expected ${TYPE_WORDS[issue.expected] ?? issue.expected}` }];
         return [{ file, path, message: `expected ${wordFor(issue)}, got ${describeValue(input)}` }];
       case 'too_small':
       case 'too_big':
       case 'not_multiple_of':
-        if (isCustomMessage(issue.message)) return [{ file, path, message: `${issue.message}, got ${describeValue(input)}` }];
-        return [{ file, path, message: `${issue.message.replace(/^Too (small|big): /, '')}, got ${describeValue(input)}` }];
+        if (isCustomMessage(issue.message))
+          return [{ file, path, message: `${issue.message}, got ${describeValue(input)}` }];
+        return [
+          { file, path, message: `${issue.message.replace(/^Too (small|big): /, '')}, got ${describeValue(input)}` },
+        ];
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({
           file,
           path: path ? `${path}.${key}` : key,
-          message: 'unknown field (check its spelling against docs/scenario-reference.md, or `stickler validate --help`)',
+          message:
+            'unknown field (check its spelling against docs/scenario-reference.md, or `stickler validate --help`)',
         }));
       case 'invalid_value':
-        return [{ file, path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}` }];
+        return [
+          {
+            file,
+            path,
+            message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}`,
+          },
+        ];
       case 'invalid_union': {
         // A union of string|number fails as a whole: say what the field wants.
-        return [{ file, path, message: `unexpected value ${describeValue(input)}${issue.message && !issue.message.startsWith('Invalid input') ? `: ${issue.message}` : ''}` }];
+        return [
+          {
+            file,
+            path,
+            message: `unexpected value ${describeValue(input)}${issue.message && !issue.message.startsWith('Invalid input') ? `: ${issue.message}` : ''}`,
+          },
+        ];
       }
       default:
-        return [{ file, path, message: `${issue.message}${input !== undefined ? `, got ${describeValue(input)}` : ''}` }];
+        return [
+          { file, path, message: `${issue.message}${input !== undefined ? `, got ${describeValue(input)}` : ''}` },
+        ];
     }
   });
 }

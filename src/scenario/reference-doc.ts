@@ -7,7 +7,18 @@ import { THRESHOLD_METRIC_PREFIXES, THRESHOLD_METRICS } from './threshold-metric
  * docs/scenario-reference.md, generated from the schema and the descriptors (presets, actions,
  * threshold metrics) by `npm run build`, so that it cannot drift from what `validate` accepts.
  */
-type Node = { type?: string | string[]; description?: string; enum?: unknown[]; properties?: Record<string, Node>; items?: Node; anyOf?: Node[]; const?: unknown; maximum?: number; minimum?: number; exclusiveMinimum?: number };
+type Node = {
+  type?: string | string[];
+  description?: string;
+  enum?: unknown[];
+  properties?: Record<string, Node>;
+  items?: Node;
+  anyOf?: Node[];
+  const?: unknown;
+  maximum?: number;
+  minimum?: number;
+  exclusiveMinimum?: number;
+};
 
 export interface FieldRow {
   path: string;
@@ -21,7 +32,7 @@ function typeOf(node: Node): string {
   if (node.enum) return node.enum.map((value) => `\`${String(value)}\``).join(', ');
   if (node.anyOf) return [...new Set(node.anyOf.map(typeOf))].join(' or ');
   if (node.const !== undefined) return `\`${String(node.const)}\``;
-  const type = Array.isArray(node.type) ? node.type.join(' or ') : node.type ?? 'any';
+  const type = Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'any');
   const max = node.maximum !== undefined ? `, at most ${node.maximum}` : '';
   return type === 'array' && node.items ? `list of ${typeOf(node.items)}` : `${type}${max}`;
 }
@@ -32,8 +43,10 @@ export function schemaFields(): FieldRow[] {
   const walk = (node: Node, at: string) => {
     if (at) rows.push({ path: at, type: typeOf(node), about: node.description ?? '' });
     const objects = [node, ...(node.anyOf ?? [])].filter((candidate) => candidate.properties);
-    for (const object of objects) for (const [key, child] of Object.entries(object.properties!)) walk(child, at ? `${at}.${key}` : key);
-    if (node.items?.properties) for (const [key, child] of Object.entries(node.items.properties)) walk(child, `${at}[].${key}`);
+    for (const object of objects)
+      for (const [key, child] of Object.entries(object.properties!)) walk(child, at ? `${at}.${key}` : key);
+    if (node.items?.properties)
+      for (const [key, child] of Object.entries(node.items.properties)) walk(child, `${at}[].${key}`);
   };
   walk(scenarioJsonSchema() as Node, '');
   return rows;
@@ -56,13 +69,19 @@ export function scenarioReferenceMarkdown(): string {
     '',
     '| preset | proxy | what it is |',
     '|---|---|---|',
-    ...PRESETS.map((preset) => `| \`${preset.name}\` | ${preset.front ? `${preset.front} -> ` : ''}${preset.proxy} | ${cell(preset.summary)} |`),
+    ...PRESETS.map(
+      (preset) =>
+        `| \`${preset.name}\` | ${preset.front ? `${preset.front} -> ` : ''}${preset.proxy} | ${cell(preset.summary)} |`,
+    ),
     '',
     '## Fault actions (`events[].action`)',
     '',
     '| action | needs | names a backend | what it does |',
     '|---|---|---|---|',
-    ...Object.entries(ACTIONS).map(([name, info]) => `| \`${name}\` | ${NEEDS_WORDS[info.needs]} | ${info.backend ? 'yes' : 'no'} | ${cell(info.summary)} |`),
+    ...Object.entries(ACTIONS).map(
+      ([name, info]) =>
+        `| \`${name}\` | ${NEEDS_WORDS[info.needs]} | ${info.backend ? 'yes' : 'no'} | ${cell(info.summary)} |`,
+    ),
     '',
     '`exec` commands run only with `stickler run --allow-exec`.',
     '',

@@ -25,26 +25,38 @@ const positiveInt = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT 
 
 const customStack = z.strictObject({
   proxy: z.enum(PROXY_KINDS).describe('which proxy runs your config'),
-  config: z.string().min(1).describe('your config file with {{listen}} and {{servers}} placeholders, relative to the scenario file'),
+  config: z
+    .string()
+    .min(1)
+    .describe('your config file with {{listen}} and {{servers}} placeholders, relative to the scenario file'),
 });
 
 const target = z
   .strictObject({
-    stack: z.union([z.string().min(1), customStack]).optional().describe('a managed preset (see `stickler stacks`) or { proxy, config }'),
+    stack: z
+      .union([z.string().min(1), customStack])
+      .optional()
+      .describe('a managed preset (see `stickler stacks`) or { proxy, config }'),
     url: z.string().optional().describe('an endpoint you run yourself, ws:// or wss://'),
     backends: z
       .union([positiveInt.max(1000), z.array(z.string().min(1)).min(1)])
       .optional()
-      .describe('managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0'),
+      .describe(
+        'managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0',
+      ),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
     backend: z
       .enum(['reference', 'socketio'])
       .optional()
-      .describe("managed stacks: reference (default: stickler's WebSocket backend) or socketio (real Socket.IO 4 servers, which also answer plain WebSocket)"),
+      .describe(
+        "managed stacks: reference (default: stickler's WebSocket backend) or socketio (real Socket.IO 4 servers, which also answer plain WebSocket)",
+      ),
     state: z
       .enum(['memory', 'redis'])
       .optional()
-      .describe("managed stacks: where the reference backends keep each client's session, which every reconnect resumes: memory (default: each backend's own, lost on another backend or a restart) or redis (one real Redis server stickler starts for the run)"),
+      .describe(
+        "managed stacks: where the reference backends keep each client's session, which every reconnect resumes: memory (default: each backend's own, lost on another backend or a restart) or redis (one real Redis server stickler starts for the run)",
+      ),
     tls: z
       .union([
         z.boolean(),
@@ -54,23 +66,33 @@ const target = z
         }),
       ])
       .optional()
-      .describe('managed stacks: true = the proxy terminates TLS with a certificate made for the run (wss://). url targets: { ca: FILE } or { insecure: true }'),
+      .describe(
+        'managed stacks: true = the proxy terminates TLS with a certificate made for the run (wss://). url targets: { ca: FILE } or { insecure: true }',
+      ),
     health: z
       .enum(['http', 'ws', 'none'])
       .optional()
-      .describe('HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket upgrade to /ws-health, expect 101: the seed article\'s tcp-check) or none'),
+      .describe(
+        "HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket upgrade to /ws-health, expect 101: the seed article's tcp-check) or none",
+      ),
     redispatch: z.boolean().optional().describe('haproxy-cookie / haproxy-stick-src: option redispatch (default true)'),
     haproxy_stats: z
       .string()
       .min(1)
       .optional()
-      .describe("url targets behind HAProxy: its admin socket (a path) or stats page (http://...), whose UP/DOWN/DRAIN view decides failovers too"),
+      .describe(
+        'url targets behind HAProxy: its admin socket (a path) or stats page (http://...), whose UP/DOWN/DRAIN view decides failovers too',
+      ),
   })
   .describe('exactly one of stack or url');
 
 const identify = z.strictObject({
   header: z.string().min(1).optional().describe('101-response header naming the backend (default x-backend-id)'),
-  message_field: z.string().min(1).optional().describe('field of the first JSON message naming the backend (default server)'),
+  message_field: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('field of the first JSON message naming the backend (default server)'),
   cookie: z.string().min(1).optional().describe('cookie whose value names the backend'),
   step: z.string().min(1).optional().describe("look for message_field in this on_open step's answer only"),
 });
@@ -81,37 +103,79 @@ const jsonSubset = z.record(z.string(), z.unknown());
 const reply = z
   .union([
     z.enum(['echo', 'next', 'none', 'ack']),
-    z.strictObject({ field: z.string().min(1).describe('dotted path of the reply field that equals the message\'s {{id}}') }),
+    z.strictObject({
+      field: z.string().min(1).describe("dotted path of the reply field that equals the message's {{id}}"),
+    }),
   ])
-  .describe('how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message\'s {{id}}), next (the next server message), none (fire and forget)');
+  .describe(
+    "how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message's {{id}}), next (the next server message), none (fire and forget)",
+  );
 
 const step = z.strictObject({
-  name: z.string().regex(STEP_NAME, 'expected letters, digits, dashes and underscores').describe('names the step in latency.steps.NAME and steps.NAME'),
+  name: z
+    .string()
+    .regex(STEP_NAME, 'expected letters, digits, dashes and underscores')
+    .describe('names the step in latency.steps.NAME and steps.NAME'),
   send: z.string().describe('the message template the step sends'),
-  expect: jsonSubset.optional().describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
-  timeout: duration.optional().describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
-  capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1)).optional().describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
-  continuity: z.boolean().optional().describe("true: the step resumes the client's session (send {{session}}, expect the app's \"resumed\" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step"),
+  expect: jsonSubset
+    .optional()
+    .describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
+  timeout: duration
+    .optional()
+    .describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
+  capture: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1))
+    .optional()
+    .describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
+  continuity: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: the step resumes the client\'s session (send {{session}}, expect the app\'s "resumed" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step',
+    ),
 });
 
 const push = z.strictObject({
-  match: jsonSubset.optional().describe('a JSON subset a push contains (default: every message that is neither a reply nor a step\'s answer)'),
-  sent_at: z.string().min(1).optional().describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
+  match: jsonSubset
+    .optional()
+    .describe("a JSON subset a push contains (default: every message that is neither a reply nor a step's answer)"),
+  sent_at: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
 });
 
 const clients = z.strictObject({
-  count: positiveInt.max(200_000, { error: 'at most 200000 clients per run (shard a larger run: stickler run --shard I/N)' }).describe('virtual clients; each keeps its identity across reconnects'),
+  count: positiveInt
+    .max(200_000, { error: 'at most 200000 clients per run (shard a larger run: stickler run --shard I/N)' })
+    .describe('virtual clients; each keeps its identity across reconnects'),
   ramp: duration.optional(),
   connect_concurrency: positiveInt.max(10_000).optional().describe('most handshakes in flight at once (default 256)'),
   addresses: z
     .strictObject({
-      pool: z.string().optional().describe('source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 (made bindable for the run; root), ::1, or an address of this machine'),
-      prefix: z.number().int().min(17).max(128).optional().describe('IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default 64); its addresses stay inside it'),
+      pool: z
+        .string()
+        .optional()
+        .describe(
+          'source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 (made bindable for the run; root), ::1, or an address of this machine',
+        ),
+      prefix: z
+        .number()
+        .int()
+        .min(17)
+        .max(128)
+        .optional()
+        .describe(
+          'IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default 64); its addresses stay inside it',
+        ),
       per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
       via: z
         .enum(['socket', 'x-forwarded-for'])
         .optional()
-        .describe('socket: bind the address as the source (default); x-forwarded-for: send it in that header, for balancers that take the client address from it'),
+        .describe(
+          'socket: bind the address as the source (default); x-forwarded-for: send it in that header, for balancers that take the client address from it',
+        ),
     })
     .optional()
     .describe('where the clients connect from'),
@@ -120,23 +184,43 @@ const clients = z.strictObject({
     .string()
     .regex(/^(none|(query|header|cookie):[A-Za-z0-9_.-]+)$/, 'expected none, query:NAME, header:NAME or cookie:NAME')
     .optional()
-    .describe('none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)'),
+    .describe(
+      'none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)',
+    ),
 });
 
 const traffic = z.strictObject({
   interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
   size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
-  pattern: z.enum(['fixed', 'poisson']).optional().describe('fixed (default): one message per interval on a grid (sent in batches up to 1% of the interval early, at most 10 ms; the clock starts at the send); poisson: exponential gaps of that mean'),
+  pattern: z
+    .enum(['fixed', 'poisson'])
+    .optional()
+    .describe(
+      'fixed (default): one message per interval on a grid (sent in batches up to 1% of the interval early, at most 10 ms; the clock starts at the send); poisson: exponential gaps of that mean',
+    ),
   ping: duration.optional().describe('client ping interval (0 = none)'),
-  message: z.string().optional().describe('the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler\'s echo marker padded to size)'),
+  message: z
+    .string()
+    .optional()
+    .describe(
+      "the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler's echo marker padded to size)",
+    ),
   reply: reply.optional(),
-  event: z.string().min(1).optional().describe('socketio: the event emitted (default message); the message template is its argument (JSON when it parses)'),
+  event: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'socketio: the event emitted (default message); the message template is its argument (JSON when it parses)',
+    ),
   reply_timeout: duration.optional().describe('a message with no reply by then counts as lost (default 10s)'),
   max_message: z
     .union([z.number(), z.string()])
     .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
     .optional()
-    .describe('the largest message a client accepts (default 1MiB); a larger one closes the connection with 1009 and is counted under disconnects.by_reason.message_too_big'),
+    .describe(
+      'the largest message a client accepts (default 1MiB); a larger one closes the connection with 1009 and is counted under disconnects.by_reason.message_too_big',
+    ),
 });
 
 const churn = z.strictObject({
@@ -149,8 +233,16 @@ const churn = z.strictObject({
     })
     .optional()
     .describe('reconnect delays after a drop or a failed attempt'),
-  change_address: share.optional().describe('share of reconnects made from a new address of the pool (another network: a new /prefix for IPv6 pools)'),
-  rotate_address: share.optional().describe('IPv6 pools: share of reconnects made from a new address inside the client\'s own /prefix (temporary addresses, RFC 8981: a phone that did not change networks)'),
+  change_address: share
+    .optional()
+    .describe(
+      'share of reconnects made from a new address of the pool (another network: a new /prefix for IPv6 pools)',
+    ),
+  rotate_address: share
+    .optional()
+    .describe(
+      "IPv6 pools: share of reconnects made from a new address inside the client's own /prefix (temporary addresses, RFC 8981: a phone that did not change networks)",
+    ),
 });
 
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
@@ -160,10 +252,21 @@ export const EVENT_ACTIONS = ACTION_NAMES;
 const event = z.strictObject({
   at: duration,
   action: z.enum(EVENT_ACTIONS).describe('what happens (see the fault actions below, or `stickler stacks`)'),
-  backend: z.string().regex(/^(b\d+|redis)$/, 'expected a backend name b1..bN, or redis (target.state: redis)').optional().describe('the backend it acts on (b1..bN, or redis: the shared session store of target.state: redis), for the actions that name one'),
+  backend: z
+    .string()
+    .regex(/^(b\d+|redis)$/, 'expected a backend name b1..bN, or redis (target.state: redis)')
+    .optional()
+    .describe(
+      'the backend it acts on (b1..bN, or redis: the shared session store of target.state: redis), for the actions that name one',
+    ),
   for: duration.optional().describe('pause: how long; deploy: the drain timeout'),
   command: z.string().min(1).optional().describe('exec: the shell command (runs only with --allow-exec)'),
-  drain: z.boolean().optional().describe('deploy: drain each backend before stopping it (default true); for: how long to wait for its connections to end'),
+  drain: z
+    .boolean()
+    .optional()
+    .describe(
+      'deploy: drain each backend before stopping it (default true); for: how long to wait for its connections to end',
+    ),
 });
 
 export const CONDITION_PATTERN = /^\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$/;
@@ -177,14 +280,29 @@ const condition = z
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional().describe('the JSON Schema, for editors (stickler init writes it)'),
-    name: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected letters, digits and dashes only').describe('required: letters, digits, dashes; names the report folder'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'expected letters, digits and dashes only')
+      .describe('required: letters, digits, dashes; names the report folder'),
     description: z.string().optional().describe('free text, shown in the reports'),
     target: target.optional(),
-    identify: identify.optional().describe('how a connection learns which backend it reached: a 101 header, else a first JSON message, or a cookie'),
+    identify: identify
+      .optional()
+      .describe(
+        'how a connection learns which backend it reached: a 101 header, else a first JSON message, or a cookie',
+      ),
     clients: clients.describe('required: who connects, how many, from where'),
     duration,
-    seed: z.number().int().nonnegative().optional().describe('fixes every random choice (addresses, phases, churn); default 1'),
-    protocol: z.enum(['ws', 'socketio']).optional().describe('ws (default): WebSocket text frames; socketio: Socket.IO v4 sessions (Engine.IO v4)'),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('fixes every random choice (addresses, phases, churn); default 1'),
+    protocol: z
+      .enum(['ws', 'socketio'])
+      .optional()
+      .describe('ws (default): WebSocket text frames; socketio: Socket.IO v4 sessions (Engine.IO v4)'),
     socketio: z
       .strictObject({
         path: z.string().startsWith('/').optional().describe('the Socket.IO path (default /socket.io/)'),
@@ -193,21 +311,33 @@ export const scenarioSchema = z
           .array(z.enum(['polling', 'websocket']))
           .min(1)
           .optional()
-          .describe('[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade), [websocket] (no polling, so no session to break) or [polling] (long-polling only, never upgraded: every request of the session must reach its node)'),
+          .describe(
+            '[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade), [websocket] (no polling, so no session to break) or [polling] (long-polling only, never upgraded: every request of the session must reach its node)',
+          ),
       })
       .optional()
       .describe('protocol: socketio only'),
     subprotocol: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
-      .describe('the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a graphql-ws server (one or a list)'),
-    on_open: z.array(step).optional().describe('steps after every open connection (the first and each reconnect), before traffic'),
-    push: push.optional().describe('server messages that answer nothing: counted, and timed when they carry their send time'),
+      .describe(
+        'the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a graphql-ws server (one or a list)',
+      ),
+    on_open: z
+      .array(step)
+      .optional()
+      .describe('steps after every open connection (the first and each reconnect), before traffic'),
+    push: push
+      .optional()
+      .describe('server messages that answer nothing: counted, and timed when they carry their send time'),
     traffic: traffic.optional().describe('what each open client sends'),
     churn: churn.optional().describe('how clients drop and reconnect'),
     idle: z.array(idleWindow).optional().describe('windows in which a share of clients send nothing (pings go on)'),
     events: z.array(event).optional().describe('the fault timeline'),
-    thresholds: z.record(z.string(), condition).optional().describe('metric (dotted path into summary.json): condition'),
+    thresholds: z
+      .record(z.string(), condition)
+      .optional()
+      .describe('metric (dotted path into summary.json): condition'),
   })
   .describe('stickler scenario file (contract v1)');
 

@@ -6,7 +6,13 @@
 import { startReferenceBackend } from './reference-backend.js';
 
 const [id, portText, host, kind, redisUrl] = process.argv.slice(2);
-const backend = await startReferenceBackend({ id, port: Number(portText), host: host ?? '127.0.0.1', socketio: kind === 'socketio', redisUrl });
+const backend = await startReferenceBackend({
+  id,
+  port: Number(portText),
+  host: host ?? '127.0.0.1',
+  socketio: kind === 'socketio',
+  redisUrl,
+});
 process.send?.({ type: 'ready', id, port: backend.port });
 console.log(`${new Date().toISOString()} ${id} listening on 127.0.0.1:${backend.port} (pid ${process.pid})`);
 
@@ -14,7 +20,9 @@ let closing = false;
 async function shutdown(code: number): Promise<void> {
   if (closing) return;
   closing = true;
-  console.log(`${new Date().toISOString()} ${id} closing ${backend.stats.open} sockets with 1001 (served ${backend.stats.connections_total} connections, ${backend.stats.messages} messages)`);
+  console.log(
+    `${new Date().toISOString()} ${id} closing ${backend.stats.open} sockets with 1001 (served ${backend.stats.connections_total} connections, ${backend.stats.messages} messages)`,
+  );
   await backend.close();
   process.exit(code);
 }
@@ -28,6 +36,8 @@ process.on('message', (message: { type?: string; on?: boolean }) => {
   if (message?.type === 'stats') process.send?.({ type: 'stats', stats: backend.stats });
   if (message?.type === 'wedge') {
     backend.wedge(message.on === true);
-    console.log(`${new Date().toISOString()} ${id} ${message.on ? 'wedged: /health 200, upgrades refused, sockets closed with 1011' : 'unwedged'}`);
+    console.log(
+      `${new Date().toISOString()} ${id} ${message.on ? 'wedged: /health 200, upgrades refused, sockets closed with 1011' : 'unwedged'}`,
+    );
   }
 });

@@ -28,12 +28,19 @@ export class ManagedBackend {
 
   async start(): Promise<void> {
     const log = this.logDir ? fs.openSync(path.join(this.logDir, `${this.id}.log`), 'a') : 'ignore';
-    const child = fork(BACKEND_SCRIPT, [this.id, String(this.port), '127.0.0.1', this.kind, ...(this.redisUrl ? [this.redisUrl] : [])], { stdio: ['ignore', log, log, 'ipc'] });
+    const child = fork(
+      BACKEND_SCRIPT,
+      [this.id, String(this.port), '127.0.0.1', this.kind, ...(this.redisUrl ? [this.redisUrl] : [])],
+      { stdio: ['ignore', log, log, 'ipc'] },
+    );
     if (typeof log === 'number') fs.closeSync(log);
     registerProcess(child);
     this.child = child;
     this.port = await new Promise<number>((resolve, reject) => {
-      const timeout = setTimeout(() => reject(new Error(`backend ${this.id} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      const timeout = setTimeout(
+        () => reject(new Error(`backend ${this.id} did not start within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
       child.once('message', (message: { type: string; port: number }) => {
         clearTimeout(timeout);
         resolve(message.port);

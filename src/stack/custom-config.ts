@@ -2,7 +2,10 @@ import { readConfigTemplate } from '../scenario/config-template.js';
 
 /** A user's own proxy config, with `{{listen}}` and `{{servers}}` filled in by stickler. */
 export class TemplateError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
   }
 }
@@ -17,6 +20,10 @@ export function readTemplate(file: string): string {
 export function fillPlaceholders(text: string, values: Record<string, string>): string {
   return text
     .split('\n')
-    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/\{\{(listen|servers)\}\}/g, (_, name: string) => values[name])))
+    .map((line) =>
+      line.trimStart().startsWith('#')
+        ? line
+        : line.replace(/\{\{(listen|servers)\}\}/g, (_, name: string) => values[name]),
+    )
     .join('\n');
 }

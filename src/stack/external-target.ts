@@ -46,7 +46,12 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
   return {
     label: 'url',
     urls: [url],
-    clientTls: tls ? { ...(tls.caFile ? { ca: fs.readFileSync(tls.caFile, 'utf8') } : {}), ...(tls.insecure ? { insecure: true } : {}) } : undefined,
+    clientTls: tls
+      ? {
+          ...(tls.caFile ? { ca: fs.readFileSync(tls.caFile, 'utf8') } : {}),
+          ...(tls.insecure ? { insecure: true } : {}),
+        }
+      : undefined,
     backendIds: [],
     onServingChange(listener) {
       listeners.push(listener);
@@ -72,7 +77,9 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
         lastError = error.message;
         return null;
       });
-      return servers ? { kind: 'haproxy', source: statsSource, servers } : { kind: 'haproxy', source: statsSource, error: lastError };
+      return servers
+        ? { kind: 'haproxy', source: statsSource, servers }
+        : { kind: 'haproxy', source: statsSource, error: lastError };
     },
     backendStats: async () => ({}),
     stop: async () => {

@@ -59,7 +59,12 @@ export function parseHaproxyStatCsv(csv: string): HaproxyServerStat[] {
   return lines
     .slice(1)
     .map((line) => line.split(','))
-    .filter((fields) => fields[column('svname')] !== 'FRONTEND' && fields[column('svname')] !== 'BACKEND' && fields.length >= header.length - 1)
+    .filter(
+      (fields) =>
+        fields[column('svname')] !== 'FRONTEND' &&
+        fields[column('svname')] !== 'BACKEND' &&
+        fields.length >= header.length - 1,
+    )
     .map((fields) => ({
       backend: fields[column('pxname')],
       server: fields[column('svname')],

@@ -25,7 +25,11 @@ function presetShape(name: string): PresetShape | undefined {
   return { balance: directive, lines, checks, cookie };
 }
 
-export function renderHaproxyServers(servers: readonly ServerSpec[], options: { checks: boolean; cookie: boolean }, indent = '    '): string {
+export function renderHaproxyServers(
+  servers: readonly ServerSpec[],
+  options: { checks: boolean; cookie: boolean },
+  indent = '    ',
+): string {
   return servers
     .map((server) => {
       const parts = [`server ${server.id} 127.0.0.1:${server.port}`];
@@ -97,7 +101,9 @@ ${stats}`;
 /** A preset's lines with its health check and redispatch as the scenario asks. */
 function withChecks(shape: PresetShape, health: 'http' | 'ws' | 'none', redispatch: boolean): PresetShape {
   if (!shape.checks) return shape;
-  const lines = shape.lines.filter((line) => !HTTP_HEALTH_CHECK.includes(line) && (redispatch || line !== 'option redispatch'));
+  const lines = shape.lines.filter(
+    (line) => !HTTP_HEALTH_CHECK.includes(line) && (redispatch || line !== 'option redispatch'),
+  );
   if (health === 'http') lines.push(...HTTP_HEALTH_CHECK);
   if (health === 'ws') lines.push(...WS_HEALTH_CHECK);
   return { ...shape, lines, checks: health !== 'none' };

@@ -11,7 +11,10 @@ const NONLOCAL_BIND = '/proc/sys/net/ipv6/ip_nonlocal_bind';
 export class PoolNotBindable extends Error {}
 
 /** The commands that make an IPv6 range bindable as client source addresses, and those that undo them. */
-export function bindCommands(cidr: string, previousNonlocal = '0'): { setup: string[]; manual: string[]; undo: string } {
+export function bindCommands(
+  cidr: string,
+  previousNonlocal = '0',
+): { setup: string[]; manual: string[]; undo: string } {
   return {
     // The sysctl through /proc: procps may be missing where iproute2 is not.
     setup: [`ip -6 route replace local ${cidr} dev lo`, `echo 1 > ${NONLOCAL_BIND}`],
@@ -33,7 +36,9 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
   const { cidr } = pool.ipv6;
   if (process.getuid?.() !== 0) {
     const { manual } = bindCommands(cidr);
-    throw new PoolNotBindable(`the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes it bindable for the run when it runs as root; otherwise run first: ${manual.map((command) => `sudo ${command}`).join(' && ')}`);
+    throw new PoolNotBindable(
+      `the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes it bindable for the run when it runs as root; otherwise run first: ${manual.map((command) => `sudo ${command}`).join(' && ')}`,
+    );
   }
   const previous = readNonlocal();
   const { setup, undo } = bindCommands(cidr, previous);
@@ -46,14 +51,18 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
       spawnSync('/bin/sh', ['-c', undo]);
       watchdog.release();
       runtime.remove();
-      throw new PoolNotBindable(`could not make the IPv6 pool ${cidr} bindable: \`${command}\` failed: ${`${result.stderr}${result.stdout}`.trim()}`);
+      throw new PoolNotBindable(
+        `could not make the IPv6 pool ${cidr} bindable: \`${command}\` failed: ${`${result.stderr}${result.stdout}`.trim()}`,
+      );
     }
   }
   if (!(await canBind(pool.addressAt(0)))) {
     spawnSync('/bin/sh', ['-c', undo]);
     watchdog.release();
     runtime.remove();
-    throw new PoolNotBindable(`the IPv6 pool ${cidr} is still not bindable after ${setup.join(' and ')} (is IPv6 disabled? sysctl net.ipv6.conf.all.disable_ipv6)`);
+    throw new PoolNotBindable(
+      `the IPv6 pool ${cidr} is still not bindable after ${setup.join(' and ')} (is IPv6 disabled? sysctl net.ipv6.conf.all.disable_ipv6)`,
+    );
   }
   let released = false;
   return {

@@ -50,7 +50,11 @@ export function sizeNginx(clients: number, cores: number, files: number): NginxS
  * HAProxy: one process, threads for the cores it can use; undefined when the clients need more
  * connections than one process's file limit holds.
  */
-export function sizeHaproxy(clients: number, files: number, cores = 1): { maxconn: number; nbthread: number } | undefined {
+export function sizeHaproxy(
+  clients: number,
+  files: number,
+  cores = 1,
+): { maxconn: number; nbthread: number } | undefined {
   if (clients > proxiedPerProcess(files) - 100) return undefined;
   // A thread carries a few thousand busy WebSockets; more threads than that only contend.
   const nbthread = Math.max(1, Math.min(cores, Math.ceil(clients / 3000)));
@@ -104,13 +108,16 @@ export function readMachineLimits(): MachineLimits {
   let filesSoft = UNLIMITED;
   let filesHard = UNLIMITED;
   try {
-    const match = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    const match = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(
+      fs.readFileSync('/proc/self/limits', 'utf8'),
+    );
     if (match) {
       filesSoft = match[1] === 'unlimited' ? UNLIMITED : Number(match[1]);
       filesHard = match[2] === 'unlimited' ? UNLIMITED : Number(match[2]);
     }
   } catch {
-    const soft = spawnSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).stdout?.trim().split('\n') ?? [];
+    const soft =
+      spawnSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).stdout?.trim().split('\n') ?? [];
     filesSoft = soft[0] === 'unlimited' ? UNLIMITED : Number(soft[0]) || 1024;
     filesHard = soft[1] === 'unlimited' ? UNLIMITED : Number(soft[1]) || filesSoft;
   }
@@ -135,7 +142,9 @@ export function machineLimits(): MachineLimits {
   if (cached) return cached;
   const read = readMachineLimits();
   if (read.filesSoft < read.filesHard && read.filesHard < UNLIMITED) {
-    spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${read.filesHard}:${read.filesHard}`], { stdio: 'ignore' });
+    spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${read.filesHard}:${read.filesHard}`], {
+      stdio: 'ignore',
+    });
     cached = readMachineLimits();
   } else cached = read;
   return cached;

@@ -61,7 +61,10 @@ export class ManagedStack implements RunningStack {
     if (plan.target.kind === 'url') throw new Error('a url target is not a managed stack');
     this.target = plan.target;
     this.label = this.target.kind === 'preset' ? this.target.preset : `custom-${this.target.proxy}`;
-    this.backends = Array.from({ length: this.target.backends }, (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir, plan.managedBackend));
+    this.backends = Array.from(
+      { length: this.target.backends },
+      (_, i) => new ManagedBackend(`b${i + 1}`, options.logDir, plan.managedBackend),
+    );
     for (const backend of this.backends) this.admin.set(backend.id, 'ready');
     // Absolute once and for all: proxies read relative paths against their own prefix, not ours.
     this.workDir = path.resolve(options.logDir, 'stack');
@@ -96,9 +99,19 @@ export class ManagedStack implements RunningStack {
     // Render first, so a bad template or a machine too small fails before any process starts.
     this.layers = await planLayers(this.target, {
       clients: this.plan.clients.count,
-      workDir: this.workDir, logDir: this.options.logDir, runtime: this.runtime, adminSocket: this.adminSocket,
-      certificate: this.certificate, statsPort: this.options.statsPort, ipv6: this.ipv6,
-      servers: () => this.backends.map((backend) => ({ id: backend.id, port: backend.port, down: this.admin.get(backend.id) !== 'ready' })),
+      workDir: this.workDir,
+      logDir: this.options.logDir,
+      runtime: this.runtime,
+      adminSocket: this.adminSocket,
+      certificate: this.certificate,
+      statsPort: this.options.statsPort,
+      ipv6: this.ipv6,
+      servers: () =>
+        this.backends.map((backend) => ({
+          id: backend.id,
+          port: backend.port,
+          down: this.admin.get(backend.id) !== 'ready',
+        })),
     });
     if (this.plan.state === 'redis') {
       this.redis = new ManagedRedis(this.workDir, this.options.logDir, this.runtime);
@@ -113,7 +126,9 @@ export class ManagedStack implements RunningStack {
     // Inside out: each proxy takes upgrades before the one in front of it starts.
     for (const [index, layer] of [...this.layers.entries()].reverse()) {
       const tls = index === 0 && this.certificate ? this.clientTls : undefined;
-      this.urls = [`${tls ? 'wss' : 'ws'}://${index === 0 && this.ipv6 ? '[::1]' : '127.0.0.1'}:${layer.port}${this.target.path}`];
+      this.urls = [
+        `${tls ? 'wss' : 'ws'}://${index === 0 && this.ipv6 ? '[::1]' : '127.0.0.1'}:${layer.port}${this.target.path}`,
+      ];
       await layer.start(this.urls[0], tls, this.options.signal);
     }
     this.watchHealthChecks();
@@ -126,7 +141,9 @@ export class ManagedStack implements RunningStack {
   /** Serving: its process runs and is not paused, the proxy is not told to keep clients off it, and its health checks pass. */
   isServing(id: string): boolean {
     const backend = this.backend(id);
-    return backend.state === 'serving' && !backend.wedged && this.admin.get(id) === 'ready' && !this.checkedDown.has(id);
+    return (
+      backend.state === 'serving' && !backend.wedged && this.admin.get(id) === 'ready' && !this.checkedDown.has(id)
+    );
   }
 
   /** A proxy that reports its servers (HAProxy): follow its health checks, so the verdict knows a server it took out. */
@@ -176,7 +193,11 @@ export class ManagedStack implements RunningStack {
     }
   }
 
-  private async actOnBackend(action: Exclude<EventPlan['action'], 'exec' | 'reload' | 'deploy' | 'drop_all'>, id: string, forMs = 1000): Promise<ActionOutcome> {
+  private async actOnBackend(
+    action: Exclude<EventPlan['action'], 'exec' | 'reload' | 'deploy' | 'drop_all'>,
+    id: string,
+    forMs = 1000,
+  ): Promise<ActionOutcome> {
     const backend = this.backend(id);
     const before = this.isServing(id);
     // Tell the workers before the socket closes, so the reconnects that follow are judged right.
@@ -225,7 +246,10 @@ export class ManagedStack implements RunningStack {
         break;
     }
     this.notify(id, before);
-    return { ok: true, detail: `${id} ${backend.state}${this.admin.get(id) !== 'ready' ? ` (${this.admin.get(id)})` : ''}` };
+    return {
+      ok: true,
+      detail: `${id} ${backend.state}${this.admin.get(id) !== 'ready' ? ` (${this.admin.get(id)})` : ''}`,
+    };
   }
 
   /** The shared session store: no proxy sees it, so no backend's serving state changes. */
@@ -272,20 +296,27 @@ export class ManagedStack implements RunningStack {
       if (throughProxy) await this.setAdminState(backend.id, 'ready');
       this.notify(backend.id, false);
     }
-    return { ok: true, detail: `${this.backends.length} backends redeployed${drain ? ' with drain' : ' without drain'}` };
+    return {
+      ok: true,
+      detail: `${this.backends.length} backends redeployed${drain ? ' with drain' : ' without drain'}`,
+    };
   }
-
 
   async proxyView(): Promise<unknown> {
     const balancer = this.balancer;
     const stats = balancer?.driver.serverStats;
     if (!balancer || !stats || !balancer.running) return undefined;
     const servers = await stats(balancer);
-    return { kind: balancer.driver.launch.kind, servers: servers.filter((row) => row.backend === 'ws_cluster' || this.target.kind === 'custom') };
+    return {
+      kind: balancer.driver.launch.kind,
+      servers: servers.filter((row) => row.backend === 'ws_cluster' || this.target.kind === 'custom'),
+    };
   }
 
   async backendStats(): Promise<Record<string, unknown>> {
-    const entries = await Promise.all(this.backends.map(async (backend) => [backend.id, await backend.stats()] as const));
+    const entries = await Promise.all(
+      this.backends.map(async (backend) => [backend.id, await backend.stats()] as const),
+    );
     return Object.fromEntries(entries);
   }
 

@@ -9,7 +9,9 @@ export interface ServerSpec {
 }
 
 export function renderNginxServers(servers: readonly ServerSpec[], indent = '    '): string {
-  return servers.map((server) => `${indent}server 127.0.0.1:${server.port}${server.down ? ' down' : ''}; # ${server.id}`).join('\n');
+  return servers
+    .map((server) => `${indent}server 127.0.0.1:${server.port}${server.down ? ' down' : ''}; # ${server.id}`)
+    .join('\n');
 }
 
 /** The production advice of the seed articles: HTTP/1.1, the Upgrade/Connection map, no buffering, long timeouts. */
@@ -58,9 +60,13 @@ ${renderNginxServers(options.servers, '        ')}
 
     server {
         listen ${listenDirective(options.listenPort)}${options.tls ? ' ssl' : ''};
-${options.tls ? `        ssl_certificate ${options.tls.certFile};
+${
+  options.tls
+    ? `        ssl_certificate ${options.tls.certFile};
         ssl_certificate_key ${options.tls.keyFile};
-` : ''}
+`
+    : ''
+}
         location / {
             proxy_pass http://ws_backends;
             proxy_http_version 1.1;

@@ -7,7 +7,10 @@ import { guardProcessGroup } from './watchdog.js';
 
 /** A proxy the proxy itself rejected (bad template) or that would not run. */
 export class ProxyError extends Error {
-  constructor(message: string, readonly kind: 'config' | 'start') {
+  constructor(
+    message: string,
+    readonly kind: 'config' | 'start',
+  ) {
     super(message);
   }
 }
@@ -38,7 +41,11 @@ export class ProxyProcess {
 
   private binary(): string {
     const binary = findProxyBinary(this.launch);
-    if (!binary) throw new ProxyError(`${this.proxy} is not installed: install it (apt-get install ${this.launch.package ?? this.proxy}) or run \`stickler doctor\``, 'start');
+    if (!binary)
+      throw new ProxyError(
+        `${this.proxy} is not installed: install it (apt-get install ${this.launch.package ?? this.proxy}) or run \`stickler doctor\``,
+        'start',
+      );
     return binary;
   }
 
@@ -54,7 +61,11 @@ export class ProxyProcess {
 
   start(): void {
     const log = fs.openSync(this.logFile, 'a');
-    const child = spawn(this.binary(), this.launch.args(this.configFile, this.workDir), { stdio: ['ignore', log, log], detached: true, env: this.env() });
+    const child = spawn(this.binary(), this.launch.args(this.configFile, this.workDir), {
+      stdio: ['ignore', log, log],
+      detached: true,
+      env: this.env(),
+    });
     fs.closeSync(log);
     registerProcess(child, { group: true });
     this.child = child;
@@ -85,8 +96,16 @@ export class ProxyProcess {
       this.child.kill(this.launch.reloadSignal);
       return;
     }
-    const result = spawnSync(this.binary(), this.launch.reloadArgs!(this.configFile, this.workDir), { encoding: 'utf8', timeout: 15_000, env: this.env() });
-    if (result.status !== 0) throw new ProxyError(`${this.proxy} did not reload: ${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-3).join('\n')}`, 'config');
+    const result = spawnSync(this.binary(), this.launch.reloadArgs!(this.configFile, this.workDir), {
+      encoding: 'utf8',
+      timeout: 15_000,
+      env: this.env(),
+    });
+    if (result.status !== 0)
+      throw new ProxyError(
+        `${this.proxy} did not reload: ${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-3).join('\n')}`,
+        'config',
+      );
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -98,7 +117,10 @@ export class ProxyProcess {
     const child = this.child;
     this.child = null;
     if (child?.pid) {
-      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited =
+        child.exitCode !== null || child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => child.once('exit', () => resolve()));
       killGroup(child.pid);
       await exited;
     }
@@ -137,7 +159,10 @@ export class ProxyProcess {
     } catch {
       return;
     }
-    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3000).unref())]);
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3000).unref()),
+    ]);
     // Whatever is left of the group (old nginx workers still holding WebSockets) goes now.
     killGroup(child.pid);
     if (timedOut) await exited;

@@ -11,7 +11,13 @@ export class WaitAborted extends Error {}
  * Resolves once a WebSocket upgrade through `url` succeeds; rejects after `timeoutMs`, a deadline the
  * target cannot stretch (each attempt has its own hard limit), or at once when `signal` aborts.
  */
-export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: () => boolean = () => true, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
+export async function waitForUpgrade(
+  url: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+  tls?: ClientTls,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
   while (Date.now() < deadline) {
@@ -32,7 +38,12 @@ export async function waitForUpgrade(url: string, timeoutMs: number, isAlive: ()
 
 function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: limitMs, maxPayload: 64 * 1024, ...wsTlsOptions(tls) });
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: limitMs,
+      maxPayload: 64 * 1024,
+      ...wsTlsOptions(tls),
+    });
     const settle = (outcome: () => void) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -40,11 +51,21 @@ function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: Abor
       ws.terminate();
     };
     // ws's own handshake timeout is an idle timeout: a target that trickles bytes never trips it.
-    const timer = setTimeout(() => settle(() => reject(new Error(`the upgrade took longer than ${limitMs} ms`))), limitMs);
+    const timer = setTimeout(
+      () => settle(() => reject(new Error(`the upgrade took longer than ${limitMs} ms`))),
+      limitMs,
+    );
     const onAbort = () => settle(() => reject(new WaitAborted('interrupted while waiting for the target')));
     signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (_request, response) => {
-      settle(() => reject(new RefusedUpgrade(describeRefusal(response.statusCode ?? 0, response.headers), typeof response.headers['x-backend-id'] === 'string')));
+      settle(() =>
+        reject(
+          new RefusedUpgrade(
+            describeRefusal(response.statusCode ?? 0, response.headers),
+            typeof response.headers['x-backend-id'] === 'string',
+          ),
+        ),
+      );
     });
     ws.on('open', () => settle(resolve));
     ws.on('error', (error) => settle(() => reject(error)));
@@ -53,7 +74,10 @@ function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: Abor
 
 /** An upgrade answered with an HTTP status; definitive when a backend itself answered. */
 export class RefusedUpgrade extends Error {
-  constructor(message: string, readonly definitive: boolean) {
+  constructor(
+    message: string,
+    readonly definitive: boolean,
+  ) {
     super(message);
   }
 }
@@ -68,8 +92,10 @@ export function describeRefusal(status: number, headers: Record<string, string |
   const backend = typeof headers['x-backend-id'] === 'string' ? headers['x-backend-id'] : null;
   const via = server ? ` (through ${server})` : '';
   if (backend) {
-    return `the upgrade was refused on the way: backend ${backend} answered ${status}${via}, so the request reached it without its Upgrade/Connection headers; ` +
-      'a proxy in the chain speaks HTTP/1.0 or drops them (nginx: proxy_http_version 1.1 and the Upgrade/Connection map)';
+    return (
+      `the upgrade was refused on the way: backend ${backend} answered ${status}${via}, so the request reached it without its Upgrade/Connection headers; ` +
+      'a proxy in the chain speaks HTTP/1.0 or drops them (nginx: proxy_http_version 1.1 and the Upgrade/Connection map)'
+    );
   }
   if (status === 502 || status === 503 || status === 504) {
     return `the upgrade was refused by ${server ?? 'a proxy'} with ${status}: it had no backend to pass it to (all down, refusing, or unreachable)`;

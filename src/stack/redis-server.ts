@@ -62,14 +62,22 @@ export class ManagedRedis {
     fs.mkdirSync(dir, { recursive: true });
     const configFile = path.join(this.workDir, 'redis.conf');
     fs.writeFileSync(configFile, renderRedisConfig(this.port, dir));
-    const process = new ProxyProcess(REDIS_LAUNCH, configFile, this.workDir, path.resolve(this.logDir, 'redis.log'), this.runtime);
+    const process = new ProxyProcess(
+      REDIS_LAUNCH,
+      configFile,
+      this.workDir,
+      path.resolve(this.logDir, 'redis.log'),
+      this.runtime,
+    );
     this.process = process;
     process.start();
     const until = Date.now() + READY_TIMEOUT_MS;
     while (!(await answersPing(this.port))) {
       if (!process.running || Date.now() > until) {
         await process.kill();
-        throw new Error(`redis-server did not answer on 127.0.0.1:${this.port}${process.running ? ` within ${READY_TIMEOUT_MS} ms` : ' (it exited)'}:\n${process.tail()}`);
+        throw new Error(
+          `redis-server did not answer on 127.0.0.1:${this.port}${process.running ? ` within ${READY_TIMEOUT_MS} ms` : ' (it exited)'}:\n${process.tail()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

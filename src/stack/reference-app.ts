@@ -22,7 +22,12 @@ const PUSH_MS = { min: 20, max: 60_000, default: 1000 };
  * resumed a session this backend (or the shared store) held, else `{"type":"unknown_session"}`: the
  * answer an on_open continuity step checks. Anything else (stickler's echo marker) is not for this: false.
  */
-export function answerAsApp(ws: WebSocket, data: Buffer, server: string, state: { authRequired: boolean; authed: boolean; timers: NodeJS.Timeout[]; resumed: ResumeAnswer | null }): boolean {
+export function answerAsApp(
+  ws: WebSocket,
+  data: Buffer,
+  server: string,
+  state: { authRequired: boolean; authed: boolean; timers: NodeJS.Timeout[]; resumed: ResumeAnswer | null },
+): boolean {
   if (data[0] !== 0x7b) return false;
   let message: AppMessage;
   try {
@@ -34,16 +39,32 @@ export function answerAsApp(ws: WebSocket, data: Buffer, server: string, state: 
   if (message.type === 'auth') {
     const token = String(message.token ?? '');
     state.authed = !token.startsWith('bad');
-    ws.send(JSON.stringify(state.authed ? { type: 'auth_ok', user: { id: `u-${token}` }, server } : { type: 'auth_error', server }));
+    ws.send(
+      JSON.stringify(
+        state.authed ? { type: 'auth_ok', user: { id: `u-${token}` }, server } : { type: 'auth_error', server },
+      ),
+    );
     return true;
   }
   if (message.type === 'resume') {
     const held = state.resumed;
-    ws.send(JSON.stringify(held?.state === 'resumed' ? { type: 'resumed', count: held.count, server } : { type: 'unknown_session', server }));
+    ws.send(
+      JSON.stringify(
+        held?.state === 'resumed'
+          ? { type: 'resumed', count: held.count, server }
+          : { type: 'unknown_session', server },
+      ),
+    );
     return true;
   }
   if (state.authRequired && !state.authed) {
-    ws.send(JSON.stringify({ type: 'error', reason: 'unauthenticated', ...(message.id !== undefined ? { id: message.id } : {}) }));
+    ws.send(
+      JSON.stringify({
+        type: 'error',
+        reason: 'unauthenticated',
+        ...(message.id !== undefined ? { id: message.id } : {}),
+      }),
+    );
     return true;
   }
   if (message.type === 'subscribe') {

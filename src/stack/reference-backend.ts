@@ -55,7 +55,18 @@ export interface RunningBackend {
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
-  const stats: BackendStats = { id: options.id, connections_total: 0, open: 0, messages: 0, forwarded_proto: {}, client_addresses: 0, last_client_address: null, sessions_resumed: 0, sessions_new: 0, store_errors: 0 };
+  const stats: BackendStats = {
+    id: options.id,
+    connections_total: 0,
+    open: 0,
+    messages: 0,
+    forwarded_proto: {},
+    client_addresses: 0,
+    last_client_address: null,
+    sessions_resumed: 0,
+    sessions_new: 0,
+    store_errors: 0,
+  };
   const store = openSessionStore(options.redisUrl);
   /** The resume answer of each upgrade under way, for its 101 headers. */
   const resumes = new WeakMap<http.IncomingMessage, ResumeAnswer>();
@@ -69,7 +80,9 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
     } else {
       // Named, so that a client whose upgrade lost its headers on the way can tell who answered.
-      res.writeHead(426, { 'content-type': 'text/plain', 'x-backend-id': options.id }).end('WebSocket upgrade required');
+      res
+        .writeHead(426, { 'content-type': 'text/plain', 'x-backend-id': options.id })
+        .end('WebSocket upgrade required');
     }
   });
   server.keepAliveTimeout = 5000;
@@ -86,7 +99,9 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     if (resumed) headers.push(`${STATE_HEADER}: ${formatResume(resumed)}`);
   });
   const refuse = (socket: import('node:stream').Duplex, why: string) =>
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`);
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`,
+    );
 
   const io = options.socketio ? attachSocketio(server, options.id) : null;
 
@@ -117,7 +132,12 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
   /** The client's address as the proxy in front passed it on (an IPv6 pool's addresses reach here as text). */
   const clients = new Set<string>();
   function noteClient(req: http.IncomingMessage): void {
-    const forwarded = req.headers['x-real-ip'] ?? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim();
+    const forwarded =
+      req.headers['x-real-ip'] ??
+      String(req.headers['x-forwarded-for'] ?? '')
+        .split(',')
+        .pop()
+        ?.trim();
     const address = (typeof forwarded === 'string' && forwarded) || req.socket.remoteAddress || null;
     if (!address) return;
     stats.last_client_address = address;
@@ -126,7 +146,12 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
     stats.client_addresses = clients.size;
   }
 
-  function upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, session: string | null): void {
+  function upgrade(
+    req: http.IncomingMessage,
+    socket: import('node:stream').Duplex,
+    head: Buffer,
+    session: string | null,
+  ): void {
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (req.url?.startsWith('/ws-health')) {

@@ -91,7 +91,10 @@ interface ProcessRecord {
 
 function readLines(file: string): string[] {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim());
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim());
   } catch {
     return [];
   }

@@ -46,7 +46,13 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(url: string) {
     // No offline queue: while Redis is away a command fails at once, as the backend must know.
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS, retryStrategy: () => 200, enableAutoPipelining: true });
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      retryStrategy: () => 200,
+      enableAutoPipelining: true,
+    });
     this.redis.on('error', () => {});
   }
 

@@ -21,7 +21,10 @@ const TICK_MS = { min: 20, max: 60_000, default: 1000 };
 export function attachSocketio(server: http.Server, id: string): SocketioNode {
   let wedged = false;
   // destroyUpgrade false: the reference backend's own WebSocket handler serves every other path.
-  const io = new Server(server, { destroyUpgrade: false, allowRequest: (_request, callback) => callback(wedged ? 'backend wedged' : null, !wedged) });
+  const io = new Server(server, {
+    destroyUpgrade: false,
+    allowRequest: (_request, callback) => callback(wedged ? 'backend wedged' : null, !wedged),
+  });
   const name = (headers: Record<string, unknown>) => {
     headers['x-backend-id'] = id;
   };

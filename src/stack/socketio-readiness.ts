@@ -15,7 +15,13 @@ class NotSocketio extends Error {}
  * whose first message is the open packet. A plain WebSocket server or a wrong socketio.path fails at
  * once, saying what answered instead and the fix.
  */
-export async function waitForSocketio(targetUrl: string, io: SocketioPlan, timeoutMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
+export async function waitForSocketio(
+  targetUrl: string,
+  io: SocketioPlan,
+  timeoutMs: number,
+  tls?: ClientTls,
+  signal?: AbortSignal,
+): Promise<void> {
   const base = new URL(targetUrl);
   base.pathname = io.path.endsWith('/') ? io.path : `${io.path}/`;
   const deadline = Date.now() + timeoutMs;
@@ -26,12 +32,17 @@ export async function waitForSocketio(targetUrl: string, io: SocketioPlan, timeo
       await (io.polling ? pollingHandshake(base, tls) : websocketOpen(base, tls));
       return;
     } catch (error) {
-      if (error instanceof NotSocketio) throw new Error(`${error.message}; check socketio.path (now ${io.path}) and that the target runs Socket.IO 4, or use protocol: ws`);
+      if (error instanceof NotSocketio)
+        throw new Error(
+          `${error.message}; check socketio.path (now ${io.path}) and that the target runs Socket.IO 4, or use protocol: ws`,
+        );
       lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  throw new Error(`no Socket.IO session through ${base.origin}${base.pathname} within ${timeoutMs} ms (last error: ${lastError})`);
+  throw new Error(
+    `no Socket.IO session through ${base.origin}${base.pathname} within ${timeoutMs} ms (last error: ${lastError})`,
+  );
 }
 
 async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
@@ -48,11 +59,16 @@ async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
   };
   const response = await poll(client, url.toString()).catch((error: Error) => {
     // It took the connection and said nothing: a server with no handler for the path (a plain WebSocket server).
-    if (error instanceof PollTimeout) throw new NotSocketio(`${what} was accepted but not answered within ${ATTEMPT_MS} ms, not an Engine.IO handshake (0{"sid":...})`);
+    if (error instanceof PollTimeout)
+      throw new NotSocketio(
+        `${what} was accepted but not answered within ${ATTEMPT_MS} ms, not an Engine.IO handshake (0{"sid":...})`,
+      );
     throw error;
   });
   if (response.status !== 200 || !decodePackets(response.body).some((packet) => packet.type === 'open')) {
-    throw new NotSocketio(`${what} answered ${response.status} ${JSON.stringify(response.body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`);
+    throw new NotSocketio(
+      `${what} answered ${response.status} ${JSON.stringify(response.body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`,
+    );
   }
 }
 
@@ -61,15 +77,33 @@ function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
   url.search = '?EIO=4&transport=websocket';
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: ATTEMPT_MS, ...wsTlsOptions(tls) });
-    const timer = setTimeout(() => done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} opened, but no Engine.IO open packet came within ${ATTEMPT_MS} ms: a plain WebSocket server`)), ATTEMPT_MS);
+    const timer = setTimeout(
+      () =>
+        done(
+          new NotSocketio(
+            `the upgrade at ${url.pathname}${url.search} opened, but no Engine.IO open packet came within ${ATTEMPT_MS} ms: a plain WebSocket server`,
+          ),
+        ),
+      ATTEMPT_MS,
+    );
     const done = (error?: Error) => {
       clearTimeout(timer);
       ws.terminate();
       if (error) reject(error);
       else resolve();
     };
-    ws.on('message', (data: Buffer) => done(/^0\{.*"sid"/.test(data.toString()) ? undefined : new NotSocketio(`the upgrade at ${url.pathname} answered ${JSON.stringify(data.toString().slice(0, 120))}, not an Engine.IO open packet`)));
-    ws.on('unexpected-response', (_request, response) => done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} was refused with ${response.statusCode}`)));
+    ws.on('message', (data: Buffer) =>
+      done(
+        /^0\{.*"sid"/.test(data.toString())
+          ? undefined
+          : new NotSocketio(
+              `the upgrade at ${url.pathname} answered ${JSON.stringify(data.toString().slice(0, 120))}, not an Engine.IO open packet`,
+            ),
+      ),
+    );
+    ws.on('unexpected-response', (_request, response) =>
+      done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} was refused with ${response.statusCode}`)),
+    );
     ws.on('error', (error) => done(error));
   });
 }

@@ -40,4 +40,3 @@ export interface RunningStack {
   backendStats(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
-

@@ -13,7 +13,10 @@ export class UnreachableError extends Error {}
 
 /** Starts what the plan's target names (nothing for a URL) and returns it ready for clients. */
 export async function startTarget(plan: Plan, options: StackOptions): Promise<RunningStack> {
-  const pool = parseAddressPool(plan.clients.pool, { bound: plan.clients.via === 'socket', prefix: plan.clients.prefix }) as AddressPool;
+  const pool = parseAddressPool(plan.clients.pool, {
+    bound: plan.clients.via === 'socket',
+    prefix: plan.clients.prefix,
+  }) as AddressPool;
   const binding = plan.clients.via === 'socket' ? await makePoolBindable(pool) : { release() {} };
   try {
     const stack = await startPlanned(plan, options);

@@ -26,13 +26,33 @@ export function makeRunCertificate(dir: string): RunCertificate {
   fs.mkdirSync(dir, { recursive: true });
   const certFile = path.join(dir, 'tls-cert.pem');
   const keyFile = path.join(dir, 'tls-key.pem');
-  const result = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=stickler run', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', keyFile, '-out', certFile,
-  ], { encoding: 'utf8', timeout: 15_000 });
+  const result = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=stickler run',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { encoding: 'utf8', timeout: 15_000 },
+  );
   if (result.error || result.status !== 0) {
-    throw new Error(`could not make the run's TLS certificate with openssl (apt-get install openssl): ${result.error?.message ?? result.stderr.trim()}`);
+    throw new Error(
+      `could not make the run's TLS certificate with openssl (apt-get install openssl): ${result.error?.message ?? result.stderr.trim()}`,
+    );
   }
   const certPem = fs.readFileSync(certFile, 'utf8');
   const pemFile = path.join(dir, 'tls-haproxy.pem');

@@ -18,19 +18,30 @@ export interface AddressPool {
 }
 
 /** `bound: false`: the addresses are sent in a header, not bound, so they need not be loopback. */
-export function parseAddressPool(spec: string, options: { bound?: boolean; prefix?: number } = {}): AddressPool | string {
+export function parseAddressPool(
+  spec: string,
+  options: { bound?: boolean; prefix?: number } = {},
+): AddressPool | string {
   const [address, prefixText] = spec.split('/');
   if (net.isIPv6(address)) {
     if (prefixText === undefined || prefixText === '128') return single(address);
     const pool = parseIpv6Pool(spec, options.prefix);
     if (typeof pool === 'string') return pool;
-    return { description: spec, size: pool.size, isDefaultLoopback: false, addressAt: pool.addressAt, rotate: pool.rotate, ipv6: { cidr: pool.cidr, prefix: pool.prefix } };
+    return {
+      description: spec,
+      size: pool.size,
+      isDefaultLoopback: false,
+      addressAt: pool.addressAt,
+      rotate: pool.rotate,
+      ipv6: { cidr: pool.cidr, prefix: pool.prefix },
+    };
   }
   if (!net.isIPv4(address)) return `"${spec}" is not an IPv4 CIDR such as 127.64.0.0/16 or an address`;
   if (prefixText === undefined) return single(address);
   const prefix = Number(prefixText);
   if (!Number.isInteger(prefix) || prefix < 8 || prefix > 32) return `prefix /${prefixText} must be between /8 and /32`;
-  if (options.bound !== false && !address.startsWith('127.')) return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
+  if (options.bound !== false && !address.startsWith('127.'))
+    return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
   const base = ipv4ToInt(address) & prefixMask(prefix);
   const total = 2 ** (32 - prefix);
   // Leave out the network and broadcast addresses of pools larger than /31.

@@ -29,31 +29,51 @@ export class PollTimeout extends Error {}
 const POLL_TIMEOUT_MS = 10_000;
 
 /** One Engine.IO polling request: GET (a poll) or POST (packets to send). */
-export function poll(client: PollingClient, url: string, packets?: Packet[], signal?: AbortSignal): Promise<PollResponse> {
+export function poll(
+  client: PollingClient,
+  url: string,
+  packets?: Packet[],
+  signal?: AbortSignal,
+): Promise<PollResponse> {
   const { url: full, headers, bindAddress } = client.request(url);
   const target = new URL(full);
   const body = packets ? encodePackets(packets) : undefined;
   return new Promise((resolve, reject) => {
     const lib = target.protocol === 'https:' ? https : http;
-    const request = lib.request(target, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) } : {}) },
-      agent: false,
-      timeout: client.timeoutMs ?? POLL_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-      ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
-      ...client.tlsOptions,
-    }, (response) => {
-      client.storeCookies(response.headers['set-cookie']);
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const named = response.headers[client.identifyHeader];
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), backend: typeof named === 'string' && named ? named : null });
-      });
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new PollTimeout(`no answer within ${client.timeoutMs ?? POLL_TIMEOUT_MS} ms`)));
+    const request = lib.request(
+      target,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...headers,
+          ...(body !== undefined
+            ? { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength(body)) }
+            : {}),
+        },
+        agent: false,
+        timeout: client.timeoutMs ?? POLL_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+        ...(bindAddress ? { localAddress: bindAddress, ...(net.isIPv4(bindAddress) ? { family: 4 } : {}) } : {}),
+        ...client.tlsOptions,
+      },
+      (response) => {
+        client.storeCookies(response.headers['set-cookie']);
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const named = response.headers[client.identifyHeader];
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            backend: typeof named === 'string' && named ? named : null,
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new PollTimeout(`no answer within ${client.timeoutMs ?? POLL_TIMEOUT_MS} ms`)),
+    );
     request.on('error', reject);
     request.end(body);
   });

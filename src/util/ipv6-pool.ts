@@ -62,7 +62,8 @@ export function parseIpv6Pool(spec: string, prefixOption: number | undefined): I
   const bits = Number(bitsText);
   if (!Number.isInteger(bits) || bits < 16 || bits > 127) return `prefix /${bitsText} must be between /16 and /127`;
   const prefix = prefixOption ?? (bits <= 64 ? 64 : 128);
-  if (prefix <= bits || prefix > 128) return `clients.addresses.prefix ${prefix} must be longer than the pool's /${bits} and at most 128`;
+  if (prefix <= bits || prefix > 128)
+    return `clients.addresses.prefix ${prefix} must be longer than the pool's /${bits} and at most 128`;
   const base = ipv6ToBigInt(address) & prefixMask(bits);
   // Enough slots for any run; the rest of the range stays unused.
   const slotBits = Math.min(prefix - bits, 24);

@@ -18,8 +18,11 @@ export function valueAt(value: unknown, path: readonly string[]): unknown {
 export function containsSubset(value: unknown, subset: unknown): boolean {
   if (subset === null || typeof subset !== 'object') return value === subset;
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(subset)) return Array.isArray(value) && subset.every((item, index) => containsSubset(value[index], item));
-  return Object.entries(subset as Record<string, unknown>).every(([key, expected]) => containsSubset((value as Record<string, unknown>)[key], expected));
+  if (Array.isArray(subset))
+    return Array.isArray(value) && subset.every((item, index) => containsSubset(value[index], item));
+  return Object.entries(subset as Record<string, unknown>).every(([key, expected]) =>
+    containsSubset((value as Record<string, unknown>)[key], expected),
+  );
 }
 
 /** `value` has every top-level key of `subset` but differs in one: an answer of the kind awaited, with other content (auth_error for auth_ok). */

@@ -5,7 +5,7 @@
 export type Random = () => number;
 
 export function seededRandom(seed: number): Random {
-  let state = (seed >>> 0) || 0x9e3779b9;
+  let state = seed >>> 0 || 0x9e3779b9;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;

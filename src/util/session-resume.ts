@@ -17,7 +17,7 @@ export function parseResume(value: string | undefined): ResumeAnswer | null {
   const [state, gen, count] = (value ?? '').split(' ');
   if (!gen) return null;
   if (state === 'new') return { state, gen };
-  if (state === 'resumed' && count !== undefined && Number.isFinite(Number(count))) return { state, gen, count: Number(count) };
+  if (state === 'resumed' && count !== undefined && Number.isFinite(Number(count)))
+    return { state, gen, count: Number(count) };
   return null;
 }
-

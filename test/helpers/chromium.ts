@@ -7,8 +7,17 @@ import path from 'node:path';
 function chromium(args: string[], wait = '--virtual-time-budget=5000'): Promise<{ stdout: string; stderr: string }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-chromium-'));
   const flags = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1280,2400', wait,
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+    '--window-size=1280,2400',
+    wait,
   ];
   return new Promise((resolve, reject) =>
     execFile('chromium', [...flags, ...args], { timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {

@@ -41,13 +41,17 @@ export function writeScenario(yaml: string, dir = tempDir()): string {
 }
 
 /** Runs a scenario and returns its summary (asserting that one was written). */
-export async function runScenario(yaml: string, extraArgs: string[] = []): Promise<{ result: CliResult; summary: Summary; outDir: string }> {
+export async function runScenario(
+  yaml: string,
+  extraArgs: string[] = [],
+): Promise<{ result: CliResult; summary: Summary; outDir: string }> {
   const dir = tempDir();
   const file = writeScenario(yaml, dir);
   const outDir = path.join(dir, 'out');
   const result = await runCli(['run', file, '--out', outDir, '--quiet', ...extraArgs]);
   const summaryFile = path.join(outDir, 'summary.json');
-  if (!fs.existsSync(summaryFile)) throw new Error(`no summary written (exit ${result.code}):\n${result.stderr}\n${result.stdout}`);
+  if (!fs.existsSync(summaryFile))
+    throw new Error(`no summary written (exit ${result.code}):\n${result.stderr}\n${result.stdout}`);
   return { result, summary: JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Summary, outDir };
 }
 
@@ -66,7 +70,10 @@ export function strayProcesses(marker: string): string[] {
 }
 
 /** Runs `stickler run` on a scenario written into a fresh folder (from there, with the default names), and reads its summary. */
-export async function runScenarioText(yaml: string, args: string[] = []): Promise<CliResult & { summary: Summary; dir: string }> {
+export async function runScenarioText(
+  yaml: string,
+  args: string[] = [],
+): Promise<CliResult & { summary: Summary; dir: string }> {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
   const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet', ...args], dir);

@@ -45,11 +45,18 @@ export async function startGraphqlBackends(dir: string, count: number, tickMs = 
   for (let i = 1; i <= count; i++) {
     const port = await freePort();
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, SERVER_ID: `g${i}`, PORT: String(port), TICK_MS: String(tickMs), NODE_PATH: path.join(ROOT, 'node_modules') },
+      env: {
+        ...process.env,
+        SERVER_ID: `g${i}`,
+        PORT: String(port),
+        TICK_MS: String(tickMs),
+        NODE_PATH: path.join(ROOT, 'node_modules'),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     backends.push({ id: `g${i}`, port, child });
   }
-  for (const backend of backends) await waitForPort(backend.port, backend.child, `graphql-ws server ${backend.id}`, script);
+  for (const backend of backends)
+    await waitForPort(backend.port, backend.child, `graphql-ws server ${backend.id}`, script);
   return backends;
 }

@@ -22,7 +22,13 @@ export async function startJsonService(name = 'app1', tickMs = 200): Promise<{ u
       }
       if (message.type === 'auth') {
         if (message.token?.startsWith('slow')) return;
-        ws.send(JSON.stringify(message.token?.startsWith('bad') ? { type: 'auth_error' } : { type: 'auth_ok', user: { id: `u-${message.token}` }, server: name }));
+        ws.send(
+          JSON.stringify(
+            message.token?.startsWith('bad')
+              ? { type: 'auth_error' }
+              : { type: 'auth_ok', user: { id: `u-${message.token}` }, server: name },
+          ),
+        );
       } else if (message.type === 'ping') {
         ws.send(JSON.stringify({ type: 'ack', id: message.id, server: name }));
       } else if (message.type === 'subscribe') {

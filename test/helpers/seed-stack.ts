@@ -57,7 +57,10 @@ export interface SeedSetup {
 export async function waitForPort(port: number, child: ChildProcess, what: string, logFile: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `${what} exited with ${child.exitCode}:\n${fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''}`,
+      );
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.destroy();
@@ -108,13 +111,25 @@ export async function startSeedSetup(
   const logFile = path.join(dir, `${proxy}.log`);
   const log = fs.openSync(logFile, 'a');
   const args = {
-    nginx: ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', configFile, '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`],
+    nginx: [
+      '-p',
+      dir,
+      '-e',
+      path.join(dir, 'error.log'),
+      '-c',
+      configFile,
+      '-g',
+      `daemon off; pid ${path.join(dir, 'nginx.pid')};`,
+    ],
     haproxy: ['-db', '-f', configFile],
     caddy: ['run', '--config', configFile, '--adapter', 'caddyfile'],
   }[proxy];
   const binary = { nginx: '/usr/sbin/nginx', haproxy: '/usr/sbin/haproxy', caddy: '/usr/bin/caddy' }[proxy];
   // Caddy keeps its autosave and data under HOME/XDG: the test's folder.
-  const env = proxy === 'caddy' ? { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') } : process.env;
+  const env =
+    proxy === 'caddy'
+      ? { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') }
+      : process.env;
   const child = spawn(binary, args, { stdio: ['ignore', log, log], detached: true, env });
   fs.closeSync(log);
   const stop = async () => {
@@ -136,7 +151,9 @@ export async function startSeedSetup(
 }
 
 /** The second seed article's nginx config (map, HTTP/1.1, timeouts, buffering off) with `ip_hash`, on loopback. */
-export const seedNginxIpHash = (extra: { readTimeout?: string } = {}): ProxyConfig => ({ listen, backends, dir }) => `
+export const seedNginxIpHash =
+  (extra: { readTimeout?: string } = {}): ProxyConfig =>
+  ({ listen, backends, dir }) => `
 # the article's "nginx worker connections" gotcha, sized to this machine's 20,000 open files
 worker_processes 2;
 worker_rlimit_nofile 20000;

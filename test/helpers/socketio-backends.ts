@@ -33,7 +33,10 @@ export async function startSocketioBackends(dir: string, count: number): Promise
   const backends: SeedBackend[] = [];
   for (let i = 1; i <= count; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [script], { env: { ...process.env, SERVER_ID: `io${i}`, PORT: String(port), NODE_PATH: path.join(ROOT, 'node_modules') }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, SERVER_ID: `io${i}`, PORT: String(port), NODE_PATH: path.join(ROOT, 'node_modules') },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     backends.push({ id: `io${i}`, port, child });
   }
   for (const backend of backends) await waitForHealth(backend.port);
@@ -43,7 +46,10 @@ export async function startSocketioBackends(dir: string, count: number): Promise
 async function waitForHealth(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -22,7 +22,9 @@ test(`fuzz: ${CASES_PER_SCENARIO} mutations of each bundled scenario validate or
       try {
         result = parseScenarioText(path.join(ROOT, 'scenarios', name), mutated);
       } catch (error) {
-        assert.fail(`${name} mutation ${index} crashed the loader: ${(error as Error).stack}\n--- scenario:\n${mutated}`);
+        assert.fail(
+          `${name} mutation ${index} crashed the loader: ${(error as Error).stack}\n--- scenario:\n${mutated}`,
+        );
       }
       if (result.ok) {
         valid += 1;
@@ -32,7 +34,10 @@ test(`fuzz: ${CASES_PER_SCENARIO} mutations of each bundled scenario validate or
       assert.ok(result.problems.length > 0);
       for (const problem of result.problems) {
         assert.equal(typeof problem.message, 'string');
-        assert.ok(problem.message.length > 0 && !/undefined|\[object Object\]|TypeError/.test(problem.message), `${name} #${index}: ${formatProblem(problem)}`);
+        assert.ok(
+          problem.message.length > 0 && !/undefined|\[object Object\]|TypeError/.test(problem.message),
+          `${name} #${index}: ${formatProblem(problem)}`,
+        );
       }
     }
   }

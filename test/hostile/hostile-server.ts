@@ -18,7 +18,8 @@ export interface HostileServer {
   stop(): Promise<void>;
 }
 
-const acceptOf = (key: string) => crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+const acceptOf = (key: string) =>
+  crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
 
 function response101(key: string, backendId: string): string {
   return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptOf(key)}\r\nx-backend-id: ${backendId}\r\n\r\n`;

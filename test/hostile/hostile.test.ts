@@ -6,7 +6,8 @@ import type { Summary } from '../../src/metrics/summary-types.js';
 import { runCli, startCli, tempDir, writeScenario } from '../helpers/cli.js';
 import { frameHeader, startHostileServer } from './hostile-server.js';
 
-const readSummary = (outDir: string) => JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8')) as Summary;
+const readSummary = (outDir: string) =>
+  JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8')) as Summary;
 
 const scenario = (name: string, extra = '') => `name: ${name}
 target: { url: ws://placeholder/ }
@@ -27,7 +28,15 @@ test('hostile: a 101 written one byte a second never passes: every attempt is a 
     const dir = tempDir();
     const out = path.join(dir, 'out');
     const started = Date.now();
-    const result = await runCli(['run', writeScenario(scenario('slow-101'), dir), '--url', server.url, '--out', out, '--quiet']);
+    const result = await runCli([
+      'run',
+      writeScenario(scenario('slow-101'), dir),
+      '--url',
+      server.url,
+      '--out',
+      out,
+      '--quiet',
+    ]);
     const wallS = (Date.now() - started) / 1000;
     assert.equal(result.code, 3, result.stderr);
     assert.ok(wallS < 4 + 10, `the run took ${wallS} s for a 4 s scenario`);
@@ -35,10 +44,17 @@ test('hostile: a 101 written one byte a second never passes: every attempt is a 
     assert.equal(summary.verdict, 'incomplete');
     assert.equal(summary.connections.opened, 0);
     assert.equal(summary.connections.failed, summary.connections.attempted, JSON.stringify(summary.connections));
-    assert.ok((summary.connections.failed_by_reason.pending_at_end ?? 0) > 0, JSON.stringify(summary.connections.failed_by_reason));
+    assert.ok(
+      (summary.connections.failed_by_reason.pending_at_end ?? 0) > 0,
+      JSON.stringify(summary.connections.failed_by_reason),
+    );
     assert.equal(summary.handshake.error_rate, 1);
     for (const threshold of summary.thresholds.filter((t) => t.metric !== 'handshake.error_rate')) {
-      assert.deepEqual([threshold.actual, threshold.passed], [null, false], `${threshold.metric} has nothing behind it: ${JSON.stringify(threshold)}`);
+      assert.deepEqual(
+        [threshold.actual, threshold.passed],
+        [null, false],
+        `${threshold.metric} has nothing behind it: ${JSON.stringify(threshold)}`,
+      );
     }
     assert.match(summary.incomplete_reason ?? '', /no connection opened \(\d+ attempted; failed: pending_at_end \d+/);
     assert.match(result.stdout, /verdict: INCOMPLETE/);
@@ -54,11 +70,18 @@ test('hostile: a target that answers half the upgrades and holds the rest: the a
   try {
     const dir = tempDir();
     const out = path.join(dir, 'out');
-    const file = writeScenario('name: half-answered\ntarget: { url: ws://placeholder/ }\nclients: { count: 60, ramp: 500ms }\nduration: 3s\ntraffic: { interval: 0s }\n', dir);
+    const file = writeScenario(
+      'name: half-answered\ntarget: { url: ws://placeholder/ }\nclients: { count: 60, ramp: 500ms }\nduration: 3s\ntraffic: { interval: 0s }\n',
+      dir,
+    );
     const result = await runCli(['run', file, '--url', server.url, '--out', out]);
     const summary = readSummary(out);
     assert.equal(summary.connections.opened, 30, JSON.stringify(summary.connections));
-    assert.equal(summary.connections.failed_by_reason.pending_at_end, 30, JSON.stringify(summary.connections.failed_by_reason));
+    assert.equal(
+      summary.connections.failed_by_reason.pending_at_end,
+      30,
+      JSON.stringify(summary.connections.failed_by_reason),
+    );
     const finding = summary.findings.find((f) => f.rule === 'handshakes-unanswered-at-end');
     assert.ok(finding, JSON.stringify(summary.findings));
     assert.equal(finding.severity, 'warning');
@@ -75,7 +98,10 @@ test('hostile: Ctrl-C is honoured within a second while a trickling target stall
   try {
     const dir = tempDir();
     const file = writeScenario(scenario('ctrl-c').replace('duration: 4s', 'duration: 30s'), dir);
-    for (const [server, phase] of [[stalling, 'start-up'], [slow, 'run']] as const) {
+    for (const [server, phase] of [
+      [stalling, 'start-up'],
+      [slow, 'run'],
+    ] as const) {
       const out = path.join(dir, phase);
       const { child, done } = startCli(['run', file, '--url', server.url, '--out', out, '--quiet']);
       await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -117,12 +143,24 @@ test('hostile: protocol violations after a valid 101 close the connection (1002)
   try {
     const dir = tempDir();
     const out = path.join(dir, 'out');
-    const result = await runCli(['run', writeScenario(scenario('protocol-errors'), dir), '--url', server.url, '--out', out, '--quiet']);
+    const result = await runCli([
+      'run',
+      writeScenario(scenario('protocol-errors'), dir),
+      '--url',
+      server.url,
+      '--out',
+      out,
+      '--quiet',
+    ]);
     const summary = readSummary(out);
     assert.equal(result.code, 1, result.stderr);
     assert.ok((summary.disconnects.by_reason.protocol_error ?? 0) >= 20, JSON.stringify(summary.disconnects));
     // The client sends 1002 and the target never answers it: what the client sees close is 1006.
-    assert.equal(summary.disconnects.unexpected, summary.disconnects.by_reason.protocol_error, JSON.stringify(summary.disconnects));
+    assert.equal(
+      summary.disconnects.unexpected,
+      summary.disconnects.by_reason.protocol_error,
+      JSON.stringify(summary.disconnects),
+    );
     assert.equal(summary.thresholds.find((t) => t.metric === 'disconnects.unexpected')?.passed, false);
   } finally {
     await server.stop();
@@ -134,17 +172,35 @@ test('hostile: a 50 MB frame is refused at its header (traffic.max_message), cou
     kind: 'upgrade',
     after: (socket) => {
       // The header announces 50 MB; a few KB follow, then the socket stays open.
-      setTimeout(() => socket.write(Buffer.concat([frameHeader(0x1, 50 * 1024 * 1024), Buffer.alloc(16_384, 0x78)])), 200);
+      setTimeout(
+        () => socket.write(Buffer.concat([frameHeader(0x1, 50 * 1024 * 1024), Buffer.alloc(16_384, 0x78)])),
+        200,
+      );
     },
   });
   try {
     const dir = tempDir();
     const out = path.join(dir, 'out');
-    const result = await runCli(['run', writeScenario(scenario('flood').replace('traffic: { interval: 250ms }', 'traffic: { interval: 250ms, max_message: 1MiB }'), dir), '--url', server.url, '--out', out, '--quiet']);
+    const result = await runCli([
+      'run',
+      writeScenario(
+        scenario('flood').replace('traffic: { interval: 250ms }', 'traffic: { interval: 250ms, max_message: 1MiB }'),
+        dir,
+      ),
+      '--url',
+      server.url,
+      '--out',
+      out,
+      '--quiet',
+    ]);
     const summary = readSummary(out);
     assert.equal(result.code, 1, result.stderr);
     assert.ok((summary.disconnects.by_reason.message_too_big ?? 0) >= 60, JSON.stringify(summary.disconnects));
-    assert.equal(summary.disconnects.unexpected, summary.disconnects.by_reason.message_too_big, JSON.stringify(summary.disconnects));
+    assert.equal(
+      summary.disconnects.unexpected,
+      summary.disconnects.by_reason.message_too_big,
+      JSON.stringify(summary.disconnects),
+    );
     assert.equal(summary.messages.received, 0, 'nothing of the 50 MB frame was taken as a message');
   } finally {
     await server.stop();
@@ -154,19 +210,29 @@ test('hostile: a 50 MB frame is refused at its header (traffic.max_message), cou
 test('hostile: a backend id with escape sequences reaches the terminal and Markdown escaped', async () => {
   // Node's HTTP parser refuses control characters in headers; a first message carries them to the client.
   const greeting = Buffer.from(JSON.stringify({ server: 'evil\u001b]0;pwned\u0007\u001b[2J' }));
-  const server = await startHostileServer({ kind: 'upgrade', after: (socket) => socket.write(Buffer.concat([frameHeader(0x1, greeting.length), greeting])) });
+  const server = await startHostileServer({
+    kind: 'upgrade',
+    after: (socket) => socket.write(Buffer.concat([frameHeader(0x1, greeting.length), greeting])),
+  });
   try {
     const dir = tempDir();
     const out = path.join(dir, 'out');
     const yaml = `${scenario('escapes').replace('traffic: { interval: 250ms }', 'traffic: { interval: 0 }')}identify: { header: x-not-sent }\n`;
     const result = await runCli(['run', writeScenario(yaml, dir), '--url', server.url, '--out', out, '--quiet']);
     assert.ok(result.stdout.length > 0, result.stderr);
-    assert.ok(!result.stdout.includes('\u001b') && !result.stderr.includes('\u001b'), 'no escape byte reaches the terminal');
+    assert.ok(
+      !result.stdout.includes('\u001b') && !result.stderr.includes('\u001b'),
+      'no escape byte reaches the terminal',
+    );
     assert.match(result.stdout, /evil\\x1b\]0;pwned\\x07\\x1b\[2J/);
     assert.ok(!fs.readFileSync(path.join(out, 'summary.md'), 'utf8').includes('\u001b'));
     const report = await runCli(['report', out]);
     assert.ok(!report.stdout.includes('\u001b'), 'stickler report escapes too');
-    assert.equal(readSummary(out).distribution.backends[0].id, 'evil\u001b]0;pwned\u0007\u001b[2J', 'summary.json keeps what the target sent');
+    assert.equal(
+      readSummary(out).distribution.backends[0].id,
+      'evil\u001b]0;pwned\u0007\u001b[2J',
+      'summary.json keeps what the target sent',
+    );
   } finally {
     await server.stop();
   }

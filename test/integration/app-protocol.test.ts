@@ -20,7 +20,13 @@ ${rest}
 test('replies matched by id: every message timed, none lost or unmatched; a wrong reply.field is named', async (t) => {
   const service = await startJsonService();
   try {
-    const ok = await run(scenario(service.url, `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:20}}"}'\n  reply: { field: id }`, 'identify: { message_field: server }\nthresholds:\n  latency.message.p99: "< 500"'));
+    const ok = await run(
+      scenario(
+        service.url,
+        `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:20}}"}'\n  reply: { field: id }`,
+        'identify: { message_field: server }\nthresholds:\n  latency.message.p99: "< 500"',
+      ),
+    );
     assert.equal(ok.code, 0, ok.stderr);
     const m = ok.summary.messages;
     t.diagnostic(`by id: messages ${JSON.stringify(m)}, latency.message.count ${ok.summary.latency.message.count}`);
@@ -31,16 +37,30 @@ test('replies matched by id: every message timed, none lost or unmatched; a wron
     assert.equal(m.unmatched, 0);
     // The ack names the server: the first messages identify the backend.
     assert.equal(ok.summary.stickiness.unidentified, 0);
-    assert.deepEqual(ok.summary.distribution.backends.map((b) => b.id), ['app1']);
-    assert.equal(ok.summary.findings.filter((f) => f.rule === 'no-replies' || f.rule === 'replies-unmatched').length, 0);
+    assert.deepEqual(
+      ok.summary.distribution.backends.map((b) => b.id),
+      ['app1'],
+    );
+    assert.equal(
+      ok.summary.findings.filter((f) => f.rule === 'no-replies' || f.rule === 'replies-unmatched').length,
+      0,
+    );
 
-    const wrong = await run(scenario(service.url, `  message: '{"type":"ping","id":"{{id}}"}'\n  reply: { field: msgId }`));
+    const wrong = await run(
+      scenario(service.url, `  message: '{"type":"ping","id":"{{id}}"}'\n  reply: { field: msgId }`),
+    );
     t.diagnostic(`wrong field: messages ${JSON.stringify(wrong.summary.messages)}`);
     assert.equal(wrong.summary.messages.received, 0);
     assert.ok(wrong.summary.messages.unmatched > 100, JSON.stringify(wrong.summary.messages));
-    assert.ok(wrong.summary.warnings.some((w) => /no reply matched \(traffic\.reply field msgId/.test(w)), wrong.summary.warnings.join('\n'));
+    assert.ok(
+      wrong.summary.warnings.some((w) => /no reply matched \(traffic\.reply field msgId/.test(w)),
+      wrong.summary.warnings.join('\n'),
+    );
     const finding = wrong.summary.findings.find((f) => f.rule === 'replies-unmatched');
-    assert.ok(finding && /"msgId"/.test(finding.cause) && /traffic\.reply\.field/.test(finding.fix), JSON.stringify(wrong.summary.findings));
+    assert.ok(
+      finding && /"msgId"/.test(finding.cause) && /traffic\.reply\.field/.test(finding.fix),
+      JSON.stringify(wrong.summary.findings),
+    );
   } finally {
     await service.close();
   }
@@ -51,9 +71,23 @@ test('the default echo against a service that does not echo: a warning, and a la
   try {
     const echo = await run(scenario(service.url, '', 'thresholds:\n  latency.message.p99: "< 100"'));
     assert.equal(echo.code, 1, echo.stderr);
-    assert.deepEqual(echo.summary.thresholds, [{ metric: 'latency.message.p99', condition: '< 100', actual: null, passed: false, why: 'no message latency was measured (count 0)' }]);
-    assert.ok(echo.summary.warnings.some((w) => /none came back: the target does not echo them/.test(w)), echo.summary.warnings.join('\n'));
-    assert.match(echo.stdout, /finding \(error\): the target did not echo the messages[\s\S]*fix: set traffic\.message and traffic\.reply/);
+    assert.deepEqual(echo.summary.thresholds, [
+      {
+        metric: 'latency.message.p99',
+        condition: '< 100',
+        actual: null,
+        passed: false,
+        why: 'no message latency was measured (count 0)',
+      },
+    ]);
+    assert.ok(
+      echo.summary.warnings.some((w) => /none came back: the target does not echo them/.test(w)),
+      echo.summary.warnings.join('\n'),
+    );
+    assert.match(
+      echo.stdout,
+      /finding \(error\): the target did not echo the messages[\s\S]*fix: set traffic\.message and traffic\.reply/,
+    );
   } finally {
     await service.close();
   }
@@ -91,15 +125,23 @@ thresholds:
     // period (closed at once: no step, no landing), or still wait for its auth answer when the run
     // ends (attempted, neither passed nor failed, and so unidentified): a couple at most.
     const { auth, subscribe } = summary.steps!;
-    t.diagnostic(`opened ${opened}; steps ${JSON.stringify(summary.steps)}; unidentified ${summary.stickiness.unidentified}`);
+    t.diagnostic(
+      `opened ${opened}; steps ${JSON.stringify(summary.steps)}; unidentified ${summary.stickiness.unidentified}`,
+    );
     assert.equal(auth.failed, 0);
-    assert.ok(auth.attempted <= opened && auth.attempted >= opened - 2, `auth ${JSON.stringify(auth)}, opened ${opened}`);
+    assert.ok(
+      auth.attempted <= opened && auth.attempted >= opened - 2,
+      `auth ${JSON.stringify(auth)}, opened ${opened}`,
+    );
     assert.ok(auth.passed <= auth.attempted && auth.passed >= auth.attempted - 2, `auth ${JSON.stringify(auth)}`);
     assert.equal(subscribe.passed, auth.passed);
     assert.equal(summary.latency.steps!.auth.count, auth.passed);
     // The auth answer names the backend: only a connection still waiting for it at the end is unidentified.
     assert.equal(summary.stickiness.unidentified, auth.attempted - auth.passed);
-    assert.ok(summary.push!.matched > 100 && summary.push!.received >= summary.push!.matched, JSON.stringify(summary.push));
+    assert.ok(
+      summary.push!.matched > 100 && summary.push!.received >= summary.push!.matched,
+      JSON.stringify(summary.push),
+    );
     assert.equal(summary.latency.push!.count, summary.push!.matched);
     // A client's longest silence spans its reconnects: one drop costs ~550 ms (backoff, handshake,
     // auth, subscribe, the first 200 ms tick), and a client dropped again before its first tick
@@ -131,7 +173,10 @@ churn: { backoff: { initial: 100ms, max: 200ms } }
     assert.equal(auth.passed, 0);
     assert.ok(summary.connections.attempted >= 18, `attempted ${summary.connections.attempted}`);
     assert.equal(summary.messages.sent, 0);
-    assert.ok(summary.findings.some((f) => f.rule === 'step-failing' && /never passed/.test(f.cause)), JSON.stringify(summary.findings));
+    assert.ok(
+      summary.findings.some((f) => f.rule === 'step-failing' && /never passed/.test(f.cause)),
+      JSON.stringify(summary.findings),
+    );
   } finally {
     await service.close();
   }

@@ -24,7 +24,10 @@ churn: { drop_every: 2s, backoff: { initial: 100ms, max: 500ms } }
   assert.equal(cookie.summary.stickiness.violations, 0);
   // Six addresses: Caddy's ip_hash hashes whole addresses, so six keys over three backends (nginx's /24 would be one).
   const ipHash = await run(nat('caddy-ip-hash'));
-  assert.ok(ipHash.summary.distribution.backends.filter((b) => b.connections > 0).length >= 2, JSON.stringify(ipHash.summary.distribution));
+  assert.ok(
+    ipHash.summary.distribution.backends.filter((b) => b.connections > 0).length >= 2,
+    JSON.stringify(ipHash.summary.distribution),
+  );
   assert.equal(ipHash.summary.stickiness.violations, 0);
 
   const mobile = (cookies: boolean) => `name: caddy-mobile
@@ -53,14 +56,19 @@ events:
 `);
   assert.equal(code, 0, stderr);
   // What clients saw until Caddy's health check (every 1 s) took b2 out: lb_try_duration sends them elsewhere.
-  t.diagnostic(`kill b2: ${JSON.stringify(summary.events[0])}; failed ${JSON.stringify(summary.connections.failed_by_reason)}; recovery ${JSON.stringify(summary.recovery)}`);
+  t.diagnostic(
+    `kill b2: ${JSON.stringify(summary.events[0])}; failed ${JSON.stringify(summary.connections.failed_by_reason)}; recovery ${JSON.stringify(summary.recovery)}`,
+  );
   assert.ok(summary.connections.failed <= 10, JSON.stringify(summary.connections.failed_by_reason));
   assert.ok(summary.stickiness.failovers >= 30, JSON.stringify(summary.stickiness));
   assert.equal(summary.stickiness.violations, 0, JSON.stringify(summary.stickiness));
   assert.equal(summary.recovery.by_outage[0].clients_lost, 0, JSON.stringify(summary.recovery));
 
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'drain.yaml'), 'name: caddy-drain\ntarget: { stack: caddy-cookie }\nclients: { count: 1 }\nduration: 2s\nevents:\n  - { at: 1s, action: drain, backend: b1 }\n');
+  fs.writeFileSync(
+    path.join(dir, 'drain.yaml'),
+    'name: caddy-drain\ntarget: { stack: caddy-cookie }\nclients: { count: 1 }\nduration: 2s\nevents:\n  - { at: 1s, action: drain, backend: b1 }\n',
+  );
   const refused = await runCli(['validate', 'drain.yaml'], dir);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /events\[0\]\.action: drain .*caddy/i);
@@ -109,13 +117,22 @@ thresholds:
 `);
     assert.equal(code, 0, stderr);
     assert.ok(summary.stickiness.sticky > 50, JSON.stringify(summary.stickiness));
-    assert.ok(summary.distribution.backends.filter((b) => b.connections > 0).length === 3, JSON.stringify(summary.distribution));
+    assert.ok(
+      summary.distribution.backends.filter((b) => b.connections > 0).length === 3,
+      JSON.stringify(summary.distribution),
+    );
   } finally {
     await setup.stop();
   }
   const template = tempDir();
-  fs.writeFileSync(path.join(template, 'Caddyfile'), '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy cookie\n\t}\n}\n');
-  fs.writeFileSync(path.join(template, 'scenario.yaml'), 'name: caddy-template\ntarget: { stack: { proxy: caddy, config: ./Caddyfile }, backends: 2 }\nclients: { count: 40 }\nduration: 3s\ntraffic: { interval: 500ms }\nchurn: { drop_every: 1s, backoff: { initial: 100ms, max: 300ms } }\n');
+  fs.writeFileSync(
+    path.join(template, 'Caddyfile'),
+    '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy cookie\n\t}\n}\n',
+  );
+  fs.writeFileSync(
+    path.join(template, 'scenario.yaml'),
+    'name: caddy-template\ntarget: { stack: { proxy: caddy, config: ./Caddyfile }, backends: 2 }\nclients: { count: 40 }\nduration: 3s\ntraffic: { interval: 500ms }\nchurn: { drop_every: 1s, backoff: { initial: 100ms, max: 300ms } }\n',
+  );
   const own = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet'], template);
   assert.equal(own.code, 0, own.stderr);
   const ownSummary = JSON.parse(fs.readFileSync(path.join(template, 'out', 'summary.json'), 'utf8')) as Summary;

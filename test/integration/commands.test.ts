@@ -6,7 +6,9 @@ import WebSocket from 'ws';
 import { ROOT, runCli, runScenario, startCli, strayProcesses, tempDir } from '../helpers/cli.js';
 
 test('diff: a run against itself holds; a worse candidate is a regression (exit 1)', async () => {
-  const { outDir } = await runScenario('name: diff-base\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n');
+  const { outDir } = await runScenario(
+    'name: diff-base\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n',
+  );
   const same = await runCli(['diff', outDir, path.join(outDir, 'summary.json')]);
   assert.equal(same.code, 0, same.stdout + same.stderr);
   assert.match(same.stdout, /no regression beyond 10%/);
@@ -26,16 +28,30 @@ test('diff: a run against itself holds; a worse candidate is a regression (exit 
   const otherFile = path.join(tempDir(), 'other.json');
   fs.writeFileSync(otherFile, JSON.stringify(other));
   const warned = await runCli(['diff', outDir, otherFile]);
-  assert.match(warned.stderr, /warning: the two runs are not of the same scenario and target \(scenario diff-base vs another; duration/);
+  assert.match(
+    warned.stderr,
+    /warning: the two runs are not of the same scenario and target \(scenario diff-base vs another; duration/,
+  );
   const strict = await runCli(['diff', outDir, otherFile, '--strict']);
   assert.equal(strict.code, 2);
-  assert.match((await runCli(['diff', '--help'])).stdout, /regresses when it grows by more than the tolerance AND by more than its floor/);
+  assert.match(
+    (await runCli(['diff', '--help'])).stdout,
+    /regresses when it grows by more than the tolerance AND by more than its floor/,
+  );
 });
 
 test('stacks, doctor and stack up: presets listed, the machine checked, a stack served until Ctrl-C', async () => {
   const stacks = await runCli(['stacks']);
   assert.equal(stacks.code, 0);
-  for (const preset of ['direct', 'nginx-ip-hash', 'nginx-hash-query', 'nginx-hash-cookie', 'haproxy-cookie', 'haproxy-stick-src']) assert.match(stacks.stdout, new RegExp(`^${preset} `, 'm'));
+  for (const preset of [
+    'direct',
+    'nginx-ip-hash',
+    'nginx-hash-query',
+    'nginx-hash-cookie',
+    'haproxy-cookie',
+    'haproxy-stick-src',
+  ])
+    assert.match(stacks.stdout, new RegExp(`^${preset} `, 'm'));
   const doctor = await runCli(['doctor']);
   assert.equal(doctor.code, 0, doctor.stdout);
   assert.match(doctor.stdout, /ok +nginx: .*nginx version/);
@@ -81,9 +97,18 @@ test('lint: exit 1 on an error, --json findings with line and fix, 2 for a file 
   const broken = path.join(ROOT, 'scenarios/configs/nginx-http10-chain.conf');
   const result = await runCli(['lint', broken, '--json']);
   assert.equal(result.code, 1);
-  const findings = JSON.parse(result.stdout) as { file: string; line: number; severity: string; rule: string; fix: string }[];
+  const findings = JSON.parse(result.stdout) as {
+    file: string;
+    line: number;
+    severity: string;
+    rule: string;
+    fix: string;
+  }[];
   const upgrade = findings.find((finding) => finding.rule === 'nginx-websocket-upgrade');
-  assert.ok(upgrade && upgrade.severity === 'error' && upgrade.line === 11 && upgrade.fix.includes('proxy_http_version 1.1'), JSON.stringify(findings));
+  assert.ok(
+    upgrade && upgrade.severity === 'error' && upgrade.line === 11 && upgrade.fix.includes('proxy_http_version 1.1'),
+    JSON.stringify(findings),
+  );
   const fine = await runCli(['lint', path.join(ROOT, 'scenarios/configs/nginx-short-idle.conf')]);
   assert.equal(fine.code, 0, 'warnings only');
   assert.match(fine.stdout, /proxy_read_timeout is 3s/);

@@ -60,36 +60,78 @@ test('compare: your own nginx and HAProxy configs (PROXY:FILE, relative to where
   fs.writeFileSync(path.join(cwd, 'own', 'my-ip-hash.conf'), NGINX_IP_HASH);
   fs.writeFileSync(path.join(cwd, 'own', 'my-cookie.cfg'), HAPROXY_COOKIE);
   fs.writeFileSync(path.join(cwd, 'scn.yaml'), SCENARIO);
-  const result = await runCli(['compare', 'scn.yaml', '--stack', 'nginx:own/my-ip-hash.conf', '--stack', 'haproxy:own/my-cookie.cfg', '--out', 'cmp', '--quiet'], cwd);
+  const result = await runCli(
+    [
+      'compare',
+      'scn.yaml',
+      '--stack',
+      'nginx:own/my-ip-hash.conf',
+      '--stack',
+      'haproxy:own/my-cookie.cfg',
+      '--out',
+      'cmp',
+      '--quiet',
+    ],
+    cwd,
+  );
   assert.equal(result.code, 1, `ip_hash puts the carrier /24 on one backend: ${result.stderr}`);
   assert.match(result.stdout, /│\s+│ nginx:own\/my-ip-hash\.conf │ haproxy:own\/my-cookie\.cfg │/);
   const compare = JSON.parse(fs.readFileSync(path.join(cwd, 'cmp', 'compare.json'), 'utf8'));
-  assert.deepEqual(compare.stacks.map((s: { stack: string; verdict: string }) => [s.stack, s.verdict]), [['nginx:own/my-ip-hash.conf', 'fail'], ['haproxy:own/my-cookie.cfg', 'pass']]);
+  assert.deepEqual(
+    compare.stacks.map((s: { stack: string; verdict: string }) => [s.stack, s.verdict]),
+    [
+      ['nginx:own/my-ip-hash.conf', 'fail'],
+      ['haproxy:own/my-cookie.cfg', 'pass'],
+    ],
+  );
   assert.equal(compare.stacks[0].summary.stack, 'custom-nginx');
   assert.equal(compare.stacks[0].summary.label, 'nginx:own/my-ip-hash.conf');
   assert.equal(compare.stacks[0].summary.distribution.imbalance, 3);
-  for (const folder of compare.stacks.map((s: { folder: string }) => s.folder)) assert.ok(fs.existsSync(path.join(cwd, 'cmp', folder, 'summary.json')), folder);
-  assert.match(fs.readFileSync(path.join(cwd, 'cmp', 'compare.html'), 'utf8'), /<th>nginx:own\/my-ip-hash\.conf<\/th><th>haproxy:own\/my-cookie\.cfg<\/th>/);
+  for (const folder of compare.stacks.map((s: { folder: string }) => s.folder))
+    assert.ok(fs.existsSync(path.join(cwd, 'cmp', folder, 'summary.json')), folder);
+  assert.match(
+    fs.readFileSync(path.join(cwd, 'cmp', 'compare.html'), 'utf8'),
+    /<th>nginx:own\/my-ip-hash\.conf<\/th><th>haproxy:own\/my-cookie\.cfg<\/th>/,
+  );
 });
 
 test('compare: --url LABEL=URL targets side by side, the labels naming the columns; two variants of one preset get their own names', async () => {
-  const servers = await Promise.all(['a1', 'b1'].map(async (id) => {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-    server.on('headers', (headers) => headers.push(`x-backend-id: ${id}`));
-    server.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
-    await new Promise((resolve) => server.once('listening', resolve));
-    return server;
-  }));
+  const servers = await Promise.all(
+    ['a1', 'b1'].map(async (id) => {
+      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+      server.on('headers', (headers) => headers.push(`x-backend-id: ${id}`));
+      server.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
+      await new Promise((resolve) => server.once('listening', resolve));
+      return server;
+    }),
+  );
   try {
     const cwd = tempDir();
-    fs.writeFileSync(path.join(cwd, 'scn.yaml'), 'name: urls\ntarget: { url: ws://placeholder/, backends: 1 }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n');
+    fs.writeFileSync(
+      path.join(cwd, 'scn.yaml'),
+      'name: urls\ntarget: { url: ws://placeholder/, backends: 1 }\nclients: { count: 20 }\nduration: 2s\ntraffic: { interval: 200ms }\n',
+    );
     const [a, b] = servers.map((server) => `ws://127.0.0.1:${(server.address() as { port: number }).port}/`);
-    const result = await runCli(['compare', 'scn.yaml', '--url', `staging=${a}`, '--url', `canary=${b}`, '--out', 'cmp', '--quiet'], cwd);
+    const result = await runCli(
+      ['compare', 'scn.yaml', '--url', `staging=${a}`, '--url', `canary=${b}`, '--out', 'cmp', '--quiet'],
+      cwd,
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /│\s+│ staging │ canary │/);
     const compare = JSON.parse(fs.readFileSync(path.join(cwd, 'cmp', 'compare.json'), 'utf8'));
-    assert.deepEqual(compare.stacks.map((s: { stack: string; folder: string }) => [s.stack, s.folder]), [['staging', 'staging'], ['canary', 'canary']]);
-    assert.deepEqual(compare.stacks.map((s: { summary: { distribution: { backends: { id: string }[] } } }) => s.summary.distribution.backends.map((x) => x.id)), [['a1'], ['b1']]);
+    assert.deepEqual(
+      compare.stacks.map((s: { stack: string; folder: string }) => [s.stack, s.folder]),
+      [
+        ['staging', 'staging'],
+        ['canary', 'canary'],
+      ],
+    );
+    assert.deepEqual(
+      compare.stacks.map((s: { summary: { distribution: { backends: { id: string }[] } } }) =>
+        s.summary.distribution.backends.map((x) => x.id),
+      ),
+      [['a1'], ['b1']],
+    );
     assert.match(fs.readFileSync(path.join(cwd, 'cmp', 'compare.html'), 'utf8'), /<th>staging<\/th><th>canary<\/th>/);
 
     const twice = await runCli(['compare', 'scn.yaml', '--url', `x=${a}`, '--url', `x=${b}`], cwd);

@@ -35,7 +35,10 @@ async function readEvents(url: string, ms: number): Promise<{ event: string; dat
 test('--dashboard: a live page in headless Chromium mid-run shows the report with data; at the end it says so and links the final report', async (t) => {
   const port = await freePort();
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 's.yaml'), 'name: dash\ntarget: { stack: nginx-round-robin }\nclients: { count: 100, ramp: 1s }\nduration: 10s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s }\n');
+  fs.writeFileSync(
+    path.join(dir, 's.yaml'),
+    'name: dash\ntarget: { stack: nginx-round-robin }\nclients: { count: 100, ramp: 1s }\nduration: 10s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s }\n',
+  );
   const run = startCli(['run', 's.yaml', '--out', 'out', '--quiet', '--dashboard', String(port)], dir);
   let stderr = '';
   run.child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -46,12 +49,18 @@ test('--dashboard: a live page in headless Chromium mid-run shows the report wit
   const png = path.join(dir, 'dashboard.png');
   const dom = await renderedUrl(`http://127.0.0.1:${port}/`, png);
   const rows = /&quot;timeseries&quot;:\[(.*?)\]/.exec(dom)?.[1] ?? '';
-  t.diagnostic(`mid-run: ${rows.split('&quot;t&quot;').length - 1} seconds of time series in the report frame, screenshot ${fs.statSync(png).size} bytes (${png})`);
+  t.diagnostic(
+    `mid-run: ${rows.split('&quot;t&quot;').length - 1} seconds of time series in the report frame, screenshot ${fs.statSync(png).size} bytes (${png})`,
+  );
   assert.match(dom, /live: \d+(\.\d+)? s of 10 s/);
   assert.ok(rows.includes('&quot;open&quot;'), 'the report in the frame carries the seconds so far');
   // A blank page is a few KB of PNG; a drawn one 18-40 KB (a CI-like run caught 17,836 bytes with the charts still drawing).
   assert.ok(fs.statSync(png).size > 12_000, 'the screenshot shows a drawn page');
-  assert.doesNotMatch(dom, /<script[^>]+src=|<link[^>]+href=|src=&quot;http/i, 'nothing loaded from elsewhere: uPlot is inlined');
+  assert.doesNotMatch(
+    dom,
+    /<script[^>]+src=|<link[^>]+href=|src=&quot;http/i,
+    'nothing loaded from elsewhere: uPlot is inlined',
+  );
 
   const ending = readEvents(`http://127.0.0.1:${port}/events`, 14_000);
   const result = await run.done;
@@ -61,8 +70,17 @@ test('--dashboard: a live page in headless Chromium mid-run shows the report wit
   const updates = events.filter((event) => event.event === 'report');
   t.diagnostic(`${updates.length} updates over the event stream in the rest of the run, then ${events.at(-1)?.event}`);
   assert.ok(updates.length >= 3, 'updates came every second');
-  assert.ok(updates.every((update) => /"timeseries":\[\{/.test(JSON.parse(update.data).html)), 'each update is the report with its seconds');
+  assert.ok(
+    updates.every((update) => /"timeseries":\[\{/.test(JSON.parse(update.data).html)),
+    'each update is the report with its seconds',
+  );
   assert.ok(end && JSON.parse(end.data).report === 'report', JSON.stringify(events.map((event) => event.event)));
   // The port closed with the run.
-  assert.equal(await fetch(`http://127.0.0.1:${port}/`).then(() => 'open', () => 'closed'), 'closed');
+  assert.equal(
+    await fetch(`http://127.0.0.1:${port}/`).then(
+      () => 'open',
+      () => 'closed',
+    ),
+    'closed',
+  );
 });

@@ -17,7 +17,11 @@ events:
   assert.equal(kill.action, 'kill');
   assert.equal(kill.ok, true);
   assert.ok(kill.disconnected >= 30, `disconnected ${kill.disconnected}`);
-  assert.deepEqual(Object.keys(kill.failovers_to ?? {}).sort(), ['b1', 'b3'], 'displaced clients went to the surviving backends');
+  assert.deepEqual(
+    Object.keys(kill.failovers_to ?? {}).sort(),
+    ['b1', 'b3'],
+    'displaced clients went to the surviving backends',
+  );
   assert.ok(summary.disconnects.by_close_code['1006'] >= 30, JSON.stringify(summary.disconnects));
   assert.ok(summary.stickiness.failovers >= 30, JSON.stringify(summary.stickiness));
   assert.equal(summary.stickiness.violations, 0, JSON.stringify(summary.stickiness));
@@ -61,12 +65,25 @@ events:
   - { at: 2s, action: reload }
   - { at: 5s, action: pause, backend: b1, for: 30s }
 `);
-  assert.deepEqual(summary.events.map((e) => [e.action, e.ok]), [['reload', true], ['pause', true]]);
+  assert.deepEqual(
+    summary.events.map((e) => [e.action, e.ok]),
+    [
+      ['reload', true],
+      ['pause', true],
+    ],
+  );
   // nginx reloads gracefully: old workers keep their WebSockets, new ones take the reconnects.
   const afterReload = summary.timeseries.filter((row) => row.t > 3 && row.t <= 5);
-  assert.ok(afterReload.every((row) => row.open >= 100), JSON.stringify(afterReload.map((r) => r.open)));
+  assert.ok(
+    afterReload.every((row) => row.open >= 100),
+    JSON.stringify(afterReload.map((r) => r.open)),
+  );
   // The only failures: handshakes hanging on the paused backend when the run ended.
-  assert.equal(summary.connections.failed, summary.connections.failed_by_reason.pending_at_end ?? 0, JSON.stringify(summary.connections.failed_by_reason));
+  assert.equal(
+    summary.connections.failed,
+    summary.connections.failed_by_reason.pending_at_end ?? 0,
+    JSON.stringify(summary.connections.failed_by_reason),
+  );
   assert.ok(summary.stickiness.reconnects > 50);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);
@@ -75,7 +92,8 @@ events:
 
 test('a backend dying behind stickler’s back: HAProxy’s health checks tell the verdict it is down', async () => {
   // The exec event kills b2 without the stack manager knowing; only HAProxy's checks can tell.
-  const { summary } = await runScenario(`name: silent-death
+  const { summary } = await runScenario(
+    `name: silent-death
 target: { stack: haproxy-cookie }
 clients: { count: 120, ramp: 1s, addresses: { pool: 127.71.0.0/16 } }
 duration: 9s
@@ -84,10 +102,20 @@ traffic: { interval: 250ms }
 churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s } }
 events:
   - { at: 3s, action: exec, command: "pkill -9 -f 'backend-process.js [b]2 '" }
-`, ['--allow-exec']);
+`,
+    ['--allow-exec'],
+  );
   assert.equal(summary.events[0].ok, true, JSON.stringify(summary.events[0]));
   const down = summary.serving_changes.find((change) => change.backend === 'b2' && !change.serving);
-  assert.ok(down && down.t > 3 && down.t < 6.5, `HAProxy should mark b2 down within its check interval: ${JSON.stringify(summary.serving_changes)}`);
+  assert.ok(
+    down && down.t > 3 && down.t < 6.5,
+    `HAProxy should mark b2 down within its check interval: ${JSON.stringify(summary.serving_changes)}`,
+  );
   assert.ok(summary.stickiness.failovers > 10, JSON.stringify(summary.stickiness));
-  assert.equal(summary.proxy && (summary.proxy as { servers: { server: string; status: string }[] }).servers.find((s) => s.server === 'b2')?.status, 'DOWN');
+  assert.equal(
+    summary.proxy &&
+      (summary.proxy as { servers: { server: string; status: string }[] }).servers.find((s) => s.server === 'b2')
+        ?.status,
+    'DOWN',
+  );
 });

@@ -12,11 +12,15 @@ import { seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
  * real graphql-ws servers behind the seed's nginx, one killed mid-run.
  */
 test('graphql-ws: every connection passes connection_init, ticks are counted and timed, the ack names the backend; a kill fails over and the steps run again', async (t) => {
-  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 3, (dir, count) => startGraphqlBackends(dir, count, 250));
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 3, (dir, count) =>
+    startGraphqlBackends(dir, count, 250),
+  );
   try {
     const victim = setup.backends[1];
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'graphql.yaml'), `name: graphql-ticks
+    fs.writeFileSync(
+      path.join(dir, 'graphql.yaml'),
+      `name: graphql-ticks
 target: { url: ${setup.url}, backends: [g1, g2, g3] }
 subprotocol: graphql-transport-ws
 identify: { step: init, message_field: payload.server }
@@ -35,17 +39,26 @@ events:
   - { at: 5s, action: exec, command: "kill -9 ${victim.child.pid}" }
 thresholds:
   steps.init.failed: "== 0"
-`);
+`,
+    );
     const result = await runCli(['run', 'graphql.yaml', '--out', 'out', '--quiet', '--allow-exec'], dir);
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8')) as Summary;
     const init = summary.steps!.init;
-    t.diagnostic(`steps ${JSON.stringify(summary.steps)}; latency.steps.init ${JSON.stringify(summary.latency.steps!.init)}; push ${JSON.stringify(summary.push)}; latency.push ${JSON.stringify(summary.latency.push)}; stickiness ${JSON.stringify(summary.stickiness)}; backends ${JSON.stringify(summary.distribution.backends.map((b) => [b.id, b.connections]))}`);
+    t.diagnostic(
+      `steps ${JSON.stringify(summary.steps)}; latency.steps.init ${JSON.stringify(summary.latency.steps!.init)}; push ${JSON.stringify(summary.push)}; latency.push ${JSON.stringify(summary.latency.push)}; stickiness ${JSON.stringify(summary.stickiness)}; backends ${JSON.stringify(summary.distribution.backends.map((b) => [b.id, b.connections]))}`,
+    );
     assert.equal(init.attempted, summary.connections.opened, JSON.stringify(summary.steps));
     assert.equal(init.passed, summary.connections.opened, JSON.stringify(summary.steps));
     assert.equal(summary.latency.steps!.init.count, init.passed);
     assert.equal(summary.stickiness.unidentified, 0);
-    assert.deepEqual(summary.distribution.backends.map((b) => b.id), ['g1', 'g2', 'g3']);
-    assert.ok(summary.distribution.backends.every((b) => b.connections > 30), JSON.stringify(summary.distribution));
+    assert.deepEqual(
+      summary.distribution.backends.map((b) => b.id),
+      ['g1', 'g2', 'g3'],
+    );
+    assert.ok(
+      summary.distribution.backends.every((b) => b.connections > 30),
+      JSON.stringify(summary.distribution),
+    );
     // 300 clients, about 4 ticks a second each for most of 10 s.
     assert.ok(summary.push!.matched > 300 * 4 * 5, JSON.stringify(summary.push));
     assert.equal(summary.latency.push!.count, summary.push!.matched);

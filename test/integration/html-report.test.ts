@@ -8,7 +8,11 @@ import { renderedDom, screenshot } from '../helpers/chromium.js';
 const bodyData = (dom: string) => {
   const body = /<body([^>]*)>/.exec(dom)?.[1] ?? '';
   const read = (name: string) => new RegExp(`data-${name}="([^"]*)"`).exec(body)?.[1];
-  return { drawn: Number(read('charts-drawn')), total: Number(read('charts-total')), errors: (read('errors') ?? 'missing').replace(/&quot;/g, '"') };
+  return {
+    drawn: Number(read('charts-drawn')),
+    total: Number(read('charts-total')),
+    errors: (read('errors') ?? 'missing').replace(/&quot;/g, '"'),
+  };
 };
 
 test('report.html renders offline in headless Chromium: every chart drew, no errors, a screenshot is saved', async () => {

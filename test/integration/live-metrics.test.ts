@@ -12,7 +12,8 @@ import { seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
 /** `--metrics`: a real Prometheus scrapes a running stickler every second and adds up what it reads. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const value = (rows: { value: [number, string] }[]) => Number(rows[0]?.value[1] ?? NaN);
-const byLabel = (rows: { metric: Record<string, string>; value: [number, string] }[], label: string) => Object.fromEntries(rows.map((row) => [row.metric[label], Number(row.value[1])]));
+const byLabel = (rows: { metric: Record<string, string>; value: [number, string] }[], label: string) =>
+  Object.fromEntries(rows.map((row) => [row.metric[label], Number(row.value[1])]));
 
 /** One Prometheus for the file, scraping the ports of both tests (a test's ports are down while the other runs). */
 let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
@@ -27,7 +28,10 @@ test('a real Prometheus scraping --metrics: open connections while the run lasts
   const port = ports[0];
   {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 's.yaml'), `name: live\ntarget: { stack: nginx-round-robin }\nclients: { count: 150, ramp: 1s }\nduration: 9s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s, backoff: { initial: 100ms, max: 300ms } }\n`);
+    fs.writeFileSync(
+      path.join(dir, 's.yaml'),
+      `name: live\ntarget: { stack: nginx-round-robin }\nclients: { count: 150, ramp: 1s }\nduration: 9s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s, backoff: { initial: 100ms, max: 300ms } }\n`,
+    );
     const run = startCli(['run', 's.yaml', '--out', 'out', '--quiet', '--metrics', String(port)], dir);
     let stderr = '';
     run.child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -44,15 +48,35 @@ test('a real Prometheus scraping --metrics: open connections while the run lasts
     assert.match(stderr, new RegExp(`metrics: http://127\\.0\\.0\\.1:${port}/metrics`));
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8')) as Summary;
     t.diagnostic(`open at 3 s and 6 s: ${open.join(', ')} (peak ${summary.connections.peak_open})`);
-    assert.ok(open.every((n) => n > 100 && n <= 150), `open: ${open}`);
-    const reconnects = byLabel(await prometheus.query('last_over_time(stickler_reconnects_total{scenario="live"}[1m])'), 'outcome');
+    assert.ok(
+      open.every((n) => n > 100 && n <= 150),
+      `open: ${open}`,
+    );
+    const reconnects = byLabel(
+      await prometheus.query('last_over_time(stickler_reconnects_total{scenario="live"}[1m])'),
+      'outcome',
+    );
     const s = summary.stickiness;
-    t.diagnostic(`reconnects in Prometheus ${JSON.stringify(reconnects)}; summary sticky ${s.sticky}, failover ${s.failovers}, violation ${s.violations}`);
+    t.diagnostic(
+      `reconnects in Prometheus ${JSON.stringify(reconnects)}; summary sticky ${s.sticky}, failover ${s.failovers}, violation ${s.violations}`,
+    );
     assert.deepEqual(reconnects, { sticky: s.sticky, failover: s.failovers, violation: s.violations });
-    assert.equal(value(await prometheus.query('last_over_time(stickler_messages_sent_total{scenario="live"}[1m])')), summary.messages.sent);
-    assert.equal(value(await prometheus.query('last_over_time(stickler_message_rtt_seconds_count{scenario="live"}[1m])')), summary.latency.message.count);
+    assert.equal(
+      value(await prometheus.query('last_over_time(stickler_messages_sent_total{scenario="live"}[1m])')),
+      summary.messages.sent,
+    );
+    assert.equal(
+      value(await prometheus.query('last_over_time(stickler_message_rtt_seconds_count{scenario="live"}[1m])')),
+      summary.latency.message.count,
+    );
     // The endpoint closed with the run.
-    assert.equal(await fetch(`http://127.0.0.1:${port}/metrics`).then(() => 'open', () => 'closed'), 'closed');
+    assert.equal(
+      await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        () => 'open',
+        () => 'closed',
+      ),
+      'closed',
+    );
   }
 });
 
@@ -61,19 +85,52 @@ test('two shards with --metrics on two ports, one Prometheus: the summed counter
   const shardPorts = ports.slice(1);
   try {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 's.yaml'), `name: shards-live\ntarget: { url: ws://placeholder/, backends: [backend1, backend2, backend3] }\nclients: { count: 200, ramp: 1s, addresses: { pool: 127.98.0.0/16 } }\nduration: 6s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s, change_address: 30% }\n`);
+    fs.writeFileSync(
+      path.join(dir, 's.yaml'),
+      `name: shards-live\ntarget: { url: ws://placeholder/, backends: [backend1, backend2, backend3] }\nclients: { count: 200, ramp: 1s, addresses: { pool: 127.98.0.0/16 } }\nduration: 6s\ntraffic: { interval: 300ms }\nchurn: { drop_every: 2s, change_address: 30% }\n`,
+    );
     const startAt = String(Math.ceil((Date.now() + 3000) / 1000) * 1000);
-    const shards = shardPorts.map((port, index) => startCli(['run', 's.yaml', '--url', setup.url, '--shard', `${index}/2`, '--start-at', startAt, '--out', `shard${index}`, '--quiet', '--metrics', String(port)], dir));
+    const shards = shardPorts.map((port, index) =>
+      startCli(
+        [
+          'run',
+          's.yaml',
+          '--url',
+          setup.url,
+          '--shard',
+          `${index}/2`,
+          '--start-at',
+          startAt,
+          '--out',
+          `shard${index}`,
+          '--quiet',
+          '--metrics',
+          String(port),
+        ],
+        dir,
+      ),
+    );
     for (const shard of shards) assert.equal((await shard.done).code, 0);
     const merged = await runCli(['merge', 'shard0', 'shard1', '--out', 'merged', '--quiet'], dir);
     assert.equal(merged.code, 0, merged.stderr);
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'merged', 'summary.json'), 'utf8')) as Summary;
-    const sum = async (metric: string) => value(await prometheus.query(`sum(last_over_time(${metric}{scenario="shards-live"}[1m]))`));
-    const bySource = byLabel(await prometheus.query('count by (shard) (last_over_time(stickler_messages_sent_total{scenario="shards-live"}[1m]))'), 'shard');
-    t.diagnostic(`sent: Prometheus ${await sum('stickler_messages_sent_total')}, merged ${summary.messages.sent}; reconnects ${await sum('stickler_reconnects_total')} vs ${summary.stickiness.sticky + summary.stickiness.violations + summary.stickiness.failovers}`);
+    const sum = async (metric: string) =>
+      value(await prometheus.query(`sum(last_over_time(${metric}{scenario="shards-live"}[1m]))`));
+    const bySource = byLabel(
+      await prometheus.query(
+        'count by (shard) (last_over_time(stickler_messages_sent_total{scenario="shards-live"}[1m]))',
+      ),
+      'shard',
+    );
+    t.diagnostic(
+      `sent: Prometheus ${await sum('stickler_messages_sent_total')}, merged ${summary.messages.sent}; reconnects ${await sum('stickler_reconnects_total')} vs ${summary.stickiness.sticky + summary.stickiness.violations + summary.stickiness.failovers}`,
+    );
     assert.deepEqual(Object.keys(bySource).sort(), ['0', '1']);
     assert.equal(await sum('stickler_messages_sent_total'), summary.messages.sent);
-    assert.equal(await sum('stickler_reconnects_total'), summary.stickiness.sticky + summary.stickiness.violations + summary.stickiness.failovers);
+    assert.equal(
+      await sum('stickler_reconnects_total'),
+      summary.stickiness.sticky + summary.stickiness.violations + summary.stickiness.failovers,
+    );
     assert.equal(await sum('stickler_message_rtt_seconds_count'), summary.latency.message.count);
   } finally {
     await setup.stop();
@@ -86,7 +143,10 @@ test('--metrics on a port in use: exit 3 before the run starts, naming the port'
   const port = (busy.address() as net.AddressInfo).port;
   try {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 's.yaml'), 'name: busy\ntarget: { stack: nginx-round-robin }\nclients: { count: 5 }\nduration: 2s\n');
+    fs.writeFileSync(
+      path.join(dir, 's.yaml'),
+      'name: busy\ntarget: { stack: nginx-round-robin }\nclients: { count: 5 }\nduration: 2s\n',
+    );
     const started = Date.now();
     const result = await runCli(['run', 's.yaml', '--out', 'out', '--metrics', String(port)], dir);
     assert.equal(result.code, 3, result.stderr);

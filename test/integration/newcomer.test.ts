@@ -10,8 +10,12 @@ import { ROOT, runCli, strayProcesses, tempDir } from '../helpers/cli.js';
 
 const run = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, timeout: 180_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, timeout: 180_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 
@@ -24,28 +28,40 @@ traffic: { interval: 200ms }
 
 const canInstall = process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get');
 
-test('set-up script: installs a missing package and exits 0; a package it cannot install exits 3 naming it', { skip: !canInstall && 'needs root and apt-get' }, async () => {
-  // GNU hello: a 50 KB Debian package nothing else needs, so it can be missing without harm.
-  spawnSync('apt-get', ['remove', '-y', '-qq', 'hello'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  assert.equal(fs.existsSync('/usr/bin/hello'), false);
-  const policyBefore = fs.existsSync('/usr/sbin/policy-rc.d');
-  try {
-    const installed = await run('bash', ['scripts/ensure-system-deps.sh', 'hello']);
-    assert.equal(installed.code, 0, installed.stderr);
-    assert.match(installed.stderr, /installing hello/);
-    assert.ok(fs.existsSync('/usr/bin/hello'));
-    assert.equal(fs.existsSync('/usr/sbin/policy-rc.d'), policyBefore, 'the policy-rc.d the machine had is left as it was');
-    const again = await run('bash', ['scripts/ensure-system-deps.sh', 'hello']);
-    assert.equal(again.code, 0);
-    assert.equal(again.stderr, '', 'nothing to do the second time');
-    const impossible = await run('bash', ['scripts/ensure-system-deps.sh', 'stickler-no-such-package']);
-    assert.equal(impossible.code, 3);
-    assert.match(impossible.stderr, /still missing: stickler-no-such-package/);
-    assert.match(impossible.stderr, /apt-get install stickler-no-such-package/);
-  } finally {
-    spawnSync('apt-get', ['remove', '-y', '-qq', 'hello'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-});
+test(
+  'set-up script: installs a missing package and exits 0; a package it cannot install exits 3 naming it',
+  { skip: !canInstall && 'needs root and apt-get' },
+  async () => {
+    // GNU hello: a 50 KB Debian package nothing else needs, so it can be missing without harm.
+    spawnSync('apt-get', ['remove', '-y', '-qq', 'hello'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    assert.equal(fs.existsSync('/usr/bin/hello'), false);
+    const policyBefore = fs.existsSync('/usr/sbin/policy-rc.d');
+    try {
+      const installed = await run('bash', ['scripts/ensure-system-deps.sh', 'hello']);
+      assert.equal(installed.code, 0, installed.stderr);
+      assert.match(installed.stderr, /installing hello/);
+      assert.ok(fs.existsSync('/usr/bin/hello'));
+      assert.equal(
+        fs.existsSync('/usr/sbin/policy-rc.d'),
+        policyBefore,
+        'the policy-rc.d the machine had is left as it was',
+      );
+      const again = await run('bash', ['scripts/ensure-system-deps.sh', 'hello']);
+      assert.equal(again.code, 0);
+      assert.equal(again.stderr, '', 'nothing to do the second time');
+      const impossible = await run('bash', ['scripts/ensure-system-deps.sh', 'stickler-no-such-package']);
+      assert.equal(impossible.code, 3);
+      assert.match(impossible.stderr, /still missing: stickler-no-such-package/);
+      assert.match(impossible.stderr, /apt-get install stickler-no-such-package/);
+    } finally {
+      spawnSync('apt-get', ['remove', '-y', '-qq', 'hello'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    }
+  },
+);
 
 test('a HAProxy preset runs with a relative --out and with an absolute --out longer than 110 characters', async () => {
   const cwd = tempDir();
@@ -54,13 +70,24 @@ test('a HAProxy preset runs with a relative --out and with an absolute --out lon
   assert.equal(relative.code, 0, relative.stderr);
   const summary = JSON.parse(fs.readFileSync(path.join(cwd, 'reports/relative/summary.json'), 'utf8')) as Summary;
   assert.equal(summary.connections.opened, 20);
-  assert.match(fs.readFileSync(path.join(cwd, 'reports/relative/stack/runtime-dir.txt'), 'utf8'), /admin socket .* were in \/\S+/);
+  assert.match(
+    fs.readFileSync(path.join(cwd, 'reports/relative/stack/runtime-dir.txt'), 'utf8'),
+    /admin socket .* were in \/\S+/,
+  );
 
-  const deep = path.join(cwd, 'a-rather-long-folder-name-for-reports', 'with-another-long-level-below-it', 'and-one-more-to-pass-110');
+  const deep = path.join(
+    cwd,
+    'a-rather-long-folder-name-for-reports',
+    'with-another-long-level-below-it',
+    'and-one-more-to-pass-110',
+  );
   assert.ok(deep.length > 110, deep);
   const absolute = await runCli(['run', path.join(cwd, 'paths.yaml'), '--out', deep, '--quiet']);
   assert.equal(absolute.code, 0, absolute.stderr);
-  assert.equal((JSON.parse(fs.readFileSync(path.join(deep, 'summary.json'), 'utf8')) as Summary).connections.opened, 20);
+  assert.equal(
+    (JSON.parse(fs.readFileSync(path.join(deep, 'summary.json'), 'utf8')) as Summary).connections.opened,
+    20,
+  );
   assert.deepEqual(strayProcesses(cwd), []);
 });
 
@@ -82,13 +109,33 @@ test('npm pack holds the compiled code, not the tests; npm install -g of it, the
   assert.equal(packed.code, 0, packed.stderr);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info.files.map((file) => file.path);
-  for (const needed of ['bin/stickler.js', 'dist/src/bundle/main.js', 'dist/src/cli/main.js', 'dist/src/engine/worker.js', 'dist/src/bundle/worker.js', 'dist/src/stack/backend-process.js', 'scenarios/quickstart.yaml', 'scenarios/schema.json']) {
+  for (const needed of [
+    'bin/stickler.js',
+    'dist/src/bundle/main.js',
+    'dist/src/cli/main.js',
+    'dist/src/engine/worker.js',
+    'dist/src/bundle/worker.js',
+    'dist/src/stack/backend-process.js',
+    'scenarios/quickstart.yaml',
+    'scenarios/schema.json',
+  ]) {
     assert.ok(files.includes(needed), `${needed} missing from the package`);
   }
-  assert.ok(!files.some((file) => file.startsWith('dist/test/') || file.startsWith('test/') || file.startsWith('src/')), 'tests and sources stay out');
+  assert.ok(
+    !files.some((file) => file.startsWith('dist/test/') || file.startsWith('test/') || file.startsWith('src/')),
+    'tests and sources stay out',
+  );
 
   const prefix = tempDir('stickler-prefix-');
-  const installed = await run('npm', ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, path.join(packDir, info.filename)]);
+  const installed = await run('npm', [
+    'install',
+    '-g',
+    '--no-audit',
+    '--no-fund',
+    '--prefix',
+    prefix,
+    path.join(packDir, info.filename),
+  ]);
   assert.equal(installed.code, 0, installed.stderr);
   const stickler = path.join(prefix, 'bin', 'stickler');
   const help = await run(stickler, ['--help']);
@@ -101,7 +148,10 @@ test('npm pack holds the compiled code, not the tests; npm install -g of it, the
   assert.match(init.stdout, /next: stickler run stickler\.yaml/);
   const written = fs.readFileSync(path.join(cwd, 'stickler.yaml'), 'utf8');
   const schema = /\$schema=(\S+)/.exec(written)?.[1];
-  assert.ok(schema?.startsWith(prefix) && fs.existsSync(schema), `schema comment points at the installed schema: ${schema}`);
+  assert.ok(
+    schema?.startsWith(prefix) && fs.existsSync(schema),
+    `schema comment points at the installed schema: ${schema}`,
+  );
   const again = await run(stickler, ['init'], { cwd });
   assert.equal(again.code, 2, 'an existing file is not overwritten');
 
@@ -130,7 +180,9 @@ test('npx from a clone and a bundled scenario by name', async () => {
 test('validate names field and cross-field problems together, in one pass (exit 2)', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'seven.yaml');
-  fs.writeFileSync(file, `name: seven mistakes
+  fs.writeFileSync(
+    file,
+    `name: seven mistakes
 target: { stack: haproxy-cookie, url: "ws://127.0.0.1:9000/" }
 clients:
   count: -5
@@ -142,7 +194,8 @@ events:
 thresholds:
   latency.mesage.p99: "< 50"
   stickiness.violation_rate: "about zero"
-`);
+`,
+  );
   const result = await runCli(['validate', file]);
   assert.equal(result.code, 2);
   const expected = [
@@ -155,6 +208,7 @@ thresholds:
     'events[0].at: is after the run ends',
     'thresholds.latency.mesage.p99: unknown metric',
   ];
-  for (const text of expected) assert.ok(result.stderr.includes(`${file}: ${text}`), `missing "${text}" in:\n${result.stderr}`);
+  for (const text of expected)
+    assert.ok(result.stderr.includes(`${file}: ${text}`), `missing "${text}" in:\n${result.stderr}`);
   assert.equal(result.stderr.trim().split('\n').length, expected.length);
 });

@@ -2,19 +2,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProbeReport } from '../../src/probe/probe.js';
 import { runCli } from '../helpers/cli.js';
-import { seedHaproxyCookie, seedNginxIpHash, startSeedSetup, type ProxyConfig, type SeedSetup } from '../helpers/seed-stack.js';
+import {
+  seedHaproxyCookie,
+  seedNginxIpHash,
+  startSeedSetup,
+  type ProxyConfig,
+  type SeedSetup,
+} from '../helpers/seed-stack.js';
 
 /**
  * `stickler probe` against balancers this test writes and starts itself (the seed articles' server.js
  * behind nginx and HAProxy configs, not stickler's presets): it must find what each config says.
  */
 
-async function probe(proxy: 'nginx' | 'haproxy', config: ProxyConfig, args: string[]): Promise<{ report: ProbeReport; setup: SeedSetup; stdout: string }> {
+async function probe(
+  proxy: 'nginx' | 'haproxy',
+  config: ProxyConfig,
+  args: string[],
+): Promise<{ report: ProbeReport; setup: SeedSetup; stdout: string }> {
   const setup = await startSeedSetup(proxy, config);
   try {
     const result = await runCli(['probe', setup.url, ...args]);
     assert.equal(result.code, 0, result.stderr);
-    const report = args.includes('--json') ? (JSON.parse(result.stdout) as ProbeReport) : (null as unknown as ProbeReport);
+    const report = args.includes('--json')
+      ? (JSON.parse(result.stdout) as ProbeReport)
+      : (null as unknown as ProbeReport);
     return { report, setup, stdout: result.stdout };
   } finally {
     await setup.stop();
@@ -25,7 +37,10 @@ const trial = (report: ProbeReport, name: string) => report.affinity!.trials.fin
 
 test('probe: nginx proxy_read_timeout 7s is found as 7 ± 1.5 s, and ip_hash as the source address by /24', async () => {
   const { report } = await probe('nginx', seedNginxIpHash({ readTimeout: '7s' }), ['--json', '--max-idle', '30s']);
-  assert.ok(report.idle_timeout_s !== null && Math.abs(report.idle_timeout_s - 7) <= 1.5, `idle_timeout_s ${report.idle_timeout_s}`);
+  assert.ok(
+    report.idle_timeout_s !== null && Math.abs(report.idle_timeout_s - 7) <= 1.5,
+    `idle_timeout_s ${report.idle_timeout_s}`,
+  );
   assert.equal(report.idle!.close_code, 1006);
   assert.equal(report.idle!.pings_keep_alive, true);
   assert.equal(report.idle!.confirmed, true);
@@ -47,7 +62,10 @@ test('probe: HAProxy timeout tunnel 4s is found as 4 ± 1.5 s, and cookie SERVER
     return text.replace('timeout tunnel 1h', 'timeout tunnel 4s');
   };
   const { report } = await probe('haproxy', tunnel4s, ['--json', '--max-idle', '30s']);
-  assert.ok(report.idle_timeout_s !== null && Math.abs(report.idle_timeout_s - 4) <= 1.5, `idle_timeout_s ${report.idle_timeout_s}`);
+  assert.ok(
+    report.idle_timeout_s !== null && Math.abs(report.idle_timeout_s - 4) <= 1.5,
+    `idle_timeout_s ${report.idle_timeout_s}`,
+  );
   assert.equal(report.affinity!.mechanism, 'cookie');
   assert.equal(report.affinity!.cookie, 'SERVERID');
   assert.deepEqual(report.balancer.upgrade_set_cookie, ['SERVERID']);
@@ -79,7 +97,10 @@ test('probe: nginx hash on a query argument is named as that key with --key', as
 test('probe --via x-forwarded-for: nginx ip_hash on the real_ip address is named by /24 from the header alone', async () => {
   // The probe's sockets all come from 127.0.0.1 here: only the header can spread them over /24s.
   const realIpHash: ProxyConfig = (options) =>
-    seedNginxIpHash()(options).replace('upstream ws_backends {', 'real_ip_header X-Forwarded-For;\nset_real_ip_from 127.0.0.0/8;\nupstream ws_backends {');
+    seedNginxIpHash()(options).replace(
+      'upstream ws_backends {',
+      'real_ip_header X-Forwarded-For;\nset_real_ip_from 127.0.0.0/8;\nupstream ws_backends {',
+    );
   const { report } = await probe('nginx', realIpHash, ['--json', '--max-idle', '0', '--via', 'x-forwarded-for']);
   assert.equal(report.affinity!.addresses_via, 'x-forwarded-for');
   assert.equal(report.affinity!.mechanism, 'source_address');

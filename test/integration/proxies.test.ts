@@ -34,7 +34,10 @@ traffic: { interval: 500ms }
 });
 
 test('haproxy-cookie: the 101 response sets SERVERID and a reconnect replaying it lands on the same backend', async () => {
-  const loaded = parseScenarioText('inline', 'name: cookie-probe\ntarget: { stack: haproxy-cookie }\nclients: { count: 10 }\nduration: 1m\n');
+  const loaded = parseScenarioText(
+    'inline',
+    'name: cookie-probe\ntarget: { stack: haproxy-cookie }\nclients: { count: 10 }\nduration: 1m\n',
+  );
   assert.ok(loaded.ok);
   const stack = new ManagedStack(loaded.plan, { logDir: tempDir() });
   try {
@@ -53,7 +56,14 @@ test('haproxy-cookie: the 101 response sets SERVERID and a reconnect replaying i
     for (let i = 0; i < 6; i++) without.add((await handshake(stack.urls[0])).backend);
     assert.ok(without.size > 1, `handshakes without a cookie all went to ${[...without]}`);
     const view = (await stack.proxyView()) as { servers: { server: string; status: string }[] };
-    assert.deepEqual(view.servers.map((s) => [s.server, s.status]), [['b1', 'UP'], ['b2', 'UP'], ['b3', 'UP']]);
+    assert.deepEqual(
+      view.servers.map((s) => [s.server, s.status]),
+      [
+        ['b1', 'UP'],
+        ['b2', 'UP'],
+        ['b3', 'UP'],
+      ],
+    );
   } finally {
     await stack.stop();
   }
@@ -95,7 +105,10 @@ test('haproxy-cookie with churn: cookies kept stay sticky, cookies off do not', 
 
   const off = await runScenario(churn('cookie-off', 'haproxy-cookie', false));
   assert.ok(off.summary.stickiness.violation_rate > 0.3, `violation rate ${off.summary.stickiness.violation_rate}`);
-  assert.ok((off.summary.stickiness.violations_by_cause.cookie_absent ?? 0) > 0, JSON.stringify(off.summary.stickiness));
+  assert.ok(
+    (off.summary.stickiness.violations_by_cause.cookie_absent ?? 0) > 0,
+    JSON.stringify(off.summary.stickiness),
+  );
 });
 
 test('round robin: HAProxy spreads evenly; nginx with churn turns most reconnects into violations', async () => {
@@ -106,7 +119,8 @@ duration: 3s
 traffic: { interval: 500ms }
 `);
   assert.equal(haproxy.result.code, 0, haproxy.result.stderr);
-  for (const backend of haproxy.summary.distribution.backends) assert.equal(backend.connections, 100, JSON.stringify(haproxy.summary.distribution));
+  for (const backend of haproxy.summary.distribution.backends)
+    assert.equal(backend.connections, 100, JSON.stringify(haproxy.summary.distribution));
   assert.equal(haproxy.summary.distribution.imbalance, 1);
 
   const nginx = await runScenario(churn('nrr', 'nginx-round-robin'));
@@ -118,7 +132,9 @@ traffic: { interval: 500ms }
 
 test('your own config: a template is filled in and run; a rejected one exits 2 with the proxy’s words', async () => {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'my-nginx.conf'), `events { worker_connections 1024; }
+  fs.writeFileSync(
+    path.join(dir, 'my-nginx.conf'),
+    `events { worker_connections 1024; }
 http {
     map $http_upgrade $connection_upgrade { default upgrade; '' close; }
     upstream app { least_conn;
@@ -134,8 +150,10 @@ http {
         }
     }
 }
-`);
-  const scenario = (config: string) => `name: own-config\ntarget: { stack: { proxy: nginx, config: ${config} }, backends: 2 }\nclients: { count: 40 }\nduration: 2s\ntraffic: { interval: 200ms }\n`;
+`,
+  );
+  const scenario = (config: string) =>
+    `name: own-config\ntarget: { stack: { proxy: nginx, config: ${config} }, backends: 2 }\nclients: { count: 40 }\nduration: 2s\ntraffic: { interval: 200ms }\n`;
   const good = writeScenario(scenario('my-nginx.conf'), dir);
   const ok = await runCli(['run', good, '--quiet', '--out', path.join(dir, 'out')]);
   assert.equal(ok.code, 0, ok.stderr);
@@ -143,10 +161,19 @@ http {
   assert.equal(summary.stack, 'custom-nginx');
   assert.deepEqual(backendsUsed(summary), ['b1', 'b2']);
 
-  fs.writeFileSync(path.join(dir, 'broken.conf'), 'events {}\nhttp { server { listen {{listen}}; bogus_directive on; } upstream x { {{servers}} } }\n');
+  fs.writeFileSync(
+    path.join(dir, 'broken.conf'),
+    'events {}\nhttp { server { listen {{listen}}; bogus_directive on; } upstream x { {{servers}} } }\n',
+  );
   const badDir = tempDir();
   fs.copyFileSync(path.join(dir, 'broken.conf'), path.join(badDir, 'broken.conf'));
-  const bad = await runCli(['run', writeScenario(scenario('broken.conf'), badDir), '--quiet', '--out', path.join(badDir, 'out')]);
+  const bad = await runCli([
+    'run',
+    writeScenario(scenario('broken.conf'), badDir),
+    '--quiet',
+    '--out',
+    path.join(badDir, 'out'),
+  ]);
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /nginx rejected the config .*nginx.conf/);
   assert.match(bad.stderr, /unknown directive "bogus_directive"/);
@@ -155,10 +182,15 @@ http {
 });
 
 test('a scenario HAProxy cannot hold on this machine exits 3 before it starts', async () => {
-  const file = writeScenario('name: too-big\ntarget: { stack: haproxy-leastconn }\nclients: { count: 12000 }\nduration: 5s\n');
+  const file = writeScenario(
+    'name: too-big\ntarget: { stack: haproxy-leastconn }\nclients: { count: 12000 }\nduration: 5s\n',
+  );
   const result = await runCli(['run', file, '--quiet', '--out', path.join(tempDir(), 'out')]);
   assert.equal(result.code, 3);
-  assert.match(result.stderr, /HAProxy runs as one process and holds at most about 9800 proxied connections with this machine.s 20000 open files/);
+  assert.match(
+    result.stderr,
+    /HAProxy runs as one process and holds at most about 9800 proxied connections with this machine.s 20000 open files/,
+  );
 });
 
 test('via x-forwarded-for: ip_hash on the real-IP header piles one /24 onto one backend and spreads many /24s', async () => {
@@ -182,6 +214,12 @@ traffic: { interval: 1s }
   assert.equal(haproxy.result.code, 0, haproxy.result.stderr);
   // HAProxy hashes the whole header value: each NAT group of 250 lands whole on one backend.
   const counts = haproxy.summary.distribution.backends.map((b) => b.connections);
-  assert.equal(counts.reduce((sum, n) => sum + n, 0), 1000);
-  assert.ok(counts.every((n) => n % 250 === 0), `counts ${counts}`);
+  assert.equal(
+    counts.reduce((sum, n) => sum + n, 0),
+    1000,
+  );
+  assert.ok(
+    counts.every((n) => n % 250 === 0),
+    `counts ${counts}`,
+  );
 });

@@ -50,7 +50,10 @@ test('address changes break source hashing; a session key hashed by nginx surviv
   const keyed = await runScenario(phones('nginx-hash-query', ', session_key: "query:sid"'));
   assert.ok(keyed.summary.stickiness.reconnects > 300);
   assert.equal(keyed.summary.stickiness.violations, 0, JSON.stringify(keyed.summary.stickiness));
-  assert.ok(keyed.summary.distribution.backends.every((b) => b.connections > 0), 'keys spread over all backends');
+  assert.ok(
+    keyed.summary.distribution.backends.every((b) => b.connections > 0),
+    'keys spread over all backends',
+  );
 });
 
 test('a summary carries per-backend open connections each second', async () => {
@@ -62,7 +65,10 @@ traffic: { interval: 250ms }
 `);
   const last = summary.timeseries.at(-2)!;
   assert.deepEqual(Object.keys(last.per_backend).sort(), ['b1', 'b2', 'b3']);
-  assert.equal(Object.values(last.per_backend).reduce((a, b) => a + b, 0), last.open);
+  assert.equal(
+    Object.values(last.per_backend).reduce((a, b) => a + b, 0),
+    last.open,
+  );
   assert.ok(fs.existsSync(path.join(outDir, 'haproxy.log')), 'the proxy log lands in the run folder');
   assert.ok(fs.existsSync(path.join(outDir, 'b1.log')));
 });

@@ -8,13 +8,19 @@ import { startJsonService } from '../helpers/json-service.js';
 
 /** Managed Socket.IO backends (target.backend: socketio): real socket.io servers behind stickler's proxies. */
 
-async function run(yaml: string): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary; ms: number }> {
+async function run(
+  yaml: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; summary: Summary; ms: number }> {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
   const started = Date.now();
   const result = await runCli(['run', 'scenario.yaml', '--out', 'out', '--quiet'], dir);
   const file = path.join(dir, 'out', 'summary.json');
-  return { ...result, ms: Date.now() - started, summary: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Summary) : (undefined as never) };
+  return {
+    ...result,
+    ms: Date.now() - started,
+    summary: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Summary) : (undefined as never),
+  };
 }
 
 const scenario = (stack: string, extra = '') => `name: sio-managed
@@ -44,7 +50,10 @@ test('managed Socket.IO nodes: round robin breaks sessions, haproxy-cookie keeps
   assert.ok(s.failovers >= 20, JSON.stringify(s));
   assert.equal(s.violations, 0, JSON.stringify(s));
   assert.equal(s.unidentified, 0);
-  assert.ok(cookie.summary.messages.received > 1000 && cookie.summary.messages.lost <= 60, JSON.stringify(cookie.summary.messages));
+  assert.ok(
+    cookie.summary.messages.received > 1000 && cookie.summary.messages.lost <= 60,
+    JSON.stringify(cookie.summary.messages),
+  );
   assert.equal(cookie.summary.recovery.by_outage[0]?.clients_lost, 0, JSON.stringify(cookie.summary.recovery));
 });
 
@@ -59,7 +68,10 @@ duration: 5s
 `);
     assert.equal(result.code, 3, result.stderr);
     assert.ok(result.ms < 5000, `took ${result.ms} ms`);
-    assert.match(result.stderr, /GET \/socket\.io\/\?EIO=4&transport=polling was accepted but not answered within 2000 ms, not an Engine\.IO handshake.*check socketio\.path \(now \/socket\.io\/\)/);
+    assert.match(
+      result.stderr,
+      /GET \/socket\.io\/\?EIO=4&transport=polling was accepted but not answered within 2000 ms, not an Engine\.IO handshake.*check socketio\.path \(now \/socket\.io\/\)/,
+    );
   } finally {
     await plain.close();
   }

@@ -31,10 +31,16 @@ test('round robin: with state: memory every violation loses the session; with st
   assert.equal(c.store, 'memory');
   assert.ok(s.violations > 60, JSON.stringify(s));
   // A session lives on the backend that made its current copy: a reconnect anywhere else finds none or an older one.
-  assert.ok(Math.abs(c.lost - s.violations) <= Math.max(3, s.violations * 0.02), `lost ${c.lost} vs violations ${s.violations}`);
+  assert.ok(
+    Math.abs(c.lost - s.violations) <= Math.max(3, s.violations * 0.02),
+    `lost ${c.lost} vs violations ${s.violations}`,
+  );
   assert.ok((c.lost_by_cause.unknown ?? 0) > 0 && (c.lost_by_cause.stale ?? 0) > 0, JSON.stringify(c.lost_by_cause));
   assert.equal(c.resumed, c.resumes - c.lost);
-  assert.ok(memory.summary.findings.some((f) => f.rule === 'state-lost' && f.cause.includes('state: memory')), JSON.stringify(memory.summary.findings));
+  assert.ok(
+    memory.summary.findings.some((f) => f.rule === 'state-lost' && f.cause.includes('state: memory')),
+    JSON.stringify(memory.summary.findings),
+  );
   assert.match(memory.stdout + memory.stderr, /continuity: state: memory: \d+ resumes/);
 
   const redis = await runScenarioText(churning('nginx-round-robin', 'redis'));
@@ -50,14 +56,20 @@ test('round robin: with state: memory every violation loses the session; with st
   // otherwise: the target closed nothing, and no drop loses more than the one message its 200 ms pace leaves out.
   const m = redis.summary.messages;
   const d = redis.summary.disconnects;
-  assert.ok(m.received > 2000 && d.unexpected === 0 && m.lost <= d.client, JSON.stringify({ messages: m, disconnects: d }));
+  assert.ok(
+    m.received > 2000 && d.unexpected === 0 && m.lost <= d.client,
+    JSON.stringify({ messages: m, disconnects: d }),
+  );
   assert.ok(fs.existsSync(path.join(redis.dir, 'out', 'redis.log')), 'redis logs into the run folder');
 });
 
 test('haproxy-cookie through a backend kill: memory loses the sessions of the failovers, redis none', async (t) => {
   const kill = 'events:\n  - { at: 3s, action: kill, backend: b2 }\nchurn: { drop_every: 4s }';
   // Long enough after the kill for HAProxy's checks to take b2 out and its clients to fail over.
-  const scenario = (state: string) => churning('haproxy-cookie', state).replace(/churn: .*\n/, '').replace('duration: 5s', 'duration: 7s') + kill;
+  const scenario = (state: string) =>
+    churning('haproxy-cookie', state)
+      .replace(/churn: .*\n/, '')
+      .replace('duration: 5s', 'duration: 7s') + kill;
   const memory = await runScenarioText(scenario('memory'));
   const c = memory.summary.continuity!;
   const s = memory.summary.stickiness;
@@ -80,12 +92,20 @@ thresholds:
   continuity.lost: "== 0"
 `);
   const summary = run.summary;
-  t.diagnostic(`${JSON.stringify(summary.continuity)}; failed ${JSON.stringify(summary.connections.failed_by_reason)}; closes ${JSON.stringify(summary.disconnects.by_close_code)}`);
+  t.diagnostic(
+    `${JSON.stringify(summary.continuity)}; failed ${JSON.stringify(summary.connections.failed_by_reason)}; closes ${JSON.stringify(summary.disconnects.by_close_code)}`,
+  );
   assert.equal(run.code, 1, run.stderr);
   assert.ok((summary.connections.failed_by_reason.http_503 ?? 0) > 0, JSON.stringify(summary.connections));
   const store = summary.findings.find((f) => f.rule === 'state-store-down');
-  assert.ok(store && store.cause.includes('kill at 1.5s') && store.evidence.includes('503'), JSON.stringify(summary.findings));
-  assert.ok(!summary.findings.some((f) => f.rule === 'refused-503'), 'the 503s are the backends\', not a proxy without a server');
+  assert.ok(
+    store && store.cause.includes('kill at 1.5s') && store.evidence.includes('503'),
+    JSON.stringify(summary.findings),
+  );
+  assert.ok(
+    !summary.findings.some((f) => f.rule === 'refused-503'),
+    "the 503s are the backends', not a proxy without a server",
+  );
   // A Redis without persistence comes back empty: every session resumed after it is lost.
   assert.ok((summary.continuity!.lost_by_cause.unknown ?? 0) > 0, JSON.stringify(summary.continuity));
   assert.equal(summary.thresholds[0].passed, false);
@@ -95,7 +115,10 @@ thresholds:
 
 test('kill -9 of stickler with state: redis: no redis-server outlives it', async () => {
   const dir = tempDir();
-  fs.writeFileSync(path.join(dir, 'long.yaml'), 'name: long-redis\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 30 }\nduration: 60s\n');
+  fs.writeFileSync(
+    path.join(dir, 'long.yaml'),
+    'name: long-redis\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 30 }\nduration: 60s\n',
+  );
   const run = startCli(['run', 'long.yaml', '--out', 'out', '--quiet'], dir);
   let stderr = '';
   run.child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -130,10 +153,11 @@ async function startSessionService(): Promise<{ url: string; forget(): void; clo
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     forget: () => (sessions = new Set()),
-    close: () => new Promise<void>((resolve) => {
-      for (const client of wss.clients) client.terminate();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        server.close(() => resolve());
+      }),
   };
 }
 

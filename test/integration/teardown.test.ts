@@ -13,7 +13,10 @@ for (const stack of ['nginx-round-robin', 'haproxy-cookie']) {
   test(`kill -9 of stickler run on ${stack}: 5 s later none of its processes runs`, async () => {
     const dir = tempDir();
     const file = path.join(dir, 'long.yaml');
-    fs.writeFileSync(file, `name: long\ntarget: { stack: ${stack} }\nclients: { count: 60 }\nduration: 60s\ntraffic: { interval: 500ms }\n`);
+    fs.writeFileSync(
+      file,
+      `name: long\ntarget: { stack: ${stack} }\nclients: { count: 60 }\nduration: 60s\ntraffic: { interval: 500ms }\n`,
+    );
     const out = path.join(dir, 'out');
     const run = startCli(['run', file, '--out', out, '--quiet', '--workers', '1']);
     let stderr = '';

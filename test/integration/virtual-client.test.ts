@@ -13,7 +13,10 @@ import { parseAddressPool, type AddressPool } from '../../src/util/address-pool.
 
 test('virtual clients time real round trips: no sample below the loopback floor, every echo counted', async () => {
   const backend = await startReferenceBackend({ id: 'b1', port: 0, host: '127.0.0.1' });
-  const loaded = parseScenarioText('inline', 'name: rtt\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 3s\ntraffic: { interval: 100ms }\n');
+  const loaded = parseScenarioText(
+    'inline',
+    'name: rtt\ntarget: { stack: direct }\nclients: { count: 20 }\nduration: 3s\ntraffic: { interval: 100ms }\n',
+  );
   assert.ok(loaded.ok);
   const recorder = new WorkerRecorder();
   const start = performance.now();
@@ -30,10 +33,22 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     crashLikeClose: () => {},
     seenServing: () => {},
     pending: new Set(),
-    protocolRecorder: { counters: recorder.counters, nowMs: () => performance.now() - start, stepLatency: () => {}, pushLatency: () => {}, pushGap: () => {} },
-    outages: new OutageLedger(() => recorder.counters, (ms) => recorder.recoveredAfter(ms)),
+    protocolRecorder: {
+      counters: recorder.counters,
+      nowMs: () => performance.now() - start,
+      stepLatency: () => {},
+      pushLatency: () => {},
+      pushGap: () => {},
+    },
+    outages: new OutageLedger(
+      () => recorder.counters,
+      (ms) => recorder.recoveredAfter(ms),
+    ),
     wheel: new SendWheel(loaded.plan.traffic.intervalMs, () => performance.now() - start),
-    pingWheel: loaded.plan.traffic.pingMs > 0 ? new SendWheel(loaded.plan.traffic.pingMs, () => performance.now() - start) : null,
+    pingWheel:
+      loaded.plan.traffic.pingMs > 0
+        ? new SendWheel(loaded.plan.traffic.pingMs, () => performance.now() - start)
+        : null,
   };
   const clients = Array.from({ length: 20 }, (_, index) => new VirtualClient(context, index, null, []));
   for (const client of clients) client.start();

@@ -36,11 +36,22 @@ function folderEdges(): Map<string, Set<string>> {
 
 test('architecture: every folder is in the flow, no folder import cycle, and only the named import runs against the flow', () => {
   const edges = folderEdges();
-  const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  assert.deepEqual(folders.filter((folder) => !FLOW.includes(folder)), [], 'a new folder needs its place in FLOW and the README');
+  const folders = fs
+    .readdirSync(SRC, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  assert.deepEqual(
+    folders.filter((folder) => !FLOW.includes(folder)),
+    [],
+    'a new folder needs its place in FLOW and the README',
+  );
   const against: string[] = [];
-  for (const [from, tos] of edges) for (const to of tos) if (FLOW.indexOf(to) > FLOW.indexOf(from)) against.push(`${from} -> ${to}`);
-  assert.deepEqual(against.filter((edge) => !EXCEPTIONS.has(edge)), []);
+  for (const [from, tos] of edges)
+    for (const to of tos) if (FLOW.indexOf(to) > FLOW.indexOf(from)) against.push(`${from} -> ${to}`);
+  assert.deepEqual(
+    against.filter((edge) => !EXCEPTIONS.has(edge)),
+    [],
+  );
   // Depth-first search for a cycle among folders.
   const state = new Map<string, 'open' | 'done'>();
   const visit = (folder: string, trail: string[]): void => {
@@ -55,7 +66,10 @@ test('architecture: every folder is in the flow, no folder import cycle, and onl
 
 test('architecture: no source file over 300 lines', () => {
   const long = sourceFiles(SRC)
-    .map((file) => ({ file: path.relative(SRC, file), lines: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length }))
+    .map((file) => ({
+      file: path.relative(SRC, file),
+      lines: fs.readFileSync(file, 'utf8').trimEnd().split('\n').length,
+    }))
     .filter(({ lines }) => lines > 300);
   assert.deepEqual(long, []);
 });

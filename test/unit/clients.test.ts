@@ -16,7 +16,10 @@ const plan = (extra: string) => {
 test('address pools: CIDR inside 127/8 without network and broadcast, single addresses, ::1', () => {
   const pool = parseAddressPool('127.64.0.0/30') as AddressPool;
   assert.equal(pool.size, 2);
-  assert.deepEqual([pool.addressAt(0), pool.addressAt(1), pool.addressAt(2)], ['127.64.0.1', '127.64.0.2', '127.64.0.1']);
+  assert.deepEqual(
+    [pool.addressAt(0), pool.addressAt(1), pool.addressAt(2)],
+    ['127.64.0.1', '127.64.0.2', '127.64.0.1'],
+  );
   assert.equal((parseAddressPool('::1') as AddressPool).addressAt(5), '::1');
   assert.equal((parseAddressPool('127.0.0.1') as AddressPool).isDefaultLoopback, true);
   assert.equal(typeof parseAddressPool('192.168.0.0/16'), 'string');
@@ -31,8 +34,14 @@ test('per_address groups clients behind one address (carrier NAT), the same for 
   assert.equal(new Set(first.map((c) => c.address)).size, 4);
   assert.equal(first[0].address, first[24].address);
   assert.notEqual(first[24].address, first[25].address);
-  const otherSeed = assignClients(plan('seed: 6\nclients: { count: 100, addresses: { pool: 127.64.0.0/16, per_address: 25 } }\n'), pool);
-  assert.notDeepEqual(otherSeed.map((c) => c.address), first.map((c) => c.address));
+  const otherSeed = assignClients(
+    plan('seed: 6\nclients: { count: 100, addresses: { pool: 127.64.0.0/16, per_address: 25 } }\n'),
+    pool,
+  );
+  assert.notDeepEqual(
+    otherSeed.map((c) => c.address),
+    first.map((c) => c.address),
+  );
 });
 
 test('idle windows take exactly their share of clients', () => {
@@ -42,11 +51,13 @@ test('idle windows take exactly their share of clients', () => {
   assert.equal(assigned[0].address, null);
 });
 
-
 test('backoff grows exponentially to its cap; jitter stays below it', () => {
   const options = { initialMs: 100, maxMs: 1000, jitter: false };
   const random = seededRandom(1);
-  assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs(n, options, random)), [100, 200, 400, 800, 1000, 1000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs(n, options, random)),
+    [100, 200, 400, 800, 1000, 1000],
+  );
   for (let i = 0; i < 100; i++) assert.ok(backoffDelayMs(5, { ...options, jitter: true }, random) <= 1000);
 });
 
@@ -59,7 +70,9 @@ test('cookie jar keeps name=value pairs from Set-Cookie and adds a session cooki
 });
 
 test('shards: client i belongs to shard i mod N, with the address and idle windows it has unsharded', () => {
-  const whole = plan('clients: { count: 1000, addresses: { pool: 127.64.0.0/16, per_address: 3 } }\nidle:\n  - { at: 1s, for: 2s, clients: 30% }\n');
+  const whole = plan(
+    'clients: { count: 1000, addresses: { pool: 127.64.0.0/16, per_address: 3 } }\nidle:\n  - { at: 1s, for: 2s, clients: 30% }\n',
+  );
   const all = assignClients(whole, parseAddressPool(whole.clients.pool) as AddressPool);
   const shards = 4;
   const seen = new Set<number>();

@@ -6,21 +6,58 @@ import { readTemplate, TemplateError } from '../../src/stack/custom-config.js';
 import { haproxyDriver } from '../../src/stack/proxies/haproxy.js';
 import type { RenderContext } from '../../src/stack/proxies/proxy-driver.js';
 import { renderHaproxyPreset } from '../../src/stack/haproxy-config.js';
-import { proxiedPerProcess, QUIET_WORKER_FLAGS, readMachineLimits, sizeHaproxy, sizeNginx, workerCount, workerHeapFlags } from '../../src/stack/limits.js';
+import {
+  proxiedPerProcess,
+  QUIET_WORKER_FLAGS,
+  readMachineLimits,
+  sizeHaproxy,
+  sizeNginx,
+  workerCount,
+  workerHeapFlags,
+} from '../../src/stack/limits.js';
 import { renderNginxPreset } from '../../src/stack/nginx-config.js';
 import { tempDir } from '../helpers/cli.js';
 
-const servers = [{ id: 'b1', port: 9001 }, { id: 'b2', port: 9002, down: true }];
+const servers = [
+  { id: 'b1', port: 9001 },
+  { id: 'b2', port: 9002, down: true },
+];
 
 test('nginx presets follow the production advice and balance as named', () => {
-  const text = renderNginxPreset({ preset: 'nginx-ip-hash', listenPort: 8080, servers, sizing: sizeNginx(1000, 2, 20_000)!, workDir: '/w' });
-  for (const line of ['ip_hash;', 'proxy_http_version 1.1;', 'proxy_set_header Connection $connection_upgrade;', 'proxy_buffering off;', 'proxy_read_timeout 3600s;', 'zone ws_backends', 'server 127.0.0.1:9002 down;']) {
+  const text = renderNginxPreset({
+    preset: 'nginx-ip-hash',
+    listenPort: 8080,
+    servers,
+    sizing: sizeNginx(1000, 2, 20_000)!,
+    workDir: '/w',
+  });
+  for (const line of [
+    'ip_hash;',
+    'proxy_http_version 1.1;',
+    'proxy_set_header Connection $connection_upgrade;',
+    'proxy_buffering off;',
+    'proxy_read_timeout 3600s;',
+    'zone ws_backends',
+    'server 127.0.0.1:9002 down;',
+  ]) {
     assert.ok(text.includes(line), `missing ${line}`);
   }
-  assert.ok(renderNginxPreset({ preset: 'nginx-hash-query', listenPort: 1, servers, sizing: sizeNginx(1, 2, 20_000)!, workDir: '/w' }).includes('hash $arg_sid consistent;'));
+  assert.ok(
+    renderNginxPreset({
+      preset: 'nginx-hash-query',
+      listenPort: 1,
+      servers,
+      sizing: sizeNginx(1, 2, 20_000)!,
+      workDir: '/w',
+    }).includes('hash $arg_sid consistent;'),
+  );
 });
 
-const load = (clients: number, messagesPerSecond = clients, handshakesPerSecond = 0) => ({ clients, messagesPerSecond, handshakesPerSecond });
+const load = (clients: number, messagesPerSecond = clients, handshakesPerSecond = 0) => ({
+  clients,
+  messagesPerSecond,
+  handshakesPerSecond,
+});
 
 test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 open files', () => {
   // 20,000 (this project's machines): one HAProxy holds ~9,800 proxied connections, nginx adds workers past that.
@@ -40,7 +77,11 @@ test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 ope
   assert.equal(workerCount(load(100_000, 5000), 2, 20_000), 6);
 
   // Workers forked for their sockets get the small-heap flags; workers forked for the messages keep V8's defaults.
-  assert.deepEqual(workerHeapFlags(load(100_000, 20_000), 6), [...QUIET_WORKER_FLAGS], '100,000 clients, a message each 5 s');
+  assert.deepEqual(
+    workerHeapFlags(load(100_000, 20_000), 6),
+    [...QUIET_WORKER_FLAGS],
+    '100,000 clients, a message each 5 s',
+  );
   assert.deepEqual(workerHeapFlags(load(20_000, 0), 2), [...QUIET_WORKER_FLAGS], 'idle connections');
   assert.deepEqual(workerHeapFlags(load(5000, 50_000), 2), [], 'ten messages a second each');
 
@@ -71,8 +112,20 @@ test('the machine limits are read, not assumed', () => {
 });
 
 test('haproxy-cookie inserts SERVERID, checks health, redispatches', () => {
-  const text = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock' });
-  for (const line of ['cookie SERVERID insert indirect nocache', 'option redispatch', 'server b1 127.0.0.1:9001 cookie b1 check', 'timeout tunnel 1h', 'stats socket /w/admin.sock']) {
+  const text = renderHaproxyPreset({
+    preset: 'haproxy-cookie',
+    listenPort: 8080,
+    servers,
+    maxconn: 500,
+    adminSocket: '/w/admin.sock',
+  });
+  for (const line of [
+    'cookie SERVERID insert indirect nocache',
+    'option redispatch',
+    'server b1 127.0.0.1:9001 cookie b1 check',
+    'timeout tunnel 1h',
+    'stats socket /w/admin.sock',
+  ]) {
     assert.ok(text.includes(line), `missing ${line}`);
   }
 });
@@ -80,44 +133,124 @@ test('haproxy-cookie inserts SERVERID, checks health, redispatches', () => {
 test('your own config: placeholders filled, a missing one is an error naming the file', () => {
   const dir = tempDir();
   const good = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(good, 'global\n    maxconn 100\nfrontend f\n    bind {{listen}}\n    default_backend b\nbackend b\n{{servers}}\n');
+  fs.writeFileSync(
+    good,
+    'global\n    maxconn 100\nfrontend f\n    bind {{listen}}\n    default_backend b\nbackend b\n{{servers}}\n',
+  );
   const text = haproxyDriver.renderTemplate(readTemplate(good), {
-    listenPort: 8088, servers, adminSocket: path.join(dir, 'admin.sock'), workDir: dir, clients: 10, files: 20_000, cores: 2, health: 'http', redispatch: true,
+    listenPort: 8088,
+    servers,
+    adminSocket: path.join(dir, 'admin.sock'),
+    workDir: dir,
+    clients: 10,
+    files: 20_000,
+    cores: 2,
+    health: 'http',
+    redispatch: true,
   } satisfies RenderContext);
   assert.ok(text.includes('bind 127.0.0.1:8088'));
   assert.ok(text.includes('server b1 127.0.0.1:9001 cookie b1'));
   assert.ok(text.includes(`stats socket ${dir}/admin.sock`));
   const bad = path.join(dir, 'nginx.conf');
   fs.writeFileSync(bad, 'events {}\nhttp { server { listen 8080; } }\n');
-  assert.throws(() => readTemplate(bad), (error: Error) => error instanceof TemplateError && error.message.startsWith(`${bad}: missing placeholder {{listen}} and {{servers}}`));
+  assert.throws(
+    () => readTemplate(bad),
+    (error: Error) =>
+      error instanceof TemplateError &&
+      error.message.startsWith(`${bad}: missing placeholder {{listen}} and {{servers}}`),
+  );
 });
 
 test("haproxy-cookie with health: ws renders the seed's tcp-check; redispatch: false drops option redispatch", () => {
-  const ws = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock', health: 'ws', redispatch: false });
-  for (const line of ['option tcp-check', 'tcp-check send "GET /ws-health HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket', 'tcp-check expect string "101"', 'cookie b1 check']) {
+  const ws = renderHaproxyPreset({
+    preset: 'haproxy-cookie',
+    listenPort: 8080,
+    servers,
+    maxconn: 500,
+    adminSocket: '/w/admin.sock',
+    health: 'ws',
+    redispatch: false,
+  });
+  for (const line of [
+    'option tcp-check',
+    'tcp-check send "GET /ws-health HTTP/1.1\\r\\nHost: localhost\\r\\nUpgrade: websocket',
+    'tcp-check expect string "101"',
+    'cookie b1 check',
+  ]) {
     assert.ok(ws.includes(line), `missing ${line}`);
   }
   assert.ok(!ws.includes('option httpchk') && !ws.includes('option redispatch'));
-  const none = renderHaproxyPreset({ preset: 'haproxy-cookie', listenPort: 8080, servers, maxconn: 500, adminSocket: '/w/admin.sock', health: 'none' });
+  const none = renderHaproxyPreset({
+    preset: 'haproxy-cookie',
+    listenPort: 8080,
+    servers,
+    maxconn: 500,
+    adminSocket: '/w/admin.sock',
+    health: 'none',
+  });
   assert.ok(!none.includes(' check') && none.includes('option redispatch'));
 });
 
 test('Caddy presets: lb_policy, health checks on /health, retries where the preset says, the admin API on the run socket', async () => {
   const { renderCaddyPreset } = await import('../../src/stack/caddy-config.js');
-  const text = renderCaddyPreset({ preset: 'caddy-cookie', listenPort: 8080, servers: [{ id: 'b1', port: 9001 }, { id: 'b2', port: 9002 }], adminSocket: '/run/x/admin.sock', workDir: '/w', health: 'http' });
+  const text = renderCaddyPreset({
+    preset: 'caddy-cookie',
+    listenPort: 8080,
+    servers: [
+      { id: 'b1', port: 9001 },
+      { id: 'b2', port: 9002 },
+    ],
+    adminSocket: '/run/x/admin.sock',
+    workDir: '/w',
+    health: 'http',
+  });
   assert.match(text, /admin unix\/\/run\/x\/admin\.sock/);
   assert.match(text, /http:\/\/127\.0\.0\.1:8080 \{/);
-  assert.match(text, /reverse_proxy 127\.0\.0\.1:9001 127\.0\.0\.1:9002 \{\n\t\tlb_policy cookie\n\t\thealth_uri \/health/);
+  assert.match(
+    text,
+    /reverse_proxy 127\.0\.0\.1:9001 127\.0\.0\.1:9002 \{\n\t\tlb_policy cookie\n\t\thealth_uri \/health/,
+  );
   assert.match(text, /lb_try_duration 2s/);
-  const ipHash = renderCaddyPreset({ preset: 'caddy-ip-hash', listenPort: 8080, servers: [{ id: 'b1', port: 9001 }], adminSocket: '/a.sock', workDir: '/w', health: 'none' });
+  const ipHash = renderCaddyPreset({
+    preset: 'caddy-ip-hash',
+    listenPort: 8080,
+    servers: [{ id: 'b1', port: 9001 }],
+    adminSocket: '/a.sock',
+    workDir: '/w',
+    health: 'none',
+  });
   assert.doesNotMatch(ipHash, /health_uri|lb_try_duration/);
-  assert.throws(() => renderCaddyPreset({ preset: 'nginx-ip-hash', listenPort: 1, servers: [], adminSocket: '', workDir: '', health: 'http' }), /not a Caddy preset/);
+  assert.throws(
+    () =>
+      renderCaddyPreset({
+        preset: 'nginx-ip-hash',
+        listenPort: 1,
+        servers: [],
+        adminSocket: '',
+        workDir: '',
+        health: 'http',
+      }),
+    /not a Caddy preset/,
+  );
 });
 
 test("your own Caddyfile: {{listen}} and {{servers}} filled in, stickler's admin socket put in its global block", async () => {
   const { caddyDriver } = await import('../../src/stack/proxies/caddy.js');
-  const context = { listenPort: 7000, servers: [{ id: 'b1', port: 7001 }], workDir: '/w', adminSocket: '/s/admin.sock', clients: 10, files: 20000, cores: 2, health: 'http' as const, redispatch: true };
-  const withGlobals = caddyDriver.renderTemplate('{\n\tadmin localhost:2019\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}}\n}\n', context);
+  const context = {
+    listenPort: 7000,
+    servers: [{ id: 'b1', port: 7001 }],
+    workDir: '/w',
+    adminSocket: '/s/admin.sock',
+    clients: 10,
+    files: 20000,
+    cores: 2,
+    health: 'http' as const,
+    redispatch: true,
+  };
+  const withGlobals = caddyDriver.renderTemplate(
+    '{\n\tadmin localhost:2019\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}}\n}\n',
+    context,
+  );
   assert.match(withGlobals, /^\{\n\tadmin unix\/\/s\/admin\.sock/);
   assert.doesNotMatch(withGlobals, /localhost:2019/);
   assert.match(withGlobals, /http:\/\/127\.0\.0\.1:7000 \{\n\treverse_proxy 127\.0\.0\.1:7001/);

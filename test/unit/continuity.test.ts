@@ -12,9 +12,14 @@ const loadScenarioText = (text: string) => {
 };
 
 test('the resume header round-trips, and anything else is no answer', () => {
-  assert.deepEqual(parseResume(formatResume({ state: 'resumed', gen: 'a1', count: 12 })), { state: 'resumed', gen: 'a1', count: 12 });
+  assert.deepEqual(parseResume(formatResume({ state: 'resumed', gen: 'a1', count: 12 })), {
+    state: 'resumed',
+    gen: 'a1',
+    count: 12,
+  });
   assert.deepEqual(parseResume(formatResume({ state: 'new', gen: 'b2' })), { state: 'new', gen: 'b2' });
-  for (const bad of [undefined, '', 'resumed', 'resumed a1', 'resumed a1 x', 'other a1 3']) assert.equal(parseResume(bad), null, String(bad));
+  for (const bad of [undefined, '', 'resumed', 'resumed a1', 'resumed a1 x', 'other a1 3'])
+    assert.equal(parseResume(bad), null, String(bad));
 });
 
 test('a client judges each resume: the state it left, or unknown / stale / behind', () => {
@@ -61,18 +66,30 @@ test('the memory store: a session resumes with what it counted; another store kn
 });
 
 test('validation: state only where stickler runs the sessions, backend: redis only with state: redis and for process actions', () => {
-  const url = loadScenarioText('name: a\ntarget: { url: "ws://127.0.0.1:1/", state: redis }\nclients: { count: 1 }\nduration: 1s\n');
+  const url = loadScenarioText(
+    'name: a\ntarget: { url: "ws://127.0.0.1:1/", state: redis }\nclients: { count: 1 }\nduration: 1s\n',
+  );
   assert.match(JSON.stringify(url.problems), /target\.state.*continuity: true/);
-  const sio = loadScenarioText('name: a\ntarget: { stack: nginx-ip-hash, backend: socketio, state: memory }\nprotocol: socketio\nclients: { count: 1 }\nduration: 1s\n');
+  const sio = loadScenarioText(
+    'name: a\ntarget: { stack: nginx-ip-hash, backend: socketio, state: memory }\nprotocol: socketio\nclients: { count: 1 }\nduration: 1s\n',
+  );
   assert.match(JSON.stringify(sio.problems), /target\.state/);
-  const noStore = loadScenarioText('name: a\ntarget: { stack: nginx-round-robin }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: kill, backend: redis }\n');
+  const noStore = loadScenarioText(
+    'name: a\ntarget: { stack: nginx-round-robin }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: kill, backend: redis }\n',
+  );
   assert.match(JSON.stringify(noStore.problems), /events\[0\]\.backend.*add state: redis/);
-  const wedge = loadScenarioText('name: a\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: wedge, backend: redis }\n');
+  const wedge = loadScenarioText(
+    'name: a\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: wedge, backend: redis }\n',
+  );
   assert.match(JSON.stringify(wedge.problems), /events\[0\]\.action.*redis takes kill, stop, start, restart, pause/);
-  const ok = loadScenarioText('name: a\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: restart, backend: redis }\n');
+  const ok = loadScenarioText(
+    'name: a\ntarget: { stack: nginx-round-robin, state: redis }\nclients: { count: 1 }\nduration: 5s\nevents:\n  - { at: 1s, action: restart, backend: redis }\n',
+  );
   assert.deepEqual(ok.problems, []);
   assert.equal(ok.plan!.state, 'redis');
-  const step = loadScenarioText('name: a\ntarget: { url: "ws://127.0.0.1:1/" }\nclients: { count: 1 }\nduration: 1s\non_open:\n  - { name: r, send: "x", continuity: true }\n');
+  const step = loadScenarioText(
+    'name: a\ntarget: { url: "ws://127.0.0.1:1/" }\nclients: { count: 1 }\nduration: 1s\non_open:\n  - { name: r, send: "x", continuity: true }\n',
+  );
   assert.match(JSON.stringify(step.problems), /on_open\[0\]\.expect.*continuity step/);
 });
 
@@ -84,9 +101,21 @@ test('a continuity threshold with nothing behind it fails with actual null, sayi
   assert.equal(unmeasured.actual, null);
   assert.equal(unmeasured.passed, false);
   assert.match(unmeasured.why ?? '', /nothing measured state continuity/);
-  const [noResumes] = evaluateThresholds({ ...base, continuity: { store: 'memory', resumes: 0, resumed: 0, lost: 0, lost_rate: 0, lost_by_cause: {} } } as never, [threshold]);
+  const [noResumes] = evaluateThresholds(
+    {
+      ...base,
+      continuity: { store: 'memory', resumes: 0, resumed: 0, lost: 0, lost_rate: 0, lost_by_cause: {} },
+    } as never,
+    [threshold],
+  );
   assert.equal(noResumes.actual, null);
   assert.match(noResumes.why ?? '', /no reconnect resumed a session/);
-  const [measured] = evaluateThresholds({ ...base, continuity: { store: 'redis', resumes: 50, resumed: 50, lost: 0, lost_rate: 0, lost_by_cause: {} } } as never, [threshold]);
+  const [measured] = evaluateThresholds(
+    {
+      ...base,
+      continuity: { store: 'redis', resumes: 50, resumed: 50, lost: 0, lost_rate: 0, lost_by_cause: {} },
+    } as never,
+    [threshold],
+  );
   assert.equal(measured.passed, true);
 });

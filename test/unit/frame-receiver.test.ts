@@ -27,7 +27,10 @@ function frame(first: number, payload: Buffer, options: { masked?: boolean; long
   return Buffer.concat([header, Buffer.from([1, 2, 3, 4]), payload.map((byte, i) => byte ^ [1, 2, 3, 4][i % 4])]);
 }
 
-const text = (rand: () => number, max: number) => Buffer.from(Array.from({ length: Math.floor(rand() * max) }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join(''));
+const text = (rand: () => number, max: number) =>
+  Buffer.from(
+    Array.from({ length: Math.floor(rand() * max) }, (_, i) => String.fromCharCode(97 + ((i * 7) % 26))).join(''),
+  );
 
 /** A stream of frames a server might send: mostly small data frames, with control frames, fragments and the odd invalid frame. */
 function serverFrames(rand: () => number): Buffer[] {
@@ -42,7 +45,12 @@ function serverFrames(rand: () => number): Buffer[] {
     else if (pick < 0.74) frames.push(frame(0x8a, text(rand, 20)));
     else if (pick < 0.84) {
       // A fragmented text message, with a ping between its fragments.
-      frames.push(frame(0x01, text(rand, 200)), frame(0x89, Buffer.from('p')), frame(0x00, text(rand, 200)), frame(0x80, text(rand, 200)));
+      frames.push(
+        frame(0x01, text(rand, 200)),
+        frame(0x89, Buffer.from('p')),
+        frame(0x00, text(rand, 200)),
+        frame(0x80, text(rand, 200)),
+      );
     } else if (pick < 0.86) {
       // A data frame inside a fragmented message: a protocol error ws must see.
       frames.push(frame(0x01, text(rand, 30)), frame(0x81, text(rand, 30)));
@@ -105,13 +113,17 @@ function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): 
   ws.on('error', (error: Error & { code?: string }) => events.push(`error ${error.code}`));
   ws.on('close', (code: number, reason: Buffer) => events.push(`close ${code} ${reason.toString()}`));
   // ws 8's client options (initAsClient): a Receiver made with others would not be parked.
-  (ws as unknown as { setSocket(socket: Duplex, head: Buffer, options: object): void }).setSocket(socket, Buffer.alloc(0), {
-    allowSynchronousEvents: true,
-    maxBufferedChunks: 262_144,
-    maxFragments: 16_384,
-    maxPayload: MAX_PAYLOAD,
-    skipUTF8Validation: options.skipUTF8Validation ?? true,
-  });
+  (ws as unknown as { setSocket(socket: Duplex, head: Buffer, options: object): void }).setSocket(
+    socket,
+    Buffer.alloc(0),
+    {
+      allowSynchronousEvents: true,
+      maxBufferedChunks: 262_144,
+      maxFragments: 16_384,
+      maxPayload: MAX_PAYLOAD,
+      skipUTF8Validation: options.skipUTF8Validation ?? true,
+    },
+  );
   return made;
 }
 
@@ -129,28 +141,39 @@ async function run(made: Client, input: Buffer[], closeAtEnd: boolean): Promise<
     made.ws.close(1000, 'client');
     await tick();
   }
-  const closed = made.ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise((resolve) => made.ws.once('close', resolve));
+  const closed =
+    made.ws.readyState === WebSocket.CLOSED
+      ? Promise.resolve()
+      : new Promise((resolve) => made.ws.once('close', resolve));
   made.socket.destroy();
   await closed;
   return made.events;
 }
 
-
 // First, so that the process's kit comes from a real client socket, as in a run.
-test("a stickler client socket to a real ws server on loopback is parked at open, woken by a pong and a close, and parked between them", async () => {
+test('a stickler client socket to a real ws server on loopback is parked at open, woken by a pong and a close, and parked between them', async () => {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   server.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
   let ws: WebSocket | null = null;
   try {
     const { port } = server.address() as { port: number };
-    const opened = openClientSocket({ url: `ws://127.0.0.1:${port}/`, sessionKey: { kind: 'none' }, sessionValue: '', address: '127.0.0.1', via: 'socket', maxPayload: MAX_PAYLOAD });
+    const opened = openClientSocket({
+      url: `ws://127.0.0.1:${port}/`,
+      sessionKey: { kind: 'none' },
+      sessionValue: '',
+      address: '127.0.0.1',
+      via: 'socket',
+      maxPayload: MAX_PAYLOAD,
+    });
     ws = opened;
     const parked = await new Promise<boolean>((resolve) => opened.once('open', () => resolve(parkReceiver(opened))));
     assert.equal(parked, true, "ws's socket listeners and Receiver are as this module knows them");
     assert.equal(receiverOf(opened), null);
     opened.send('stk:1:hello');
-    const echoed = await new Promise<string>((resolve) => opened.once('message', (data: Buffer) => resolve(data.toString())));
+    const echoed = await new Promise<string>((resolve) =>
+      opened.once('message', (data: Buffer) => resolve(data.toString())),
+    );
     assert.equal(echoed, 'stk:1:hello');
     assert.equal(receiverOf(opened), null, 'a small echo never made a Receiver');
     opened.ping();
@@ -208,12 +231,22 @@ test('small frames never wake the Receiver; a ping wakes it for itself, and it i
   made.socket.push(cut.subarray(3));
   await tick();
   assert.equal(receiverOf(made.ws), null);
-  assert.deepEqual(made.events, ['message false 73746b3a313a61', `message false ${Buffer.from('x'.repeat(300)).toString('hex')}`, 'wrote 7', 'ping 70', `message false ${Buffer.from('after').toString('hex')}`, `pong ${Buffer.from('pong!').toString('hex')}`]);
+  assert.deepEqual(made.events, [
+    'message false 73746b3a313a61',
+    `message false ${Buffer.from('x'.repeat(300)).toString('hex')}`,
+    'wrote 7',
+    'ping 70',
+    `message false ${Buffer.from('after').toString('hex')}`,
+    `pong ${Buffer.from('pong!').toString('hex')}`,
+  ]);
   const before = made.events.length;
   await run(made, [], true);
   const after = made.events.slice(before);
   // The client's close frame (2 + 4 bytes of header and mask, 2 of code, 6 of reason), then the socket went without the server's.
-  assert.equal(after.filter((event) => event.startsWith('wrote')).reduce((sum, event) => sum + Number(event.split(' ')[1]), 0), 14);
+  assert.equal(
+    after.filter((event) => event.startsWith('wrote')).reduce((sum, event) => sum + Number(event.split(' ')[1]), 0),
+    14,
+  );
   assert.equal(after.at(-1), 'close 1006 ');
 });
 

@@ -8,7 +8,8 @@ const lint = (text: string): Finding[] => {
   assert.ok(result.ok, result.ok ? '' : result.problem);
   return result.findings;
 };
-const at = (findings: Finding[], rule: string) => findings.filter((finding) => finding.rule === rule).map((finding) => [finding.line, finding.severity]);
+const at = (findings: Finding[], rule: string) =>
+  findings.filter((finding) => finding.rule === rule).map((finding) => [finding.line, finding.severity]);
 
 // The seed articles' configs as they are written there.
 const SEED_NGINX_IP_HASH = `# nginx.conf
@@ -105,19 +106,35 @@ server backend3 10.0.0.3:8080 check inter 5s
 
 test("the seed articles' configs as written: no error; their real gotchas as warnings on their lines", () => {
   const ipHash = lint(SEED_NGINX_IP_HASH);
-  assert.deepEqual(ipHash.filter((f) => f.severity === 'error'), []);
+  assert.deepEqual(
+    ipHash.filter((f) => f.severity === 'error'),
+    [],
+  );
   assert.deepEqual(at(ipHash, 'nginx-ip-hash'), [[4, 'warning']]);
   assert.deepEqual(at(ipHash, 'nginx-connection-literal'), [[16, 'warning']]);
   assert.deepEqual(at(ipHash, 'nginx-short-timeout'), [[13, 'warning']], 'proxy_send_timeout is absent (60 s)');
   const map = lint(SEED_NGINX_MAP);
-  assert.deepEqual(map.filter((f) => f.severity !== 'info'), []);
+  assert.deepEqual(
+    map.filter((f) => f.severity !== 'info'),
+    [],
+  );
   assert.deepEqual(at(map, 'nginx-round-robin'), [[5, 'info']]);
   const haproxy = lint(SEED_HAPROXY);
-  assert.deepEqual(haproxy.filter((f) => f.severity === 'error'), []);
-  assert.deepEqual(at(haproxy, 'haproxy-redispatch'), [[25, 'warning']], 'the article adds redispatch only in its gotcha section');
+  assert.deepEqual(
+    haproxy.filter((f) => f.severity === 'error'),
+    [],
+  );
+  assert.deepEqual(
+    at(haproxy, 'haproxy-redispatch'),
+    [[25, 'warning']],
+    'the article adds redispatch only in its gotcha section',
+  );
   assert.deepEqual(at(haproxy, 'haproxy-maxconn-files'), [[4, 'info']]);
   assert.deepEqual(at(haproxy, 'haproxy-roundrobin'), [[32, 'warning']]);
-  assert.deepEqual(at(haproxy, 'haproxy-ws-check'), [[26, 'info'], [33, 'info']]);
+  assert.deepEqual(at(haproxy, 'haproxy-ws-check'), [
+    [26, 'info'],
+    [33, 'info'],
+  ]);
 });
 
 test('each gotcha is found on its line', () => {
@@ -148,7 +165,15 @@ http {
 `);
   assert.deepEqual(at(nginx, 'nginx-websocket-upgrade'), [[13, 'error']]);
   assert.deepEqual(at(nginx, 'nginx-hash-address'), [[6, 'warning']]);
-  assert.deepEqual(at(nginx, 'nginx-short-timeout'), [[11, 'warning'], [13, 'warning'], [11, 'warning']], 'inherited from the server block');
+  assert.deepEqual(
+    at(nginx, 'nginx-short-timeout'),
+    [
+      [11, 'warning'],
+      [13, 'warning'],
+      [11, 'warning'],
+    ],
+    'inherited from the server block',
+  );
   assert.deepEqual(at(nginx, 'nginx-buffering'), [[20, 'warning']]);
   assert.deepEqual(at(nginx, 'nginx-rlimit'), [[2, 'warning']]);
 
@@ -179,12 +204,28 @@ test('a config that does not parse is a problem, not findings', () => {
 
 test('lint learns Caddyfiles: ip_hash behind NAT, sticky with no health check, no retry, reloads that close WebSockets', async () => {
   const { lintText } = await import('../../src/lint/lint.js');
-  const result = lintText('Caddyfile', '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy ip_hash\n\t}\n}\n', 20000);
+  const result = lintText(
+    'Caddyfile',
+    '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy ip_hash\n\t}\n}\n',
+    20000,
+  );
   assert.ok(result.ok);
   assert.equal(result.proxy, 'caddy');
   const rules = result.findings.map((f) => `${f.line} ${f.rule}`);
-  assert.deepEqual(rules, ['6 caddy-ip-hash', '6 caddy-sticky-no-health', '5 caddy-no-retry', '5 caddy-reload-closes-websockets']);
-  const healthy = lintText('Caddyfile', ':80 {\n\treverse_proxy a:1 b:2 {\n\t\tlb_policy cookie\n\t\thealth_uri /health\n\t\tlb_try_duration 2s\n\t}\n}\n', 20000);
+  assert.deepEqual(rules, [
+    '6 caddy-ip-hash',
+    '6 caddy-sticky-no-health',
+    '5 caddy-no-retry',
+    '5 caddy-reload-closes-websockets',
+  ]);
+  const healthy = lintText(
+    'Caddyfile',
+    ':80 {\n\treverse_proxy a:1 b:2 {\n\t\tlb_policy cookie\n\t\thealth_uri /health\n\t\tlb_try_duration 2s\n\t}\n}\n',
+    20000,
+  );
   assert.ok(healthy.ok);
-  assert.deepEqual(healthy.findings.map((f) => f.rule), ['caddy-reload-closes-websockets']);
+  assert.deepEqual(
+    healthy.findings.map((f) => f.rule),
+    ['caddy-reload-closes-websockets'],
+  );
 });

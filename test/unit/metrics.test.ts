@@ -26,7 +26,10 @@ test('distribution: shares, imbalance = max/mean, Jain index, idle backends coun
   const oneHot = summariseDistribution({ b1: 30 }, {}, ['b1', 'b2', 'b3']);
   assert.equal(oneHot.imbalance, 3);
   assert.equal(Math.round(oneHot.jain * 1000) / 1000, 0.333);
-  assert.deepEqual(oneHot.backends.map((b) => b.id), ['b1', 'b2', 'b3']);
+  assert.deepEqual(
+    oneHot.backends.map((b) => b.id),
+    ['b1', 'b2', 'b3'],
+  );
 });
 
 test('histograms survive encoding and merge by addition', () => {
@@ -44,7 +47,9 @@ test('histograms survive encoding and merge by addition', () => {
 });
 
 test('thresholds compare summary paths, percentages and absent map keys', () => {
-  const loaded = parseScenarioText('s.yaml', `name: t
+  const loaded = parseScenarioText(
+    's.yaml',
+    `name: t
 target: { stack: direct }
 clients: { count: 1 }
 duration: 1s
@@ -53,23 +58,32 @@ thresholds:
   stickiness.violation_rate: "< 0.1%"
   disconnects.by_close_code.1006: "== 0"
   connections.opened: ">= 2"
-`);
+`,
+  );
   assert.ok(loaded.ok);
   const summary = {
-    latency: { message: { p99: 12, count: 100 } }, stickiness: { violation_rate: 0.002, sticky: 499, violations: 1 },
-    disconnects: { by_close_code: {} }, connections: { attempted: 2, opened: 2 }, messages: { sent: 100 },
+    latency: { message: { p99: 12, count: 100 } },
+    stickiness: { violation_rate: 0.002, sticky: 499, violations: 1 },
+    disconnects: { by_close_code: {} },
+    connections: { attempted: 2, opened: 2 },
+    messages: { sent: 100 },
   };
   const results = evaluateThresholds(summary as never, loaded.plan.thresholds);
-  assert.deepEqual(results.map((r) => [r.metric, r.passed]), [
-    ['latency.message.p99', true],
-    ['stickiness.violation_rate', false],
-    ['disconnects.by_close_code.1006', true],
-    ['connections.opened', true],
-  ]);
+  assert.deepEqual(
+    results.map((r) => [r.metric, r.passed]),
+    [
+      ['latency.message.p99', true],
+      ['stickiness.violation_rate', false],
+      ['disconnects.by_close_code.1006', true],
+      ['connections.opened', true],
+    ],
+  );
 });
 
 test('a threshold on a figure with nothing behind it fails with actual null and says why', () => {
-  const loaded = parseScenarioText('s.yaml', `name: t
+  const loaded = parseScenarioText(
+    's.yaml',
+    `name: t
 target: { stack: direct }
 clients: { count: 1 }
 duration: 1s
@@ -80,19 +94,28 @@ thresholds:
   messages.lost: "== 0"
   disconnects.unexpected: "== 0"
   duration_s: "> 0"
-`);
+`,
+  );
   assert.ok(loaded.ok);
   const nothing = {
-    duration_s: 1, latency: { message: { p99: 0, count: 0 } }, stickiness: { violation_rate: 0, sticky: 0, violations: 0 },
-    disconnects: { unexpected: 0 }, connections: { attempted: 0, opened: 0 }, handshake: { error_rate: 0 }, messages: { sent: 0, lost: 0 },
+    duration_s: 1,
+    latency: { message: { p99: 0, count: 0 } },
+    stickiness: { violation_rate: 0, sticky: 0, violations: 0 },
+    disconnects: { unexpected: 0 },
+    connections: { attempted: 0, opened: 0 },
+    handshake: { error_rate: 0 },
+    messages: { sent: 0, lost: 0 },
   };
   const results = evaluateThresholds(nothing as never, loaded.plan.thresholds);
-  assert.deepEqual(results.map((r) => [r.metric, r.actual, r.passed, r.why]), [
-    ['latency.message.p99', null, false, 'no message latency was measured (count 0)'],
-    ['stickiness.violation_rate', null, false, 'no reconnect was judged (no sticky and no violation)'],
-    ['handshake.error_rate', null, false, 'no connection was attempted'],
-    ['messages.lost', null, false, 'no message was sent'],
-    ['disconnects.unexpected', null, false, 'no connection opened'],
-    ['duration_s', 1, true, undefined],
-  ]);
+  assert.deepEqual(
+    results.map((r) => [r.metric, r.actual, r.passed, r.why]),
+    [
+      ['latency.message.p99', null, false, 'no message latency was measured (count 0)'],
+      ['stickiness.violation_rate', null, false, 'no reconnect was judged (no sticky and no violation)'],
+      ['handshake.error_rate', null, false, 'no connection was attempted'],
+      ['messages.lost', null, false, 'no message was sent'],
+      ['disconnects.unexpected', null, false, 'no connection opened'],
+      ['duration_s', 1, true, undefined],
+    ],
+  );
 });

@@ -6,7 +6,14 @@ import { OutageLedger } from '../../src/engine/outage-ledger.js';
 function ledger() {
   const counters = emptyCounters();
   const backs: number[] = [];
-  return { counters, backs, ledger: new OutageLedger(() => counters, (ms) => backs.push(ms)) };
+  return {
+    counters,
+    backs,
+    ledger: new OutageLedger(
+      () => counters,
+      (ms) => backs.push(ms),
+    ),
+  };
 }
 
 test('cuts just before word of the outage belong to it, as do cuts while it lasts; a client back before the word still counts', () => {
@@ -22,7 +29,10 @@ test('cuts just before word of the outage belong to it, as do cuts while it last
   assert.deepEqual(counters.outageCut, { 'b1#1': 3 });
   assert.deepEqual(counters.outageBack, { 'b1#1': 2 });
   assert.deepEqual(counters.outageLost, { 'b1#1': 1 });
-  assert.deepEqual(backs.sort((a, b) => a - b), [200, 2000]);
+  assert.deepEqual(
+    backs.sort((a, b) => a - b),
+    [200, 2000],
+  );
 });
 
 test('a cut long before the word, or on a backend that comes back, is no part of a later outage; each outage has its number', () => {

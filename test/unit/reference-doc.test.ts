@@ -22,8 +22,19 @@ test('the scenario reference names every schema field with a description, every 
     assert.ok(text.includes(`| \`${field.path}\` |`), `${field.path} is missing from the reference`);
     assert.ok(field.about.length > 0, `${field.path} has no description in the schema (.describe it)`);
   }
-  for (const name of [...PRESETS.map((preset) => preset.name), ...Object.keys(ACTIONS), ...THRESHOLD_METRICS]) assert.ok(text.includes(`\`${name}\``), name);
-  for (const nested of ['target.stack.proxy', 'clients.addresses.per_address', 'churn.backoff.jitter', 'events[].action', 'idle[].clients', 'traffic.max_message']) {
-    assert.ok(fields.some((field) => field.path === nested), nested);
+  for (const name of [...PRESETS.map((preset) => preset.name), ...Object.keys(ACTIONS), ...THRESHOLD_METRICS])
+    assert.ok(text.includes(`\`${name}\``), name);
+  for (const nested of [
+    'target.stack.proxy',
+    'clients.addresses.per_address',
+    'churn.backoff.jitter',
+    'events[].action',
+    'idle[].clients',
+    'traffic.max_message',
+  ]) {
+    assert.ok(
+      fields.some((field) => field.path === nested),
+      nested,
+    );
   }
 });

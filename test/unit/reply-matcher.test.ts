@@ -5,7 +5,14 @@ import type { AppPlan } from '../../src/scenario/plan.js';
 import { compileTemplate } from '../../src/util/template.js';
 
 const app = (reply: AppPlan['reply'], message = '{"type":"ping","id":"{{id}}"}'): AppPlan => ({
-  message: compileTemplate(message), reply, replyTimeoutMs: 1000, steps: [], push: null, identifyStep: null, subprotocols: [], socketio: null,
+  message: compileTemplate(message),
+  reply,
+  replyTimeoutMs: 1000,
+  steps: [],
+  push: null,
+  identifyStep: null,
+  subprotocols: [],
+  socketio: null,
 });
 
 test('replies by field: matched by id in any order, an unknown id is unmatched, no id is not a reply', () => {

@@ -24,8 +24,14 @@ test('the send wheel calls each member once an interval, on its own grid, until 
   assert.equal(calls.get(0)!.length, before, 'no call after leaving');
   assert.ok(before >= 9 && before <= 11, `member 0 called ${before} times in ~520 ms`);
   for (const [index, dues] of calls) {
-    assert.ok(dues.every((due) => due % 50 === members[index].slot), `member ${index} off its grid: ${dues}`);
-    assert.ok(dues.every((due, i) => i === 0 || due - dues[i - 1] === 50), `member ${index} skipped or repeated: ${dues}`);
+    assert.ok(
+      dues.every((due) => due % 50 === members[index].slot),
+      `member ${index} off its grid: ${dues}`,
+    );
+    assert.ok(
+      dues.every((due, i) => i === 0 || due - dues[i - 1] === 50),
+      `member ${index} skipped or repeated: ${dues}`,
+    );
   }
   assert.ok(calls.get(4)!.length >= 11, 'members that stayed go on');
 });
@@ -43,13 +49,21 @@ test('a tick sends what is due within 1% of the interval in one batch, never ear
   clock = 100;
   // The wheel's timer for slot 100 (100 ms) has fired by now, and again every 11 ms since, with the clock held at 100.
   await new Promise((resolve) => setTimeout(resolve, 400));
-  assert.deepEqual(sent, [100, 103, 106, 109], 'the first tick sends every slot of its 10 ms window, and nothing later however often it wakes');
+  assert.deepEqual(
+    sent,
+    [100, 103, 106, 109],
+    'the first tick sends every slot of its 10 ms window, and nothing later however often it wakes',
+  );
   // Joining a slot the batch already sent ahead of its time: its turn there goes at once; a slot whose time has passed waits a round.
   const late = { slot: 105, sendDue: (due: number) => sent.push(due) };
   const past = { slot: 99, sendDue: (due: number) => sent.push(due) };
   wheel.add(late, late.slot);
   wheel.add(past, past.slot);
-  assert.deepEqual(sent, [100, 103, 106, 109, 105], 'a member joining slot 105 at 100 ms sends at once, one joining slot 99 does not');
+  assert.deepEqual(
+    sent,
+    [100, 103, 106, 109, 105],
+    'a member joining slot 105 at 100 ms sends at once, one joining slot 99 does not',
+  );
   wheel.remove(late, late.slot);
   wheel.remove(past, past.slot);
   sent.length = 4;

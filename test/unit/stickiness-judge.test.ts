@@ -5,8 +5,13 @@ import { judge, settle, type JudgeInput, type Verdict } from '../../src/engine/s
 import { emptyCounters, type WorkerCounters } from '../../src/metrics/counters.js';
 
 const base: JudgeInput = {
-  home: 'b1', landed: 'b2', homeServing: true, lostToCrash: false,
-  addressChanged: false, cookieSet: false, cookieSent: false,
+  home: 'b1',
+  landed: 'b2',
+  homeServing: true,
+  lostToCrash: false,
+  addressChanged: false,
+  cookieSet: false,
+  cookieSent: false,
 };
 
 /**
@@ -16,21 +21,77 @@ const base: JudgeInput = {
  */
 const rows: { row: string; input: Partial<JudgeInput>; verdict: Verdict }[] = [
   { row: 'first connection takes a home', input: { home: null }, verdict: { outcome: 'home' } },
-  { row: 'first connection, even after a crash-like loss', input: { home: null, lostToCrash: true }, verdict: { outcome: 'home' } },
+  {
+    row: 'first connection, even after a crash-like loss',
+    input: { home: null, lostToCrash: true },
+    verdict: { outcome: 'home' },
+  },
   { row: 'same backend: sticky', input: { landed: 'b1' }, verdict: { outcome: 'sticky' } },
-  { row: 'same backend while home is marked down: sticky', input: { landed: 'b1', homeServing: false }, verdict: { outcome: 'sticky' } },
-  { row: 'same backend from a new address: sticky', input: { landed: 'b1', addressChanged: true }, verdict: { outcome: 'sticky' } },
-  { row: 'stickler killed home (down before its sockets closed): failover', input: { homeServing: false, lostToCrash: true }, verdict: { outcome: 'failover' } },
-  { row: 'HAProxy checks or stats took home out, no crash seen: failover', input: { homeServing: false }, verdict: { outcome: 'failover' } },
-  { row: 'clients inferred home down before the reconnect: failover', input: { homeServing: false, lostToCrash: true, addressChanged: true }, verdict: { outcome: 'failover' } },
-  { row: 'home still serving after a crash-like loss: wait for word', input: { lostToCrash: true }, verdict: { outcome: 'wait', cause: 'balancer' } },
-  { row: 'home serving, after a plain drop: violation', input: {}, verdict: { outcome: 'violation', cause: 'balancer' } },
-  { row: 'new address: address_changed', input: { addressChanged: true }, verdict: { outcome: 'violation', cause: 'address_changed' } },
-  { row: 'new address wins over a missing cookie', input: { addressChanged: true, cookieSet: true }, verdict: { outcome: 'violation', cause: 'address_changed' } },
-  { row: 'cookie set but not sent: cookie_absent', input: { cookieSet: true }, verdict: { outcome: 'violation', cause: 'cookie_absent' } },
-  { row: 'cookie set and sent: the balancer', input: { cookieSet: true, cookieSent: true }, verdict: { outcome: 'violation', cause: 'balancer' } },
-  { row: 'client without cookies (none ever set): the balancer', input: { cookieSet: false, cookieSent: false }, verdict: { outcome: 'violation', cause: 'balancer' } },
-  { row: 'a wait keeps its cause', input: { lostToCrash: true, cookieSet: true }, verdict: { outcome: 'wait', cause: 'cookie_absent' } },
+  {
+    row: 'same backend while home is marked down: sticky',
+    input: { landed: 'b1', homeServing: false },
+    verdict: { outcome: 'sticky' },
+  },
+  {
+    row: 'same backend from a new address: sticky',
+    input: { landed: 'b1', addressChanged: true },
+    verdict: { outcome: 'sticky' },
+  },
+  {
+    row: 'stickler killed home (down before its sockets closed): failover',
+    input: { homeServing: false, lostToCrash: true },
+    verdict: { outcome: 'failover' },
+  },
+  {
+    row: 'HAProxy checks or stats took home out, no crash seen: failover',
+    input: { homeServing: false },
+    verdict: { outcome: 'failover' },
+  },
+  {
+    row: 'clients inferred home down before the reconnect: failover',
+    input: { homeServing: false, lostToCrash: true, addressChanged: true },
+    verdict: { outcome: 'failover' },
+  },
+  {
+    row: 'home still serving after a crash-like loss: wait for word',
+    input: { lostToCrash: true },
+    verdict: { outcome: 'wait', cause: 'balancer' },
+  },
+  {
+    row: 'home serving, after a plain drop: violation',
+    input: {},
+    verdict: { outcome: 'violation', cause: 'balancer' },
+  },
+  {
+    row: 'new address: address_changed',
+    input: { addressChanged: true },
+    verdict: { outcome: 'violation', cause: 'address_changed' },
+  },
+  {
+    row: 'new address wins over a missing cookie',
+    input: { addressChanged: true, cookieSet: true },
+    verdict: { outcome: 'violation', cause: 'address_changed' },
+  },
+  {
+    row: 'cookie set but not sent: cookie_absent',
+    input: { cookieSet: true },
+    verdict: { outcome: 'violation', cause: 'cookie_absent' },
+  },
+  {
+    row: 'cookie set and sent: the balancer',
+    input: { cookieSet: true, cookieSent: true },
+    verdict: { outcome: 'violation', cause: 'balancer' },
+  },
+  {
+    row: 'client without cookies (none ever set): the balancer',
+    input: { cookieSet: false, cookieSent: false },
+    verdict: { outcome: 'violation', cause: 'balancer' },
+  },
+  {
+    row: 'a wait keeps its cause',
+    input: { lostToCrash: true, cookieSet: true },
+    verdict: { outcome: 'wait', cause: 'cookie_absent' },
+  },
 ];
 
 for (const { row, input, verdict } of rows) {
@@ -74,7 +135,12 @@ function homeIn(down: Set<string>) {
     waiting: (h, waits) => (waits ? waiting.add(h) : waiting.delete(h)),
   });
   const land = (backend: string, extra: Partial<{ address: string; cookieSet: boolean; cookieSent: boolean }> = {}) =>
-    home.landed({ backend, address: extra.address ?? '127.0.0.1', cookieSet: extra.cookieSet ?? false, cookieSent: extra.cookieSent ?? false });
+    home.landed({
+      backend,
+      address: extra.address ?? '127.0.0.1',
+      cookieSet: extra.cookieSet ?? false,
+      cookieSent: extra.cookieSent ?? false,
+    });
   return { home, land, waiting, counters: () => counters, reset: () => (counters = emptyCounters()) };
 }
 

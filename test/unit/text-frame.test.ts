@@ -5,14 +5,18 @@ import * as wsModule from 'ws';
 import { maskedTextFrame } from '../../src/engine/text-frame.js';
 
 // ws's own frame parser (exported by ws, not declared by @types/ws).
-const { Receiver } = wsModule as unknown as { Receiver: new (options: { isServer: boolean; maxPayload: number }) => Writable };
+const { Receiver } = wsModule as unknown as {
+  Receiver: new (options: { isServer: boolean; maxPayload: number }) => Writable;
+};
 
 /** Parses frames the way a `ws` server does (masked frames required), and gives back the messages. */
 function receivedByServer(frames: Buffer[]): { messages: string[]; errors: Error[] } {
   const receiver = new Receiver({ isServer: true, maxPayload: 1 << 20 });
   const messages: string[] = [];
   const errors: Error[] = [];
-  receiver.on('message', (data: Buffer, isBinary: boolean) => messages.push(`${isBinary ? 'binary' : 'text'}:${data.toString()}`));
+  receiver.on('message', (data: Buffer, isBinary: boolean) =>
+    messages.push(`${isBinary ? 'binary' : 'text'}:${data.toString()}`),
+  );
   receiver.on('error', (error: Error) => errors.push(error));
   for (const frame of frames) receiver.write(frame);
   return { messages, errors };
@@ -20,10 +24,15 @@ function receivedByServer(frames: Buffer[]): { messages: string[]; errors: Error
 
 test('a written text frame is what a ws server reads as one text message, at every length encoding', () => {
   // 7-bit lengths up to 125, 16-bit from 126, 64-bit from 65,536.
-  const payloads = [0, 1, 64, 125, 126, 1000, 65535, 65536, 70000].map((length) => Buffer.from('stk:123:'.padEnd(length, 'x').slice(0, length)));
+  const payloads = [0, 1, 64, 125, 126, 1000, 65535, 65536, 70000].map((length) =>
+    Buffer.from('stk:123:'.padEnd(length, 'x').slice(0, length)),
+  );
   const { messages, errors } = receivedByServer(payloads.map(maskedTextFrame));
   assert.deepEqual(errors, []);
-  assert.deepEqual(messages, payloads.map((payload) => `text:${payload.toString()}`));
+  assert.deepEqual(
+    messages,
+    payloads.map((payload) => `text:${payload.toString()}`),
+  );
 });
 
 test('every frame has its own masking key, and the payload on the wire is masked', () => {

@@ -102,7 +102,13 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   const compare = {
     scenario: first.plan.name,
     seed: first.plan.seed,
-    stacks: results.map((result) => ({ stack: result.stack, folder: folderFor(result.stack), verdict: result.summary?.verdict ?? 'error', error: result.error, summary: result.summary })),
+    stacks: results.map((result) => ({
+      stack: result.stack,
+      folder: folderFor(result.stack),
+      verdict: result.summary?.verdict ?? 'error',
+      error: result.error,
+      summary: result.summary,
+    })),
   };
   const summaries = results.flatMap((result) => (result.summary ? [result.summary] : []));
   publish({ kind: 'compare', outDir, summaries, compare, junit: args.junit });
@@ -110,12 +116,14 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify(compare, null, 2)}\n`);
   // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
   const codes = results.map((result) => result.exitCode);
-  for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed]) if (codes.includes(code)) return code;
+  for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed])
+    if (codes.includes(code)) return code;
   return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }
 
 export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {
   const table = new Table({ head: ['', ...results.map((result) => result.stack)], style: { head: [], border: [] } });
-  for (const [label, value] of COMPARE_ROWS) table.push([label, ...results.map((result) => (result.summary ? value(result.summary) : `error`))]);
+  for (const [label, value] of COMPARE_ROWS)
+    table.push([label, ...results.map((result) => (result.summary ? value(result.summary) : `error`))]);
   return table.toString();
 }

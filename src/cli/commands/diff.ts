@@ -10,8 +10,10 @@ function mismatches(base: Summary, candidate: Summary): string[] {
   const differs: string[] = [];
   if (base.scenario !== candidate.scenario) differs.push(`scenario ${base.scenario} vs ${candidate.scenario}`);
   if (base.stack !== candidate.stack) differs.push(`stack ${base.stack} vs ${candidate.stack}`);
-  if (base.duration_s !== candidate.duration_s) differs.push(`duration ${base.duration_s} s vs ${candidate.duration_s} s`);
-  if (base.connections.clients !== candidate.connections.clients) differs.push(`clients ${base.connections.clients} vs ${candidate.connections.clients}`);
+  if (base.duration_s !== candidate.duration_s)
+    differs.push(`duration ${base.duration_s} s vs ${candidate.duration_s} s`);
+  if (base.connections.clients !== candidate.connections.clients)
+    differs.push(`clients ${base.connections.clients} vs ${candidate.connections.clients}`);
   if (base.seed !== candidate.seed) differs.push(`seed ${base.seed} vs ${candidate.seed}`);
   return differs;
 }
@@ -27,7 +29,9 @@ export function diffCommand(args: { base: string; candidate: string; tolerance: 
     const [base, candidate] = [loadSummary(args.base), loadSummary(args.candidate)];
     const differs = mismatches(base, candidate);
     if (differs.length > 0) {
-      process.stderr.write(`${args.strict ? 'error' : 'warning'}: the two runs are not of the same scenario and target (${differs.join('; ')}): the comparison may mean little\n`);
+      process.stderr.write(
+        `${args.strict ? 'error' : 'warning'}: the two runs are not of the same scenario and target (${differs.join('; ')}): the comparison may mean little\n`,
+      );
       if (args.strict) return EXIT.invalidInput;
     }
     rows = diffSummaries(base, candidate, tolerance);
@@ -35,13 +39,20 @@ export function diffCommand(args: { base: string; candidate: string; tolerance: 
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return EXIT.invalidInput;
   }
-  const table = new Table({ head: ['metric', 'base', 'candidate', 'change', 'result'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['metric', 'base', 'candidate', 'change', 'result'],
+    style: { head: [], border: [] },
+  });
   for (const row of rows) {
     const change = row.change === null ? 'new' : `${row.change >= 0 ? '+' : ''}${(row.change * 100).toFixed(1)}%`;
     table.push([row.metric, row.base, row.candidate, change, row.regression ? 'REGRESSION' : 'ok']);
   }
   process.stdout.write(`${table.toString()}\n`);
   const regressions = rows.filter((row) => row.regression).length;
-  process.stdout.write(regressions > 0 ? `${regressions} regression(s) beyond ${args.tolerance}\n` : `no regression beyond ${args.tolerance}\n`);
+  process.stdout.write(
+    regressions > 0
+      ? `${regressions} regression(s) beyond ${args.tolerance}\n`
+      : `no regression beyond ${args.tolerance}\n`,
+  );
   return regressions > 0 ? EXIT.thresholdFailed : EXIT.ok;
 }

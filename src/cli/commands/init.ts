@@ -25,7 +25,9 @@ export function initCommand(args: InitArgs, cwd = process.cwd()): number {
   }
   const base = (args.name ?? 'stickler').replace(/\.ya?ml$/, '');
   if (args.name && !/^[A-Za-z0-9-]+$/.test(base)) {
-    log(`error: NAME "${args.name}": use letters, digits and dashes (it becomes the file name and the scenario's name)`);
+    log(
+      `error: NAME "${args.name}": use letters, digits and dashes (it becomes the file name and the scenario's name)`,
+    );
     return EXIT.invalidInput;
   }
   const file = path.join(cwd, `${base}.yaml`);
@@ -39,7 +41,9 @@ export function initCommand(args: InitArgs, cwd = process.cwd()): number {
   fs.writeFileSync(file, text);
   const copied = copyReferencedConfig(source, cwd);
   const shown = path.relative(cwd, file);
-  process.stdout.write(`wrote ${shown} (from the bundled ${path.basename(source, '.yaml')} scenario)${copied ? ` and ${copied}` : ''}\n`);
+  process.stdout.write(
+    `wrote ${shown} (from the bundled ${path.basename(source, '.yaml')} scenario)${copied ? ` and ${copied}` : ''}\n`,
+  );
   process.stdout.write(`next: stickler run ${shown}\n`);
   process.stdout.write(`      (or against your own endpoint: stickler run ${shown} --url ws://HOST:PORT/PATH)\n`);
   return EXIT.ok;

@@ -49,21 +49,25 @@ export function k8sCommand(args: K8sArgs, nowMs = Date.now()): number {
     log(`error: --start-in: expected a duration such as 2m, got ${args.startIn}`);
     return EXIT.invalidInput;
   }
-  process.stdout.write(renderK8sManifest({
-    name: plan.name,
-    scenarioText: fs.readFileSync(resolveScenarioArgument(args.file), 'utf8'),
-    url: args.url,
-    shards: args.shards,
-    clients: plan.clients.count,
-    messagesPerSecond: plan.traffic.intervalMs > 0 ? (plan.clients.count * 1000) / plan.traffic.intervalMs : 0,
-    image: args.image,
-    namespace: args.namespace,
-    ...(args.metrics ? { metricsPort: args.metrics } : {}),
-    // On the second, so that a person reading the manifest sees a round time.
-    startAtMs: Math.ceil((nowMs + startInMs) / 1000) * 1000,
-  }));
+  process.stdout.write(
+    renderK8sManifest({
+      name: plan.name,
+      scenarioText: fs.readFileSync(resolveScenarioArgument(args.file), 'utf8'),
+      url: args.url,
+      shards: args.shards,
+      clients: plan.clients.count,
+      messagesPerSecond: plan.traffic.intervalMs > 0 ? (plan.clients.count * 1000) / plan.traffic.intervalMs : 0,
+      image: args.image,
+      namespace: args.namespace,
+      ...(args.metrics ? { metricsPort: args.metrics } : {}),
+      // On the second, so that a person reading the manifest sees a round time.
+      startAtMs: Math.ceil((nowMs + startInMs) / 1000) * 1000,
+    }),
+  );
   log(`# apply with: stickler k8s ${args.file} --shards ${args.shards} ... | kubectl apply -f -`);
-  log(`# then:       kubectl wait --for=condition=complete job/stickler-${plan.name} --timeout=...; kubectl logs -l job-name=stickler-${plan.name} --tail=1 | stickler merge -`);
+  log(
+    `# then:       kubectl wait --for=condition=complete job/stickler-${plan.name} --timeout=...; kubectl logs -l job-name=stickler-${plan.name} --tail=1 | stickler merge -`,
+  );
   return EXIT.ok;
 }
 
@@ -84,7 +88,11 @@ export interface ManifestSpec {
 /** The two objects as a multi-document YAML: a pure function of the spec, tested against the Kubernetes schemas. */
 export function renderK8sManifest(spec: ManifestSpec): string {
   const jobName = `stickler-${spec.name}`.toLowerCase().slice(0, 63);
-  const metadata = (name: string) => ({ name, ...(spec.namespace ? { namespace: spec.namespace } : {}), labels: { app: 'stickler', 'stickler/scenario': spec.name } });
+  const metadata = (name: string) => ({
+    name,
+    ...(spec.namespace ? { namespace: spec.namespace } : {}),
+    labels: { app: 'stickler', 'stickler/scenario': spec.name },
+  });
   const perShard = Math.ceil(spec.clients / spec.shards);
   const messagesPerShard = spec.messagesPerSecond / spec.shards;
   // ~25 KiB a connection for the client side, a core for ~10,000 echoes a second, with a floor.
@@ -97,14 +105,29 @@ export function renderK8sManifest(spec: ManifestSpec): string {
     data: { 'scenario.yaml': spec.scenarioText },
   };
   const command = [
-    'stickler', 'run', `${SCENARIO_DIR}/scenario.yaml`,
-    '--shard', `$(JOB_COMPLETION_INDEX)/${spec.shards}`,
-    '--start-at', String(spec.startAtMs),
+    'stickler',
+    'run',
+    `${SCENARIO_DIR}/scenario.yaml`,
+    '--shard',
+    `$(JOB_COMPLETION_INDEX)/${spec.shards}`,
+    '--start-at',
+    String(spec.startAtMs),
     ...(spec.url ? ['--url', spec.url] : []),
-    '--out', '/tmp/stickler', '--quiet', '--json',
+    '--out',
+    '/tmp/stickler',
+    '--quiet',
+    '--json',
     ...(spec.metricsPort ? ['--metrics', `0.0.0.0:${spec.metricsPort}`] : []),
   ];
-  const scrape = spec.metricsPort ? { annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(spec.metricsPort), 'prometheus.io/path': '/metrics' } } : {};
+  const scrape = spec.metricsPort
+    ? {
+        annotations: {
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(spec.metricsPort),
+          'prometheus.io/path': '/metrics',
+        },
+      }
+    : {};
   const job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -118,27 +141,32 @@ export function renderK8sManifest(spec: ManifestSpec): string {
         metadata: { labels: { app: 'stickler', 'stickler/scenario': spec.name }, ...scrape },
         spec: {
           restartPolicy: 'Never',
-          containers: [{
-            name: 'stickler',
-            image: spec.image,
-            command,
-            ...(spec.metricsPort ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort }] } : {}),
-            env: [{
-              name: 'JOB_COMPLETION_INDEX',
-              valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
-            }],
-            resources: {
-              requests: { cpu: `${cpuMilli}m`, memory: `${memoryMi}Mi` },
-              limits: { memory: `${memoryMi * 2}Mi` },
+          containers: [
+            {
+              name: 'stickler',
+              image: spec.image,
+              command,
+              ...(spec.metricsPort ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort }] } : {}),
+              env: [
+                {
+                  name: 'JOB_COMPLETION_INDEX',
+                  valueFrom: {
+                    fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+                  },
+                },
+              ],
+              resources: {
+                requests: { cpu: `${cpuMilli}m`, memory: `${memoryMi}Mi` },
+                limits: { memory: `${memoryMi * 2}Mi` },
+              },
+              volumeMounts: [{ name: 'scenario', mountPath: SCENARIO_DIR, readOnly: true }],
             },
-            volumeMounts: [{ name: 'scenario', mountPath: SCENARIO_DIR, readOnly: true }],
-          }],
+          ],
           volumes: [{ name: 'scenario', configMap: { name: `${jobName}-scenario` } }],
         },
       },
     },
   };
-  const options = { blockQuote: "literal", lineWidth: 0 } as const;
+  const options = { blockQuote: 'literal', lineWidth: 0 } as const;
   return `${YAML.stringify(configMap, options)}---\n${YAML.stringify(job, options)}`;
 }
-

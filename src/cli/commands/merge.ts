@@ -45,7 +45,10 @@ export async function mergeCommand(args: MergeArgs): Promise<number> {
     for (const problem of loaded.problems) log(formatProblem(problem));
     return EXIT.invalidInput;
   }
-  const summary = mergeShardSummaries(loaded.plan, found.map((entry) => entry.summary));
+  const summary = mergeShardSummaries(
+    loaded.plan,
+    found.map((entry) => entry.summary),
+  );
   const outDir = path.resolve(args.out ?? defaultOutDir(`${loaded.plan.name}-merged`));
   const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
   if (outProblem) {
@@ -104,7 +107,9 @@ export function shardsFromLog(text: string, origin: string): Found[] {
 function asShard(value: unknown, source: string): Found {
   const summary = value as Partial<ShardSummary> | null;
   if (!summary || typeof summary !== 'object' || !summary.shard || typeof summary.shard.index !== 'number') {
-    return { problem: `${source}: not a shard summary (it has no "shard" section: write one with stickler run --shard I/N)` };
+    return {
+      problem: `${source}: not a shard summary (it has no "shard" section: write one with stickler run --shard I/N)`,
+    };
   }
   return { source, summary: summary as ShardSummary };
 }

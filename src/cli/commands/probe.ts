@@ -44,26 +44,34 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
   } catch {
     return fail(`"${args.url}" is not a URL: give a ws:// or wss:// URL such as ws://127.0.0.1:8080/ws`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return fail(`"${args.url}" is not a WebSocket URL: use ws:// or wss://`);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    return fail(`"${args.url}" is not a WebSocket URL: use ws:// or wss://`);
   const maxIdleMs = parseDurationMs(args.maxIdle);
-  if (maxIdleMs === undefined) return fail(`--max-idle "${args.maxIdle}" is not ${DURATION_HINT}; 0 skips the idle probe`);
-  if (args.key !== undefined && !KEY_PATTERN.test(args.key)) return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
-  if (args.via !== 'socket' && args.via !== 'x-forwarded-for') return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
+  if (maxIdleMs === undefined)
+    return fail(`--max-idle "${args.maxIdle}" is not ${DURATION_HINT}; 0 skips the idle probe`);
+  if (args.key !== undefined && !KEY_PATTERN.test(args.key))
+    return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
+  if (args.via !== 'socket' && args.via !== 'x-forwarded-for')
+    return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
   const via = args.via;
   const ipv6 = url.hostname === '[::1]' && via === 'socket';
   // IPv6 trials bind from a range made bindable for the probe (root), else from one address.
-  const binding = ipv6 ? await makePoolBindable(parseAddressPool(PROBE_IPV6_POOL, {}) as AddressPool).catch((error: Error) => {
-    if (!(error instanceof PoolNotBindable)) throw error;
-    process.stderr.write(`stickler probe: trials from one address only: ${error.message}\n`);
-    return null;
-  }) : null;
+  const binding = ipv6
+    ? await makePoolBindable(parseAddressPool(PROBE_IPV6_POOL, {}) as AddressPool).catch((error: Error) => {
+        if (!(error instanceof PoolNotBindable)) throw error;
+        process.stderr.write(`stickler probe: trials from one address only: ${error.message}\n`);
+        return null;
+      })
+    : null;
   const loopback = onIpv4Loopback(url.hostname) || binding !== null;
   let ca: string | undefined;
   if (args.ca) {
     try {
       ca = fs.readFileSync(args.ca, 'utf8');
     } catch (error) {
-      return fail(`--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the PEM file of the CA that signed the target's certificate`);
+      return fail(
+        `--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the PEM file of the CA that signed the target's certificate`,
+      );
     }
   }
 
@@ -82,28 +90,37 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
       resolve(EXIT.interrupted);
     }),
   );
-  const probe = runProbe({
-    target: {
-      url: args.url,
-      identify: { header: args.identifyHeader.toLowerCase(), messageField: args.messageField, cookie: args.identifyCookie ?? null },
-      tlsOptions: args.insecure ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
-      via,
+  const probe = runProbe(
+    {
+      target: {
+        url: args.url,
+        identify: {
+          header: args.identifyHeader.toLowerCase(),
+          messageField: args.messageField,
+          cookie: args.identifyCookie ?? null,
+        },
+        tlsOptions: args.insecure ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
+        via,
+      },
+      key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
+      maxIdleMs,
+      varySources: via === 'x-forwarded-for' || loopback,
+      family: ipv6 ? 6 : 4,
+      log,
     },
-    key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
-    maxIdleMs,
-    varySources: via === 'x-forwarded-for' || loopback,
-    family: ipv6 ? 6 : 4,
-    log,
-  }, report).finally(() => binding?.release()).then(
-    () => {
-      print();
-      return EXIT.ok;
-    },
-    (error: Error) => {
-      if (!(error instanceof ProbeUnreachable)) throw error;
-      process.stderr.write(`stickler probe: cannot probe ${args.url}: ${error.message}\n`);
-      return EXIT.infrastructure;
-    },
-  );
+    report,
+  )
+    .finally(() => binding?.release())
+    .then(
+      () => {
+        print();
+        return EXIT.ok;
+      },
+      (error: Error) => {
+        if (!(error instanceof ProbeUnreachable)) throw error;
+        process.stderr.write(`stickler probe: cannot probe ${args.url}: ${error.message}\n`);
+        return EXIT.infrastructure;
+      },
+    );
   return Promise.race([probe, interrupted]);
 }

@@ -61,11 +61,18 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (plan.target.kind === 'custom') {
     const linted = lintFile(plan.target.configPath, machineLimits().filesHard);
     if (linted.ok && linted.findings.some((finding) => finding.severity !== 'info')) {
-      process.stderr.write(`${renderFindings(linted.findings.filter((finding) => finding.severity !== 'info'), process.stderr.isTTY === true)}\n`);
+      process.stderr.write(
+        `${renderFindings(
+          linted.findings.filter((finding) => finding.severity !== 'info'),
+          process.stderr.isTTY === true,
+        )}\n`,
+      );
     }
   }
   // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
-  const outDir = path.resolve(args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name));
+  const outDir = path.resolve(
+    args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name),
+  );
   const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
   if (outProblem) {
     log(`error: ${outProblem}`);
@@ -99,7 +106,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     if (error instanceof CliError) {
       log(`error: ${error.message}`);
       // Nothing was published (the target never started): the JUnit file still says why.
-      if (args.junit && written.length === 0) writeFailureJunit(args.junit, `${plan.name} on ${args.url ?? args.stack ?? 'its target'}`, error.message);
+      if (args.junit && written.length === 0)
+        writeFailureJunit(args.junit, `${plan.name} on ${args.url ?? args.stack ?? 'its target'}`, error.message);
       return error.exitCode;
     }
     throw error;
@@ -109,14 +117,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
   if (written.includes('$GITHUB_STEP_SUMMARY')) log('summary appended to $GITHUB_STEP_SUMMARY');
   // A shard's summary goes out as one line, the last of the log, for `kubectl logs ... | stickler merge -`.
-  if (args.json) process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
+  if (args.json)
+    process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
   // The last figures stay up a moment for the last scrape and the live page, then the ports close.
   await live.close();
   if (summary.interrupted) return exitCodeOf(summary);
   // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
   // exits 1 would fail its Job before its log is read).
   if (summary.shard) {
-    if (summary.verdict === 'fail') log('note: thresholds failed on this shard alone; stickler merge judges them on the whole run');
+    if (summary.verdict === 'fail')
+      log('note: thresholds failed on this shard alone; stickler merge judges them on the whole run');
     return EXIT.ok;
   }
   return exitCodeOf(summary);

@@ -15,7 +15,10 @@ export async function stackUpCommand(args: { preset: string; backends: number; c
     process.stderr.write(`error: unknown preset "${args.preset}"; choose one of ${PRESET_NAMES.join(', ')}\n`);
     return EXIT.invalidInput;
   }
-  const loaded = parseScenarioText('stack up', `name: stack-up\ntarget: { stack: ${preset.name}, backends: ${args.backends} }\nclients: { count: ${args.clients} }\nduration: 1h\n`);
+  const loaded = parseScenarioText(
+    'stack up',
+    `name: stack-up\ntarget: { stack: ${preset.name}, backends: ${args.backends} }\nclients: { count: ${args.clients} }\nduration: 1h\n`,
+  );
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
     return EXIT.invalidInput;
@@ -34,7 +37,10 @@ export async function stackUpCommand(args: { preset: string; backends: number; c
   out.write(`${preset.name} is up: ${preset.summary}\n`);
   for (const url of stack.urls) out.write(`  connect to   ${url}\n`);
   if (statsPort) out.write(`  HAProxy stats http://127.0.0.1:${statsPort}/haproxy_stats\n`);
-  for (const backend of stack.backends) out.write(`  backend ${backend.id}   ws://127.0.0.1:${backend.port}/  (counts: http://127.0.0.1:${backend.port}/stats)\n`);
+  for (const backend of stack.backends)
+    out.write(
+      `  backend ${backend.id}   ws://127.0.0.1:${backend.port}/  (counts: http://127.0.0.1:${backend.port}/stats)\n`,
+    );
   out.write(`  config and logs in ${logDir}\nCtrl-C to tear it down.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

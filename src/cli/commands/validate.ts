@@ -9,10 +9,14 @@ export function validateCommand(files: string[]): number {
   for (const file of files) {
     const result = loadScenario(file);
     if (result.ok) {
-      process.stdout.write(`${file}: ok (${result.plan.name}: ${result.plan.clients.count} clients, ${result.plan.durationMs / 1000}s)\n`);
+      process.stdout.write(
+        `${file}: ok (${result.plan.name}: ${result.plan.clients.count} clients, ${result.plan.durationMs / 1000}s)\n`,
+      );
       const commands = execCommands(result.plan);
       if (commands.length > 0) {
-        process.stdout.write(`${file}: runs shell commands (exec), only with run --allow-exec:\n${commands.map((command) => `  ${command}`).join('\n')}\n`);
+        process.stdout.write(
+          `${file}: runs shell commands (exec), only with run --allow-exec:\n${commands.map((command) => `  ${command}`).join('\n')}\n`,
+        );
       }
     } else {
       bad += 1;

@@ -3,7 +3,14 @@ import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
 import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
 import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../client-socket.js';
-import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import {
+  NOT_A_REPLY,
+  PROTOCOL_CONTROL,
+  PROTOCOL_OPENED,
+  type ClientProtocol,
+  type ProtocolLink,
+  type ProtocolRecorder,
+} from './client-protocol.js';
 import { EchoProtocol } from './echo.js';
 import { PushCounter } from './push-counter.js';
 import { ReplyMatcher } from './reply-matcher.js';
@@ -32,7 +39,11 @@ export class AppProtocol implements ClientProtocol {
 
   private readonly messageField: string;
 
-  constructor(plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder) {
+  constructor(
+    plan: Plan,
+    private readonly clientIndex: number,
+    private readonly recorder: ProtocolRecorder,
+  ) {
     this.app = plan.app;
     this.messageField = plan.identify.messageField;
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
@@ -67,7 +78,9 @@ export class AppProtocol implements ClientProtocol {
     const values = this.nextValues();
     // The marker carries its own send time: nothing of it is kept in flight.
     if (!this.timedByMarker) this.replies.sent(values.id as string, sentUs);
-    return this.marker ? this.marker.message(sentUs) : Buffer.from(renderTemplate(this.app.message as Template, values));
+    return this.marker
+      ? this.marker.message(sentUs)
+      : Buffer.from(renderTemplate(this.app.message as Template, values));
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
@@ -160,7 +173,8 @@ export class AppProtocol implements ClientProtocol {
     this.recorder.stepLatency(step.name, this.recorder.nowMs() - this.stepSentMs);
     for (const { name, path } of step.capture) {
       const value = valueAt(parsed, path);
-      if (value !== undefined && value !== null) this.values[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      if (value !== undefined && value !== null)
+        this.values[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
     }
     if (this.app.identifyStep === step.name) link.named(backendFromMessage(data, this.messageField));
     this.passed(step);

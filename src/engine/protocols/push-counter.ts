@@ -10,7 +10,10 @@ export class PushCounter {
   private lastPushMs = -1;
   private longestGapMs = -1;
 
-  constructor(private readonly push: NonNullable<AppPlan['push']>, private readonly recorder: ProtocolRecorder) {}
+  constructor(
+    private readonly push: NonNullable<AppPlan['push']>,
+    private readonly recorder: ProtocolRecorder,
+  ) {}
 
   /** Whether the push needs its JSON (to match, or to read its send time). */
   get readsContent(): boolean {

@@ -23,7 +23,10 @@ export class ReplyMatcher {
 
   constructor(private readonly app: AppPlan) {
     this.echoAnchor = app.reply.kind === 'echo' && app.message ? idAnchor(app.message) : null;
-    this.fieldKey = app.reply.kind === 'field' && app.reply.path.length === 1 ? { before: Buffer.from(`"${app.reply.path[0]}":"`), after: 0x22 } : null;
+    this.fieldKey =
+      app.reply.kind === 'field' && app.reply.path.length === 1
+        ? { before: Buffer.from(`"${app.reply.path[0]}":"`), after: 0x22 }
+        : null;
   }
 
   sent(id: string, sentUs: number): void {
@@ -83,7 +86,10 @@ function idAnchor(template: Template): { before: Buffer; after: number } | null 
   const before = template.parts[at - 1];
   const after = template.parts[at + 1];
   if (at < 1 || typeof before !== 'string' || before.length === 0) return null;
-  return { before: Buffer.from(before.slice(-12)), after: typeof after === 'string' && after.length > 0 ? after.charCodeAt(0) : -1 };
+  return {
+    before: Buffer.from(before.slice(-12)),
+    after: typeof after === 'string' && after.length > 0 ? after.charCodeAt(0) : -1,
+  };
 }
 
 /** The id in an echoed template: the bytes after the anchor up to the byte that ends it. */

@@ -4,7 +4,14 @@ import { bump } from '../../metrics/counters.js';
 import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
 import { renderTemplate } from '../../util/template.js';
-import { NOT_A_REPLY, PROTOCOL_CONTROL, PROTOCOL_OPENED, type ClientProtocol, type ProtocolLink, type ProtocolRecorder } from './client-protocol.js';
+import {
+  NOT_A_REPLY,
+  PROTOCOL_CONTROL,
+  PROTOCOL_OPENED,
+  type ClientProtocol,
+  type ProtocolLink,
+  type ProtocolRecorder,
+} from './client-protocol.js';
 import type WebSocket from 'ws';
 import { PollingSession } from '../polling-session.js';
 import { PushCounter } from './push-counter.js';
@@ -38,7 +45,11 @@ export class SocketioProtocol implements ClientProtocol {
   private sessionBackend: string | null = null;
   readonly awaitsReplies: boolean;
 
-  constructor(private readonly plan: Plan, private readonly clientIndex: number, private readonly recorder: ProtocolRecorder) {
+  constructor(
+    private readonly plan: Plan,
+    private readonly clientIndex: number,
+    private readonly recorder: ProtocolRecorder,
+  ) {
     this.io = plan.app.socketio!;
     this.awaitsReplies = plan.app.reply.kind !== 'none';
     this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
@@ -58,8 +69,10 @@ export class SocketioProtocol implements ClientProtocol {
     const base = `${this.endpoint(targetUrl).replace(/^ws/, 'http')}?EIO=4&transport=polling`;
     try {
       const handshake = await poll(client, `${base}&t=${this.clientIndex}h`);
-      const open = handshake.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
-      if (!open) return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
+      const open =
+        handshake.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
+      if (!open)
+        return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
       this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
       this.sessionBackend = handshake.backend;
       this.sessionOpened(true);
@@ -70,7 +83,9 @@ export class SocketioProtocol implements ClientProtocol {
       if (isUnknownSession(answer)) return this.broken(answer.status);
       if (answer.status !== 200) return { reason: 'polling_refused', status: answer.status };
       // The server's first emits may share the response of its namespace answer ("40..." first).
-      this.early = decodePackets(answer.body).filter((packet) => !(packet.type === 'message' && String(packet.data).startsWith(`${PacketType.CONNECT}`)));
+      this.early = decodePackets(answer.body).filter(
+        (packet) => !(packet.type === 'message' && String(packet.data).startsWith(`${PacketType.CONNECT}`)),
+      );
       return null;
     } catch {
       return { reason: 'polling_error' };
@@ -81,7 +96,9 @@ export class SocketioProtocol implements ClientProtocol {
   transport(client: PollingClient): WebSocket | null {
     if (this.io.upgrade || !this.sid || !this.sessionUrl) return null;
     // A PollingSession has the WebSocket members the virtual client uses.
-    return new PollingSession(client, this.sessionUrl, this.early, (status) => this.broken(status)) as unknown as WebSocket;
+    return new PollingSession(client, this.sessionUrl, this.early, (status) =>
+      this.broken(status),
+    ) as unknown as WebSocket;
   }
 
   /** The session's backend as its first request named it (the WebSocket upgrade may not say). */
@@ -109,7 +126,14 @@ export class SocketioProtocol implements ClientProtocol {
     const id = this.awaitsReplies ? ++this.ackId : undefined;
     if (id !== undefined) this.inflight.set(id, sentUs);
     const template = this.plan.app.message;
-    const text = template ? renderTemplate(template, { client: this.clientIndex, seq: this.ackId, id: `${this.clientIndex}-${this.ackId}`, now_ms: Date.now() }) : `stk:${sentUs}:`;
+    const text = template
+      ? renderTemplate(template, {
+          client: this.clientIndex,
+          seq: this.ackId,
+          id: `${this.clientIndex}-${this.ackId}`,
+          now_ms: Date.now(),
+        })
+      : `stk:${sentUs}:`;
     let arg: unknown = text;
     if (template) {
       try {
@@ -118,7 +142,12 @@ export class SocketioProtocol implements ClientProtocol {
         // not JSON: the argument is the text
       }
     }
-    const [encoded] = this.encoder.encode({ type: PacketType.EVENT, nsp: this.io.namespace, data: [this.io.event, arg], ...(id !== undefined ? { id } : {}) });
+    const [encoded] = this.encoder.encode({
+      type: PacketType.EVENT,
+      nsp: this.io.namespace,
+      data: [this.io.event, arg],
+      ...(id !== undefined ? { id } : {}),
+    });
     return Buffer.from(`4${encoded as string}`);
   }
 

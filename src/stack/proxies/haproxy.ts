@@ -19,14 +19,23 @@ export const haproxyDriver: ProxyDriver = {
   configFileName: 'haproxy.cfg',
   capacityProblem(clients, files, cores) {
     if (sizeHaproxy(clients, files, cores)) return null;
-    return `HAProxy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
-      `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`;
+    return (
+      `HAProxy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
+      `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`
+    );
   },
   renderPreset(preset, context) {
     const { maxconn, nbthread } = sizeHaproxy(context.clients, context.files, context.cores)!;
     return renderHaproxyPreset({
-      preset: preset.name, listenPort: context.listenPort, servers: context.servers, maxconn, nbthread, adminSocket: context.adminSocket,
-      statsPort: context.statsPort, health: context.health, redispatch: context.redispatch,
+      preset: preset.name,
+      listenPort: context.listenPort,
+      servers: context.servers,
+      maxconn,
+      nbthread,
+      adminSocket: context.adminSocket,
+      statsPort: context.statsPort,
+      health: context.health,
+      redispatch: context.redispatch,
       ...(context.tls ? { tls: { pemFile: context.tls.pemFile } } : {}),
     });
   },
@@ -36,7 +45,9 @@ export const haproxyDriver: ProxyDriver = {
     const text = fillPlaceholders(template, { listen: `127.0.0.1:${context.listenPort}`, servers });
     // The stack manager needs an admin socket: add it to the global section (or add one).
     const management = haproxyManagementGlobals(context.adminSocket);
-    return /^global\b.*$/m.test(text) ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`) : `global\n${management}\n\n${text}`;
+    return /^global\b.*$/m.test(text)
+      ? text.replace(/^global\b.*$/m, (line) => `${line}\n${management}`)
+      : `global\n${management}\n\n${text}`;
   },
   async setServerState(handle, server, state) {
     const answer = await haproxyCommand(handle.adminSocket, `set server ws_cluster/${server} state ${state}`);

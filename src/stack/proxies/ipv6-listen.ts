@@ -8,9 +8,15 @@ import type { ProxyKind } from '../../scenario/presets.js';
 export function alsoListenOnIpv6(kind: ProxyKind, config: string, port: number): string {
   switch (kind) {
     case 'nginx':
-      return config.replace(new RegExp(`^([ \\t]*)listen 127\\.0\\.0\\.1:${port}([^;]*);`, 'm'), `$1listen 127.0.0.1:${port}$2;\n$1listen [::1]:${port}$2;`);
+      return config.replace(
+        new RegExp(`^([ \\t]*)listen 127\\.0\\.0\\.1:${port}([^;]*);`, 'm'),
+        `$1listen 127.0.0.1:${port}$2;\n$1listen [::1]:${port}$2;`,
+      );
     case 'haproxy':
-      return config.replace(new RegExp(`^([ \\t]*)bind 127\\.0\\.0\\.1:${port}(.*)$`, 'm'), `$1bind 127.0.0.1:${port}$2\n$1bind [::1]:${port}$2`);
+      return config.replace(
+        new RegExp(`^([ \\t]*)bind 127\\.0\\.0\\.1:${port}(.*)$`, 'm'),
+        `$1bind 127.0.0.1:${port}$2\n$1bind [::1]:${port}$2`,
+      );
     case 'caddy':
       return config
         .replace(new RegExp(`(https?)://127\\.0\\.0\\.1:${port} \\{`), `$1://127.0.0.1:${port}, $1://[::1]:${port} {`)

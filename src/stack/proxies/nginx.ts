@@ -9,7 +9,16 @@ export const nginxDriver: ProxyDriver = {
   launch: {
     kind: 'nginx',
     binaries: ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'],
-    args: (configFile, workDir) => ['-p', workDir, '-e', path.join(workDir, 'nginx-error.log'), '-c', configFile, '-g', `daemon off; pid ${path.join(workDir, 'nginx.pid')};`],
+    args: (configFile, workDir) => [
+      '-p',
+      workDir,
+      '-e',
+      path.join(workDir, 'nginx-error.log'),
+      '-c',
+      configFile,
+      '-g',
+      `daemon off; pid ${path.join(workDir, 'nginx.pid')};`,
+    ],
     checkArgs(configFile, workDir) {
       return ['-t', ...this.args(configFile, workDir)];
     },
@@ -25,10 +34,20 @@ export const nginxDriver: ProxyDriver = {
   renderPreset(preset, context) {
     const tls = context.tls ? { certFile: context.tls.certFile, keyFile: context.tls.keyFile } : undefined;
     const sizing = sizeNginx(context.clients, context.cores, context.files)!;
-    return renderNginxPreset({ preset: preset.name, listenPort: context.listenPort, servers: context.servers, sizing, workDir: context.workDir, tls });
+    return renderNginxPreset({
+      preset: preset.name,
+      listenPort: context.listenPort,
+      servers: context.servers,
+      sizing,
+      workDir: context.workDir,
+      tls,
+    });
   },
   renderTemplate: (template, context) =>
-    fillPlaceholders(template, { listen: `127.0.0.1:${context.listenPort}`, servers: renderNginxServers(context.servers, '').trim() }),
+    fillPlaceholders(template, {
+      listen: `127.0.0.1:${context.listenPort}`,
+      servers: renderNginxServers(context.servers, '').trim(),
+    }),
   async setServerState(handle) {
     handle.rewriteAndReload();
   },

@@ -57,19 +57,30 @@ export async function planLayers(target: ManagedTarget, setting: LayerSetting): 
     const context = (): RenderContext => ({
       listenPort: ports[index],
       servers: innermost ? setting.servers() : [{ id: kinds[index + 1], port: ports[index + 1] }],
-      workDir: setting.workDir, adminSocket: setting.adminSocket, clients: setting.clients, files, cores,
+      workDir: setting.workDir,
+      adminSocket: setting.adminSocket,
+      clients: setting.clients,
+      files,
+      cores,
       // The outermost proxy terminates TLS; the ones behind it speak plain HTTP.
-      tls: index === 0 ? setting.certificate ?? undefined : undefined,
+      tls: index === 0 ? (setting.certificate ?? undefined) : undefined,
       statsPort: innermost ? setting.statsPort : undefined,
       health: target.kind === 'preset' ? target.health : 'http',
       redispatch: target.kind === 'preset' ? target.redispatch : true,
     });
-    const rendered = template !== null
-      ? () => driver.renderTemplate(template, context())
-      // A proxy in front of another balances over one server: round robin.
-      : () => driver.renderPreset(innermost ? preset! : findPreset(`${kind}-round-robin`)!, context());
+    const rendered =
+      template !== null
+        ? () => driver.renderTemplate(template, context())
+        : // A proxy in front of another balances over one server: round robin.
+          () => driver.renderPreset(innermost ? preset! : findPreset(`${kind}-round-robin`)!, context());
     const render = setting.ipv6 && index === 0 ? () => alsoListenOnIpv6(kind, rendered(), ports[index]) : rendered;
     const name = innermost ? kind : `${kind}-front`;
-    return new ProxyLayer(driver, name, ports[index], { workDir: setting.workDir, logDir: setting.logDir, runtime: setting.runtime, adminSocket: setting.adminSocket }, render);
+    return new ProxyLayer(
+      driver,
+      name,
+      ports[index],
+      { workDir: setting.workDir, logDir: setting.logDir, runtime: setting.runtime, adminSocket: setting.adminSocket },
+      render,
+    );
   });
 }

@@ -31,7 +31,10 @@ export class ProxyLayer implements ProxyHandle {
 
   get configFile(): string {
     const extension = path.extname(this.driver.configFileName);
-    return path.join(this.files.workDir, this.name === this.driver.launch.kind ? this.driver.configFileName : `${this.name}${extension}`);
+    return path.join(
+      this.files.workDir,
+      this.name === this.driver.launch.kind ? this.driver.configFileName : `${this.name}${extension}`,
+    );
   }
 
   get running(): boolean {
@@ -41,14 +44,23 @@ export class ProxyLayer implements ProxyHandle {
   /** Writes the config, has the proxy check it, starts it and waits until it takes WebSocket upgrades on `url`. */
   async start(url: string, tls: ClientTls | undefined, signal?: AbortSignal): Promise<void> {
     fs.writeFileSync(this.configFile, this.render());
-    this.process = new ProxyProcess(this.driver.launch, this.configFile, this.files.workDir, path.resolve(this.files.logDir, `${this.name}.log`), this.files.runtime);
+    this.process = new ProxyProcess(
+      this.driver.launch,
+      this.configFile,
+      this.files.workDir,
+      path.resolve(this.files.logDir, `${this.name}.log`),
+      this.files.runtime,
+    );
     this.process.check();
     this.process.start();
     try {
       await waitForUpgrade(url, READY_TIMEOUT_MS, () => this.running, tls, signal);
     } catch (error) {
       if (error instanceof WaitAborted) throw error;
-      throw new ProxyError(`${this.describe()} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.process.tail()}`, 'start');
+      throw new ProxyError(
+        `${this.describe()} did not accept WebSocket upgrades: ${(error as Error).message}\n${this.process.tail()}`,
+        'start',
+      );
     }
   }
 

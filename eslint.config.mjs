@@ -1,0 +1,38 @@
+// The linter's rules: what the formatter cannot decide (function length, complexity, casts that lie).
+// An exception is marked in the code, on the line it concerns, with its reason.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'reports/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      complexity: ['error', 20],
+      'max-depth': ['error', 4],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSAsExpression > TSNeverKeyword.typeAnnotation',
+          message: '`as never` hides a type error: type the value, or mark the line with the reason',
+        },
+        {
+          selector: 'TSAsExpression[typeAnnotation.type!="TSUnknownKeyword"] > TSAsExpression > TSUnknownKeyword',
+          message: '`as unknown as` hides a type error: type the value, or mark the line with the reason',
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Tests and benchmarks are scripts: a test body is as long as its story, and a bench prints a report.
+    files: ['test/**', 'bench/**'],
+    rules: { 'max-lines-per-function': 'off', complexity: 'off', 'max-lines': 'off' },
+  },
+);
