@@ -26,7 +26,7 @@ export function treeOf(root: number, keep: (cmdline: string) => boolean = () => 
   const pids = [root];
   for (let i = 0; i < pids.length; i++) {
     for (const child of children.get(pids[i]) ?? []) {
-      let cmdline = '';
+      let cmdline: string;
       try {
         cmdline = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' ');
       } catch {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { runPlan } from '../engine/coordinator.js';
 import { scenarioHash } from '../engine/shard.js';
 import type { EventTallyRaw } from '../metrics/event-windows.js';

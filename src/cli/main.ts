@@ -3,6 +3,7 @@ import { DIFF_METRICS } from '../report/diff.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from './exit-codes.js';
+import { runOptions } from './run-options.js';
 
 /**
  * The `stickler` command: a thin yargs layer. Each handler imports its command lazily, returns an
@@ -29,62 +30,8 @@ await yargs(argv)
   .scriptName('stickler')
   .version(version)
   .usage('$0 <command>\n\nLoad-tests WebSocket services behind load balancers and verifies session stickiness.')
-  .command(
-    'run <file>',
-    'run one scenario and write summary.json',
-    (y) =>
-      y
-        .positional('file', {
-          type: 'string',
-          demandOption: true,
-          describe: 'scenario file (YAML), or a bundled scenario by name (quickstart, carrier-nat, ...)',
-        })
-        .option('stack', {
-          type: 'string',
-          describe: "managed preset to run against (overrides the scenario's target)",
-        })
-        .option('url', {
-          type: 'string',
-          describe: "ws:// endpoint you run yourself (overrides the scenario's target)",
-        })
-        .option('out', {
-          type: 'string',
-          describe: 'folder for summary.json and logs (default reports/<UTC time>-<name>/)',
-        })
-        .option('junit', { type: 'string', describe: 'also write the thresholds as JUnit XML to this file' })
-        .option('json', { type: 'boolean', describe: 'print summary.json on stdout (human output goes to stderr)' })
-        .option('quiet', { type: 'boolean', describe: 'no live progress' })
-        .option('workers', {
-          type: 'number',
-          describe: 'load worker processes (0: in the main process); default: chosen from the load and the file limit',
-        })
-        .option('shard', {
-          type: 'string',
-          describe: 'run shard I of N (I/N, 0-based): the clients whose index mod N is I',
-        })
-        .option('start-at', {
-          type: 'string',
-          describe: 'shared run clock start of the shards: epoch ms or ISO 8601 (default: now + 5 s, on the second)',
-        })
-        .option('allow-exec', {
-          type: 'boolean',
-          describe: "let the scenario's exec events run their shell commands (listed before the run starts)",
-        })
-        .option('metrics', {
-          type: 'string',
-          describe: 'serve GET /metrics (Prometheus text) on [HOST:]PORT while the run lasts (host default 127.0.0.1)',
-        })
-        .option('dashboard', {
-          type: 'string',
-          describe:
-            'serve a live page of the run (the report, updated every second) on [HOST:]PORT while the run lasts',
-        })
-        .option('force', {
-          type: 'boolean',
-          describe: '--out may be a folder that already holds the results of an earlier run: overwrite them',
-        })
-        .conflicts('stack', 'url'),
-    (args) => finish(async () => (await import('./commands/run.js')).runCommand(args as never)),
+  .command('run <file>', 'run one scenario and write summary.json', runOptions, (args) =>
+    finish(async () => (await import('./commands/run.js')).runCommand(args)),
   )
   .command(
     'merge <sources..>',
@@ -108,7 +55,7 @@ await yargs(argv)
           describe: '--out may be a folder that already holds the results of an earlier run: overwrite them',
         })
         .option('quiet', { type: 'boolean' }),
-    (args) => finish(async () => (await import('./commands/merge.js')).mergeCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/merge.js')).mergeCommand(args)),
   )
   .command(
     'k8s <file>',
@@ -134,7 +81,7 @@ await yargs(argv)
           describe:
             "each pod serves /metrics on this port, with prometheus.io scrape annotations, so the cluster's Prometheus sums the shards while they run",
         }),
-    (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args)),
   )
   .command(
     'lint <files..>',
@@ -148,7 +95,7 @@ await yargs(argv)
           describe: 'nginx or HAProxy config files (stickler templates too)',
         })
         .option('json', { type: 'boolean', describe: 'the findings as JSON on stdout' }),
-    (args) => finish(async () => (await import('./commands/lint.js')).lintCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/lint.js')).lintCommand(args)),
   )
   .command(
     'probe <url>',
@@ -183,7 +130,7 @@ await yargs(argv)
           describe:
             'how client addresses reach the balancer: socket (bound 127.x sources, loopback URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
         }),
-    (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args)),
   )
   .command(
     'compare <file>',
@@ -218,7 +165,7 @@ await yargs(argv)
           type: 'string',
           describe: 'serve GET /metrics (Prometheus text, labelled by stack) on [HOST:]PORT while the comparison lasts',
         }),
-    (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/compare.js')).compareCommand(args)),
   )
   .command(
     'init [name]',
@@ -232,7 +179,7 @@ await yargs(argv)
           describe: 'the bundled scenario to start from (see the scenarios/ folder)',
         })
         .option('force', { type: 'boolean', describe: 'overwrite an existing file' }),
-    (args) => finish(async () => (await import('./commands/init.js')).initCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/init.js')).initCommand(args)),
   )
   .command(
     'validate <files..>',
@@ -261,7 +208,7 @@ await yargs(argv)
         .positional('preset', { type: 'string', demandOption: true })
         .option('backends', { type: 'number', default: 3 })
         .option('clients', { type: 'number', default: 1000, describe: 'size the proxy for this many connections' }),
-    (args) => finish(async () => (await import('./commands/stack-up.js')).stackUpCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/stack-up.js')).stackUpCommand(args)),
   )
   .command(
     'report <source>',
@@ -270,7 +217,7 @@ await yargs(argv)
       y
         .positional('source', { type: 'string', demandOption: true })
         .option('html', { type: 'string', describe: 'also write a self-contained HTML report to this file' }),
-    (args) => finish(async () => (await import('./commands/report.js')).reportCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/report.js')).reportCommand(args)),
   )
   .command(
     'diff <base> <candidate>',
@@ -293,7 +240,7 @@ await yargs(argv)
             DIFF_METRICS.map((entry) => `${entry.metric} ${entry.floor}`).join(', ') +
             '. Every metric is worse when it grows. Runs of another scenario or target are compared with a warning (--strict refuses).',
         ),
-    (args) => finish(async () => (await import('./commands/diff.js')).diffCommand(args as never)),
+    (args) => finish(async () => (await import('./commands/diff.js')).diffCommand(args)),
   )
   .command('doctor', 'check proxies, file limits, port range and loopback binding', {}, () =>
     finish(async () => (await import('./commands/doctor.js')).doctorCommand()),

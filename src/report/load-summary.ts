@@ -22,7 +22,7 @@ export function loadSummary(source: string): Summary {
       );
     return summary;
   } catch (error) {
-    throw new Error(`${file}: not a stickler summary.json (${(error as Error).message})`);
+    throw new Error(`${file}: not a stickler summary.json (${(error as Error).message})`, { cause: error });
   }
 }
 

@@ -35,6 +35,7 @@ export async function waitForSocketio(
       if (error instanceof NotSocketio)
         throw new Error(
           `${error.message}; check socketio.path (now ${io.path}) and that the target runs Socket.IO 4, or use protocol: ws`,
+          { cause: error },
         );
       lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCli, runScenarioText } from '../helpers/cli.js';
+import { runScenarioText } from '../helpers/cli.js';
 import { startJsonService } from '../helpers/json-service.js';
 
 /** The application's own protocol against a JSON service that never echoes, reached with --url. */

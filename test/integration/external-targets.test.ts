@@ -142,7 +142,7 @@ test('a backend killed behind a url target with no way around it: the outage, th
   try {
     const victim = setup.backends[0];
     const cwd = tempDir();
-    const { summary, code, stdout, stderr } = await runAgainst(
+    const { summary, code, stderr } = await runAgainst(
       setup.url,
       `name: url-outage
 target:

@@ -53,7 +53,7 @@ thresholds:
   assert.match(finding.fix, /cookie SERVERID insert/);
   assert.match(
     stdout,
-    /finding \(error\): 300 clients came from 6 addresses[^\n]*\n  evidence: imbalance 3[^\n]*\n  fix: key on something the client keeps/,
+    /finding \(error\): 300 clients came from 6 addresses[^\n]*\n {2}evidence: imbalance 3[^\n]*\n {2}fix: key on something the client keeps/,
   );
   assert.match(
     read(dir, 'summary.md'),
