@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { writeTextFrame } from '../src/engine/text-frame.js';
+import { writeTextFrame } from '../src/engine/wire/text-frame.js';
 import { median, startBenchStack } from './bench-stack.js';
 
 const [what, countArg, third] = process.argv.slice(2);

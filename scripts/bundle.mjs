@@ -3,7 +3,7 @@
 // 0.2 s off every start. The load worker is bundled too, on its own (dist/src/bundle/worker.js):
 // its ~120 modules in one file hold about 3 MB less a process (60.4 against 63.4 MB with 100
 // connections), six processes at 100,000 connections. Reference backends load dist/src/ unbundled.
-// The bundle sits at the same depth as dist/src/<dir>/, so paths relative to import.meta.url
+// The bundle sits at the same depth as dist/src/util/, so paths made by util/package-root.ts
 // (package.json, scenarios/, worker.js) resolve the same from either.
 import fs from 'node:fs';
 import { build } from 'esbuild';
@@ -25,4 +25,4 @@ const common = {
 };
 await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outdir, splitting: true });
 // No splitting: the worker shares no chunk with the CLI, so it loads nothing of the CLI's.
-await build({ ...common, entryPoints: { worker: 'dist/src/engine/worker.js' }, outdir });
+await build({ ...common, entryPoints: { worker: 'dist/src/engine/run/worker.js' }, outdir });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { runPlan } from '../engine/coordinator.js';
-import { scenarioHash } from '../engine/shard.js';
+import { runPlan } from '../engine/run/coordinator.js';
+import { scenarioHash } from './shard.js';
 import type { EventTallyRaw } from '../metrics/event-windows.js';
 import type { RunAggregate } from '../metrics/aggregate.js';
 import { buildSummary, type ShardInput } from '../metrics/summary.js';

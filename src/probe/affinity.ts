@@ -1,4 +1,4 @@
-import { CookieJar } from '../engine/cookie-jar.js';
+import { CookieJar } from '../engine/client/cookie-jar.js';
 import { bump } from '../metrics/counters.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { judgeAffinity, TRIAL, type AffinityVerdict, type Trial } from './affinity-verdict.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
-import { setCookieNames } from '../engine/cookie-jar.js';
+import { setCookieNames } from '../engine/client/cookie-jar.js';
 
 /** What a plain HTTP GET of the WebSocket URL gets back: the balancer's own words. */
 export interface PlainGet {

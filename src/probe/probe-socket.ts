@@ -5,8 +5,8 @@ import {
   openClientSocket,
   type IdentifyRule,
   enforceHandshakeDeadline,
-} from '../engine/client-socket.js';
-import { classifyConnectError } from '../engine/failure-reason.js';
+} from '../engine/wire/client-socket.js';
+import { classifyConnectError } from '../engine/client/failure-reason.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { describeRefusal } from '../stack/readiness.js';
 

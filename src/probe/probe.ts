@@ -1,4 +1,4 @@
-import { setCookieNames } from '../engine/cookie-jar.js';
+import { setCookieNames } from '../engine/client/cookie-jar.js';
 import type { SessionKey } from '../scenario/plan.js';
 import { probeAdvice, type Advice } from './advice.js';
 import { probeAffinity, sourcesFor, type AffinityFindings } from './affinity.js';

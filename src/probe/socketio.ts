@@ -1,5 +1,5 @@
-import { CookieJar } from '../engine/cookie-jar.js';
-import { clientRequest } from '../engine/client-socket.js';
+import { CookieJar } from '../engine/client/cookie-jar.js';
+import { clientRequest } from '../engine/wire/client-socket.js';
 import { decodePackets, isUnknownSession, poll, type PollingClient } from '../util/engineio-polling.js';
 import type { Advice } from './advice.js';
 import type { ProbeTarget } from './probe-socket.js';

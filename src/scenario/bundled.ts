@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../util/package-root.js';
 
 /** The scenarios shipped with stickler (the package's scenarios/ folder), usable by name anywhere. */
-export const BUNDLED_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+export const BUNDLED_DIR = packagePath('scenarios/');
 export const SCHEMA_FILE = path.join(BUNDLED_DIR, 'schema.json');
 
 export function bundledScenarioNames(): string[] {

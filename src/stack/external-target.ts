@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../scenario/plan.js';
 import { runExecAction } from './exec-action.js';
-import { haproxyStatusServes, readHaproxyStats } from './haproxy-admin.js';
+import { haproxyStatusServes, readHaproxyStats } from './proxies/haproxy/admin.js';
 import type { RunningStack, ServingListener } from './stack.js';
 
 /** How often HAProxy's stats are read: `show stat` on the admin socket costs well under a millisecond. */

@@ -79,7 +79,7 @@ test('stacks, doctor and stack up: presets listed, the machine checked, a stack 
   assert.equal(result.code, 0);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(logDir), []);
-  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), []);
 });
 
 test('bad arguments exit 2 with a clear message', async () => {

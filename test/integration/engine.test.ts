@@ -131,7 +131,7 @@ test('SIGINT: the partial summary is written, exit 130, no process left behind',
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);
   assert.deepEqual(strayProcesses('dist/src/bundle/worker.js'), []);
-  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), []);
 });
 
 /** stickler_messages_sent_total as --metrics serves it, or NaN while nothing answers. */
@@ -171,5 +171,5 @@ test('a worker killed mid-run: exit 3, and the summary of what was measured is s
     JSON.stringify(summary.warnings),
   );
   assert.ok(summary.duration_s < 20);
-  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), []);
 });

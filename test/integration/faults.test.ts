@@ -87,7 +87,7 @@ events:
   assert.ok(summary.stickiness.reconnects > 50);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(strayProcesses(outDir), []);
-  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), []);
 });
 
 test('a backend dying behind stickler’s back: HAProxy’s health checks tell the verdict it is down', async () => {

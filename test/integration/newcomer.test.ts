@@ -113,9 +113,9 @@ test('npm pack holds the compiled code, not the tests; npm install -g of it, the
     'bin/stickler.js',
     'dist/src/bundle/main.js',
     'dist/src/cli/main.js',
-    'dist/src/engine/worker.js',
+    'dist/src/engine/run/worker.js',
     'dist/src/bundle/worker.js',
-    'dist/src/stack/backend-process.js',
+    'dist/src/stack/backends/backend-process.js',
     'scenarios/quickstart.yaml',
     'scenarios/schema.json',
   ]) {

@@ -178,7 +178,7 @@ http {
   assert.match(bad.stderr, /nginx rejected the config .*nginx.conf/);
   assert.match(bad.stderr, /unknown directive "bogus_directive"/);
   assert.deepEqual(strayProcesses(badDir), []);
-  assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), []);
+  assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), []);
 });
 
 test('a scenario HAProxy cannot hold on this machine exits 3 before it starts', async () => {

@@ -26,13 +26,13 @@ for (const stack of ['nginx-round-robin', 'haproxy-cookie']) {
     await sleep(1500);
     const proxies = strayProcesses(out);
     assert.ok(proxies.length >= 1, `the proxy runs from the run folder: ${stderr}`);
-    assert.ok(strayProcesses('dist/src/stack/backend-process.js').length >= 3);
+    assert.ok(strayProcesses('dist/src/stack/backends/backend-process.js').length >= 3);
     assert.ok(strayProcesses('dist/src/bundle/worker.js').length >= 1);
     run.child.kill('SIGKILL');
     await run.done;
     await sleep(5000);
     assert.deepEqual(strayProcesses(out), [], 'proxy processes left');
-    assert.deepEqual(strayProcesses('dist/src/stack/backend-process.js'), [], 'backends left');
+    assert.deepEqual(strayProcesses('dist/src/stack/backends/backend-process.js'), [], 'backends left');
     assert.deepEqual(strayProcesses('dist/src/bundle/worker.js'), [], 'load workers left');
     assert.deepEqual(strayProcesses('read -r _; kill -KILL'), [], 'watchdogs left');
   });

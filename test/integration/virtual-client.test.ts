@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import pLimit from 'p-limit';
-import { SendWheel } from '../../src/engine/send-wheel.js';
-import type { ClientContext } from '../../src/engine/client-context.js';
-import { OutageLedger } from '../../src/engine/outage-ledger.js';
-import { VirtualClient } from '../../src/engine/virtual-client.js';
-import { WorkerRecorder } from '../../src/engine/worker-recorder.js';
+import { SendWheel } from '../../src/engine/client/send-wheel.js';
+import type { ClientContext } from '../../src/engine/client/context.js';
+import { OutageLedger } from '../../src/engine/client/outage-ledger.js';
+import { VirtualClient } from '../../src/engine/client/virtual-client.js';
+import { WorkerRecorder } from '../../src/engine/run/worker-recorder.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
-import { startReferenceBackend } from '../../src/stack/reference-backend.js';
+import { startReferenceBackend } from '../../src/stack/backends/reference-backend.js';
 import { parseAddressPool, type AddressPool } from '../../src/util/address-pool.js';
 
 test('virtual clients time real round trips: no sample below the loopback floor, every echo counted', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignClients } from '../../src/engine/assignments.js';
-import { backoffDelayMs } from '../../src/engine/backoff.js';
-import { CookieJar } from '../../src/engine/cookie-jar.js';
+import { assignClients } from '../../src/engine/run/assignments.js';
+import { backoffDelayMs } from '../../src/engine/client/backoff.js';
+import { CookieJar } from '../../src/engine/client/cookie-jar.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 import { parseAddressPool, type AddressPool } from '../../src/util/address-pool.js';
 import { seededRandom } from '../../src/util/rng.js';

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { readTemplate, TemplateError } from '../../src/stack/custom-config.js';
-import { haproxyDriver } from '../../src/stack/proxies/haproxy.js';
+import { haproxyDriver } from '../../src/stack/proxies/haproxy/driver.js';
 import type { RenderContext } from '../../src/stack/proxies/proxy-driver.js';
-import { renderHaproxyPreset } from '../../src/stack/haproxy-config.js';
+import { renderHaproxyPreset } from '../../src/stack/proxies/haproxy/config.js';
 import {
   proxiedPerProcess,
   QUIET_WORKER_FLAGS,
@@ -15,7 +15,7 @@ import {
   workerCount,
   workerHeapFlags,
 } from '../../src/stack/limits.js';
-import { renderNginxPreset } from '../../src/stack/nginx-config.js';
+import { renderNginxPreset } from '../../src/stack/proxies/nginx/config.js';
 import { tempDir } from '../helpers/cli.js';
 
 const servers = [
@@ -192,7 +192,7 @@ test("haproxy-cookie with health: ws renders the seed's tcp-check; redispatch: f
 });
 
 test('Caddy presets: lb_policy, health checks on /health, retries where the preset says, the admin API on the run socket', async () => {
-  const { renderCaddyPreset } = await import('../../src/stack/caddy-config.js');
+  const { renderCaddyPreset } = await import('../../src/stack/proxies/caddy/config.js');
   const text = renderCaddyPreset({
     preset: 'caddy-cookie',
     listenPort: 8080,
@@ -235,7 +235,7 @@ test('Caddy presets: lb_policy, health checks on /health, retries where the pres
 });
 
 test("your own Caddyfile: {{listen}} and {{servers}} filled in, stickler's admin socket put in its global block", async () => {
-  const { caddyDriver } = await import('../../src/stack/proxies/caddy.js');
+  const { caddyDriver } = await import('../../src/stack/proxies/caddy/driver.js');
   const context = {
     listenPort: 7000,
     servers: [{ id: 'b1', port: 7001 }],

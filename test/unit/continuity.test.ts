@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyCounters } from '../../src/metrics/counters.js';
-import { ClientContinuity } from '../../src/engine/client-continuity.js';
+import { ClientContinuity } from '../../src/engine/client/continuity.js';
 import { formatResume, parseResume } from '../../src/util/session-resume.js';
-import { MemorySessionStore } from '../../src/stack/session-store.js';
+import { MemorySessionStore } from '../../src/stack/backends/session-store.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 
 const loadScenarioText = (text: string) => {

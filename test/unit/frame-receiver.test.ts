@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { openClientSocket } from '../../src/engine/client-socket.js';
-import { closeWebSocket } from '../../src/engine/connection-events.js';
-import { parkReceiver, wakeReceiver } from '../../src/engine/frame-receiver.js';
+import { openClientSocket } from '../../src/engine/wire/client-socket.js';
+import { closeWebSocket } from '../../src/engine/wire/connection-events.js';
+import { parkReceiver, wakeReceiver } from '../../src/engine/wire/frame-receiver.js';
 import { seededRandom } from '../../src/util/rng.js';
 
 const MAX_PAYLOAD = 4000;

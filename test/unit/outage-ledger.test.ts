@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyCounters } from '../../src/metrics/counters.js';
-import { OutageLedger } from '../../src/engine/outage-ledger.js';
+import { OutageLedger } from '../../src/engine/client/outage-ledger.js';
 
 function ledger() {
   const counters = emptyCounters();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { batchWindowMs, SendWheel } from '../../src/engine/send-wheel.js';
+import { batchWindowMs, SendWheel } from '../../src/engine/client/send-wheel.js';
 
 test('the send wheel calls each member once an interval, on its own grid, until it leaves', async () => {
   const start = performance.now();

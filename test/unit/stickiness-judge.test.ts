@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClientHome } from '../../src/engine/client-home.js';
-import { judge, settle, type JudgeInput, type Verdict } from '../../src/engine/stickiness-judge.js';
+import { ClientHome } from '../../src/engine/client/home.js';
+import { judge, settle, type JudgeInput, type Verdict } from '../../src/engine/client/stickiness-judge.js';
 import { emptyCounters, type WorkerCounters } from '../../src/metrics/counters.js';
 
 const base: JudgeInput = {

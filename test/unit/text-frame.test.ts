@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Writable } from 'node:stream';
 import * as wsModule from 'ws';
-import { maskedTextFrame } from '../../src/engine/text-frame.js';
+import { maskedTextFrame } from '../../src/engine/wire/text-frame.js';
 
 // ws's own frame parser (exported by ws, not declared by @types/ws).
 const { Receiver } = wsModule as unknown as {

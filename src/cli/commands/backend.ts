@@ -1,4 +1,4 @@
-import { startReferenceBackend } from '../../stack/reference-backend.js';
+import { startReferenceBackend } from '../../stack/backends/reference-backend.js';
 
 /** `stickler backend`: the reference backend in the foreground, to put behind your own proxy. */
 export async function backendCommand(args: { id: string; port: number; host: string }): Promise<number> {

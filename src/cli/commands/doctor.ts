@@ -8,7 +8,7 @@ import {
   socketsPerWorker,
 } from '../../stack/limits.js';
 import { PROXY_DRIVERS } from '../../stack/proxies/index.js';
-import { REDIS_LAUNCH } from '../../stack/redis-server.js';
+import { REDIS_LAUNCH } from '../../stack/backends/redis-server.js';
 import { bindCommands, canBind } from '../../stack/ipv6-binding.js';
 
 /** What the machine offers a run: proxies, file limits, ephemeral ports, loopback source binding. */

@@ -6,7 +6,7 @@ import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
 import { executeScenario, type ExecuteOptions } from '../execute-scenario.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
-import { defaultStartAt, parseShardSpec, parseStartAt } from '../../engine/shard.js';
+import { defaultStartAt, parseShardSpec, parseStartAt } from '../shard.js';
 import { resolveScenarioArgument } from '../../scenario/bundled.js';
 import type { Plan } from '../../scenario/plan.js';
 import { lintFile, renderFindings } from '../../lint/lint.js';

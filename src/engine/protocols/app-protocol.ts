@@ -2,7 +2,7 @@ import { bump } from '../../metrics/counters.js';
 import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
 import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
 import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
-import { backendFromMessage } from '../client-socket.js';
+import { backendFromMessage } from '../wire/client-socket.js';
 import {
   NOT_A_REPLY,
   PROTOCOL_CONTROL,

@@ -1,5 +1,5 @@
 import type { Plan } from '../../scenario/plan.js';
-import { backendFromMessage } from '../client-socket.js';
+import { backendFromMessage } from '../wire/client-socket.js';
 import { NOT_A_REPLY, type ClientProtocol } from './client-protocol.js';
 
 /** Messages carry `stk:<intended send time, µs>:` so any echo server (raw, JSON-wrapped, prefixed) can be timed. */

@@ -13,7 +13,7 @@ import {
   type ProtocolRecorder,
 } from './client-protocol.js';
 import type WebSocket from 'ws';
-import { PollingSession } from '../polling-session.js';
+import { PollingSession } from '../wire/polling-session.js';
 import { PushCounter } from './push-counter.js';
 import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
 

@@ -1,7 +1,7 @@
 import type { ProxyKind } from '../../scenario/presets.js';
-import { caddyDriver } from './caddy.js';
-import { haproxyDriver } from './haproxy.js';
-import { nginxDriver } from './nginx.js';
+import { caddyDriver } from './caddy/driver.js';
+import { haproxyDriver } from './haproxy/driver.js';
+import { nginxDriver } from './nginx/driver.js';
 import type { ProxyDriver } from './proxy-driver.js';
 
 /** One driver per proxy a scenario can name (presets' `proxy` and `front`, `{ proxy, config }`). */

@@ -4,7 +4,7 @@ import { findPreset, type PresetInfo, type ProxyKind } from '../../scenario/pres
 import { readTemplate } from '../custom-config.js';
 import { freePort } from '../free-port.js';
 import { machineLimits } from '../limits.js';
-import type { ServerSpec } from '../nginx-config.js';
+import type { ServerSpec } from './nginx/config.js';
 import type { RuntimeDir } from '../runtime-dir.js';
 import type { RunCertificate } from '../tls-material.js';
 import { PROXY_DRIVERS } from './index.js';

@@ -1,6 +1,6 @@
 import type { PresetInfo, ProxyKind } from '../../scenario/presets.js';
-import type { HaproxyServerStat } from '../haproxy-admin.js';
-import type { ServerSpec } from '../nginx-config.js';
+import type { HaproxyServerStat } from './haproxy/admin.js';
+import type { ServerSpec } from './nginx/config.js';
 import type { RunCertificate } from '../tls-material.js';
 
 /** A server's state as the proxy is told it (ready | drain | maint). */

@@ -1,0 +1,329 @@
+import type { IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { deriveSeed, exponential, seededRandom, type Random } from '../../util/rng.js';
+import { backoffDelayMs } from './backoff.js';
+import { addressAfterDrop } from './pacing.js';
+import { identifyFromMessage } from './backend-identity.js';
+import { ClientCredentials } from './credentials.js';
+import { ClientContinuity } from './continuity.js';
+import { pollingClient } from '../wire/polling-client.js';
+import { Connection, homeContext, markUnidentified, type ClientContext, type ConnectionOwner } from './context.js';
+import { recordOpenClose } from './close-accounting.js';
+import { ClientHome } from './home.js';
+import { ClientTraffic } from './traffic.js';
+import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline } from '../wire/client-socket.js';
+import { openTransport } from '../wire/transport.js';
+import { closeWebSocket, listenTo, settleHandshake } from '../wire/connection-events.js';
+import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from '../protocols/client-protocol.js';
+import { createProtocol } from '../protocols/index.js';
+
+/**
+ * A virtual client: a stable identity (index, address, cookie jar, session key) across as many
+ * connections as the scenario makes it open. It paces messages, times echoes, drops and reconnects,
+ * and judges every reconnect against its home backend.
+ */
+export class VirtualClient implements ConnectionOwner {
+  private readonly random: Random;
+  private readonly credentials: ClientCredentials;
+  private readonly protocol: ClientProtocol;
+  private readonly traffic: ClientTraffic;
+  private readonly home: ClientHome;
+  private readonly continuity: ClientContinuity | null; // target.state: what its session should resume to
+  private current: Connection | null = null;
+  private failures = 0;
+  /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
+  private droppedAtMs = -1;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  /** An attempt is counted and waits in the worker's handshake limiter. */
+  private queued = false;
+
+  constructor(
+    private readonly context: ClientContext,
+    readonly index: number,
+    initialAddress: string | null,
+    idleWindows: readonly number[],
+  ) {
+    this.credentials = new ClientCredentials(
+      `s${context.plan.seed}-${index}`,
+      initialAddress,
+      context.plan.clients.cookies,
+    );
+    this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
+    this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
+    this.continuity = context.plan.state
+      ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity))
+      : null;
+    this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity);
+    this.home = new ClientHome(homeContext(context));
+  }
+
+  /** Schedules the first connect in this client's slot of the ramp. */
+  start(): void {
+    const { count, rampMs } = this.context.plan.clients;
+    const slotMs = count > 1 ? (rampMs * this.index) / count : 0;
+    this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, slotMs - this.context.nowMs()));
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    if (this.context.stopping) return;
+    this.context.recorder.counters.attempted += 1;
+    this.queued = true;
+    void this.context.limit(() => this.handshake());
+  }
+
+  /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
+  private async handshake(): Promise<void> {
+    const target = this.context.urls[this.index % this.context.urls.length];
+    // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
+    const refused =
+      this.protocol.preconnect && !this.context.stopping
+        ? await this.protocol.preconnect(pollingClient(this.context, this.credentials), target)
+        : null;
+    // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
+    const counted = !this.queued;
+    this.queued = false;
+    if (this.context.stopping) {
+      if (!counted) this.context.recorder.failed('pending_at_end');
+      return;
+    }
+    if (refused) return this.attemptFailed(refused, this.context.nowMs());
+    const ws = openTransport(this.context, this.protocol, this.credentials, target, this.continuity !== null);
+    const connection = new Connection(ws, this.context.nowMs(), this.credentials.sendsCookie, this);
+    this.current = connection;
+    enforceHandshakeDeadline(ws, () => (connection.failure ??= { reason: 'timeout' }));
+    listenTo(ws, connection);
+    return new Promise<void>((settle) => (connection.settle = settle));
+  }
+
+  upgraded(connection: Connection, response: IncomingMessage): void {
+    const { credentials } = this;
+    connection.socket = response.socket;
+    credentials.storeCookies(response.headers['set-cookie']);
+    this.continuity?.upgraded(response.headers);
+    connection.backend =
+      backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ??
+      this.protocol.backendOfSession ??
+      null;
+    if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
+  }
+
+  /** An attempt that did not open (a refused handshake, or the protocol's own leg: a Socket.IO session broke while polling): counted, then a reconnect after the backoff. */
+  private attemptFailed(failure: { reason: string; status?: number }, startedMs: number): void {
+    this.context.recorder.failed(failure.reason, failure.status);
+    if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = startedMs;
+    this.failures += 1;
+    this.scheduleReconnect();
+  }
+
+  opened(connection: Connection): void {
+    settleHandshake(connection);
+    const { recorder, plan } = this.context;
+    const now = this.context.nowMs();
+    connection.opened = true;
+    connection.lastTrafficMs = now;
+    this.failures = 0;
+    recorder.connectionOpened(now - connection.startedMs, this.droppedAtMs >= 0 ? now - this.droppedAtMs : -1);
+    this.context.outages.back(this.index, now);
+    this.droppedAtMs = -1;
+    if (this.context.stopping) {
+      // Opened in the stop's grace period: closed at once, neither a landing nor an unidentified connection.
+      connection.identity = 'none';
+      this.closeByClient(connection);
+      return;
+    }
+    if (connection.backend !== null) this.identified(connection, connection.backend);
+    if (this.protocol.opened(connection)) this.traffic.start(connection, now);
+    const pings = this.context.pingWheel;
+    if (pings) {
+      // Pings are the keepalive of the client library: they go on through idle windows, which
+      // silence only the application's messages. That is what keeps a socket past a proxy's idle
+      // timeout. The slot just behind now comes round one ping interval from now.
+      connection.pingSlot = pings.slotOf(now + plan.traffic.pingMs - 1);
+      pings.add(connection, connection.pingSlot);
+    }
+    if (plan.churn.dropEveryMs > 0) {
+      connection.dropTimer = setTimeout(() => this.drop(), exponential(this.random, plan.churn.dropEveryMs));
+    }
+  }
+
+  /** Records where this connection landed and judges it against the client's home. */
+  private identified(connection: Connection, backend: string): void {
+    connection.backend = backend;
+    connection.identity = 'known';
+    this.context.recorder.backendOpened(backend);
+    if (this.context.infersServing && !this.context.isServing(backend)) this.context.seenServing(backend);
+    this.home.landed({
+      backend,
+      address: this.credentials.address,
+      cookieSet: this.credentials.sawSetCookie,
+      cookieSent: connection.sentCookie,
+    });
+  }
+
+  ponged(connection: Connection): void {
+    connection.lastTrafficMs = this.context.nowMs();
+  }
+
+  message(connection: Connection, data: Buffer): void {
+    const now = this.context.nowMs();
+    connection.lastTrafficMs = now;
+    const sentUs = this.protocol.replyTo(data, connection);
+    if (sentUs === PROTOCOL_OPENED && !connection.ready) this.traffic.start(connection, now);
+    // Any of the first messages may name the backend, a reply too (an ack with its server).
+    if ((sentUs >= 0 || sentUs === NOT_A_REPLY) && connection.identity === 'pending') {
+      const backend = identifyFromMessage(connection, data, this.protocol, this.context);
+      if (backend !== null) this.identified(connection, backend);
+    }
+    if (sentUs >= 0) this.traffic.replied(connection, sentUs, now);
+  }
+
+  /** The protocol read the backend's name in a step's answer (or found none there). */
+  named(connection: Connection, backend: string | null): void {
+    if (backend === null) markUnidentified(connection, this.context.recorder);
+    else if (connection.identity === 'pending') this.identified(connection, backend);
+  }
+
+  /** The protocol gave the connection up (a failed step): the client closes it and reconnects after its backoff. */
+  giveUp(connection: Connection): void {
+    if (this.current !== connection || connection.byClient) return;
+    this.closeByClient(connection);
+    this.droppedAtMs = this.context.nowMs();
+    this.failures += 1;
+    this.scheduleReconnect();
+  }
+
+  /** Churn: the client drops its connection and reconnects after its backoff. */
+  drop(): void {
+    const connection = this.current;
+    if (!connection || !connection.opened || connection.byClient) return;
+    this.context.recorder.counters.clientDisconnects += 1;
+    this.droppedAtMs = this.context.nowMs();
+    this.closeByClient(connection);
+    this.credentials.address = addressAfterDrop(
+      this.credentials.address,
+      this.context.plan.churn.changeAddress,
+      this.context.pool,
+      this.random,
+      this.context.plan.churn.rotateAddress,
+    );
+    this.scheduleReconnect();
+  }
+
+  private closeByClient(connection: Connection): void {
+    connection.byClient = true;
+    this.clearTimers(connection);
+    if (connection.ws.readyState === WebSocket.OPEN) closeWebSocket(connection.ws, 1000, 'client');
+    else connection.ws.terminate();
+  }
+
+  private clearTimers(connection: Connection): void {
+    this.traffic.stop(connection);
+    if (connection.pingSlot >= 0) this.context.pingWheel?.remove(connection, connection.pingSlot);
+    if (connection.dropTimer) clearTimeout(connection.dropTimer);
+    connection.pingSlot = -1;
+    connection.dropTimer = null;
+  }
+
+  closed(connection: Connection, code: number): void {
+    settleHandshake(connection);
+    const { recorder } = this.context;
+    this.clearTimers(connection);
+    if (connection.opened) this.protocol.closed?.(connection.byClient);
+    if (!connection.opened) {
+      if (connection.failureCounted) return;
+      // The client itself abandons a handshake only when the run ends.
+      const failure = connection.failure ?? {
+        reason: connection.byClient ? 'pending_at_end' : 'closed_during_handshake',
+      };
+      this.protocol.handshakeFailed?.(failure.status);
+      if (this.current === connection) this.attemptFailed(failure, connection.startedMs);
+      else recorder.failed(failure.reason, failure.status);
+      return;
+    }
+    const now = this.context.nowMs();
+    const kind = recordOpenClose(recorder, connection, code, {
+      now,
+      inIdleWindow: this.traffic.isIdle(now),
+      intervalMs: this.context.plan.traffic.intervalMs,
+    });
+    if (kind && connection.identity === 'known') this.context.outages.cut(this.index, connection.backend!, now);
+    if (!kind) return;
+    this.home.lost(kind.crashLike);
+    if (kind.crashLike && this.context.infersServing) this.context.crashLikeClose(connection.backend!);
+    if (this.current === connection) {
+      this.droppedAtMs = now;
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.context.stopping || this.reconnectTimer) return;
+    const delay = backoffDelayMs(this.failures, this.context.plan.churn.backoff, this.random);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** End of run: waiting verdicts are judged with what is known, no reconnect follows. */
+  private stopReconnecting(): void {
+    this.home.settleWaiting();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  /** End of run: stop sending, let echoes in flight come back. */
+  quiesce(): number {
+    this.stopReconnecting();
+    if (this.current) this.clearTimers(this.current);
+    return this.inflight();
+  }
+
+  /** End of run: close whatever is open; resolves when closed (or terminated). */
+  finish(): void {
+    if (this.current && !this.current.byClient) this.closeByClient(this.current);
+  }
+
+  /** Ends at once: no timer left, the socket torn down without a close handshake. */
+  terminate(): void {
+    this.stopReconnecting();
+    if (!this.current) return;
+    this.current.byClient = true;
+    this.clearTimers(this.current);
+    this.current.ws.terminate();
+  }
+
+  isClosed(): boolean {
+    return (this.current?.ws.readyState ?? WebSocket.CLOSED) === WebSocket.CLOSED;
+  }
+
+  /**
+   * End of run, before the final snapshot: echoes still out count as lost (returned), and an attempt
+   * still waiting for its turn or its 101 ends as a failure (pending_at_end): none is left uncounted.
+   */
+  abandonAtEnd(): number {
+    this.protocol.finish?.();
+    if (this.queued) {
+      this.queued = false;
+      this.context.recorder.failed('pending_at_end');
+    }
+    const connection = this.current;
+    if (!connection) return 0;
+    if (!connection.opened && !connection.failureCounted && connection.ws.readyState === WebSocket.CONNECTING) {
+      connection.failureCounted = true;
+      this.context.recorder.failed('pending_at_end');
+    }
+    // A backend that named itself in none of the messages so far never will now.
+    if (connection.opened) markUnidentified(connection, this.context.recorder);
+    const lost = this.inflight();
+    connection.inflight = 0;
+    return lost;
+  }
+
+  /** A handshake of this client is under way. */
+  handshaking(): boolean {
+    return this.current !== null && !this.current.opened && this.current.ws.readyState === WebSocket.CONNECTING;
+  }
+
+  inflight(): number {
+    return this.current?.opened ? Math.max(0, this.current.inflight) : 0;
+  }
+}
