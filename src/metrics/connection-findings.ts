@@ -1,6 +1,6 @@
 import { FIXES } from '../lint/fixes.js';
 import type { Plan } from '../scenario/plan.js';
-import type { Judged, RawFinding } from './findings.js';
+import type { Judged, RawFinding } from './summary-types.js';
 
 /** Why upgrades were refused, by the status the target answered. */
 const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = {

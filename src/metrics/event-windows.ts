@@ -1,9 +1,25 @@
 import { encodeHistogram, mergeEncoded, newHistogram, type Histogram } from './histograms.js';
 import { actionInfo } from '../scenario/actions.js';
 import type { EventPlan } from '../scenario/plan.js';
-import type { EventSummary } from './summary-types.js';
 import type { ActionOutcome } from '../stack/stack.js';
 import { addTally, type WorkerCounters } from './counters.js';
+
+export interface EventSummary {
+  at_s: number;
+  action: string;
+  target: string | null;
+  disconnected: number;
+  reconnected: number;
+  reconnect_p99: number | null;
+  /** Failed handshakes in the event's window, by HTTP status (502, 503...). */
+  errors_by_status?: Record<string, number>;
+  messages_lost?: number;
+  /** Where displaced clients went (failovers by new backend), and how many went back to their first home. */
+  failovers_to?: Record<string, number>;
+  returned_home?: number;
+  ok?: boolean;
+  detail?: string;
+}
 
 /** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
 const EVENT_WINDOW_S = 10;

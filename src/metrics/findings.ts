@@ -4,10 +4,11 @@ import { findPreset } from '../scenario/presets.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { connectionFindings } from './connection-findings.js';
 import { continuityFindings } from './continuity-findings.js';
-import type { Finding, Summary } from './summary-types.js';
+import type { Finding, Judged, RawFinding, Summary } from './summary-types.js';
+
+export type { Judged, RawFinding };
 
 /** What a finding is computed from: the summary's figures (before the verdict) and the scenario. */
-export type Judged = Omit<Summary, 'verdict' | 'findings'>;
 
 /**
  * Why the run looks as it does and what to change: each finding names a cause from what was
@@ -38,7 +39,6 @@ export function diagnose(summary: Judged, plan: Plan): Finding[] {
 }
 
 /** A finding before its severity is settled: the threshold metrics (prefixes) it may explain. */
-export type RawFinding = Omit<Finding, 'explains'> & { explains: string[] };
 
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 1000) / 10}%` : '0%');
 

@@ -1,5 +1,14 @@
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummary } from './summary-types.js';
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
 
 /**
  * One histogram preset for the whole tool: integer microseconds from 1 µs up, 3 significant

@@ -1,15 +1,10 @@
 import type { WorkerCounters } from './counters.js';
+import type { LatencySummary } from './histograms.js';
+import type { EventSummary } from './event-windows.js';
+
+export type { LatencySummary, EventSummary };
 import type { EventTallyRaw } from './event-windows.js';
 /** The shape of summary.json (contract v1). Times are milliseconds, rates fractions 0..1. */
-export interface LatencySummary {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
 
 export interface StepSummary {
   attempted: number;
@@ -44,23 +39,6 @@ export interface BackendShare {
   connections: number;
   share: number;
   peak_open: number;
-}
-
-export interface EventSummary {
-  at_s: number;
-  action: string;
-  target: string | null;
-  disconnected: number;
-  reconnected: number;
-  reconnect_p99: number | null;
-  /** Failed handshakes in the event's window, by HTTP status (502, 503...). */
-  errors_by_status?: Record<string, number>;
-  messages_lost?: number;
-  /** Where displaced clients went (failovers by new backend), and how many went back to their first home. */
-  failovers_to?: Record<string, number>;
-  returned_home?: number;
-  ok?: boolean;
-  detail?: string;
 }
 
 /** Clients cut by outages (a backend stopped serving, by stickler's action or as inferred), and their way back. */
@@ -238,3 +216,9 @@ export interface ContinuitySummary {
   lost_rate: number;
   lost_by_cause: Record<string, number>;
 }
+
+/** A summary before its verdict and findings: what the findings are made from. */
+export type Judged = Omit<Summary, 'verdict' | 'findings'>;
+
+/** A finding while it is made: the thresholds it explains as a list. */
+export type RawFinding = Omit<Finding, 'explains'> & { explains: string[] };

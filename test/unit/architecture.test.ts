@@ -22,16 +22,49 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** Every relative import of a file, static or dynamic (`import('./x.js')`), as the source file it names. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const specifiers = [
+    ...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm),
+    ...text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g),
+  ].map((match) => match[1]);
+  return specifiers.map((specifier) => path.resolve(path.dirname(file), specifier).replace(/\.js$/, '.ts'));
+}
+
+const folderOf = (file: string) => path.relative(SRC, file).split(path.sep)[0];
+
 function folderEdges(): Map<string, Set<string>> {
   const edges = new Map<string, Set<string>>();
   for (const file of sourceFiles(SRC)) {
-    const from = path.relative(SRC, file).split(path.sep)[0];
-    for (const match of fs.readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm)) {
-      const to = path.relative(SRC, path.resolve(path.dirname(file), match[1])).split(path.sep)[0];
+    const from = folderOf(file);
+    for (const target of importsOf(file)) {
+      const to = folderOf(target);
       if (to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
     }
   }
   return edges;
+}
+
+/** The first import cycle among `nodes` (depth-first), as a trail, or null. */
+function findCycle(nodes: Iterable<string>, edges: (node: string) => Iterable<string>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (node: string, trail: string[]): string[] | null => {
+    if (state.get(node) === 'done') return null;
+    if (state.get(node) === 'open') return [...trail.slice(trail.indexOf(node)), node];
+    state.set(node, 'open');
+    for (const next of edges(node)) {
+      const cycle = visit(next, [...trail, node]);
+      if (cycle) return cycle;
+    }
+    state.set(node, 'done');
+    return null;
+  };
+  for (const node of nodes) {
+    const cycle = visit(node, []);
+    if (cycle) return cycle;
+  }
+  return null;
 }
 
 test('architecture: every folder is in the flow, no folder import cycle, and only the named import runs against the flow', () => {
@@ -52,16 +85,8 @@ test('architecture: every folder is in the flow, no folder import cycle, and onl
     against.filter((edge) => !EXCEPTIONS.has(edge)),
     [],
   );
-  // Depth-first search for a cycle among folders.
-  const state = new Map<string, 'open' | 'done'>();
-  const visit = (folder: string, trail: string[]): void => {
-    if (state.get(folder) === 'done') return;
-    assert.notEqual(state.get(folder), 'open', `import cycle: ${[...trail, folder].join(' -> ')}`);
-    state.set(folder, 'open');
-    for (const next of edges.get(folder) ?? []) visit(next, [...trail, folder]);
-    state.set(folder, 'done');
-  };
-  for (const folder of folders) visit(folder, []);
+  const cycle = findCycle(folders, (folder) => edges.get(folder) ?? []);
+  assert.equal(cycle, null, `import cycle among folders: ${cycle?.join(' -> ')}`);
 });
 
 test('architecture: no source file over 300 lines', () => {
@@ -72,4 +97,32 @@ test('architecture: no source file over 300 lines', () => {
     }))
     .filter(({ lines }) => lines > 300);
   assert.deepEqual(long, []);
+});
+
+test('architecture: no import cycle between files (type imports too: a cycle of types is a tangle of modules)', () => {
+  const cycle = findCycle(sourceFiles(SRC), importsOf);
+  assert.equal(cycle, null, `import cycle: ${cycle?.map((file) => path.relative(SRC, file)).join(' -> ')}`);
+});
+
+test('architecture: the cycle finder finds a cycle of three files and none in a chain', () => {
+  const graph: Record<string, string[]> = { a: ['b'], b: ['c'], c: ['a'], d: ['e'], e: [] };
+  assert.deepEqual(
+    findCycle(['d', 'a'], (node) => graph[node]),
+    ['a', 'b', 'c', 'a'],
+  );
+  assert.equal(
+    findCycle(['d', 'e'], (node) => graph[node]),
+    null,
+  );
+});
+
+test('architecture: no folder of src/ holds more than 20 files at one level', () => {
+  const crowded: string[] = [];
+  const walk = (dir: string) => {
+    const entries = fs.readdirSync(dir, { withFileTypes: true });
+    if (entries.filter((entry) => entry.isFile()).length > 20) crowded.push(path.relative(SRC, dir));
+    for (const entry of entries) if (entry.isDirectory()) walk(path.join(dir, entry.name));
+  };
+  walk(SRC);
+  assert.deepEqual(crowded, []);
 });
