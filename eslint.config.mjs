@@ -32,7 +32,14 @@ export default tseslint.config(
   },
   {
     // Tests and benchmarks are scripts: a test body is as long as its story, and a bench prints a report.
+    // Tests also hand deliberately partial or wrong values to the code under test, which takes a cast.
     files: ['test/**', 'bench/**'],
-    rules: { 'max-lines-per-function': 'off', complexity: 'off', 'max-lines': 'off', 'max-depth': 'off' },
+    rules: {
+      'max-lines-per-function': 'off',
+      complexity: 'off',
+      'max-lines': 'off',
+      'max-depth': 'off',
+      'no-restricted-syntax': 'off',
+    },
   },
 );

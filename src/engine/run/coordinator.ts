@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { RunAggregate } from '../../metrics/aggregate.js';
 import type { SummaryInput } from '../../metrics/summary.js';
@@ -9,9 +8,9 @@ import type { ActionOutcome, RunningStack } from '../../stack/stack.js';
 import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../../stack/limits.js';
 import { assignClients, clientPool } from './assignments.js';
 import { EventWindows, type EventTallyRaw } from '../../metrics/event-windows.js';
-import type { ClientAssignment, CoordinatorCommand, WorkerEvent, WorkerStart } from './messages.js';
+import type { ClientAssignment, WorkerEvent, WorkerStart } from './messages.js';
 import { DownInference, ServingState } from './serving-state.js';
-import { forkWorker, inProcessWorker, type WorkerLink } from './worker-link.js';
+import { delay, WorkerFleet } from './worker-fleet.js';
 
 export interface RunOptions {
   /** Called once a second with the newest time-series row (live progress). */
@@ -42,219 +41,219 @@ export interface RunResult {
 
 /** Time the workers get to set up before the run clock starts. */
 const START_DELAY_MS = 300;
-/** Time the workers get to quiesce and send their final snapshot (sent before their sockets close). */
-const STOP_TIMEOUT_MS = 8000;
-/** Time the workers then get to close their sockets politely before they are killed. */
-const CLOSE_TIMEOUT_MS = 3000;
 
 /**
  * Runs a plan against a running target: forks the workers, hands each its clients, carries out the
  * timeline, merges snapshots into one aggregate, and builds the summary. It never touches a client socket.
  */
 export async function runPlan(plan: Plan, stack: RunningStack, options: RunOptions = {}): Promise<RunResult> {
-  const pool = clientPool(plan);
-  const shard = options.shard ?? { index: 0, count: 1 };
-  // Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
-  // Dropped once the workers have theirs (at 100,000 clients about 10 MB the coordinator never reads again).
-  let assignments: ClientAssignment[] | null = assignClients(plan, pool).filter(
-    (assignment) => assignment.index % shard.count === shard.index,
-  );
-  const clientCount = assignments.length;
-  const load = loadOf(plan, clientCount);
-  const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
-  // 0 processes: one worker, inside this process.
-  const workers = Math.max(1, processes);
-  const v8Flags = workerHeapFlags(load, workers);
-  const aggregate = new RunAggregate();
-  const eventWindows = new EventWindows(plan.events);
-  aggregate.onSecondClosed = (second, counters, reconnect) => eventWindows.addSecond(second, counters, reconnect);
-  const startAtEpochMs = options.startAtEpochMs ?? Date.now() + START_DELAY_MS;
-  const startedAt = new Date(startAtEpochMs);
-  const snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
-  const children: WorkerLink[] = [];
-  const clientsOfWorker: number[] = [];
-  const finals = new Set<number>();
-  /** Run-clock ms of each worker's latest snapshot, to say what is missing when a final one never comes. */
-  const lastSnapshotMs = new Map<number, number>();
-  const exited = new Set<number>();
-  const warnings: string[] = [];
-  let fatal: string | null = null;
-  // Worker messages and exits are the only things the waits below wait for.
-  const workerNews = new EventEmitter();
-  const wake = () => workerNews.emit('news');
-  const until = (condition: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (!condition()) return;
-        workerNews.off('news', check);
-        resolve();
-      };
-      workerNews.on('news', check);
-      check();
-    });
+  const run = new Coordinator(plan, stack, options);
+  run.startWorkers();
+  run.scheduleTimeline();
+  run.startRows();
+  const interrupted = await run.untilEnd();
+  await run.stop();
+  return run.result(interrupted);
+}
 
-  const broadcast = (command: CoordinatorCommand) => {
-    for (const child of children) child.send(command);
-  };
-  const runClockMs = () => Date.now() - startAtEpochMs;
-  const serving = new ServingState(runClockMs, (backend, isServing) =>
-    broadcast({ type: 'backend-state', backend, serving: isServing }),
-  );
-  // The stack combines its own sources (its actions, HAProxy's checks or stats): one holder.
-  stack.onServingChange((backend, isServing, source) => serving.set(backend, isServing, source ?? 'stickler', 'stack'));
-  // A target stickler does not run: only what the clients saw tells that a backend went down.
-  const inference = plan.target.kind === 'url' ? new DownInference() : null;
+/** One run's coordination: its workers, its clock, its timeline and what they measured. */
+class Coordinator {
+  private readonly shard: { index: number; count: number };
+  private readonly clientCount: number;
+  private readonly fleet: WorkerFleet;
+  private readonly aggregate = new RunAggregate();
+  private readonly eventWindows: EventWindows;
+  private readonly startAtEpochMs: number;
+  private readonly serving: ServingState;
+  /** A target stickler does not run: only what the clients saw tells that a backend went down. */
+  private readonly inference: DownInference | null;
+  /** Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients. */
+  private assignments: ClientAssignment[];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pendingActions: Promise<void>[] = [];
+  private readonly eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
+  private rowTimer: NodeJS.Timeout | undefined;
+  /** The last time-series row closed. */
+  private second = 0;
 
-  for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
-    const child = processes === 0 ? inProcessWorker() : forkWorker(v8Flags);
-    child.onEvent((event: WorkerEvent) => {
-      if (event.type === 'snapshot') {
-        aggregate.add(event.workerIndex, event);
-        lastSnapshotMs.set(event.workerIndex, event.tMs);
-        inference?.noteOpen(event.workerIndex, event.openByBackend);
-        if (event.final) finals.add(event.workerIndex);
-      } else if (event.type === 'closes') {
-        for (const backend of inference?.closes(runClockMs(), event.workerIndex, event.closes, event.openByBackend) ??
-          [])
-          serving.set(backend, false, 'clients');
-      } else if (event.type === 'backend-seen') serving.set(event.backend, true, 'clients');
-      else if (event.type === 'ready') aggregate.workerBaseRssBytes += event.rssBytes;
-      else if (event.type === 'fatal') fatal = `worker ${workerIndex}: ${event.message}`;
-      wake();
-    });
-    child.onExit((code, stderr) => {
-      exited.add(workerIndex);
-      if (code !== 0 && !finals.has(workerIndex))
-        fatal ??= `worker ${workerIndex} exited${code === null ? '' : ` with code ${code}`}${stderr ? ` (${stderr})` : ''}`;
-      wake();
-    });
-    children.push(child);
-    const start: WorkerStart = {
-      type: 'start',
-      workerIndex,
-      plan,
-      urls: stack.urls,
-      // Client i: shard i mod N, then worker (i div N) mod W inside the shard.
-      clients: assignments.filter((assignment) => Math.floor(assignment.index / shard.count) % workers === workerIndex),
-      connectConcurrency: Math.max(1, Math.ceil(plan.clients.connectConcurrency / workers)),
-      startAtEpochMs,
-      snapshotIntervalMs,
-      infersServing: inference !== null,
-      ...(stack.clientTls ? { tls: stack.clientTls } : {}),
-    };
-    clientsOfWorker.push(start.clients.length);
-    child.send(start);
+  constructor(
+    private readonly plan: Plan,
+    private readonly stack: RunningStack,
+    private readonly options: RunOptions,
+  ) {
+    const shard = (this.shard = options.shard ?? { index: 0, count: 1 });
+    this.assignments = assignClients(plan, clientPool(plan)).filter(
+      (assignment) => assignment.index % shard.count === shard.index,
+    );
+    this.clientCount = this.assignments.length;
+    const load = loadOf(plan, this.clientCount);
+    const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
+    this.fleet = new WorkerFleet(processes, workerHeapFlags(load, Math.max(1, processes)));
+    this.eventWindows = new EventWindows(plan.events);
+    this.aggregate.onSecondClosed = (second, counters, reconnect) =>
+      this.eventWindows.addSecond(second, counters, reconnect);
+    this.startAtEpochMs = options.startAtEpochMs ?? Date.now() + START_DELAY_MS;
+    this.serving = new ServingState(this.runClockMs, (backend, serving) =>
+      this.fleet.broadcast({ type: 'backend-state', backend, serving }),
+    );
+    // The stack combines its own sources (its actions, HAProxy's checks or stats): one holder.
+    stack.onServingChange((backend, isServing, source) =>
+      this.serving.set(backend, isServing, source ?? 'stickler', 'stack'),
+    );
+    this.inference = plan.target.kind === 'url' ? new DownInference() : null;
   }
-  assignments = null;
 
-  const eventOutcomes: { event: EventPlan; outcome: ActionOutcome }[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  const pendingActions: Promise<void>[] = [];
-  for (const [eventIndex, event] of plan.events.entries()) {
-    timers.push(
-      setTimeout(
-        () => {
-          aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
-          // What the clients do (drop_all) happens in every shard; what acts on the target happens once, in shard 0.
-          const action =
-            actionInfo(event.action).by === 'clients'
-              ? Promise.resolve(broadcast({ type: 'drop-all' })).then(() => ({
-                  ok: true,
-                  detail: 'every client dropped its connection',
-                }))
-              : shard.index === 0
-                ? stack.act(event)
-                : Promise.resolve({ ok: true, detail: 'carried out by shard 0' });
-          pendingActions.push(
-            action
-              .catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) }))
-              .then((outcome) => {
-                eventOutcomes.push({ event, outcome });
-                eventWindows.actionEnded(eventIndex, runClockMs());
-                options.onEvent?.(event, outcome);
-              }),
-          );
-        },
-        Math.max(0, startAtEpochMs + event.atMs - Date.now()),
-      ),
+  private readonly runClockMs = () => Date.now() - this.startAtEpochMs;
+
+  /** Forks the workers and hands each its clients: client i is shard i mod N, then worker (i div N) mod W. */
+  startWorkers(): void {
+    const workers = this.fleet.size;
+    for (let workerIndex = 0; workerIndex < workers; workerIndex++) {
+      const link = this.fleet.add(workerIndex, (event) => this.onWorkerEvent(event));
+      const start: WorkerStart = {
+        type: 'start',
+        workerIndex,
+        plan: this.plan,
+        urls: this.stack.urls,
+        clients: this.assignments.filter(
+          (assignment) => Math.floor(assignment.index / this.shard.count) % workers === workerIndex,
+        ),
+        connectConcurrency: Math.max(1, Math.ceil(this.plan.clients.connectConcurrency / workers)),
+        startAtEpochMs: this.startAtEpochMs,
+        snapshotIntervalMs: this.options.snapshotIntervalMs ?? 1000,
+        infersServing: this.inference !== null,
+        ...(this.stack.clientTls ? { tls: this.stack.clientTls } : {}),
+      };
+      this.fleet.clientsOfWorker.push(start.clients.length);
+      link.send(start);
+    }
+    // The workers have theirs: at 100,000 clients about 10 MB the coordinator never reads again.
+    this.assignments = [];
+  }
+
+  private onWorkerEvent(event: WorkerEvent): void {
+    if (event.type === 'snapshot') {
+      this.aggregate.add(event.workerIndex, event);
+      this.inference?.noteOpen(event.workerIndex, event.openByBackend);
+    } else if (event.type === 'closes') {
+      const down = this.inference?.closes(this.runClockMs(), event.workerIndex, event.closes, event.openByBackend);
+      for (const backend of down ?? []) this.serving.set(backend, false, 'clients');
+    } else if (event.type === 'backend-seen') this.serving.set(event.backend, true, 'clients');
+    else if (event.type === 'ready') this.aggregate.workerBaseRssBytes += event.rssBytes;
+  }
+
+  /** Each timeline event at its time on the run clock. */
+  scheduleTimeline(): void {
+    for (const [eventIndex, event] of this.plan.events.entries()) {
+      const atMs = Math.max(0, this.startAtEpochMs + event.atMs - Date.now());
+      this.timers.push(setTimeout(() => this.carryOut(eventIndex, event), atMs));
+    }
+  }
+
+  private carryOut(eventIndex: number, event: EventPlan): void {
+    this.aggregate.mark(`${event.action}${event.backend ? ` ${event.backend}` : ''}`);
+    this.pendingActions.push(
+      this.actionOf(event)
+        .catch((error): ActionOutcome => ({ ok: false, detail: String(error?.message ?? error) }))
+        .then((outcome) => {
+          this.eventOutcomes.push({ event, outcome });
+          this.eventWindows.actionEnded(eventIndex, this.runClockMs());
+          this.options.onEvent?.(event, outcome);
+        }),
     );
   }
 
-  // One time-series row a second, on the run clock.
-  let second = 0;
-  const rowTimer = setInterval(() => {
-    while (runClockMs() >= (second + 1) * 1000 && second < Math.ceil(plan.durationMs / 1000)) {
-      second += 1;
-      options.onRow?.(aggregate.closeRow(second), aggregate);
+  /** What the clients do (drop_all) happens in every shard; what acts on the target happens once, in shard 0. */
+  private actionOf(event: EventPlan): Promise<ActionOutcome> {
+    if (actionInfo(event.action).by === 'clients') {
+      this.fleet.broadcast({ type: 'drop-all' });
+      return Promise.resolve({ ok: true, detail: 'every client dropped its connection' });
     }
-  }, 100);
-
-  const aborted = new Promise<void>((resolve) => {
-    if (options.signal?.aborted) resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
-  const failed = until(() => fatal !== null);
-  const finished = new Promise<void>((resolve) =>
-    timers.push(setTimeout(resolve, Math.max(0, startAtEpochMs + plan.durationMs - Date.now()))),
-  );
-  await Promise.race([finished, aborted, failed]);
-  const interrupted = options.signal?.aborted ?? false;
-
-  for (const timer of timers) clearTimeout(timer);
-  broadcast({ type: 'stop' });
-  const allFinal = until(() => children.every((_, index) => finals.has(index) || exited.has(index)));
-  await Promise.race([allFinal, new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS).unref())]);
-  clearInterval(rowTimer);
-  const allExited = until(() => children.every((_, index) => exited.has(index)));
-  await Promise.race([allExited, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
-  for (const child of children) if (!child.exited) child.kill();
-  await Promise.race([Promise.all(pendingActions), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-  const elapsedMs = Math.min(runClockMs(), plan.durationMs);
-  // The last (partial) second, so that totals and the time series agree.
-  if (second < Math.ceil(elapsedMs / 1000)) options.onRow?.(aggregate.closeRow(++second), aggregate);
-  // What the final snapshots brought after the last row closed (the end of the last second) belongs to it.
-  else aggregate.foldIntoLastRow();
-  if (fatal) warnings.push(`a worker failed: ${fatal}`);
-  const workerFailed = fatal !== null;
-  for (let index = 0; index < children.length; index++) {
-    if (finals.has(index)) continue;
-    const clients = clientsOfWorker[index];
-    const since = lastSnapshotMs.has(index)
-      ? `after t=${(lastSnapshotMs.get(index)! / 1000).toFixed(1)}s`
-      : 'of the whole run';
-    warnings.push(`worker ${index} (${clients} clients) sent no final snapshot: its figures ${since} are missing`);
+    if (this.shard.index === 0) return this.stack.act(event);
+    return Promise.resolve({ ok: true, detail: 'carried out by shard 0' });
   }
 
-  eventOutcomes.sort((a, b) => a.event.atMs - b.event.atMs);
-  const proxy = await stack.proxyView().catch(() => undefined);
-  const figures: RunResult['figures'] = {
-    plan,
-    aggregate,
-    stack: stack.label,
-    targetUrl: stack.urls.length === 1 ? stack.urls[0] : stack.urls.join(' '),
-    startedAt,
-    durationS: Math.max(0, elapsedMs) / 1000,
-    interrupted,
-    workers: processes,
-    clients: clientCount,
-    knownBackends: stack.backendIds,
-    events: eventWindows.summarise(eventOutcomes),
-    proxy,
-    warnings,
-    servingChanges: serving.changes,
-    servingSources: inference
-      ? ['clients', ...(plan.target.kind === 'url' && plan.target.haproxyStats ? ['haproxy_stats' as const] : [])]
-      : [...serving.sources],
-  };
-  const incomplete = fatal
-    ? `a load worker was lost mid-run (${fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged`
-    : null;
-  return {
-    figures,
-    shardParts: { eventsRaw: eventWindows.toRaw(eventOutcomes), engineWarnings: [...warnings] },
-    workerFailed,
-    incomplete,
-  };
+  /** One time-series row a second, on the run clock. */
+  startRows(): void {
+    const seconds = Math.ceil(this.plan.durationMs / 1000);
+    this.rowTimer = setInterval(() => {
+      while (this.runClockMs() >= (this.second + 1) * 1000 && this.second < seconds) {
+        this.second += 1;
+        this.options.onRow?.(this.aggregate.closeRow(this.second), this.aggregate);
+      }
+    }, 100);
+  }
+
+  /** Waits for the run's end: its duration, an abort, or a worker's failure. Returns whether it was aborted. */
+  async untilEnd(): Promise<boolean> {
+    const { signal } = this.options;
+    const aborted = new Promise<void>((resolve) => {
+      if (signal?.aborted) resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const failed = this.fleet.until(() => this.fleet.fatal !== null);
+    const finished = new Promise<void>((resolve) =>
+      this.timers.push(setTimeout(resolve, Math.max(0, this.startAtEpochMs + this.plan.durationMs - Date.now()))),
+    );
+    await Promise.race([finished, aborted, failed]);
+    return signal?.aborted ?? false;
+  }
+
+  /** Stops the timeline and the workers, and closes the last (partial) second. */
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await this.fleet.stop();
+    clearInterval(this.rowTimer);
+    await this.fleet.end();
+    await Promise.race([Promise.all(this.pendingActions), delay(2000)]);
+    const elapsedS = Math.ceil(this.elapsedMs() / 1000);
+    // The last (partial) second, so that totals and the time series agree.
+    if (this.second < elapsedS) this.options.onRow?.(this.aggregate.closeRow(++this.second), this.aggregate);
+    // What the final snapshots brought after the last row closed (the end of the last second) belongs to it.
+    else this.aggregate.foldIntoLastRow();
+  }
+
+  private elapsedMs(): number {
+    return Math.min(this.runClockMs(), this.plan.durationMs);
+  }
+
+  async result(interrupted: boolean): Promise<RunResult> {
+    const { plan, stack, fleet } = this;
+    const warnings = [...(fleet.fatal ? [`a worker failed: ${fleet.fatal}`] : []), ...fleet.missingFinals()];
+    this.eventOutcomes.sort((a, b) => a.event.atMs - b.event.atMs);
+    const figures: RunResult['figures'] = {
+      plan,
+      aggregate: this.aggregate,
+      stack: stack.label,
+      targetUrl: stack.urls.length === 1 ? stack.urls[0] : stack.urls.join(' '),
+      startedAt: new Date(this.startAtEpochMs),
+      durationS: Math.max(0, this.elapsedMs()) / 1000,
+      interrupted,
+      workers: fleet.processes,
+      clients: this.clientCount,
+      knownBackends: stack.backendIds,
+      events: this.eventWindows.summarise(this.eventOutcomes),
+      proxy: await stack.proxyView().catch(() => undefined),
+      warnings,
+      servingChanges: this.serving.changes,
+      servingSources: this.servingSources(),
+    };
+    const incomplete = fleet.fatal
+      ? `a load worker was lost mid-run (${fleet.fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged`
+      : null;
+    return {
+      figures,
+      shardParts: { eventsRaw: this.eventWindows.toRaw(this.eventOutcomes), engineWarnings: [...warnings] },
+      workerFailed: fleet.fatal !== null,
+      incomplete,
+    };
+  }
+
+  private servingSources(): RunResult['figures']['servingSources'] {
+    if (!this.inference) return [...this.serving.sources];
+    const { target } = this.plan;
+    return ['clients', ...(target.kind === 'url' && target.haproxyStats ? ['haproxy_stats' as const] : [])];
+  }
 }
 
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */
