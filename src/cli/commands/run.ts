@@ -38,46 +38,19 @@ export interface RunArgs {
 
 const log = logLine;
 
+type Shard = NonNullable<ExecuteOptions['shard']>;
+
+/** What a run needs once its arguments and scenario are checked. */
+interface Prepared {
+  plan: Plan;
+  shard: Shard | undefined;
+  outDir: string;
+}
+
 export async function runCommand(args: RunArgs): Promise<number> {
-  const human = args.json ? process.stderr : process.stdout;
-  const loaded = loadScenario(args.file, { stack: args.stack, url: args.url });
-  if (!loaded.ok) {
-    for (const problem of loaded.problems) log(formatProblem(problem));
-    return EXIT.invalidInput;
-  }
-  const plan = loaded.plan;
-  const refusal = execRefusal(plan, args.file, args.allowExec === true);
-  if (refusal) {
-    log(`error: ${refusal}`);
-    return EXIT.invalidInput;
-  }
-  for (const command of execCommands(plan)) log(`exec allowed: ${command}`);
-  const shard = args.shard !== undefined || args.startAt !== undefined ? shardOptions(args, plan) : undefined;
-  if (typeof shard === 'string') {
-    log(`error: ${shard}`);
-    return EXIT.invalidInput;
-  }
-  // Your own proxy config: what lint finds in it comes first (the exit code stays the run's).
-  if (plan.target.kind === 'custom') {
-    const linted = lintFile(plan.target.configPath, machineLimits().filesHard);
-    if (linted.ok && linted.findings.some((finding) => finding.severity !== 'info')) {
-      process.stderr.write(
-        `${renderFindings(
-          linted.findings.filter((finding) => finding.severity !== 'info'),
-          process.stderr.isTTY === true,
-        )}\n`,
-      );
-    }
-  }
-  // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
-  const outDir = path.resolve(
-    args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name),
-  );
-  const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
-  if (outProblem) {
-    log(`error: ${outProblem}`);
-    return EXIT.invalidInput;
-  }
+  const prepared = prepareRun(args);
+  if (typeof prepared === 'number') return prepared;
+  const { plan, shard, outDir } = prepared;
   let live: LiveEndpoints;
   try {
     live = await startLiveEndpoints(args, plan, shard?.index, log);
@@ -103,24 +76,67 @@ export async function runCommand(args: RunArgs): Promise<number> {
     });
   } catch (error) {
     await live.close();
-    if (error instanceof CliError) {
-      log(`error: ${error.message}`);
-      // Nothing was published (the target never started): the JUnit file still says why.
-      if (args.junit && written.length === 0)
-        writeFailureJunit(args.junit, `${plan.name} on ${args.url ?? args.stack ?? 'its target'}`, error.message);
-      return error.exitCode;
-    }
-    throw error;
+    if (!(error instanceof CliError)) throw error;
+    log(`error: ${error.message}`);
+    // Nothing was published (the target never started): the JUnit file still says why.
+    if (args.junit && written.length === 0)
+      writeFailureJunit(args.junit, `${plan.name} on ${args.url ?? args.stack ?? 'its target'}`, error.message);
+    return error.exitCode;
   }
   live.ended(summary, outDir);
+  printResults(args, summary, outDir, written);
+  // The last figures stay up a moment for the last scrape and the live page, then the ports close.
+  await live.close();
+  return runExitCode(summary);
+}
+
+/** Checks the scenario, the exec consent, the shard flags and the output folder; an exit code when one fails. */
+function prepareRun(args: RunArgs): Prepared | number {
+  const loaded = loadScenario(args.file, { stack: args.stack, url: args.url });
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) log(formatProblem(problem));
+    return EXIT.invalidInput;
+  }
+  const plan = loaded.plan;
+  const refusal = execRefusal(plan, args.file, args.allowExec === true);
+  if (refusal) return refuse(refusal);
+  for (const command of execCommands(plan)) log(`exec allowed: ${command}`);
+  const shard = args.shard !== undefined || args.startAt !== undefined ? shardOptions(args, plan) : undefined;
+  if (typeof shard === 'string') return refuse(shard);
+  if (plan.target.kind === 'custom') printLintFindings(plan.target.configPath);
+  // Resolved once: every path derived from it (proxy configs, logs, pid files) is then absolute.
+  const outDir = path.resolve(
+    args.out ?? defaultOutDir(shard ? `${plan.name}-shard-${shard.index}-of-${shard.count}` : plan.name),
+  );
+  const outProblem = outDirProblem(outDir, 'summary.json', args.force === true);
+  if (outProblem) return refuse(outProblem);
+  return { plan, shard, outDir };
+}
+
+function refuse(message: string): number {
+  log(`error: ${message}`);
+  return EXIT.invalidInput;
+}
+
+/** Your own proxy config: what lint finds in it comes first (the exit code stays the run's). */
+function printLintFindings(configPath: string): void {
+  const linted = lintFile(configPath, machineLimits().filesHard);
+  if (!linted.ok) return;
+  const findings = linted.findings.filter((finding) => finding.severity !== 'info');
+  if (findings.length > 0) process.stderr.write(`${renderFindings(findings, process.stderr.isTTY === true)}\n`);
+}
+
+function printResults(args: RunArgs, summary: Summary, outDir: string, written: string[]): void {
+  const human = args.json ? process.stderr : process.stdout;
   human.write(`${renderSummary(summary)}\n`);
   log(`summary written to ${outDir}/summary.json, report to ${outDir}/report.html`);
   if (written.includes('$GITHUB_STEP_SUMMARY')) log('summary appended to $GITHUB_STEP_SUMMARY');
   // A shard's summary goes out as one line, the last of the log, for `kubectl logs ... | stickler merge -`.
   if (args.json)
     process.stdout.write(summary.shard ? `${JSON.stringify(summary)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
-  // The last figures stay up a moment for the last scrape and the live page, then the ports close.
-  await live.close();
+}
+
+function runExitCode(summary: Summary): number {
   if (summary.interrupted) return exitCodeOf(summary);
   // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
   // exits 1 would fail its Job before its log is read).
@@ -133,7 +149,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
 }
 
 /** --shard I/N and --start-at T, checked against the plan: a shard runs against a target stickler does not run. */
-function shardOptions(args: RunArgs, plan: Plan): NonNullable<ExecuteOptions['shard']> | string {
+function shardOptions(args: RunArgs, plan: Plan): Shard | string {
   const spec = parseShardSpec(args.shard ?? '0/1');
   if (typeof spec === 'string') return spec;
   const startAt = args.startAt !== undefined ? parseStartAt(args.startAt) : defaultStartAt();
