@@ -7,107 +7,47 @@ import type { ScenarioFile } from './schema.js';
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const DEFAULT_STEP_TIMEOUT_MS = 5_000;
 
+type ProblemSink = (at: string, message: string) => void;
+
+/** Compiles templates and checks their placeholders against the names known so far (built-ins, then captures). */
+class TemplateChecker {
+  readonly known = new Set<string>(BUILTIN_PLACEHOLDERS);
+
+  constructor(private readonly problem: ProblemSink) {}
+
+  compile(text: string, at: string): Template {
+    const template = compileTemplate(text);
+    const unknown = template.names.filter((name) => !this.known.has(name));
+    if (unknown.length > 0) {
+      const list = (names: Iterable<string>, separator: string) => [...names].map((n) => `{{${n}}}`).join(separator);
+      this.problem(
+        at,
+        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} in ${JSON.stringify(text)}; known here: ${list(this.known, ' ')} {{pad:N}}` +
+          ' (a captured name is known only after the step that captures it)',
+      );
+    }
+    return template;
+  }
+}
+
 /**
  * The application protocol of a scenario: templates compiled once, each placeholder checked against
  * what is known where it is used (built-ins, and names captured by earlier steps), replies, steps
  * and pushes. Every problem is reported, with its path.
  */
-export function normaliseApp(scenario: ScenarioFile, problem: (at: string, message: string) => void): AppPlan {
-  const known = new Set<string>(BUILTIN_PLACEHOLDERS);
-  const checked = (text: string, at: string): Template => {
-    const template = compileTemplate(text);
-    const unknown = template.names.filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      problem(
-        at,
-        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `{{${n}}}`).join(', ')} in ${JSON.stringify(text)}; known here: ${[...known].map((n) => `{{${n}}}`).join(' ')} {{pad:N}}` +
-          ' (a captured name is known only after the step that captures it)',
-      );
-    }
-    return template;
-  };
-
-  const names = new Set<string>();
-  const steps = (scenario.on_open ?? []).map((step, index): StepPlan => {
-    const at = `on_open[${index}]`;
-    if (names.has(step.name)) problem(`${at}.name`, `step "${step.name}" is named twice: step names must differ`);
-    names.add(step.name);
-    const send = checked(step.send, `${at}.send`);
-    const capture = Object.entries(step.capture ?? {}).map(([name, path]) => ({ name, path: splitPath(path) }));
-    if (capture.length > 0 && !step.expect)
-      problem(`${at}.capture`, "captures from the step's answer, so the step needs expect (the answer to wait for)");
-    for (const { name } of capture) known.add(name);
-    if (step.continuity && !step.expect)
-      problem(
-        `${at}.expect`,
-        'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })',
-      );
-    if (step.continuity && capture.length > 0)
-      problem(
-        `${at}.capture`,
-        'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step',
-      );
-    const continuity = step.continuity ?? false;
-    return {
-      name: step.name,
-      send,
-      expect: step.expect ?? null,
-      timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!,
-      capture,
-      continuity,
-    };
-  });
-
-  const message = scenario.traffic?.message !== undefined ? checked(scenario.traffic.message, 'traffic.message') : null;
+export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink): AppPlan {
+  const templates = new TemplateChecker(problem);
+  const steps = normaliseSteps(scenario, templates, problem);
+  const message =
+    scenario.traffic?.message !== undefined ? templates.compile(scenario.traffic.message, 'traffic.message') : null;
   const socketio = scenario.protocol === 'socketio';
   if (!socketio && scenario.socketio)
     problem('socketio', 'applies to protocol: socketio only: add protocol: socketio, or remove it');
   if (!socketio && scenario.traffic?.event)
     problem('traffic.event', 'applies to protocol: socketio only (the event each message is emitted as)');
-  const rawReply = scenario.traffic?.reply ?? (socketio ? 'ack' : 'echo');
-  if (socketio && !['ack', 'none'].includes(String(rawReply)))
-    problem(
-      'traffic.reply',
-      `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`,
-    );
-  if (!socketio && rawReply === 'ack')
-    problem(
-      'traffic.reply',
-      'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none',
-    );
-  const transports = scenario.socketio?.transports ?? ['polling', 'websocket'];
-  const reply: ReplyPlan =
-    typeof rawReply === 'string'
-      ? { kind: rawReply }
-      : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
-  if (reply.kind === 'field' && message && !message.names.includes('id')) {
-    problem(
-      'traffic.reply.field',
-      `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`,
-    );
-  }
-  if (reply.kind === 'field' && !message)
-    problem(
-      'traffic.reply.field',
-      "needs traffic.message with an {{id}}: stickler's own echo message carries no id field",
-    );
-  if (reply.kind === 'echo' && message && !message.names.includes('id') && !socketio) {
-    // An echo of a template is timed by its id; without one nothing tells the echoes apart.
-    problem(
-      'traffic.reply',
-      'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }',
-    );
-  }
-
+  const reply = normaliseReply(scenario, message, problem);
   const identifyStep = scenario.identify?.step ?? null;
-  if (identifyStep && !names.has(identifyStep))
-    problem('identify.step', `no on_open step is named "${identifyStep}" (steps: ${[...names].join(', ') || 'none'})`);
-  if (identifyStep && !steps.find((s) => s.name === identifyStep)?.expect)
-    problem(
-      'identify.step',
-      `step "${identifyStep}" awaits no answer (expect): there is nothing to read the backend from`,
-    );
-
+  checkIdentifyStep(identifyStep, steps, problem);
   return {
     message,
     reply,
@@ -121,14 +61,103 @@ export function normaliseApp(scenario: ScenarioFile, problem: (at: string, messa
       : null,
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
-    socketio: socketio
-      ? {
-          path: scenario.socketio?.path ?? '/socket.io/',
-          namespace: scenario.socketio?.namespace ?? '/',
-          polling: transports[0] === 'polling',
-          upgrade: transports.includes('websocket'),
-          event: scenario.traffic?.event ?? 'message',
-        }
-      : null,
+    socketio: socketio ? socketioPlan(scenario) : null,
+  };
+}
+
+/** The on_open steps, in order: what each captures is known to the templates after it. */
+function normaliseSteps(scenario: ScenarioFile, templates: TemplateChecker, problem: ProblemSink): StepPlan[] {
+  const names = new Set<string>();
+  return (scenario.on_open ?? []).map((step, index): StepPlan => {
+    const at = `on_open[${index}]`;
+    if (names.has(step.name)) problem(`${at}.name`, `step "${step.name}" is named twice: step names must differ`);
+    names.add(step.name);
+    const send = templates.compile(step.send, `${at}.send`);
+    const capture = Object.entries(step.capture ?? {}).map(([name, path]) => ({ name, path: splitPath(path) }));
+    if (capture.length > 0 && !step.expect)
+      problem(`${at}.capture`, "captures from the step's answer, so the step needs expect (the answer to wait for)");
+    for (const { name } of capture) templates.known.add(name);
+    if (step.continuity && !step.expect)
+      problem(
+        `${at}.expect`,
+        'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })',
+      );
+    if (step.continuity && capture.length > 0)
+      problem(
+        `${at}.capture`,
+        'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step',
+      );
+    return {
+      name: step.name,
+      send,
+      expect: step.expect ?? null,
+      timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!,
+      capture,
+      continuity: step.continuity ?? false,
+    };
+  });
+}
+
+/** How a reply is recognised, checked against the protocol and the message it answers. */
+function normaliseReply(scenario: ScenarioFile, message: Template | null, problem: ProblemSink): ReplyPlan {
+  const socketio = scenario.protocol === 'socketio';
+  const rawReply = scenario.traffic?.reply ?? (socketio ? 'ack' : 'echo');
+  if (socketio && !['ack', 'none'].includes(String(rawReply)))
+    problem(
+      'traffic.reply',
+      `protocol: socketio replies are acknowledgements: reply: ack (default) or none, not ${JSON.stringify(rawReply)}`,
+    );
+  if (!socketio && rawReply === 'ack')
+    problem(
+      'traffic.reply',
+      'ack is the reply of protocol: socketio; for WebSocket messages choose echo, { field: PATH }, next or none',
+    );
+  const reply: ReplyPlan =
+    typeof rawReply === 'string'
+      ? { kind: rawReply }
+      : { kind: 'field', path: splitPath(rawReply.field), text: rawReply.field };
+  const hasId = message?.names.includes('id') ?? false;
+  if (reply.kind === 'field' && message && !hasId) {
+    problem(
+      'traffic.reply.field',
+      `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`,
+    );
+  }
+  if (reply.kind === 'field' && !message)
+    problem(
+      'traffic.reply.field',
+      "needs traffic.message with an {{id}}: stickler's own echo message carries no id field",
+    );
+  if (reply.kind === 'echo' && message && !hasId && !socketio) {
+    // An echo of a template is timed by its id; without one nothing tells the echoes apart.
+    problem(
+      'traffic.reply',
+      'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }',
+    );
+  }
+  return reply;
+}
+
+/** identify.step names a step that awaits an answer (the backend is read from it). */
+function checkIdentifyStep(identifyStep: string | null, steps: StepPlan[], problem: ProblemSink): void {
+  if (!identifyStep) return;
+  const step = steps.find((s) => s.name === identifyStep);
+  const names = steps.map((s) => s.name).join(', ') || 'none';
+  if (!step) problem('identify.step', `no on_open step is named "${identifyStep}" (steps: ${names})`);
+  if (!step?.expect)
+    problem(
+      'identify.step',
+      `step "${identifyStep}" awaits no answer (expect): there is nothing to read the backend from`,
+    );
+}
+
+function socketioPlan(scenario: ScenarioFile): AppPlan['socketio'] {
+  const transports = scenario.socketio?.transports ?? ['polling', 'websocket'];
+  return {
+    path: scenario.socketio?.path ?? '/socket.io/',
+    namespace: scenario.socketio?.namespace ?? '/',
+    polling: transports[0] === 'polling',
+    upgrade: transports.includes('websocket'),
+    event: scenario.traffic?.event ?? 'message',
   };
 }

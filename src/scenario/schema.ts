@@ -1,28 +1,15 @@
 import { ACTION_NAMES } from './actions.js';
 import { PROXY_KINDS } from './presets.js';
 import { z } from 'zod';
-import { DURATION_HINT, isDuration } from '../util/duration.js';
-import { SHARE_HINT, parseShare } from '../util/share.js';
 import { SIZE_HINT, parseSizeBytes } from '../util/size.js';
+import { duration, positiveInt, share } from './schema-fields.js';
+import { identify, push, reply, step } from './schema-app.js';
 
 /**
  * The scenario file schema (contract v1). It checks the shape of what users write; `normalise.ts`
  * turns a valid file into the frozen plan the engine runs. Durations and shares stay as written here
  * so the published JSON Schema describes the file as users see it.
  */
-const duration = z
-  .union([z.string(), z.number()])
-  .refine(isDuration, { message: `expected ${DURATION_HINT}` })
-  .describe(DURATION_HINT);
-
-const share = z
-  .union([z.string(), z.number()])
-  .refine((value) => parseShare(value) !== undefined, { message: `expected ${SHARE_HINT}` })
-  .describe(SHARE_HINT);
-
-const POSITIVE_INT = 'expected a positive integer';
-const positiveInt = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT });
-
 const customStack = z.strictObject({
   proxy: z.enum(PROXY_KINDS).describe('which proxy runs your config'),
   config: z
@@ -85,66 +72,6 @@ const target = z
       ),
   })
   .describe('exactly one of stack or url');
-
-const identify = z.strictObject({
-  header: z.string().min(1).optional().describe('101-response header naming the backend (default x-backend-id)'),
-  message_field: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('field of the first JSON message naming the backend (default server)'),
-  cookie: z.string().min(1).optional().describe('cookie whose value names the backend'),
-  step: z.string().min(1).optional().describe("look for message_field in this on_open step's answer only"),
-});
-
-const STEP_NAME = /^[A-Za-z0-9_-]+$/;
-const jsonSubset = z.record(z.string(), z.unknown());
-
-const reply = z
-  .union([
-    z.enum(['echo', 'next', 'none', 'ack']),
-    z.strictObject({
-      field: z.string().min(1).describe("dotted path of the reply field that equals the message's {{id}}"),
-    }),
-  ])
-  .describe(
-    "how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message's {{id}}), next (the next server message), none (fire and forget)",
-  );
-
-const step = z.strictObject({
-  name: z
-    .string()
-    .regex(STEP_NAME, 'expected letters, digits, dashes and underscores')
-    .describe('names the step in latency.steps.NAME and steps.NAME'),
-  send: z.string().describe('the message template the step sends'),
-  expect: jsonSubset
-    .optional()
-    .describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
-  timeout: duration
-    .optional()
-    .describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
-  capture: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1))
-    .optional()
-    .describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
-  continuity: z
-    .boolean()
-    .optional()
-    .describe(
-      'true: the step resumes the client\'s session (send {{session}}, expect the app\'s "resumed" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step',
-    ),
-});
-
-const push = z.strictObject({
-  match: jsonSubset
-    .optional()
-    .describe("a JSON subset a push contains (default: every message that is neither a reply nor a step's answer)"),
-  sent_at: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
-});
 
 const clients = z.strictObject({
   count: positiveInt

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { duration } from './schema-fields.js';
+
+/** The scenario schema's conversation: how the backend is named, replies, on_open steps and pushes. */
+export const identify = z.strictObject({
+  header: z.string().min(1).optional().describe('101-response header naming the backend (default x-backend-id)'),
+  message_field: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('field of the first JSON message naming the backend (default server)'),
+  cookie: z.string().min(1).optional().describe('cookie whose value names the backend'),
+  step: z.string().min(1).optional().describe("look for message_field in this on_open step's answer only"),
+});
+
+const STEP_NAME = /^[A-Za-z0-9_-]+$/;
+const jsonSubset = z.record(z.string(), z.unknown());
+
+export const reply = z
+  .union([
+    z.enum(['echo', 'next', 'none', 'ack']),
+    z.strictObject({
+      field: z.string().min(1).describe("dotted path of the reply field that equals the message's {{id}}"),
+    }),
+  ])
+  .describe(
+    "how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message's {{id}}), next (the next server message), none (fire and forget)",
+  );
+
+export const step = z.strictObject({
+  name: z
+    .string()
+    .regex(STEP_NAME, 'expected letters, digits, dashes and underscores')
+    .describe('names the step in latency.steps.NAME and steps.NAME'),
+  send: z.string().describe('the message template the step sends'),
+  expect: jsonSubset
+    .optional()
+    .describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
+  timeout: duration
+    .optional()
+    .describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
+  capture: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a placeholder name'), z.string().min(1))
+    .optional()
+    .describe('NAME: dotted path of the answer, remembered as {{NAME}} for the templates that follow'),
+  continuity: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: the step resumes the client\'s session (send {{session}}, expect the app\'s "resumed" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step',
+    ),
+});
+
+export const push = z.strictObject({
+  match: jsonSubset
+    .optional()
+    .describe("a JSON subset a push contains (default: every message that is neither a reply nor a step's answer)"),
+  sent_at: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
+});
