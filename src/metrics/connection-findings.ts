@@ -167,6 +167,11 @@ function identityFindings(summary: Judged): RawFinding[] {
 }
 
 function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
+  return [...unansweredFindings(summary, plan), ...stepFindings(summary, plan)];
+}
+
+/** Messages sent and few replies matched: the target answers otherwise, or not at all. */
+function unansweredFindings(summary: Judged, plan: Plan): RawFinding[] {
   const { sent, received, unmatched } = summary.messages;
   const reply = plan.app.reply;
   const findings: RawFinding[] = [];
@@ -197,6 +202,12 @@ function replyFindings(summary: Judged, plan: Plan): RawFinding[] {
           },
     );
   }
+  return findings;
+}
+
+/** on_open steps that failed in more than 5 % of their attempts. */
+function stepFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const findings: RawFinding[] = [];
   for (const [name, step] of Object.entries(summary.steps ?? {})) {
     if (step.failed === 0 || step.failed < step.attempted * 0.05) continue;
     // A resume the app answered "not resumed" is lost state (the state-lost finding), not a broken step.

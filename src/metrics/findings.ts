@@ -4,7 +4,7 @@ import { findPreset } from '../scenario/presets.js';
 import { parseAddressPool } from '../util/address-pool.js';
 import { connectionFindings } from './connection-findings.js';
 import { continuityFindings } from './continuity-findings.js';
-import type { Finding, Judged, RawFinding, Summary } from './summary-types.js';
+import type { Finding, Judged, RawFinding } from './summary-types.js';
 
 export type { Judged, RawFinding };
 
@@ -102,6 +102,19 @@ export function addressSpread(plan: Plan): { addresses: number; networks: number
   return { addresses, networks };
 }
 
+/** Why clients from few addresses (or /24s) land on few backends, in this plan's words. */
+function addressAffinity(plan: Plan, spread: { addresses: number; networks: number }) {
+  const what = `${plan.clients.count} clients came from ${spread.addresses} address${spread.addresses === 1 ? '' : 'es'} in ${spread.networks === 1 ? 'one /24' : `${spread.networks} /24 networks`} (${plan.clients.pool}, ${plan.clients.perAddress} per address)`;
+  const balance = plan.target.kind === 'preset' ? (findPreset(plan.target.preset)?.balance ?? '') : '';
+  const how =
+    /ip_hash/.test(balance) && proxyOf(plan) === 'nginx'
+      ? `nginx ip_hash keys on the first three octets only, so each /24 is one key on one backend`
+      : /source|x-forwarded-for/.test(balance)
+        ? 'the balancer hashes the whole client address, so each address is one key on one backend'
+        : `a balancer that keys on the client address (nginx ip_hash takes only the first three octets; HAProxy balance source the whole address) puts each address${spread.networks < spread.addresses ? ', or each /24,' : ''} on one backend`;
+  return { what, how };
+}
+
 function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
   const { backends, imbalance } = summary.distribution;
   const total = backends.reduce((sum, b) => sum + b.connections, 0);
@@ -114,14 +127,7 @@ function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
     plan.target.kind === 'preset' &&
     /ip_hash|source|x-forwarded-for/i.test(findPreset(plan.target.preset)?.balance ?? '');
   if (spread.networks < backends.length || (hashesAddress && spread.addresses < backends.length * 4)) {
-    const what = `${plan.clients.count} clients came from ${spread.addresses} address${spread.addresses === 1 ? '' : 'es'} in ${spread.networks === 1 ? 'one /24' : `${spread.networks} /24 networks`} (${plan.clients.pool}, ${plan.clients.perAddress} per address)`;
-    const balance = plan.target.kind === 'preset' ? (findPreset(plan.target.preset)?.balance ?? '') : '';
-    const how =
-      /ip_hash/.test(balance) && proxyOf(plan) === 'nginx'
-        ? `nginx ip_hash keys on the first three octets only, so each /24 is one key on one backend`
-        : /source|x-forwarded-for/.test(balance)
-          ? 'the balancer hashes the whole client address, so each address is one key on one backend'
-          : `a balancer that keys on the client address (nginx ip_hash takes only the first three octets; HAProxy balance source the whole address) puts each address${spread.networks < spread.addresses ? ', or each /24,' : ''} on one backend`;
+    const { what, how } = addressAffinity(plan, spread);
     return [
       {
         severity: 'warning',

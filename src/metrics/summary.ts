@@ -53,25 +53,45 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 export function buildSummary(input: SummaryInput): Summary {
   const { aggregate, plan } = input;
   const totals = aggregate.totals;
-  const judged = totals.sticky + totals.violations;
   const coverage = coverBackends(plan.target, input.knownBackends, totals.openedByBackend);
-  const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
   const distribution = summariseDistribution(totals.openedByBackend, aggregate.peakOpenByBackend, coverage.ids);
-  const warnings = [
-    ...coverage.warnings,
-    ...(unidentified ? [unidentified] : []),
-    ...input.warnings,
-    // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
-    ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, distribution.backends)),
-    ...(totals.sent > 0 && totals.received === 0 && plan.app.reply.kind !== 'none'
-      ? [
-          plan.app.reply.kind === 'echo'
-            ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
-            : `${totals.sent} messages were sent and no reply matched (traffic.reply ${plan.app.reply.kind === 'field' ? `field ${plan.app.reply.text}` : plan.app.reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`,
-        ]
-      : []),
-  ];
-  const base: Omit<Summary, 'thresholds' | 'verdict' | 'findings'> = {
+  const warnings = summaryWarnings(input, coverage.warnings, distribution.backends);
+  const base = measured(input, coverage.ids, distribution, warnings);
+  const { thresholds, verdict, incomplete } = judge(input, base);
+  if (incomplete && !warnings.includes(incomplete)) warnings.unshift(incomplete);
+  // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
+  const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
+  const findings = diagnose({ ...base, thresholds }, plan);
+  const summary: Summary = {
+    scenario,
+    stack,
+    target_url,
+    started_at,
+    duration_s,
+    verdict,
+    ...(incomplete ? { incomplete_reason: incomplete } : {}),
+    thresholds,
+    findings,
+    ...rest,
+  };
+  if (input.shard) summary.shard = shardSection(input.shard, totals, input.incomplete);
+  if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
+  return summary;
+}
+
+type Totals = RunAggregate['totals'];
+type Measured = Omit<Summary, 'thresholds' | 'verdict' | 'findings'>;
+
+/** What the run measured, section by section, in summary.json's order. */
+function measured(
+  input: SummaryInput,
+  backendIds: readonly string[],
+  distribution: Summary['distribution'],
+  warnings: string[],
+): Measured {
+  const { aggregate, plan } = input;
+  const totals = aggregate.totals;
+  return {
     scenario: plan.name,
     stack: input.stack,
     ...(input.label && input.label !== input.stack ? { label: input.label } : {}),
@@ -102,96 +122,128 @@ export function buildSummary(input: SummaryInput): Summary {
     messages: { sent: totals.sent, received: totals.received, lost: totals.lost, unmatched: totals.unmatched ?? 0 },
     ...protocolFigures(plan, aggregate),
     ...optional('continuity', summariseContinuity(plan, totals)),
-    stickiness: {
-      reconnects: totals.reconnects,
-      sticky: totals.sticky,
-      violations: totals.violations,
-      failovers: totals.failovers,
-      violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
-      violations_by_cause: totals.violationsByCause,
-      clients_displaced: totals.clientsDisplaced,
-      address_changes: totals.addressChanges ?? 0,
-      ...(plan.app.socketio
-        ? {
-            session_breaks: totals.sessionBreaks,
-            session_break_rate: totals.sessionsOpened > 0 ? round6(totals.sessionBreaks / totals.sessionsOpened) : 0,
-          }
-        : {}),
-      unidentified: totals.unidentified,
-      serving_state_from: input.servingSources ?? [],
-    },
-    ...(totals.unidentified > 0 ? { identification: identification(totals, coverage.ids) } : {}),
+    stickiness: stickinessSection(input, totals),
+    ...(totals.unidentified > 0 ? { identification: identification(totals, backendIds) } : {}),
     distribution,
-    disconnects: {
-      client: totals.clientDisconnects,
-      unexpected: totals.unexpectedDisconnects,
-      by_close_code: totals.closeCodes,
-      by_reason: totals.closeReasons,
-      idle_timeouts: totals.idleTimeouts,
-      ...(totals.idleTimeouts > 0
-        ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 }
-        : {}),
-    },
+    disconnects: disconnectsSection(totals),
     events: input.events,
     serving_changes: input.servingChanges ?? [],
     recovery: summariseRecovery(input.servingChanges ?? [], totals, aggregate.recovery, input.durationS),
     timeseries: aggregate.rows,
-    histograms: {
-      message: encodeHistogram(aggregate.message),
-      handshake: encodeHistogram(aggregate.handshake),
-      reconnect: encodeHistogram(aggregate.reconnect),
-      recovery: encodeHistogram(aggregate.recovery),
-      ...(aggregate.steps.size > 0
-        ? {
-            steps: Object.fromEntries(
-              [...aggregate.steps].map(([name, histogram]) => [name, encodeHistogram(histogram)]),
-            ),
-          }
-        : {}),
-      ...(aggregate.push.totalCount > 0 ? { push: encodeHistogram(aggregate.push) } : {}),
-      ...(aggregate.pushGap.totalCount > 0 ? { push_gap: encodeHistogram(aggregate.pushGap) } : {}),
-    },
+    histograms: histogramsSection(aggregate),
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
     warnings,
   };
-  // With no connection identified, where connections landed and whether they stuck is unknown: a
-  // threshold on it fails rather than pass on zeros.
+}
+
+/** The run's warnings: backends not covered, connections not identified, the caller's, the proxy's disagreements, replies that never came. */
+function summaryWarnings(input: SummaryInput, coverage: string[], backends: BackendShare[]): string[] {
+  const { aggregate, plan } = input;
+  const totals = aggregate.totals;
+  const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
+  return [
+    ...coverage,
+    ...(unidentified ? [unidentified] : []),
+    ...input.warnings,
+    // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
+    ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, backends)),
+    ...noReplyWarnings(plan, totals),
+  ];
+}
+
+function noReplyWarnings(plan: Plan, totals: Totals): string[] {
+  if (totals.sent === 0 || totals.received > 0 || plan.app.reply.kind === 'none') return [];
+  const reply = plan.app.reply;
+  return [
+    reply.kind === 'echo'
+      ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
+      : `${totals.sent} messages were sent and no reply matched (traffic.reply ${reply.kind === 'field' ? `field ${reply.text}` : reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`,
+  ];
+}
+
+function stickinessSection(input: SummaryInput, totals: Totals): Summary['stickiness'] {
+  const judged = totals.sticky + totals.violations;
+  return {
+    reconnects: totals.reconnects,
+    sticky: totals.sticky,
+    violations: totals.violations,
+    failovers: totals.failovers,
+    violation_rate: judged > 0 ? round6(totals.violations / judged) : 0,
+    violations_by_cause: totals.violationsByCause,
+    clients_displaced: totals.clientsDisplaced,
+    address_changes: totals.addressChanges ?? 0,
+    ...(input.plan.app.socketio
+      ? {
+          session_breaks: totals.sessionBreaks,
+          session_break_rate: totals.sessionsOpened > 0 ? round6(totals.sessionBreaks / totals.sessionsOpened) : 0,
+        }
+      : {}),
+    unidentified: totals.unidentified,
+    serving_state_from: input.servingSources ?? [],
+  };
+}
+
+function disconnectsSection(totals: Totals): Summary['disconnects'] {
+  return {
+    client: totals.clientDisconnects,
+    unexpected: totals.unexpectedDisconnects,
+    by_close_code: totals.closeCodes,
+    by_reason: totals.closeReasons,
+    idle_timeouts: totals.idleTimeouts,
+    ...(totals.idleTimeouts > 0
+      ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 }
+      : {}),
+  };
+}
+
+function histogramsSection(aggregate: RunAggregate): Summary['histograms'] {
+  return {
+    message: encodeHistogram(aggregate.message),
+    handshake: encodeHistogram(aggregate.handshake),
+    reconnect: encodeHistogram(aggregate.reconnect),
+    recovery: encodeHistogram(aggregate.recovery),
+    ...(aggregate.steps.size > 0
+      ? {
+          steps: Object.fromEntries(
+            [...aggregate.steps].map(([name, histogram]) => [name, encodeHistogram(histogram)]),
+          ),
+        }
+      : {}),
+    ...(aggregate.push.totalCount > 0 ? { push: encodeHistogram(aggregate.push) } : {}),
+    ...(aggregate.pushGap.totalCount > 0 ? { push_gap: encodeHistogram(aggregate.pushGap) } : {}),
+  };
+}
+
+/**
+ * The thresholds judged and the verdict. With no connection identified, where connections landed and
+ * whether they stuck is unknown: a threshold on it fails rather than pass on zeros.
+ */
+function judge(input: SummaryInput, base: Measured) {
+  const totals = input.aggregate.totals;
   const blind = totals.opened > 0 && totals.unidentified >= totals.opened;
-  const thresholds = evaluateThresholds(base, plan.thresholds).map((result) =>
+  const thresholds = evaluateThresholds(base, input.plan.thresholds).map((result) =>
     blind && /^(stickiness|distribution)\./.test(result.metric) && result.metric !== 'stickiness.unidentified'
       ? { ...result, actual: null, passed: false, why: 'no connection could be identified' }
       : result,
   );
   const incomplete = input.incomplete ?? (totals.opened === 0 ? nothingOpened(totals) : undefined);
-  if (incomplete && !warnings.includes(incomplete)) warnings.unshift(incomplete);
-  const verdict = incomplete ? 'incomplete' : thresholds.every((result) => result.passed) ? 'pass' : 'fail';
-  // The verdict and thresholds come first in summary.json: what a person or a CI log reads first.
-  const { scenario, stack, target_url, started_at, duration_s, ...rest } = base;
-  const findings = diagnose({ ...base, thresholds }, plan);
-  const summary: Summary = {
-    scenario,
-    stack,
-    target_url,
-    started_at,
-    duration_s,
-    verdict,
-    ...(incomplete ? { incomplete_reason: incomplete } : {}),
-    thresholds,
-    findings,
-    ...rest,
+  const verdict: Summary['verdict'] = incomplete
+    ? 'incomplete'
+    : thresholds.every((result) => result.passed)
+      ? 'pass'
+      : 'fail';
+  return { thresholds, verdict, incomplete };
+}
+
+function shardSection(shard: ShardInput, totals: Totals, workerLost: string | undefined): Summary['shard'] {
+  const { eventsRaw, engineWarnings, ...identity } = shard;
+  return {
+    ...identity,
+    counters: totals,
+    events_raw: eventsRaw,
+    engine_warnings: engineWarnings,
+    ...(workerLost ? { worker_lost: workerLost } : {}),
   };
-  if (input.shard) {
-    const { eventsRaw, engineWarnings, ...identity } = input.shard;
-    summary.shard = {
-      ...identity,
-      counters: totals,
-      events_raw: eventsRaw,
-      engine_warnings: engineWarnings,
-      ...(input.incomplete ? { worker_lost: input.incomplete } : {}),
-    };
-  }
-  if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
-  return summary;
 }
 
 /** What the servers of a few unidentified connections sent, and the identify line that would match. */

@@ -22,7 +22,8 @@ function guardWith(script: string, args: string[]): { release(): void } {
   });
   // Neither the watchdog nor its pipe keeps stickler's event loop alive.
   watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  // The pipe's unref is a net.Socket method that the Writable type of stdin does not declare.
+  (watchdog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
   watchdog.on('error', () => {});
   return {
     release() {

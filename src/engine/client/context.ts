@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import WebSocket from 'ws';
+import type { Transport } from '../wire/transport.js';
 import type { Plan } from '../../scenario/plan.js';
 import type { AddressPool } from '../../util/address-pool.js';
 import type { ClientHome, HomeContext } from './home.js';
@@ -94,7 +95,7 @@ export class Connection implements ProtocolLink, WheelMember {
   pingSlot = -1;
 
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: Transport,
     readonly startedMs: number,
     readonly sentCookie: boolean,
     readonly owner: ConnectionOwner,

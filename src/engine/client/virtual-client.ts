@@ -12,7 +12,7 @@ import { recordOpenClose } from './close-accounting.js';
 import { ClientHome } from './home.js';
 import { ClientTraffic } from './traffic.js';
 import { backendFromUpgrade, describeHeaders, enforceHandshakeDeadline } from '../wire/client-socket.js';
-import { openTransport } from '../wire/transport.js';
+import { openTransport } from '../wire/open-transport.js';
 import { closeWebSocket, listenTo, settleHandshake } from '../wire/connection-events.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from '../protocols/client-protocol.js';
 import { createProtocol } from '../protocols/index.js';

@@ -1,6 +1,6 @@
 import type { WorkerCounters } from '../../metrics/counters.js';
 import type { Plan } from '../../scenario/plan.js';
-import type WebSocket from 'ws';
+import type { Transport } from '../wire/transport.js';
 import type { PollingClient } from '../../util/engineio-polling.js';
 
 /**
@@ -52,7 +52,7 @@ export interface ClientProtocol {
    * The protocol's own connection instead of a WebSocket (Socket.IO transports: [polling]: the polling
    * session itself), or null for a WebSocket. It has the WebSocket members the client uses.
    */
-  transport?(client: PollingClient): WebSocket | null;
+  transport?(client: PollingClient): Transport | null;
   /** The backend that answered the protocol's own leg, when the 101 does not name one. */
   readonly backendOfSession?: string | null;
 }

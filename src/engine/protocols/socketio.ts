@@ -12,7 +12,7 @@ import {
   type ProtocolLink,
   type ProtocolRecorder,
 } from './client-protocol.js';
-import type WebSocket from 'ws';
+import type { Transport } from '../wire/transport.js';
 import { PollingSession } from '../wire/polling-session.js';
 import { PushCounter } from './push-counter.js';
 import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
@@ -93,12 +93,10 @@ export class SocketioProtocol implements ClientProtocol {
   }
 
   /** transports: [polling]: the session is the connection; its requests are checked as it goes. */
-  transport(client: PollingClient): WebSocket | null {
+  transport(client: PollingClient): Transport | null {
     if (this.io.upgrade || !this.sid || !this.sessionUrl) return null;
     // A PollingSession has the WebSocket members the virtual client uses.
-    return new PollingSession(client, this.sessionUrl, this.early, (status) =>
-      this.broken(status),
-    ) as unknown as WebSocket;
+    return new PollingSession(client, this.sessionUrl, this.early, (status) => this.broken(status));
   }
 
   /** The session's backend as its first request named it (the WebSocket upgrade may not say). */

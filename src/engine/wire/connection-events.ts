@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type WebSocket from 'ws';
 import { noteSocketError, type Connection } from '../client/context.js';
 import { parkReceiver, wakeReceiver } from './frame-receiver.js';
+import type { Transport } from './transport.js';
 
 /**
  * A client WebSocket's events, handled by listeners every connection shares (`this` is the
@@ -9,15 +9,15 @@ import { parkReceiver, wakeReceiver } from './frame-receiver.js';
  * context: about 500 bytes a connection, 50 MB at 100,000.
  */
 const CONNECTION = Symbol('stickler.connection');
-type SocketWithConnection = WebSocket & { [CONNECTION]: Connection };
+type TransportWithConnection = Transport & { [CONNECTION]: Connection };
 
 /**
  * Hands the socket's events to the connection's owner. `on`, not `once`, though each fires once: a
  * once wrapper is a bound function and a state object, and an event whose last listener goes is
  * deleted from the emitter's `_events`, which turns it into a dictionary (about 440 bytes a connection).
  */
-export function listenTo(ws: WebSocket, connection: Connection): void {
-  (ws as SocketWithConnection)[CONNECTION] = connection;
+export function listenTo(ws: Transport, connection: Connection): void {
+  (ws as TransportWithConnection)[CONNECTION] = connection;
   ws.on('upgrade', onUpgrade);
   ws.on('open', onOpen);
   ws.on('error', onError);
@@ -27,7 +27,7 @@ export function listenTo(ws: WebSocket, connection: Connection): void {
 }
 
 /** The client closes an open connection: `ws.close()` reads the Receiver, so the connection gets it back first. */
-export function closeWebSocket(ws: WebSocket, code: number, reason: string): void {
+export function closeWebSocket(ws: Transport, code: number, reason: string): void {
   wakeReceiver(ws);
   ws.close(code, reason);
 }
@@ -39,34 +39,34 @@ export function settleHandshake(connection: Connection): void {
   settle?.();
 }
 
-const connectionOf = (ws: WebSocket): Connection => (ws as SocketWithConnection)[CONNECTION];
+const connectionOf = (ws: Transport): Connection => (ws as TransportWithConnection)[CONNECTION];
 
-function onUpgrade(this: WebSocket, response: IncomingMessage): void {
+function onUpgrade(this: Transport, response: IncomingMessage): void {
   const connection = connectionOf(this);
   connection.owner.upgraded(connection, response);
 }
 
-function onOpen(this: WebSocket): void {
+function onOpen(this: Transport): void {
   const connection = connectionOf(this);
   parkReceiver(this);
   connection.owner.opened(connection);
 }
 
-function onError(this: WebSocket, error: Error): void {
+function onError(this: Transport, error: Error): void {
   noteSocketError(connectionOf(this), error);
 }
 
-function onClose(this: WebSocket, code: number): void {
+function onClose(this: Transport, code: number): void {
   const connection = connectionOf(this);
   connection.owner.closed(connection, code);
 }
 
-function onMessage(this: WebSocket, data: Buffer): void {
+function onMessage(this: Transport, data: Buffer): void {
   const connection = connectionOf(this);
   connection.owner.message(connection, data);
 }
 
-function onPong(this: WebSocket): void {
+function onPong(this: Transport): void {
   const connection = connectionOf(this);
   connection.owner.ponged(connection);
 }

@@ -79,7 +79,11 @@ const RECEIVER_EVENTS = ['conclude', 'drain', 'error', 'message', 'ping', 'pong'
 
 let kit: ReceiverKit | null = null;
 
-const internals = (ws: WebSocket) => ws as unknown as WsInternals;
+const internals = (ws: object) => ws as WsInternals;
+
+/** What ws keeps under one of its symbols on a Receiver or a socket (a back-reference to the WebSocket). */
+// eslint-disable-next-line no-restricted-syntax -- ws's symbol-keyed fields are in no type; this is the one place they are read
+const symbolFields = (holder: object) => holder as unknown as Record<symbol, (WebSocket & WsInternals) | undefined>;
 
 function looksLikeWsReceiver(receiver: Partial<WsReceiver> | null | undefined): receiver is WsReceiver {
   return (
@@ -98,11 +102,9 @@ function onlyListener(emitter: Socket | WsReceiver, event: string): Listener | n
 }
 
 /** Reads the kit off a freshly opened connection, or null when ws is not wired as this module knows. */
-function kitFrom(ws: WebSocket, receiver: WsReceiver, socket: Socket): ReceiverKit | null {
-  const kWebSocket = Object.getOwnPropertySymbols(receiver).find(
-    (symbol) => (receiver as unknown as Record<symbol, unknown>)[symbol] === ws,
-  );
-  if (!kWebSocket || (socket as unknown as Record<symbol, unknown>)[kWebSocket] !== ws) return null;
+function kitFrom(ws: object, receiver: WsReceiver, socket: Socket): ReceiverKit | null {
+  const kWebSocket = Object.getOwnPropertySymbols(receiver).find((symbol) => symbolFields(receiver)[symbol] === ws);
+  if (!kWebSocket || symbolFields(socket)[kWebSocket] !== ws) return null;
   const receiverListeners: [string, Listener][] = [];
   for (const event of RECEIVER_EVENTS) {
     const listener = onlyListener(receiver, event);
@@ -148,7 +150,7 @@ const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) =>
  * messages need nothing the fast path skips (UTF-8 validation, another binary type, deferred events)
  * and ws is wired as this module knows. Returns whether it did.
  */
-export function parkReceiver(ws: WebSocket): boolean {
+export function parkReceiver(ws: object): boolean {
   const { _receiver: receiver, _socket: socket } = internals(ws);
   if (!looksLikeWsReceiver(receiver) || !socket) return false;
   if (
@@ -179,11 +181,11 @@ export function parkReceiver(ws: WebSocket): boolean {
 }
 
 /** Gives a parked connection its Receiver back; anything that is not a parked WebSocket is left as it is. */
-export function wakeReceiver(ws: WebSocket): void {
-  const socket = ws as unknown as Partial<WsInternals>;
+export function wakeReceiver(ws: object): void {
+  const socket = ws as Partial<WsInternals>;
   if (socket._receiver !== null || !socket._socket || !kit) return;
   const receiver = new kit.Receiver({ ...kit.options, extensions: socket._extensions });
-  (receiver as unknown as Record<symbol, unknown>)[kit.kWebSocket] = ws;
+  symbolFields(receiver)[kit.kWebSocket] = ws as WebSocket & WsInternals;
   for (const [event, listener] of kit.receiverListeners) receiver.on(event, listener);
   socket._receiver = receiver;
 }
@@ -203,7 +205,7 @@ function idle(receiver: WsReceiver): boolean {
 
 /** The socket's 'data' in place of ws's own: the fast path while parked, ws's Receiver from the first frame it cannot take. */
 function socketData(this: Socket, chunk: Buffer): void {
-  const ws = (this as unknown as Record<symbol, WebSocket & WsInternals>)[kit!.kWebSocket];
+  const ws = symbolFields(this)[kit!.kWebSocket]!;
   // ws stops listening once its Receiver saw a close frame or an error; this listener stands in for its own.
   if (ws._closeFrameReceived || ws._errorEmitted) {
     this.removeListener('data', socketData);
@@ -221,13 +223,13 @@ function socketData(this: Socket, chunk: Buffer): void {
 }
 
 function socketEnded(this: Socket): void {
-  wakeReceiver((this as unknown as Record<symbol, WebSocket>)[kit!.kWebSocket]);
+  wakeReceiver(symbolFields(this)[kit!.kWebSocket]!);
   kit!.socketOnEnd.call(this);
 }
 
 /** ws's own 'close' handling (it reads and ends the Receiver), with the Receiver back first. */
 function socketClosed(this: Socket): void {
-  const ws = (this as unknown as Record<symbol, WebSocket | undefined>)[kit!.kWebSocket];
+  const ws = symbolFields(this)[kit!.kWebSocket];
   if (ws) wakeReceiver(ws);
   // ws removes its own listeners here; these stand in for them.
   this.removeListener('data', socketData);

@@ -1,28 +1,14 @@
-import type WebSocket from 'ws';
-import type { ClientContext } from '../client/context.js';
-import type { ClientCredentials } from '../client/credentials.js';
-import { pollingClient } from './polling-client.js';
-import { openClientSocket, plannedSocket } from './client-socket.js';
-import type { ClientProtocol } from '../protocols/client-protocol.js';
+import type { EventEmitter } from 'node:events';
 
 /**
- * What one connection of a client runs on: a WebSocket opened as every stickler client opens one, or
- * its protocol's own transport (Socket.IO transports: [polling]: the polling session).
+ * What a connection runs on: a ws WebSocket, or a protocol's own session that behaves as one (Socket.IO's
+ * polling session). It emits what a ws client WebSocket emits: 'upgrade' (the 101 response), 'open',
+ * 'message' (data, isBinary), 'pong', 'error' and 'close' (code), and its readyState takes ws's values.
  */
-export function openTransport(
-  context: ClientContext,
-  protocol: ClientProtocol,
-  credentials: ClientCredentials,
-  target: string,
-  resume: boolean,
-): WebSocket {
-  const own = protocol.transport?.(pollingClient(context, credentials));
-  if (own) return own;
-  return openClientSocket({
-    ...plannedSocket(context.plan, protocol.connectUrl(target), context.tlsOptions),
-    sessionValue: credentials.sessionValue,
-    cookies: credentials.cookieHeader(),
-    address: credentials.address,
-    resume: resume ? credentials.sessionValue : undefined,
-  });
+export interface Transport extends EventEmitter {
+  readonly readyState: number;
+  send(data: Buffer): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): void;
 }
