@@ -52,6 +52,23 @@ export class ClientTraffic implements WheelMember {
     if (this.connection === connection) this.connection = null;
   }
 
+  /**
+   * Pings are the keepalive of the client library: they go on through idle windows, which silence
+   * only the application's messages. That is what keeps a socket past a proxy's idle timeout. The
+   * slot just behind now comes round one ping interval from now.
+   */
+  startPings(connection: Connection, now: number): void {
+    const pings = this.context.pingWheel;
+    if (!pings) return;
+    connection.pingSlot = pings.slotOf(now + this.context.plan.traffic.pingMs - 1);
+    pings.add(connection, connection.pingSlot);
+  }
+
+  stopPings(connection: Connection): void {
+    if (connection.pingSlot >= 0) this.context.pingWheel?.remove(connection, connection.pingSlot);
+    connection.pingSlot = -1;
+  }
+
   /** The wheel's call: this client's slot has come round. */
   sendDue(dueMs: number): void {
     const connection = this.connection;
