@@ -38,9 +38,16 @@ export function compareTargets(
   const labels = targets.map((target) => target.label);
   const doubled = labels.filter((label, index) => labels.indexOf(label) !== index);
   if (doubled.length > 0)
-    return `--stack/--url: ${doubled[0]} is given twice; each column needs its own target (label a url: --url staging=wss://...)`;
+    return (
+      `--stack/--url: ${doubled[0]} is given twice; each column needs its own target ` +
+      `(label a url: --url staging=wss://...)`
+    );
   if (targets.length < 2) {
-    return '--stack/--url: give at least two targets to compare, e.g. --stack nginx-ip-hash --stack haproxy-cookie, --stack nginx:./my.conf --stack haproxy:./my.cfg, or --url a=ws://... --url b=ws://...';
+    return (
+      '--stack/--url: give at least two targets to compare, e.g. --stack ' +
+      'nginx-ip-hash --stack haproxy-cookie, --stack nginx:./my.conf --stack ' +
+      'haproxy:./my.cfg, or --url a=ws://... --url b=ws://...'
+    );
   }
   return targets;
 }

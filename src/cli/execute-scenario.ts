@@ -57,7 +57,8 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   }
   try {
     options.log(
-      `running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`,
+      `running ${plan.name} on ${stack.label}: ${plan.clients.count} clients for ` +
+        `${plan.durationMs / 1000}s against ${stack.urls.join(' ')}`,
     );
     const progress = options.progress ? new ProgressLine(options.progress, plan.durationMs / 1000) : null;
     const startedAt = new Date();
@@ -85,7 +86,8 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
         );
       },
       onEvent: (event, outcome) => {
-        const text = `${event.atMs / 1000}s ${event.action}${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
+        const text =
+          `${event.atMs / 1000}s ${event.action}` + `${event.backend ? ` ${event.backend}` : ''}: ${outcome.detail}`;
         if (progress) progress.event(text);
         else options.log(`event ${text}`);
       },
@@ -103,7 +105,8 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
     options.written?.(written);
     if (workerFailed)
       throw new CliError(
-        `the load generator failed (summary of what was measured written to ${options.outDir}): ${summary.warnings.join('; ')}`,
+        `the load generator failed (summary of what was measured written to ` +
+          `${options.outDir}): ${summary.warnings.join('; ')}`,
         EXIT.infrastructure,
       );
     return summary;

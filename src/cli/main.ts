@@ -59,7 +59,8 @@ await yargs(argv)
   )
   .command(
     'k8s <file>',
-    'print a Kubernetes ConfigMap and Indexed Job that run the scenario as N shards (then: kubectl logs ... | stickler merge -)',
+    'print a Kubernetes ConfigMap and Indexed Job that run the scenario as N shards ' +
+      '(then: kubectl logs ... | stickler merge -)',
     (y) =>
       y
         .positional('file', { type: 'string', demandOption: true })
@@ -79,7 +80,8 @@ await yargs(argv)
         .option('metrics', {
           type: 'number',
           describe:
-            "each pod serves /metrics on this port, with prometheus.io scrape annotations, so the cluster's Prometheus sums the shards while they run",
+            'each pod serves /metrics on this port, with prometheus.io scrape annotations, ' +
+            "so the cluster's Prometheus sums the shards while they run",
         }),
     (args) => finish(async () => (await import('./commands/k8s.js')).k8sCommand(args)),
   )
@@ -128,7 +130,8 @@ await yargs(argv)
           type: 'string',
           default: 'socket',
           describe:
-            'how client addresses reach the balancer: socket (bound 127.x sources, loopback URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
+            'how client addresses reach the balancer: socket (bound 127.x sources, loopback ' +
+            'URLs) or x-forwarded-for (any URL, for balancers that trust that header)',
         }),
     (args) => finish(async () => (await import('./commands/probe.js')).probeCommand(args)),
   )
@@ -142,7 +145,8 @@ await yargs(argv)
           type: 'string',
           array: true,
           describe:
-            'a preset (PRESET?field=value for a variant) or your own config as PROXY:FILE (nginx:./my.conf); repeatable',
+            'a preset (PRESET?field=value for a variant) or your own config as PROXY:FILE ' +
+            '(nginx:./my.conf); repeatable',
         })
         .option('url', {
           type: 'string',
@@ -236,9 +240,11 @@ await yargs(argv)
           describe: 'refuse (exit 2) two runs of another scenario, stack, duration, client count or seed',
         })
         .epilog(
-          'A metric regresses when it grows by more than the tolerance AND by more than its floor (the absolute change that matters): ' +
+          'A metric regresses when it grows by more than the tolerance AND by more than ' +
+            'its floor (the absolute change that matters): ' +
             DIFF_METRICS.map((entry) => `${entry.metric} ${entry.floor}`).join(', ') +
-            '. Every metric is worse when it grows. Runs of another scenario or target are compared with a warning (--strict refuses).',
+            ('. Every metric is worse when it grows. Runs of another scenario or target are ' +
+              'compared with a warning (--strict refuses).'),
         ),
     (args) => finish(async () => (await import('./commands/diff.js')).diffCommand(args)),
   )
@@ -247,7 +253,8 @@ await yargs(argv)
   )
   .demandCommand(
     1,
-    'name a command: init, run, merge, k8s, lint, probe, compare, validate, backend, stacks, stack up, report, diff or doctor',
+    'name a command: init, run, merge, k8s, lint, probe, compare, validate, ' +
+      'backend, stacks, stack up, report, diff or doctor',
   )
   .strict()
   .fail((message, error, y) => {

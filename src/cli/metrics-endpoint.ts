@@ -2,7 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** After the run an endpoint stays up this long, so that a scrape every second (or the live page) sees the final figures. */
+/**
+ * After the run an endpoint stays up this long, so that a scrape every second (or the live page) sees the final
+ * figures.
+ */
 export const LINGER_MS = 3000;
 
 /** `9464`, `0.0.0.0:9464`, `[::1]:9464`: where to listen (loopback unless told otherwise). */

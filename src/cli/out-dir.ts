@@ -28,7 +28,10 @@ export function outDirProblem(dir: string, marker: string, force: boolean): stri
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
       return `--out: ${shown} is a file, not a folder; give a folder (it is created if missing)`;
     if (fs.existsSync(path.join(dir, marker)) && !force) {
-      return `--out: ${shown} already holds ${marker} of an earlier run; give another folder, or --force to overwrite it`;
+      return (
+        `--out: ${shown} already holds ${marker} of an earlier run; give another ` +
+        `folder, or --force to overwrite it`
+      );
     }
     makeFolders(dir);
     fs.accessSync(dir, fs.constants.W_OK);

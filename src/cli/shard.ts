@@ -21,7 +21,10 @@ export function parseStartAt(text: string): number | string {
   const trimmed = text.trim();
   const epoch = /^\d{10,}$/.test(trimmed) ? Number(trimmed) : Date.parse(trimmed);
   if (!Number.isFinite(epoch))
-    return `--start-at: expected epoch milliseconds (1767225600000) or an ISO 8601 time (2026-01-01T00:00:00Z), got "${text}"`;
+    return (
+      `--start-at: expected epoch milliseconds (1767225600000) or an ISO 8601 time ` +
+      `(2026-01-01T00:00:00Z), got "${text}"`
+    );
   return epoch;
 }
 

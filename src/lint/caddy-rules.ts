@@ -41,7 +41,9 @@ export function lintCaddy(file: string, text: string): Finding[] {
         policy.line,
         'warning',
         'caddy-ip-hash',
-        `lb_policy ${policy.args[0]} keys on the client address: every client behind one carrier NAT or office address lands on one upstream, and a phone that changes network loses its upstream`,
+        `lb_policy ${policy.args[0]} keys on the client address: every client behind ` +
+          `one carrier NAT or office address lands on one upstream, and a phone that ` +
+          `changes network loses its upstream`,
         `${FIXES.stickOnClientKey}; in Caddy, lb_policy cookie`,
       );
     }
@@ -50,7 +52,8 @@ export function lintCaddy(file: string, text: string): Finding[] {
         policy!.line,
         'warning',
         'caddy-sticky-no-health',
-        `lb_policy ${policy!.args[0]} with no active health check: a dead upstream keeps its sticky clients until their connections fail`,
+        `lb_policy ${policy!.args[0]} with no active health check: a dead upstream ` +
+          `keeps its sticky clients until their connections fail`,
         'health_uri /health (and health_interval) in the reverse_proxy block',
       );
     }
@@ -59,7 +62,8 @@ export function lintCaddy(file: string, text: string): Finding[] {
         proxy.line,
         'warning',
         'caddy-no-retry',
-        'no lb_try_duration: when the chosen upstream is down, Caddy answers the upgrade with 502 instead of trying another',
+        'no lb_try_duration: when the chosen upstream is down, Caddy answers the ' +
+          'upgrade with 502 instead of trying another',
         'lb_try_duration 2s (with lb_try_interval) in the reverse_proxy block',
       );
     }
@@ -68,8 +72,10 @@ export function lintCaddy(file: string, text: string): Finding[] {
         proxy.line,
         'info',
         'caddy-reload-closes-websockets',
-        'a config reload closes every proxied WebSocket (close 1001): measured with Caddy 2.6, 781 of 800 cut at each reload',
-        'Caddy 2.7 and later: stream_close_delay 5m in the reverse_proxy block; before that, reload outside busy hours and make clients reconnect with backoff',
+        'a config reload closes every proxied WebSocket (close 1001): measured with ' +
+          'Caddy 2.6, 781 of 800 cut at each reload',
+        'Caddy 2.7 and later: stream_close_delay 5m in the reverse_proxy block; before ' +
+          'that, reload outside busy hours and make clients reconnect with backoff',
       );
     }
   }

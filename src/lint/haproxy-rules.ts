@@ -43,7 +43,10 @@ export function parseHaproxy(source: string): Section[] {
   return sections;
 }
 
-/** The WebSocket gotchas of the seed articles, in an HAProxy config. Settings in `defaults` apply to the sections after it. */
+/**
+ * The WebSocket gotchas of the seed articles, in an HAProxy config. Settings in `defaults` apply to the sections after
+ * it.
+ */
 export function lintHaproxy(file: string, sections: Section[], filesPerProcess: number): Finding[] {
   const findings: Finding[] = [];
   const add = (line: number, severity: Finding['severity'], rule: string, message: string, fix: string) =>
@@ -64,7 +67,9 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
           maxconn.line,
           'info',
           'haproxy-maxconn-files',
-          `maxconn ${maxconn.words[1]} needs about ${Number(maxconn.words[1]) * 2} open files (two per proxied connection); this machine allows ${filesPerProcess} a process, so HAProxy refuses to start or holds fewer`,
+          `maxconn ${maxconn.words[1]} needs about ${Number(maxconn.words[1]) * 2} open files ` +
+            `(two per proxied connection); this machine allows ${filesPerProcess} a process, ` +
+            `so HAProxy refuses to start or holds fewer`,
           `maxconn ${Math.floor((filesPerProcess - 200) / 2)} here, or raise the limit (LimitNOFILE)`,
         );
       }
@@ -85,7 +90,9 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
             timeout.line,
             'error',
             'haproxy-timeout-tunnel',
-            `timeout ${side} ${timeout.words[2]} with no timeout tunnel: once upgraded, a WebSocket silent that long is cut (the client sees 1006), "random disconnections every few minutes"`,
+            `timeout ${side} ${timeout.words[2]} with no timeout tunnel: once upgraded, a ` +
+              `WebSocket silent that long is cut (the client sees 1006), "random ` +
+              `disconnections every few minutes"`,
             'timeout tunnel 1h (applies once the connection is upgraded)',
           );
         }
@@ -99,7 +106,8 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
         balance.line,
         'warning',
         'haproxy-roundrobin',
-        'balance roundrobin counts connections made, not open: long-lived WebSockets pile up unevenly as clients come and go',
+        'balance roundrobin counts connections made, not open: long-lived WebSockets ' +
+          'pile up unevenly as clients come and go',
         'balance leastconn',
       );
     }
@@ -119,7 +127,9 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
           cookie.line,
           'warning',
           'haproxy-redispatch',
-          "cookie insert without option redispatch: when a sticky server dies its clients get 503 until they drop the cookie. With redispatch they move on but lose stickiness for a moment: the seed article's trade-off",
+          'cookie insert without option redispatch: when a sticky server dies its clients ' +
+            'get 503 until they drop the cookie. With redispatch they move on but lose ' +
+            "stickiness for a moment: the seed article's trade-off",
           'option redispatch (if failing over to another backend is safe for your state)',
         );
       }
@@ -148,8 +158,10 @@ export function lintHaproxy(file: string, sections: Section[], filesPerProcess: 
         httpchk.line,
         'info',
         'haproxy-ws-check',
-        'option httpchk checks that the process answers HTTP, not that it accepts WebSockets: a wedged backend stays UP',
-        'a WebSocket upgrade check: option tcp-check, tcp-check send an upgrade to /ws-health, tcp-check expect string "101"',
+        'option httpchk checks that the process answers HTTP, not that it accepts ' +
+          'WebSockets: a wedged backend stays UP',
+        'a WebSocket upgrade check: option tcp-check, tcp-check send an upgrade to ' +
+          '/ws-health, tcp-check expect string "101"',
       );
     }
   }

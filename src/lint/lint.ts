@@ -8,7 +8,10 @@ import { lintNginx } from './nginx-rules.js';
 export type LintResult =
   { ok: true; proxy: 'nginx' | 'haproxy' | 'caddy'; findings: Finding[] } | { ok: false; problem: string };
 
-/** nginx configs are made of blocks in braces; HAProxy's of sections that start a line; a Caddyfile names reverse_proxy with no semicolons. */
+/**
+ * nginx configs are made of blocks in braces; HAProxy's of sections that start a line; a Caddyfile names reverse_proxy
+ * with no semicolons.
+ */
 export function detectProxy(text: string): 'nginx' | 'haproxy' | 'caddy' {
   if (/^\s*reverse_proxy\b[^;]*$/m.test(text) && !/;\s*$/m.test(text)) return 'caddy';
   return /^\s*(frontend|backend|defaults|global)\b[^{;]*$/m.test(text) ||
@@ -70,7 +73,9 @@ export function renderFindings(findings: Finding[], color: boolean): string {
       .sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.line - b.line);
     for (const finding of mine) {
       lines.push(
-        `  ${String(finding.line).padStart(4)}  ${paint(finding.severity, finding.severity.padEnd(7))} ${finding.rule}: ${finding.message}`,
+        `  ${String(finding.line).padStart(4)}  ` +
+          `${paint(finding.severity, finding.severity.padEnd(7))} ${finding.rule}: ` +
+          `${finding.message}`,
       );
       lines.push(`        fix: ${finding.fix}`);
     }

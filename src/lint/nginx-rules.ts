@@ -39,7 +39,9 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
         proxyPass.line,
         'error',
         'nginx-websocket-upgrade',
-        `this location proxies without ${missing.join(', ')}: nginx speaks HTTP/1.0 to the upstream and drops the hop-by-hop headers, so the WebSocket handshake never reaches the backend as an upgrade`,
+        `this location proxies without ${missing.join(', ')}: nginx speaks HTTP/1.0 to ` +
+          `the upstream and drops the hop-by-hop headers, so the WebSocket handshake ` +
+          `never reaches the backend as an upgrade`,
         FIXES.wsUpgradeNginx,
       );
     } else if (connection.args[1]?.toLowerCase() === 'upgrade') {
@@ -47,8 +49,10 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
         connection.line,
         'warning',
         'nginx-connection-literal',
-        'Connection "upgrade" is sent on every request of this location, plain HTTP ones too, which then ask the upstream to upgrade',
-        "map $http_upgrade $connection_upgrade { default upgrade; '' close; } and proxy_set_header Connection $connection_upgrade;",
+        'Connection "upgrade" is sent on every request of this location, plain HTTP ' +
+          'ones too, which then ask the upstream to upgrade',
+        "map $http_upgrade $connection_upgrade { default upgrade; '' close; } and " +
+          'proxy_set_header Connection $connection_upgrade;',
       );
     }
     for (const name of ['proxy_read_timeout', 'proxy_send_timeout']) {
@@ -59,7 +63,8 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
           directive?.line ?? proxyPass.line,
           'warning',
           'nginx-short-timeout',
-          `${name} is ${directive ? directive.args[0] : 'not set (60 s by default)'}: an upgraded connection with no traffic for that long is cut, and the client sees 1006`,
+          `${name} is ${directive ? directive.args[0] : 'not set (60 s by default)'}: an upgraded ` +
+            `connection with no traffic for that long is cut, and the client sees 1006`,
           `${name} 3600s; (or have clients ping below ${seconds} s: traffic.ping in a stickler scenario)`,
         );
       }
@@ -88,7 +93,9 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
         ipHash.line,
         'warning',
         'nginx-ip-hash',
-        'ip_hash hashes the first three octets of an IPv4 address (64 bits of IPv6): a whole /24 is one key, so clients behind carrier-grade NAT or an office proxy all land on one backend',
+        'ip_hash hashes the first three octets of an IPv4 address (64 bits of IPv6): a ' +
+          'whole /24 is one key, so clients behind carrier-grade NAT or an office proxy ' +
+          'all land on one backend',
         `${FIXES.stickOnClientKey}; test it with a stickler carrier-nat scenario`,
       );
     } else if (hash && /\$(remote_addr|binary_remote_addr)/.test(hash.args[0] ?? '')) {
@@ -118,7 +125,8 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
       wc?.line ?? events.line,
       'info',
       'nginx-worker-connections',
-      `worker_connections ${connections}${wc ? '' : ' (default)'}: each proxied WebSocket takes two, so a worker holds about ${Math.floor(connections / 2)} WebSockets`,
+      `worker_connections ${connections}${wc ? '' : ' (default)'}: each proxied WebSocket ` +
+        `takes two, so a worker holds about ${Math.floor(connections / 2)} WebSockets`,
       connections < 4096
         ? 'worker_connections 65535; with worker_rlimit_nofile to match'
         : 'keep worker_rlimit_nofile at least as high',
@@ -128,8 +136,11 @@ export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess:
         wc?.line ?? events.line,
         'warning',
         'nginx-rlimit',
-        `worker_connections ${connections} is above this machine's open-file limit (${filesPerProcess}) and there is no worker_rlimit_nofile: workers run out of descriptors first`,
-        `worker_rlimit_nofile ${Math.max(connections, filesPerProcess)}; (and raise the limit: LimitNOFILE in systemd, limits.conf)`,
+        `worker_connections ${connections} is above this machine's open-file limit (` +
+          `${filesPerProcess}) and there is no worker_rlimit_nofile: workers run out of ` +
+          `descriptors first`,
+        `worker_rlimit_nofile ${Math.max(connections, filesPerProcess)}; (and raise the ` +
+          `limit: LimitNOFILE in systemd, limits.conf)`,
       );
     }
   }

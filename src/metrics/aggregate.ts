@@ -44,7 +44,10 @@ export class RunAggregate {
   readonly handshake: Histogram = newHistogram();
   readonly reconnect: Histogram = newHistogram();
   readonly recovery: Histogram = newHistogram();
-  /** The scenario protocol's: each on_open step's latency, the pushes' latency, each client's longest gap between pushes. */
+  /**
+   * The scenario protocol's: each on_open step's latency, the pushes' latency, each client's longest gap between
+   * pushes.
+   */
   readonly steps = new Map<string, Histogram>();
   readonly push: Histogram = newHistogram();
   readonly pushGap: Histogram = newHistogram();

@@ -17,7 +17,9 @@ export function coverBackends(
   const warnings: string[] = [];
   if (expected === null) {
     warnings.push(
-      `stickler does not run this target, so a backend that got no connection cannot be seen: distribution, imbalance and jain cover the ${seenIds.length} backend(s) that answered (${seenIds.join(', ') || 'none'}). ` +
+      `stickler does not run this target, so a backend that got no connection cannot ` +
+        `be seen: distribution, imbalance and jain cover the ${seenIds.length} backend(s) ` +
+        `that answered (${seenIds.join(', ') || 'none'}). ` +
         'Declare the backends you expect in target.backends (their ids, or a count) so that unused ones count as 0.',
     );
     return { ids: seenIds, warnings };
@@ -26,7 +28,8 @@ export function coverBackends(
     const unseen = Math.max(0, expected - seenIds.length);
     if (unseen > 0)
       warnings.push(
-        `target.backends expects ${expected} backends, but only ${seenIds.length} got connections (${seenIds.join(', ') || 'none'}): ${unseen} got none and count as 0`,
+        `target.backends expects ${expected} backends, but only ${seenIds.length} got connections ` +
+          `(${seenIds.join(', ') || 'none'}): ${unseen} got none and count as 0`,
       );
     if (seenIds.length > expected)
       warnings.push(
@@ -39,7 +42,8 @@ export function coverBackends(
   const stray = seenIds.filter((id) => !expected.includes(id));
   if (stray.length > 0)
     warnings.push(
-      `backend(s) not in target.backends got connections: ${stray.join(', ')} (a typo in target.backends, or a backend you did not expect?)`,
+      `backend(s) not in target.backends got connections: ${stray.join(', ')} (a typo in ` +
+        `target.backends, or a backend you did not expect?)`,
     );
   return { ids: [...expected, ...stray], warnings };
 }
@@ -52,8 +56,11 @@ export function unidentifiedWarning(
 ): string | null {
   if (unidentified === 0) return null;
   return (
-    `${unidentified} of ${opened} connections could not be identified (no "${identify.header}" header in the 101 response, no "${identify.messageField}" field in a first JSON message` +
-    `${identify.cookie ? `, no "${identify.cookie}" cookie` : ''}): they are left out of distribution and stickiness. ` +
+    `${unidentified} of ${opened} connections could not be identified (no "` +
+    `${identify.header}" header in the 101 response, no "${identify.messageField}" field in ` +
+    `a first JSON message` +
+    (`${identify.cookie ? `, no "${identify.cookie}" cookie` : ''}): they are left out ` +
+      `of distribution and stickiness. `) +
     'Fix: set identify.header, identify.message_field or identify.cookie to what your backends send'
   );
 }

@@ -5,12 +5,16 @@ import type { Judged, RawFinding } from './summary-types.js';
 /** Why upgrades were refused, by the status the target answered. */
 const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = {
   '404': (plan) => ({
-    cause: `the target answered the upgrade with 404: nothing serves WebSockets at the path the clients asked for (${pathOf(plan)})`,
+    cause:
+      `the target answered the upgrade with 404: nothing serves WebSockets at the ` +
+      `path the clients asked for (${pathOf(plan)})`,
     fix: 'set target.path (e.g. /ws) to the location your proxy routes to the backends, or put the path in the url',
   }),
   '400': () => ({
     cause:
-      'the target refused the upgrade as a bad request: a proxy that does not pass the Upgrade and Connection headers, or a server that wants another path or subprotocol',
+      'the target refused the upgrade as a bad request: a proxy that does not pass ' +
+      'the Upgrade and Connection headers, or a server that wants another path or ' +
+      'subprotocol',
     fix: FIXES.wsUpgradeNginx,
   }),
   '426': () => ({
@@ -23,7 +27,8 @@ const REFUSED: Record<string, (plan: Plan) => { cause: string; fix: string }> = 
   }),
   '503': () => ({
     cause:
-      'the proxy had no server for the upgrade (503: the server it chose, by hash or by cookie, was down and nothing sent the client elsewhere)',
+      'the proxy had no server for the upgrade (503: the server it chose, by hash or ' +
+      'by cookie, was down and nothing sent the client elsewhere)',
     fix: FIXES.letClientsMoveOn,
   }),
 };
@@ -54,9 +59,16 @@ function sessionFindings(summary: Judged, plan: Plan): RawFinding[] {
       rule: 'socketio-session-breaks',
       explains: ['stickiness.session_break', 'sessions.', 'connections.', 'handshake.'],
       cause:
-        'the requests of one Socket.IO session (its polls and its upgrade) reached different nodes, which answered "Session ID unknown": Socket.IO needs sticky sessions while it polls',
-      evidence: `${sessions.broken} of ${sessions.opened} sessions broke (transports ${transportsOf(plan)}); ${sessions.upgraded} upgraded`,
-      fix: 'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or connect with transports: [websocket] (socketio.transports in a scenario)',
+        'the requests of one Socket.IO session (its polls and its upgrade) reached ' +
+        'different nodes, which answered "Session ID unknown": Socket.IO needs sticky ' +
+        'sessions while it polls',
+      evidence:
+        `${sessions.broken} of ${sessions.opened} sessions broke (transports ` +
+        `${transportsOf(plan)}); ${sessions.upgraded} upgraded`,
+      fix:
+        'enable sticky sessions on the balancer (nginx ip_hash or hash on a key, ' +
+        'HAProxy `cookie SERVERID insert`; with cookies the client must keep them), or ' +
+        'connect with transports: [websocket] (socketio.transports in a scenario)',
     },
   ];
 }
@@ -87,9 +99,13 @@ function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
       rule: 'handshake-timeout',
       explains: ['handshake.', 'connections.'],
       cause:
-        'handshakes got no complete 101 in time: the target is overloaded, trickles its answer, or accepts connections it never serves',
+        'handshakes got no complete 101 in time: the target is overloaded, trickles its ' +
+        'answer, or accepts connections it never serves',
       evidence: `${timeouts} of ${attempted} handshakes timed out`,
-      fix: "check the target's accept backlog and worker limits (nginx worker_connections, HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp to see where it starts",
+      fix:
+        "check the target's accept backlog and worker limits (nginx worker_connections, " +
+        'HAProxy maxconn); lower clients.connect_concurrency or lengthen clients.ramp ' +
+        'to see where it starts',
     });
   }
   // Cut by the end of the run, not by the 10 s handshake timeout: they never show up as timeouts.
@@ -100,9 +116,17 @@ function refusalFindings(summary: Judged, plan: Plan): RawFinding[] {
       rule: 'handshakes-unanswered-at-end',
       explains: ['handshake.', 'connections.'],
       cause:
-        'attempts were still waiting for their 101 (or for their turn behind clients.connect_concurrency) when the run ended: the target accepted connections it did not answer, as a proxy at its connection limit does (HAProxy queues past maxconn), or the run ended too soon after the ramp',
-      evidence: `${pending} of ${attempted} attempts had no answer when the run ended; ${summary.connections.opened} opened`,
-      fix: "raise the proxy's connection limit (HAProxy maxconn, nginx worker_connections) above clients.count, and give the run time past clients.ramp (duration longer than the ramp)",
+        'attempts were still waiting for their 101 (or for their turn behind ' +
+        'clients.connect_concurrency) when the run ended: the target accepted ' +
+        'connections it did not answer, as a proxy at its connection limit does ' +
+        '(HAProxy queues past maxconn), or the run ended too soon after the ramp',
+      evidence:
+        `${pending} of ${attempted} attempts had no answer when the run ended; ` +
+        `${summary.connections.opened} opened`,
+      fix:
+        "raise the proxy's connection limit (HAProxy maxconn, nginx worker_connections) " +
+        'above clients.count, and give the run time past clients.ramp (duration longer ' +
+        'than the ramp)',
     });
   }
   const refused = summary.connections.failed_by_reason.ECONNREFUSED ?? 0;
@@ -134,8 +158,15 @@ function recoveryFindings(summary: Judged, plan: Plan): RawFinding[] {
         severity: short ? 'info' : 'warning',
         rule: 'clients-never-back',
         explains: ['recovery.', 'connections.', 'handshake.'],
-        cause: `${outage.backend} went down at ${outage.down_at_s}s and ${outage.clients_lost} of the ${outage.clients_cut} clients it cut never got a connection again: the proxy kept sending them to it${short ? ' (or the run ended before their backoff let them back)' : ''}`,
-        evidence: `${outage.clients_back} back, ${outage.clients_lost} never back${outage.back_up_at_s === null ? `; ${outage.backend} still down at the end` : ''}${statuses ? `; refused handshakes: ${statuses}` : ''}`,
+        cause:
+          `${outage.backend} went down at ${outage.down_at_s}s and ${outage.clients_lost} of the ` +
+          `${outage.clients_cut} clients it cut never got a connection again: the proxy ` +
+          `kept sending them to it` +
+          `${short ? ' (or the run ended before their backoff let them back)' : ''}`,
+        evidence:
+          `${outage.clients_back} back, ${outage.clients_lost} never back` +
+          `${outage.back_up_at_s === null ? `; ${outage.backend} still down at the end` : ''}` +
+          `${statuses ? `; refused handshakes: ${statuses}` : ''}`,
         fix: FIXES.letClientsMoveOn,
       } satisfies RawFinding;
     });
@@ -157,11 +188,16 @@ function identityFindings(summary: Judged): RawFinding[] {
       rule: 'unidentified',
       explains: ['stickiness.violation', 'stickiness.sticky', 'stickiness.unidentified', 'distribution.'],
       cause:
-        'the backends did not name themselves the way the scenario looks for (identify), so where these connections landed is unknown',
-      evidence: `${unidentified} of ${summary.connections.opened} connections unidentified${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
+        'the backends did not name themselves the way the scenario looks for ' +
+        '(identify), so where these connections landed is unknown',
+      evidence:
+        `${unidentified} of ${summary.connections.opened} connections unidentified` +
+        `${what ? `; the servers sent: ${what}` : '; the servers sent no header and no message that could name them'}`,
       fix: sent?.suggestion
         ? `${sent.suggestion} (in the scenario)`
-        : 'make each backend name itself: a response header on the 101 (identify.header), a field of its first message (identify.message_field), or a sticky cookie (identify.cookie)',
+        : 'make each backend name itself: a response header on the 101 (identify.header), ' +
+          'a field of its first message (identify.message_field), or a sticky cookie ' +
+          '(identify.cookie)',
     },
   ];
 }
@@ -178,16 +214,24 @@ function unansweredFindings(summary: Judged, plan: Plan): RawFinding[] {
   // Sessions that broke before they could answer are the socketio-session-breaks finding's.
   const broken = (summary.sessions?.broken ?? 0) > (summary.sessions?.opened ?? 0) / 2;
   if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5 && !broken) {
-    const evidence = `${sent} messages sent, ${received} replies matched, ${unmatched} server messages matched no message in flight; ${summary.disconnects.unexpected} connections closed by the target`;
+    const evidence =
+      `${sent} messages sent, ${received} replies matched, ${unmatched} server messages ` +
+      `matched no message in flight; ${summary.disconnects.unexpected} connections closed ` +
+      `by the target`;
     findings.push(
       reply.kind === 'field'
         ? {
             severity: 'warning',
             rule: 'replies-unmatched',
             explains: ['latency.message', 'messages.'],
-            cause: `${received === 0 ? 'no' : 'few'} replies carried "${reply.text}" equal to a message's {{id}}: the replies name their message in another field, or the server answers something else`,
+            cause:
+              `${received === 0 ? 'no' : 'few'} replies carried "${reply.text}" equal to a message's ` +
+              `{{id}}: the replies name their message in another field, or the server answers ` +
+              `something else`,
             evidence,
-            fix: `set traffic.reply.field to the reply's field that echoes the id (a dotted path such as data.id), or reply: next if the server answers in order`,
+            fix:
+              `set traffic.reply.field to the reply's field that echoes the id (a dotted path ` +
+              `such as data.id), or reply: next if the server answers in order`,
           }
         : {
             severity: 'warning',
@@ -195,10 +239,14 @@ function unansweredFindings(summary: Judged, plan: Plan): RawFinding[] {
             explains: ['latency.message', 'messages.'],
             cause:
               reply.kind === 'echo'
-                ? 'the target did not echo the messages (stickler times a message by its echo unless told how the service replies)'
+                ? 'the target did not echo the messages (stickler times a message by its echo ' +
+                  'unless told how the service replies)'
                 : 'the server sent nothing after the messages',
             evidence,
-            fix: "set traffic.message and traffic.reply to the service's own protocol (reply: { field: id } for acknowledgements by id, next, or none for fire and forget), or set traffic.interval: 0 to measure connections only",
+            fix:
+              "set traffic.message and traffic.reply to the service's own protocol (reply: { " +
+              'field: id } for acknowledgements by id, next, or none for fire and forget), or ' +
+              'set traffic.interval: 0 to measure connections only',
           },
     );
   }
@@ -223,9 +271,14 @@ function stepFindings(summary: Judged, plan: Plan): RawFinding[] {
       severity: 'warning',
       rule: 'step-failing',
       explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],
-      cause: `on_open step "${name}" ${step.passed === 0 ? 'never passed' : 'failed often'}: ${step.failed_by_reason.timeout ? 'its expected answer did not come in time' : step.failed_by_reason.mismatch ? 'the answer had the expected fields with other values' : 'connections closed before the answer'}`,
+      cause:
+        `on_open step "${name}" ${step.passed === 0 ? 'never passed' : 'failed often'}: ` +
+        `${step.failed_by_reason.timeout ? 'its expected answer did not come in time' : step.failed_by_reason.mismatch ? 'the answer had the expected fields with other values' : 'connections closed before the answer'}`,
       evidence: `${step.attempted} attempted, ${step.passed} passed, failed: ${reasons}`,
-      fix: `check the step's send and expect against what the server answers (expect is a subset of the answer's JSON)${step.failed_by_reason.timeout ? '; raise its timeout if the server is slow' : ''}`,
+      fix:
+        `check the step's send and expect against what the server answers (expect is a ` +
+        `subset of the answer's JSON)` +
+        `${step.failed_by_reason.timeout ? '; raise its timeout if the server is slow' : ''}`,
     });
   }
   return findings;

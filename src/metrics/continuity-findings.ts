@@ -25,13 +25,16 @@ function lostStateFindings(summary: Judged): RawFinding[] {
   const s = summary.stickiness;
   const cause =
     c.store === 'memory'
-      ? "with state: memory each backend keeps its clients' sessions in its own memory: a reconnect that lands on another backend, or on its own after a restart, starts from nothing"
+      ? "with state: memory each backend keeps its clients' sessions in its own memory: " +
+        'a reconnect that lands on another backend, or on its own after a restart, ' +
+        'starts from nothing'
       : c.store === 'redis'
         ? 'the shared store lost sessions: a Redis that restarts without persistence comes back empty'
         : 'reconnects did not get the app\'s "resumed" answer to their resume step';
   const fix =
     c.store === 'redis'
-      ? 'if sessions must outlive the store, give Redis persistence and a replica (appendonly yes, Sentinel or a managed Redis)'
+      ? 'if sessions must outlive the store, give Redis persistence and a replica ' +
+        '(appendonly yes, Sentinel or a managed Redis)'
       : `${FIXES.shareState}; stickiness alone cannot keep a session whose backend died`;
   return [
     {
@@ -39,7 +42,10 @@ function lostStateFindings(summary: Judged): RawFinding[] {
       rule: 'state-lost',
       explains: ['continuity.'],
       cause,
-      evidence: `${c.lost} of ${c.resumes} resumes lost the session's state (${Math.round(c.lost_rate * 1000) / 10}%): ${causes}; reconnects: ${s.violations} violations, ${s.failovers} failovers, ${s.sticky} sticky`,
+      evidence:
+        `${c.lost} of ${c.resumes} resumes lost the session's state (` +
+        `${Math.round(c.lost_rate * 1000) / 10}%): ${causes}; reconnects: ` +
+        `${s.violations} violations, ${s.failovers} failovers, ${s.sticky} sticky`,
       fix,
     },
   ];
@@ -56,9 +62,17 @@ function storeDownFindings(summary: Judged, plan: Plan): RawFinding[] {
       severity: 'warning',
       rule: 'state-store-down',
       explains: ['connections.', 'handshake.', 'continuity.', 'disconnects.', 'recovery.'],
-      cause: `redis, the session store every backend shares, went down (${onStore.map((event) => `${event.action} at ${event.at_s}s`).join(', ')}): an outage of the store is an outage of every backend at once`,
-      evidence: `the backends refused ${refused} upgrades with 503 ("session store unavailable") and closed ${closed} open connections with 1011`,
-      fix: 'make the store highly available (a replica with Sentinel, or a managed Redis), and decide what a backend does without it: refuse, as these do, or serve without state and resume it later',
+      cause:
+        `redis, the session store every backend shares, went down (` +
+        `${onStore.map((event) => `${event.action} at ${event.at_s}s`).join(', ')}): an outage ` +
+        `of the store is an outage of every backend at once`,
+      evidence:
+        `the backends refused ${refused} upgrades with 503 ("session store ` +
+        `unavailable") and closed ${closed} open connections with 1011`,
+      fix:
+        'make the store highly available (a replica with Sentinel, or a managed Redis), ' +
+        'and decide what a backend does without it: refuse, as these do, or serve ' +
+        'without state and resume it later',
     },
   ];
 }

@@ -7,10 +7,17 @@ export function continuityLine(c: ContinuitySummary): string {
   const causes = Object.entries(c.lost_by_cause)
     .map(([cause, n]) => `${cause} ${n}`)
     .join(', ');
-  return `${c.store === 'app' ? 'resume step' : `state: ${c.store}`}: ${c.resumes} resumes, ${c.resumed} resumed, ${c.lost} lost (${Math.round(c.lost_rate * 1000) / 10}%${causes ? `: ${causes}` : ''})`;
+  return (
+    `${c.store === 'app' ? 'resume step' : `state: ${c.store}`}: ${c.resumes} resumes, ` +
+    `${c.resumed} resumed, ${c.lost} lost (${Math.round(c.lost_rate * 1000) / 10}%` +
+    `${causes ? `: ${causes}` : ''})`
+  );
 }
 
-/** `continuity` of summary.json: measured on managed reference backends (target.state) or by an on_open continuity step; absent otherwise. */
+/**
+ * `continuity` of summary.json: measured on managed reference backends (target.state) or by an on_open continuity step;
+ * absent otherwise.
+ */
 export function summariseContinuity(plan: Plan, totals: WorkerCounters): ContinuitySummary | undefined {
   const byStep = plan.app.steps.some((step) => step.continuity);
   if (!plan.state && !byStep) return undefined;

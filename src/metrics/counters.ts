@@ -44,7 +44,9 @@ export interface WorkerCounters {
   outageLost: Record<string, number>;
   /** Silence before each idle cut, summed (ms): over idleTimeouts, about the proxy's idle cut-off. */
   idleCutSilentMs: number;
-  /** What the servers of a few unidentified connections sent: 101 headers (`name: value`) and first messages (excerpts). */
+  /**
+   * What the servers of a few unidentified connections sent: 101 headers (`name: value`) and first messages (excerpts).
+   */
   unidentifiedHeaders: Record<string, number>;
   unidentifiedMessages: Record<string, number>;
   /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
@@ -56,12 +58,18 @@ export interface WorkerCounters {
   stepAttempted: Record<string, number>;
   stepPassed: Record<string, number>;
   stepFailed: Record<string, number>;
-  /** protocol: socketio: sessions opened (by the transport they opened on), upgraded to WebSocket, and broken ("Session ID unknown"). */
+  /**
+   * protocol: socketio: sessions opened (by the transport they opened on), upgraded to WebSocket, and broken ("Session
+   * ID unknown").
+   */
   sessionsOpened: number;
   sessionsUpgraded: number;
   sessionBreaks: number;
   sessionsByTransport: Record<string, number>;
-  /** Reconnects that resumed the client's session (target.state, or an on_open continuity step), those that found it, and the lost ones by cause. */
+  /**
+   * Reconnects that resumed the client's session (target.state, or an on_open continuity step), those that found it,
+   * and the lost ones by cause.
+   */
   resumes: number;
   resumed: number;
   stateLost: Record<string, number>;
@@ -89,7 +97,10 @@ export interface IntervalSnapshot {
     handshake: SnapshotHistogram;
     reconnect: SnapshotHistogram;
     recovery?: SnapshotHistogram;
-    /** The scenario's protocol, when it has steps or pushes: each step's latency, the pushes' latency, each client's longest gap between pushes. */
+    /**
+     * The scenario's protocol, when it has steps or pushes: each step's latency, the pushes' latency, each client's
+     * longest gap between pushes.
+     */
     steps?: Record<string, SnapshotHistogram>;
     push?: SnapshotHistogram;
     push_gap?: SnapshotHistogram;

@@ -21,7 +21,10 @@ export interface EventSummary {
   detail?: string;
 }
 
-/** How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event comes first. */
+/**
+ * How long after an event (or after a long action such as deploy ends) its effects are counted, unless the next event
+ * comes first.
+ */
 const EVENT_WINDOW_S = 10;
 const AFTER_ACTION_S = 5;
 

@@ -60,8 +60,15 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
       severity: 'warning',
       rule: 'affinity-by-address',
       explains: ['stickiness.violation', 'stickiness.sticky'],
-      cause: `reconnects from a new address landed on another backend: ${by ?? 'the balancer'} keeps clients by their address, and a phone that changes network loses its backend`,
-      evidence: `${addressChanged} of the ${s.address_changes} reconnects from a new address (${pct(addressChanged, s.address_changes)}) left their backend${s.violations > addressChanged ? `, and ${s.violations - addressChanged} reconnects from an unchanged address did too` : ', none from an unchanged address did'}; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
+      cause:
+        `reconnects from a new address landed on another backend: ` +
+        `${by ?? 'the balancer'} keeps clients by their address, and a phone that ` +
+        `changes network loses its backend`,
+      evidence:
+        `${addressChanged} of the ${s.address_changes} reconnects from a new address (` +
+        `${pct(addressChanged, s.address_changes)}) left their backend` +
+        `${s.violations > addressChanged ? `, and ${s.violations - addressChanged} reconnects from an unchanged address did too` : ', none from an unchanged address did'}; violation ` +
+        `rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.stickOnClientKey,
     });
   }
@@ -84,8 +91,15 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
       severity: stateKept ? 'info' : 'warning',
       rule: 'no-affinity',
       explains: ['stickiness.violation', 'stickiness.sticky'],
-      cause: `reconnects from the same address${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on another backend while their home was serving: ${by ?? 'the balancer'} does not keep clients${stateKept ? `; the session state is shared (${summary.continuity!.store === 'app' ? 'the app resumed every session' : `state: ${summary.continuity!.store}`}), so no reconnect lost it` : ''}`,
-      evidence: `${balancer} of ${s.violations} violations; violation rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
+      cause:
+        `reconnects from the same address` +
+        `${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on ` +
+        `another backend while their home was serving: ${by ?? 'the balancer'} does not keep ` +
+        `clients` +
+        `${stateKept ? `; the session state is shared (${summary.continuity!.store === 'app' ? 'the app resumed every session' : `state: ${summary.continuity!.store}`}), so no reconnect lost it` : ''}`,
+      evidence:
+        `${balancer} of ${s.violations} violations; violation rate ` +
+        `${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.makeSticky,
     });
   }
@@ -104,14 +118,20 @@ export function addressSpread(plan: Plan): { addresses: number; networks: number
 
 /** Why clients from few addresses (or /24s) land on few backends, in this plan's words. */
 function addressAffinity(plan: Plan, spread: { addresses: number; networks: number }) {
-  const what = `${plan.clients.count} clients came from ${spread.addresses} address${spread.addresses === 1 ? '' : 'es'} in ${spread.networks === 1 ? 'one /24' : `${spread.networks} /24 networks`} (${plan.clients.pool}, ${plan.clients.perAddress} per address)`;
+  const what =
+    `${plan.clients.count} clients came from ${spread.addresses} address` +
+    `${spread.addresses === 1 ? '' : 'es'} in ` +
+    `${spread.networks === 1 ? 'one /24' : `${spread.networks} /24 networks`} (` +
+    `${plan.clients.pool}, ${plan.clients.perAddress} per address)`;
   const balance = plan.target.kind === 'preset' ? (findPreset(plan.target.preset)?.balance ?? '') : '';
   const how =
     /ip_hash/.test(balance) && proxyOf(plan) === 'nginx'
       ? `nginx ip_hash keys on the first three octets only, so each /24 is one key on one backend`
       : /source|x-forwarded-for/.test(balance)
         ? 'the balancer hashes the whole client address, so each address is one key on one backend'
-        : `a balancer that keys on the client address (nginx ip_hash takes only the first three octets; HAProxy balance source the whole address) puts each address${spread.networks < spread.addresses ? ', or each /24,' : ''} on one backend`;
+        : `a balancer that keys on the client address (nginx ip_hash takes only the first ` +
+          `three octets; HAProxy balance source the whole address) puts each address` +
+          `${spread.networks < spread.addresses ? ', or each /24,' : ''} on one backend`;
   return { what, how };
 }
 
@@ -121,7 +141,10 @@ function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
   if (backends.length < 2 || total === 0 || imbalance < 1.5) return [];
   const busiest = [...backends].sort((a, b) => b.connections - a.connections);
   const idle = backends.filter((b) => b.connections === 0).map((b) => b.id);
-  const evidence = `imbalance ${imbalance}: ${busiest[0].id} took ${pct(busiest[0].connections, total)} of ${total} connections${idle.length > 0 ? `, ${idle.join(', ')} none` : ''}`;
+  const evidence =
+    `imbalance ${imbalance}: ${busiest[0].id} took ` +
+    `${pct(busiest[0].connections, total)} of ${total} connections` +
+    `${idle.length > 0 ? `, ${idle.join(', ')} none` : ''}`;
   const spread = addressSpread(plan);
   const hashesAddress =
     plan.target.kind === 'preset' &&
@@ -147,7 +170,9 @@ function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
         explains: [],
         cause: 'an outage moved clients onto the other backends',
         evidence,
-        fix: 'nothing to change if the moved clients may stay; otherwise rebalance after recovery (HAProxy leastconn spreads new clients only)',
+        fix:
+          'nothing to change if the moved clients may stay; otherwise rebalance after ' +
+          'recovery (HAProxy leastconn spreads new clients only)',
       },
     ];
   }
@@ -157,7 +182,9 @@ function distributionFindings(summary: Judged, plan: Plan): RawFinding[] {
       rule: 'imbalance',
       explains: ['distribution.'],
       cause:
-        'connections were spread unevenly although they came from many addresses: the balancing counts connections made, not open ones, or a backend was slow to take connections',
+        'connections were spread unevenly although they came from many addresses: the ' +
+        'balancing counts connections made, not open ones, or a backend was slow to ' +
+        'take connections',
       evidence,
       fix: FIXES.balanceByOpenCount,
     },
@@ -174,7 +201,11 @@ function idleFindings(summary: Judged, plan: Plan): RawFinding[] {
       severity: 'warning',
       rule: 'idle-cut',
       explains: ['disconnects.', 'messages.lost'],
-      cause: `connections were cut while their clients were silent in an idle window: a proxy idle timeout (nginx proxy_read_timeout, 60 s by default; HAProxy timeout tunnel)${plan.traffic.pingMs > 0 ? '' : ', and the clients send no keepalive ping'}`,
+      cause:
+        `connections were cut while their clients were silent in an idle window: a ` +
+        `proxy idle timeout (nginx proxy_read_timeout, 60 s by default; HAProxy timeout ` +
+        `tunnel)` +
+        `${plan.traffic.pingMs > 0 ? '' : ', and the clients send no keepalive ping'}`,
       evidence: `${cuts} idle-window closes (close codes: ${
         Object.entries(summary.disconnects.by_close_code)
           .map(([code, n]) => `${code} ×${n}`)

@@ -22,7 +22,9 @@ export function shardSetProblems(shards: readonly { source: string; summary: Sha
       problems.push(`${source}: shard of ${shard.count}, but ${shards[0].source} is a shard of ${first.count}`);
     if (shard.start_at_ms !== first.start_at_ms) {
       problems.push(
-        `${source}: run clock started at ${new Date(shard.start_at_ms).toISOString()}, ${shards[0].source} at ${new Date(first.start_at_ms).toISOString()} (give every shard the same --start-at)`,
+        `${source}: run clock started at ${new Date(shard.start_at_ms).toISOString()}, ` +
+          `${shards[0].source} at ${new Date(first.start_at_ms).toISOString()} (give every ` +
+          `shard the same --start-at)`,
       );
     }
   }

@@ -85,7 +85,10 @@ export interface Summary {
   duration_s: number;
   /** incomplete: a worker was lost, or no connection opened (nothing was measured); exit 3. */
   verdict: 'pass' | 'fail' | 'incomplete';
-  /** In a comparison: the name its column goes by (`haproxy-cookie?health=ws`, `nginx:./my.conf`, `staging`), when it differs from stack. */
+  /**
+   * In a comparison: the name its column goes by (`haproxy-cookie?health=ws`, `nginx:./my.conf`, `staging`), when it
+   * differs from stack.
+   */
   label?: string;
   /** Why the verdict is incomplete. */
   incomplete_reason?: string;
@@ -94,7 +97,10 @@ export interface Summary {
   /** Load worker processes forked for the run; 0 when the clients ran inside the main process. */
   workers: number;
   thresholds: ThresholdResult[];
-  /** Why the run looks as it does (causes from what it measured) and the fix for each; errors explain a failed threshold. */
+  /**
+   * Why the run looks as it does (causes from what it measured) and the fix for each; errors explain a failed
+   * threshold.
+   */
   findings: Finding[];
   connections: {
     clients: number;
@@ -118,7 +124,10 @@ export interface Summary {
   messages: { sent: number; received: number; lost: number; unmatched: number };
   /** on_open steps by name. */
   steps?: Record<string, StepSummary>;
-  /** Server messages that answer nothing (scenarios with push); gap: a client's longest silence between two pushes, p99 over clients (ms). */
+  /**
+   * Server messages that answer nothing (scenarios with push); gap: a client's longest silence between two pushes, p99
+   * over clients (ms).
+   */
   push?: { received: number; matched: number; gap_p99: number | null };
   /** protocol: socketio: Engine.IO sessions opened (by the transport they opened on), upgraded to WebSocket, broken. */
   sessions?: { opened: number; upgraded: number; broken: number; by_transport: Record<string, number> };
@@ -139,7 +148,10 @@ export interface Summary {
     clients_displaced: number;
     /** Reconnects made from another address than the client's last one (churn.change_address). */
     address_changes: number;
-    /** socketio: requests of a live session (a poll, or its upgrade) answered "Session ID unknown": the session broke without a reconnect. */
+    /**
+     * socketio: requests of a live session (a poll, or its upgrade) answered "Session ID unknown": the session broke
+     * without a reconnect.
+     */
     session_breaks?: number;
     session_break_rate?: number;
     /** Connections whose backend could not be told: left out of distribution and stickiness. */
@@ -158,7 +170,10 @@ export interface Summary {
     client: number;
     unexpected: number;
     by_close_code: Record<string, number>;
-    /** Connections the client failed on the target's fault: protocol_error, message_too_big (above traffic.max_message), ... */
+    /**
+     * Connections the client failed on the target's fault: protocol_error, message_too_big (above traffic.max_message),
+     * ...
+     */
     by_reason: Record<string, number>;
     idle_timeouts: number;
     /** Mean silence before an idle-window cut, seconds: about the proxy's idle cut-off (absent with no cut). */

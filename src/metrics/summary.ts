@@ -136,7 +136,10 @@ function measured(
   };
 }
 
-/** The run's warnings: backends not covered, connections not identified, the caller's, the proxy's disagreements, replies that never came. */
+/**
+ * The run's warnings: backends not covered, connections not identified, the caller's, the proxy's disagreements,
+ * replies that never came.
+ */
 function summaryWarnings(input: SummaryInput, coverage: string[], backends: BackendShare[]): string[] {
   const { aggregate, plan } = input;
   const totals = aggregate.totals;
@@ -156,8 +159,14 @@ function noReplyWarnings(plan: Plan, totals: Totals): string[] {
   const reply = plan.app.reply;
   return [
     reply.kind === 'echo'
-      ? `${totals.sent} messages were sent and none came back: the target does not echo them (a message is timed by its echo; set traffic.message and traffic.reply to the service's protocol), or closed first (see disconnects.by_reason); latency.message has nothing behind it`
-      : `${totals.sent} messages were sent and no reply matched (traffic.reply ${reply.kind === 'field' ? `field ${reply.text}` : reply.kind}; ${totals.unmatched} server messages matched none in flight); latency.message has nothing behind it`,
+      ? `${totals.sent} messages were sent and none came back: the target does not echo ` +
+        `them (a message is timed by its echo; set traffic.message and traffic.reply to ` +
+        `the service's protocol), or closed first (see disconnects.by_reason); ` +
+        `latency.message has nothing behind it`
+      : `${totals.sent} messages were sent and no reply matched (traffic.reply ` +
+        `${reply.kind === 'field' ? `field ${reply.text}` : reply.kind}; ` +
+        `${totals.unmatched} server messages matched none in flight); latency.message ` +
+        `has nothing behind it`,
   ];
 }
 
@@ -263,7 +272,8 @@ function nothingOpened(totals: RunAggregate['totals']): string {
     .map(([reason, count]) => `${reason} ${count}`);
   return totals.attempted === 0
     ? 'no connection was attempted: nothing was measured'
-    : `no connection opened (${totals.attempted} attempted${reasons.length > 0 ? `; failed: ${reasons.join(', ')}` : ''}): nothing was measured`;
+    : `no connection opened (${totals.attempted} attempted` +
+        `${reasons.length > 0 ? `; failed: ${reasons.join(', ')}` : ''}): nothing was measured`;
 }
 
 /** HAProxy's own count of sessions per server against where the tool saw connections land. */
@@ -284,7 +294,8 @@ function proxyDisagreements(
     )
       return [];
     return [
-      `HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ${backend.connections} connections land there`,
+      `HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ` +
+        `${backend.connections} connections land there`,
     ];
   });
 }

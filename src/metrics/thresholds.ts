@@ -38,7 +38,9 @@ const under = (prefix: string) => (metric: string) => metric.startsWith(prefix);
 const pattern = (regex: RegExp) => (metric: string) => regex.exec(metric);
 const opened = (summary: Judged): Basis => ({ count: summary.connections.opened, what: 'no connection opened' });
 
-/** In order: the first rule whose match holds gives the basis; a metric no rule names rests on the connections opened. */
+/**
+ * In order: the first rule whose match holds gives the basis; a metric no rule names rests on the connections opened.
+ */
 const BASIS_RULES: BasisRule[] = [
   {
     match: pattern(/^latency\.steps\.([^.]+)\./),
@@ -71,7 +73,8 @@ const BASIS_RULES: BasisRule[] = [
       count: summary.continuity?.resumes ?? 0,
       what: summary.continuity
         ? 'no reconnect resumed a session'
-        : 'nothing measured state continuity: it needs a managed stack with the reference backend (target.state) or an on_open step with continuity: true',
+        : 'nothing measured state continuity: it needs a managed stack with the reference ' +
+          'backend (target.state) or an on_open step with continuity: true',
     }),
   },
   { match: under('push.'), basis: opened },

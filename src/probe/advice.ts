@@ -25,14 +25,21 @@ export function probeAdvice(
       advice.push({
         severity: 'error',
         rule: 'connection-lifetime',
-        message: `connections are cut after about ${idle.pinged_cut_after_s ?? cut} s even while pinged every ${idle.ping_interval_s} s: a lifetime limit, not an idle one`,
-        fix: `clients must reconnect (with backoff) at least that often; look for a max connection age on the balancer, or ${timeoutFix}`,
+        message:
+          `connections are cut after about ${idle.pinged_cut_after_s ?? cut} s even while ` +
+          `pinged every ${idle.ping_interval_s} s: a lifetime limit, not an idle one`,
+        fix:
+          `clients must reconnect (with backoff) at least that often; look for a max ` +
+          `connection age on the balancer, or ${timeoutFix}`,
       });
     } else {
       advice.push({
         severity: cut < SHORT_IDLE_S ? 'warning' : 'info',
         rule: 'idle-cut',
-        message: `idle sockets are cut after ${cut} s of silence (close ${idle.close_code ?? 'unknown'})${idle.pings_keep_alive ? '; pings keep them open' : ''}`,
+        message:
+          `idle sockets are cut after ${cut} s of silence (close ` +
+          `${idle.close_code ?? 'unknown'})` +
+          `${idle.pings_keep_alive ? '; pings keep them open' : ''}`,
         fix: idleCutFix(cut, nginx ? 'nginx' : null),
       });
     }
@@ -41,8 +48,13 @@ export function probeAdvice(
     advice.push({
       severity: 'info',
       rule: 'server-keepalive',
-      message: `the target kept the probe's connections busy itself (${idle.server_pings} pings, ${idle.server_messages} messages): a proxy idle cut-off behind that cannot be seen`,
-      fix: 'nothing to do while the server keeps talking; clients that outlive it still need a keepalive below the proxy timeout',
+      message:
+        `the target kept the probe's connections busy itself (${idle.server_pings} pings, ` +
+        `${idle.server_messages} messages): a proxy idle cut-off behind that cannot be ` +
+        `seen`,
+      fix:
+        'nothing to do while the server keeps talking; clients that outlive it still ' +
+        'need a keepalive below the proxy timeout',
     });
   }
   if (affinity) advice.push(...affinityAdvice(affinity));
@@ -72,10 +84,15 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
                 : 'affinity-by-address',
           message:
             affinity.by === '/24'
-              ? 'clients are kept by the /24 of their address (nginx ip_hash): carrier NAT and office proxies put whole networks on one backend, and a phone that changes network loses its backend'
+              ? 'clients are kept by the /24 of their address (nginx ip_hash): carrier NAT and ' +
+                'office proxies put whole networks on one backend, and a phone that changes ' +
+                'network loses its backend'
               : affinity.by === '/64'
-                ? 'clients are kept by the /64 of their IPv6 address: a phone keeps its backend across temporary-address rotations, but loses it when it changes network'
-                : `clients are kept by their source address: clients behind one NAT share a backend, and a phone that changes network loses its backend${affinity.reason.includes('/64') ? ', as does an IPv6 phone that rotates its temporary address inside its /64' : ''}`,
+                ? 'clients are kept by the /64 of their IPv6 address: a phone keeps its backend ' +
+                  'across temporary-address rotations, but loses it when it changes network'
+                : `clients are kept by their source address: clients behind one NAT share a ` +
+                  `backend, and a phone that changes network loses its backend` +
+                  `${affinity.reason.includes('/64') ? ', as does an IPv6 phone that rotates its temporary address inside its /64' : ''}`,
           fix: FIXES.stickOnClientKey,
         },
       ];
@@ -84,8 +101,12 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
         {
           severity: 'info',
           rule: 'affinity-cookie',
-          message: `${affinity.description} keeps a client on its backend: clients must send it back (browsers do; native clients need a cookie jar)`,
-          fix: 'scenarios: clients.cookies: true (the default); make sure a server that goes down lets its clients go elsewhere (HAProxy `option redispatch`)',
+          message:
+            `${affinity.description} keeps a client on its backend: clients must send it ` +
+            `back (browsers do; native clients need a cookie jar)`,
+          fix:
+            'scenarios: clients.cookies: true (the default); make sure a server that goes ' +
+            'down lets its clients go elsewhere (HAProxy `option redispatch`)',
         },
       ];
     case 'key':

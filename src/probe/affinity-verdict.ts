@@ -15,7 +15,9 @@ export type Mechanism = 'none' | 'source_address' | 'cookie' | 'key' | 'unknown'
 export interface AffinityVerdict {
   mechanism: Mechanism;
   /** source_address: the whole address, or its /24 (nginx ip_hash); null when addresses could not be varied. */
-  /** Source-address affinity: by the address's network (/24 for IPv4: nginx ip_hash; /64 for IPv6) or the whole address. */
+  /**
+   * Source-address affinity: by the address's network (/24 for IPv4: nginx ip_hash; /64 for IPv6) or the whole address.
+   */
   by: 'whole' | '/24' | '/64' | null;
   cookie: string | null;
   key: string | null;
@@ -71,7 +73,8 @@ export function judgeAffinity(
     return verdict(
       'unknown',
       'unknown',
-      `${unidentified} connections did not say which backend they reached: set --identify-header or --message-field to where your backends name themselves`,
+      `${unidentified} connections did not say which backend they reached: set ` +
+        `--identify-header or --message-field to where your backends name themselves`,
     );
   }
   const seen = new Set(trials.flatMap((trial) => Object.keys(trial.backends)));
@@ -79,7 +82,9 @@ export function judgeAffinity(
     return verdict(
       'unknown',
       'unknown',
-      `every connection reached ${[...seen][0] ?? 'the same backend'}: either one backend serves, or the balancer keys on something every probe connection shares (URI, Host)`,
+      `every connection reached ${[...seen][0] ?? 'the same backend'}: either one backend ` +
+        `serves, or the balancer keys on something every probe connection shares (URI, ` +
+        `Host)`,
     );
   }
 
@@ -97,7 +102,10 @@ export function judgeAffinity(
       cookieNames.length === 1
         ? cookieNames[0]
         : (cookieNames.find((candidate) => allHome(get(TRIAL.cookieAlone(candidate)))) ?? null);
-    const reason = `with its cookies ${count(withCookies!)} reconnects went home${otherSubnetWithCookies ? ` (${count(otherSubnetWithCookies)} from other /24s)` : ''}; without them ${count(without)}`;
+    const reason =
+      `with its cookies ${count(withCookies!)} reconnects went home` +
+      `${otherSubnetWithCookies ? ` (${count(otherSubnetWithCookies)} from other /24s)` : ''}; without them ` +
+      `${count(without)}`;
     const whose = name ? KNOWN_COOKIES[name] : undefined;
     return verdict(
       'cookie',
@@ -113,7 +121,8 @@ export function judgeAffinity(
     return verdict(
       'key',
       `key ${key}`,
-      `the same ${key} reached one backend ${count(sameKey!)} times from different addresses; other values reached ${Object.keys(otherKeys.backends).length} backends`,
+      `the same ${key} reached one backend ${count(sameKey!)} times from different ` +
+        `addresses; other values reached ${Object.keys(otherKeys.backends).length} backends`,
       { key },
     );
   }
@@ -123,19 +132,24 @@ export function judgeAffinity(
       return verdict(
         'source_address',
         'source address (whole or /24: not tested)',
-        `without cookies ${count(without)} reconnects from one address went home; the URL is not on loopback, so other source addresses could not be tried (--via x-forwarded-for tries them where the balancer trusts that header)`,
+        `without cookies ${count(without)} reconnects from one address went home; the ` +
+          `URL is not on loopback, so other source addresses could not be tried (--via ` +
+          `x-forwarded-for tries them where the balancer trusts that header)`,
       );
     }
     if (!leaves(otherSubnet)) {
       return verdict(
         'unknown',
         'unknown',
-        `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer keys on something the probe's connections share`,
+        `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer ` +
+          `keys on something the probe's connections share`,
       );
     }
     const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
     const by = allHome(sameSubnet) ? subnet : 'whole';
-    const reason = `without cookies: same address ${count(without)} home, other addresses of its ${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
+    const reason =
+      `without cookies: same address ${count(without)} home, other addresses of its ` +
+      `${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
     return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, {
       by,
     });
@@ -146,6 +160,7 @@ export function judgeAffinity(
   return verdict(
     'none',
     'none',
-    `reconnects from the same address without cookies went home ${count(without)}${cookieNote}: nothing keeps a client on its backend`,
+    `reconnects from the same address without cookies went home ${count(without)}` +
+      `${cookieNote}: nothing keeps a client on its backend`,
   );
 }

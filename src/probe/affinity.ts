@@ -17,7 +17,10 @@ export interface AffinityFindings extends AffinityVerdict {
   connections: number;
 }
 
-/** Reconnects per trial: one stray landing rules a mechanism out, and six all home by chance is unlikely ((1/3)^6 with 3 backends). */
+/**
+ * Reconnects per trial: one stray landing rules a mechanism out, and six all home by chance is unlikely ((1/3)^6 with 3
+ * backends).
+ */
 export const RECONNECTS = 6;
 /** A pause between connections, to stay polite and let the balancer count the last one closed. */
 const GAP_MS = 20;
@@ -101,7 +104,8 @@ export async function probeAffinity(
     const result = tally(name, description, landings, reference ?? landings[0]?.backend ?? null);
     trials.push(result);
     log(
-      `affinity: ${description}: ${result.home} of ${result.connections} reached ${reference ?? landings[0]?.backend ?? 'an unknown backend'}`,
+      `affinity: ${description}: ${result.home} of ${result.connections} reached ` +
+        `${reference ?? landings[0]?.backend ?? 'an unknown backend'}`,
     );
   };
   const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));

@@ -47,7 +47,8 @@ export async function probeIdle(
   log: (line: string) => void,
 ): Promise<IdleFindings> {
   log(
-    `idle: holding ${SILENT_CONNECTIONS} silent connections and one pinged every ${PING_EVERY_MS / 1000} s (up to ${seconds(maxIdleMs)} s)`,
+    `idle: holding ${SILENT_CONNECTIONS} silent connections and one pinged every ` +
+      `${PING_EVERY_MS / 1000} s (up to ${seconds(maxIdleMs)} s)`,
   );
   const silent = await Promise.all(
     Array.from({ length: SILENT_CONNECTIONS }, () => hold(target, identity, { boundMs: maxIdleMs })),
@@ -77,7 +78,8 @@ export async function probeIdle(
   const cutOffMs = Math.min(...cuts.map((outcome) => outcome.silentMs));
   findings.idle_timeout_s = seconds(cutOffMs);
   log(
-    `idle: silent connections cut after ${findings.samples_s.join(' s, ')} s (close ${findings.close_code}); confirming`,
+    `idle: silent connections cut after ${findings.samples_s.join(' s, ')} s (close ` +
+      `${findings.close_code}); confirming`,
   );
 
   const keptUntil = pinged.openedAt + cutOffMs + KEPT_MARGIN_MS;
@@ -102,7 +104,9 @@ async function waitOrStop(connection: Awaited<ReturnType<typeof hold>>, ms: numb
   return outcome;
 }
 
-/** A connection silent for `silentMs` that then sends one message: true if it was still open and not cut right after. */
+/**
+ * A connection silent for `silentMs` that then sends one message: true if it was still open and not cut right after.
+ */
 async function confirm(target: ProbeTarget, identity: ProbeIdentity, silentMs: number): Promise<boolean> {
   const connection = await hold(target, identity, { boundMs: silentMs + ANSWER_WAIT_MS });
   const sendTimer = setTimeout(() => connection.send('stickler-probe'), silentMs);

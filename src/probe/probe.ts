@@ -36,7 +36,10 @@ export interface ProbeOptions {
   log: (line: string) => void;
 }
 
-/** Runs the probe's phases in turn (balancer, affinity, idle), filling `report` as it goes so Ctrl-C keeps what is found. */
+/**
+ * Runs the probe's phases in turn (balancer, affinity, idle), filling `report` as it goes so Ctrl-C keeps what is
+ * found.
+ */
 export async function runProbe(options: ProbeOptions, report: ProbeReport): Promise<ProbeReport> {
   const { target, log } = options;
   const source = options.varySources ? sourcesFor(target.via, options.family).home : null;
@@ -114,13 +117,16 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
       ? `upgrade sets ${report.balancer.upgrade_set_cookie.join(', ')}`
       : 'upgrade sets no cookie';
   lines.push(
-    `  balancer  ${report.balancer.server ? `Server: ${report.balancer.server}` : 'no Server header'}; ${getText}; ${cookies}`,
+    `  balancer  ` +
+      `${report.balancer.server ? `Server: ${report.balancer.server}` : 'no Server header'}; ` +
+      `${getText}; ${cookies}`,
   );
   const idle = report.idle;
   if (!idle) lines.push('  idle      not probed');
   else if (idle.idle_timeout_s === null)
     lines.push(
-      `  idle      no cut up to ${idle.max_idle_s} s of silence${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`,
+      `  idle      no cut up to ${idle.max_idle_s} s of silence` +
+        `${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`,
     );
   else {
     const confirmed =
@@ -139,7 +145,9 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
   const io = report.socketio;
   if (io)
     lines.push(
-      `  socket.io ${io.path}: ${io.sessions} polling sessions each way, ${io.broken_with_cookies} broke with cookies, ${io.broken_without_cookies} without${io.nodes.length > 0 ? ` (nodes ${io.nodes.join(', ')})` : ''}`,
+      `  socket.io ${io.path}: ${io.sessions} polling sessions each way, ` +
+        `${io.broken_with_cookies} broke with cookies, ${io.broken_without_cookies} without` +
+        `${io.nodes.length > 0 ? ` (nodes ${io.nodes.join(', ')})` : ''}`,
     );
   const affinity = report.affinity;
   if (affinity) {

@@ -79,12 +79,17 @@ export async function probeSocketio(
 
 export function socketioAdvice(found: SocketioFindings): Advice {
   const fix =
-    'sticky sessions for every request of /socket.io/, polls included (nginx ip_hash or hash on a key, HAProxy `cookie SERVERID insert` on the backend that serves the polls), or clients with transports: [websocket]';
+    'sticky sessions for every request of /socket.io/, polls included (nginx ' +
+    'ip_hash or hash on a key, HAProxy `cookie SERVERID insert` on the backend that ' +
+    'serves the polls), or clients with transports: [websocket]';
   if (found.broken_with_cookies > 0) {
     return {
       severity: 'error',
       rule: 'socketio-sessions-break',
-      message: `${found.broken_with_cookies} of ${found.sessions} Socket.IO polling sessions broke ("Session ID unknown") even with cookies kept: the polls of one session reach different nodes`,
+      message:
+        `${found.broken_with_cookies} of ${found.sessions} Socket.IO polling sessions ` +
+        `broke ("Session ID unknown") even with cookies kept: the polls of one session ` +
+        `reach different nodes`,
       fix,
     };
   }
@@ -92,14 +97,21 @@ export function socketioAdvice(found: SocketioFindings): Advice {
     return {
       severity: 'warning',
       rule: 'socketio-sessions-need-cookie',
-      message: `Socket.IO polling sessions stay on their node only while the client sends the balancer's cookie back (${found.broken_without_cookies} of ${found.sessions} broke without it)`,
-      fix: 'clients must keep cookies (browsers do; native clients need a cookie jar; socket.io-client in Node: withCredentials and a cookie jar)',
+      message:
+        `Socket.IO polling sessions stay on their node only while the client sends the ` +
+        `balancer's cookie back (${found.broken_without_cookies} of ${found.sessions} broke without ` +
+        `it)`,
+      fix:
+        'clients must keep cookies (browsers do; native clients need a cookie jar; ' +
+        'socket.io-client in Node: withCredentials and a cookie jar)',
     };
   }
   return {
     severity: 'info',
     rule: 'socketio-sessions-stick',
-    message: `Socket.IO polling sessions stay on their node (${found.sessions} sessions each way, with and without cookies)`,
+    message:
+      `Socket.IO polling sessions stay on their node (${found.sessions} sessions each ` +
+      `way, with and without cookies)`,
     fix: 'nothing to change',
   };
 }

@@ -132,7 +132,7 @@ ${
     : ''
 }
 </div>
-${(summary.findings ?? []).length ? `<div class="findings"><h3>Findings</h3>${(summary.findings ?? []).map((f) => `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b><br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`).join('')}</div>` : ''}
+${(summary.findings ?? []).length ? `<div class="findings"><h3>Findings</h3>` + `${(summary.findings ?? []).map((f) => `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b><br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`).join('')}</div>` : ''}
 ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join('')}
 <div class="chart" id="open-${index}"></div>
 <div class="chart" id="latency-${index}"></div>

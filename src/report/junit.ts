@@ -24,18 +24,25 @@ export function renderJunit(summaries: readonly Summary[]): string {
         .join('');
       const body = t.passed
         ? ''
-        : `<failure message="${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : ''}`)}">${`${t.metric}: actual ${actual}, expected ${t.condition}${because}`.split('\n').map(escapeXml).join('\n')}</failure>`;
+        : `<failure message="` +
+          `${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : ''}`)}">` +
+          `${`${t.metric}: actual ${actual}, expected ${t.condition}${because}`.split('\n').map(escapeXml).join('\n')}</failure>`;
       return `    <testcase classname="${classname}" name="${name}">${body}</testcase>`;
     });
     // A run that cannot be judged is a failure of its own, whatever its thresholds say.
     if (summary.verdict === 'incomplete') {
       const reason = summary.incomplete_reason ?? 'the run is incomplete';
       cases.unshift(
-        `    <testcase classname="${classname}" name="run complete"><failure message="${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`,
+        `    <testcase classname="${classname}" name="run complete"><failure message="` +
+          `${escapeXml(reason)}">${escapeXml(reason)}</failure></testcase>`,
       );
     }
     const failures = summary.thresholds.filter((t) => !t.passed).length + (summary.verdict === 'incomplete' ? 1 : 0);
-    return `  <testsuite name="${escapeXml(`${summary.scenario} on ${runName(summary)}`)}" tests="${cases.length}" failures="${failures}" time="${summary.duration_s}">\n${cases.join('\n')}\n  </testsuite>`;
+    return (
+      `  <testsuite name="${escapeXml(`${summary.scenario} on ${runName(summary)}`)}" tests="` +
+      `${cases.length}" failures="${failures}" time="${summary.duration_s}">\n` +
+      `${cases.join('\n')}\n  </testsuite>`
+    );
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n${suites.join('\n')}\n</testsuites>\n`;
 }
@@ -44,12 +51,17 @@ export function writeJunit(file: string, summaries: readonly Summary[]): void {
   fs.writeFileSync(file, renderJunit(summaries));
 }
 
-/** A run that could not start or finish (an unreachable target): one failing case that says why, so CI's test tab shows it. */
+/**
+ * A run that could not start or finish (an unreachable target): one failing case that says why, so CI's test tab shows
+ * it.
+ */
 export function writeFailureJunit(file: string, suite: string, message: string): void {
   const text = escapeXml(message);
   fs.writeFileSync(
     file,
-    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="${escapeXml(suite)}" tests="1" failures="1">\n` +
-      `    <testcase classname="${escapeXml(suite)}" name="run"><failure message="${text}">${text}</failure></testcase>\n  </testsuite>\n</testsuites>\n`,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="` +
+      `${escapeXml(suite)}" tests="1" failures="1">\n` +
+      (`    <testcase classname="${escapeXml(suite)}" name="run"><failure message="` +
+        `${text}">${text}</failure></testcase>\n  </testsuite>\n</testsuites>\n`),
   );
 }

@@ -13,16 +13,21 @@ const VERDICT_MARK: Record<string, string> = { pass: '✅ pass', fail: '❌ fail
 /** A short Markdown summary, for `$GITHUB_STEP_SUMMARY` and pull-request comments. */
 export function renderMarkdown(summary: Summary): string {
   const lines = [
-    `### stickler: ${cell(summary.scenario)} on ${cell(runName(summary))}: ${VERDICT_MARK[summary.verdict] ?? summary.verdict}${summary.interrupted ? ' (interrupted)' : ''}`,
+    `### stickler: ${cell(summary.scenario)} on ${cell(runName(summary))}: ` +
+      `${VERDICT_MARK[summary.verdict] ?? summary.verdict}` +
+      `${summary.interrupted ? ' (interrupted)' : ''}`,
     '',
-    `${summary.connections.clients} clients, ${summary.duration_s} s, seed ${summary.seed}${summary.interrupted ? ' (interrupted)' : ''}`,
+    `${summary.connections.clients} clients, ${summary.duration_s} s, seed ` +
+      `${summary.seed}${summary.interrupted ? ' (interrupted)' : ''}`,
     '',
     '| metric | value |',
     '|---|---|',
     `| connections opened / failed | ${summary.connections.opened} / ${summary.connections.failed} |`,
     `| message latency p50 / p99 | ${summary.latency.message.p50} ms / ${summary.latency.message.p99} ms |`,
     `| handshake latency p99 | ${summary.latency.handshake.p99} ms |`,
-    `| stickiness violation rate | ${pct(summary.stickiness.violation_rate)} (${summary.stickiness.violations} of ${summary.stickiness.reconnects} reconnects) |`,
+    `| stickiness violation rate | ${pct(summary.stickiness.violation_rate)} (` +
+      `${summary.stickiness.violations} of ${summary.stickiness.reconnects} reconnects) ` +
+      `|`,
     `| distribution imbalance | ${summary.distribution.imbalance} |`,
     ...(summary.continuity ? [`| session state | ${cell(continuityLine(summary.continuity))} |`] : []),
     `| unexpected disconnects | ${summary.disconnects.unexpected} |`,
@@ -31,7 +36,9 @@ export function renderMarkdown(summary: Summary): string {
     lines.push('', '| threshold | condition | actual | result |', '|---|---|---|---|');
     for (const t of summary.thresholds) {
       lines.push(
-        `| ${cell(t.metric)} | ${cell(t.condition)} | ${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ${t.passed ? 'pass' : '**FAIL**'} |`,
+        `| ${cell(t.metric)} | ${cell(t.condition)} | ` +
+          `${t.actual === null ? `none: ${cell(t.why ?? 'nothing measured')}` : t.actual} | ` +
+          `${t.passed ? 'pass' : '**FAIL**'} |`,
       );
     }
   }

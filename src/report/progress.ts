@@ -19,7 +19,9 @@ export class ProgressLine {
     this.errors += row.errors;
     const p99 = row.p99 === null ? '-' : `${row.p99.toFixed(1)}ms`;
     this.stream.write(
-      `\r\x1b[K  ${row.t}/${this.durationS}s  open ${row.open}  msg/s ${row.received}  p99 ${p99}  errors ${this.errors}  violations ${row.violations}${this.lastEvent ? `  last event: ${this.lastEvent}` : ''}`,
+      `\r\x1b[K  ${row.t}/${this.durationS}s  open ${row.open}  msg/s ${row.received}  p99 ` +
+        `${p99}  errors ${this.errors}  violations ${row.violations}` +
+        `${this.lastEvent ? `  last event: ${this.lastEvent}` : ''}`,
     );
   }
 

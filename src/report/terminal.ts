@@ -15,7 +15,9 @@ const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 export function renderSummary(summary: Summary): string {
   const parts: string[] = [];
   parts.push(
-    `${summary.scenario} on ${runName(summary)} (${summary.target_url}): ${summary.duration_s}s, ${summary.connections.clients} clients, seed ${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`,
+    `${summary.scenario} on ${runName(summary)} (${summary.target_url}): ` +
+      `${summary.duration_s}s, ${summary.connections.clients} clients, seed ` +
+      `${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`,
   );
 
   const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
@@ -169,7 +171,8 @@ export function renderSummary(summary: Summary): string {
   if (recovery && recovery.outages > 0) {
     for (const outage of recovery.by_outage) parts.push(`outage: ${outageLine(outage)}`);
     parts.push(
-      `recovery: ${recovery.clients_cut} clients cut, ${recovery.clients_lost} never back, back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`,
+      `recovery: ${recovery.clients_cut} clients cut, ${recovery.clients_lost} never back, ` +
+        `back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`,
     );
   }
 

@@ -15,7 +15,10 @@ export function readConfigTemplate(file: string): { text: string } | { problem: 
   const missing = ['{{listen}}', '{{servers}}'].filter((placeholder) => !code.includes(placeholder));
   if (missing.length > 0) {
     return {
-      problem: `missing placeholder ${missing.join(' and ')}: write {{listen}} where the listening address goes (nginx: "listen {{listen}};", HAProxy: "bind {{listen}}") and {{servers}} where the backend servers go`,
+      problem:
+        `missing placeholder ${missing.join(' and ')}: write {{listen}} where the ` +
+        `listening address goes (nginx: "listen {{listen}};", HAProxy: "bind ` +
+        `{{listen}}") and {{servers}} where the backend servers go`,
     };
   }
   return { text };

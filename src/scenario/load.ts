@@ -29,7 +29,9 @@ export function loadScenario(argument: string, override: TargetOverride = {}): L
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     const hint =
       code === 'ENOENT'
-        ? `: no such file. Give a scenario file, or a bundled scenario by name (${bundledScenarioNames().join(', ')}); \`stickler init\` writes a starter file here`
+        ? `: no such file. Give a scenario file, or a bundled scenario by name (` +
+          `${bundledScenarioNames().join(', ')}); \`stickler init\` writes a starter file ` +
+          `here`
         : '';
     return { ok: false, problems: [{ file, path: '', message: `cannot read the file (${code})${hint}` }] };
   }

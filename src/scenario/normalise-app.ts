@@ -22,7 +22,8 @@ class TemplateChecker {
       const list = (names: Iterable<string>, separator: string) => [...names].map((n) => `{{${n}}}`).join(separator);
       this.problem(
         at,
-        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} in ${JSON.stringify(text)}; known here: ${list(this.known, ' ')} {{pad:N}}` +
+        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} in ` +
+          `${JSON.stringify(text)}; known here: ${list(this.known, ' ')} {{pad:N}}` +
           ' (a captured name is known only after the step that captures it)',
       );
     }
@@ -80,12 +81,14 @@ function normaliseSteps(scenario: ScenarioFile, templates: TemplateChecker, prob
     if (step.continuity && !step.expect)
       problem(
         `${at}.expect`,
-        'a continuity step checks the answer to its resume: give expect (the app\'s "resumed" answer, e.g. { type: resumed })',
+        "a continuity step checks the answer to its resume: give expect (the app's " +
+          '"resumed" answer, e.g. { type: resumed })',
       );
     if (step.continuity && capture.length > 0)
       problem(
         `${at}.capture`,
-        'a continuity step runs on reconnects only, so what it captures would be missing on the first connection: capture in another step',
+        'a continuity step runs on reconnects only, so what it captures would be ' +
+          'missing on the first connection: capture in another step',
       );
     return {
       name: step.name,
@@ -120,7 +123,8 @@ function normaliseReply(scenario: ScenarioFile, message: Template | null, proble
   if (reply.kind === 'field' && message && !hasId) {
     problem(
       'traffic.reply.field',
-      `replies are matched by the message's {{id}}, but traffic.message has no {{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`,
+      `replies are matched by the message's {{id}}, but traffic.message has no ` +
+        `{{id}}: add "{{id}}" to the message (e.g. "id":"{{id}}")`,
     );
   }
   if (reply.kind === 'field' && !message)
@@ -132,7 +136,8 @@ function normaliseReply(scenario: ScenarioFile, message: Template | null, proble
     // An echo of a template is timed by its id; without one nothing tells the echoes apart.
     problem(
       'traffic.reply',
-      'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, or choose reply: next / none / { field: PATH }',
+      'an echoed template needs {{id}} to be timed: add "{{id}}" to traffic.message, ' +
+        'or choose reply: next / none / { field: PATH }',
     );
   }
   return reply;

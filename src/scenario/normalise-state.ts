@@ -12,7 +12,9 @@ export function normaliseState(
     if (asked)
       problem(
         'target.state',
-        'stickler keeps sessions only on the backends it starts (stack:); for your own service, add an on_open step with continuity: true that sends the client\'s resume ({{session}}) and expects your app\'s "resumed" answer',
+        'stickler keeps sessions only on the backends it starts (stack:); for your own ' +
+          "service, add an on_open step with continuity: true that sends the client's " +
+          'resume ({{session}}) and expects your app\'s "resumed" answer',
       );
     return undefined;
   }
@@ -29,7 +31,9 @@ export function normaliseState(
 
 const REDIS_ACTIONS = ['kill', 'stop', 'start', 'restart', 'pause'];
 
-/** `backend: redis` names the shared session store: only with state: redis, and only for the actions a process takes. */
+/**
+ * `backend: redis` names the shared session store: only with state: redis, and only for the actions a process takes.
+ */
 export function whyRedisCannot(
   action: string,
   state: 'memory' | 'redis' | undefined,
@@ -38,7 +42,8 @@ export function whyRedisCannot(
     return {
       field: 'backend',
       message:
-        'redis is the shared session store of target.state: redis, and this scenario has none: add state: redis to target, or name a backend b1..bN',
+        'redis is the shared session store of target.state: redis, and this scenario ' +
+        'has none: add state: redis to target, or name a backend b1..bN',
     };
   if (!REDIS_ACTIONS.includes(action))
     return {

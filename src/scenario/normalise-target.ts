@@ -34,7 +34,8 @@ function targetOf(file: string, scenario: ScenarioFile, problem: ProblemSink): T
       'target',
       hasStack
         ? 'give either stack or url, not both'
-        : 'required: give target.stack (a preset from `stickler stacks`) or target.url (ws://host:port/path), or pass --stack/--url',
+        : 'required: give target.stack (a preset from `stickler stacks`) or target.url ' +
+            '(ws://host:port/path), or pass --stack/--url',
     );
     return undefined;
   }
@@ -142,13 +143,20 @@ export function whyTargetCannot(action: ActionName, target: TargetPlan): string 
   const info = actionInfo(action);
   if (info.needs === 'any') return null;
   if (target.kind === 'url')
-    return `${action} needs a managed stack (target.stack): stickler does not run ${target.url}; use exec to act on an external target`;
+    return (
+      `${action} needs a managed stack (target.stack): stickler does not run ` +
+      `${target.url}; use exec to act on an external target`
+    );
   const proxy: ProxyKind | 'none' = target.kind === 'custom' ? target.proxy : findPreset(target.preset)!.proxy;
   const label = target.kind === 'custom' ? `your ${target.proxy} config` : `the ${target.preset} preset`;
   if (info.needs === 'proxy' && proxy === 'none')
     return `${action} acts on the proxy, and ${label} has none: choose a preset with a proxy`;
   if (proxy !== 'none' && info.capability && !PROXY_CAPABILITIES[proxy].includes(info.capability)) {
-    return `${action} is not something ${proxy} can do (${label}): it has no ${info.capability.replace('_', ' ')}${MISSING_CAPABILITY_WHY[proxy] ? ` (${MISSING_CAPABILITY_WHY[proxy]})` : ''}`;
+    return (
+      `${action} is not something ${proxy} can do (${label}): it has no ` +
+      `${info.capability.replace('_', ' ')}` +
+      `${MISSING_CAPABILITY_WHY[proxy] ? ` (${MISSING_CAPABILITY_WHY[proxy]})` : ''}`
+    );
   }
   return null;
 }
@@ -162,7 +170,8 @@ function urlTls(
   if (tls === true) {
     problem(
       'target.tls',
-      'for a url target, say whom to trust: tls: { ca: FILE } or { insecure: true } (wss:// with a public CA needs no tls at all)',
+      'for a url target, say whom to trust: tls: { ca: FILE } or { insecure: true } ' +
+        '(wss:// with a public CA needs no tls at all)',
     );
     return null;
   }
@@ -171,7 +180,8 @@ function urlTls(
   if (caFile && !fs.existsSync(caFile))
     problem(
       'target.tls.ca',
-      `${tls.ca} not found (read relative to the scenario file, as ${caFile}); give the CA certificate (PEM) that signed the target's certificate`,
+      `${tls.ca} not found (read relative to the scenario file, as ${caFile}); give the ` +
+        `CA certificate (PEM) that signed the target's certificate`,
     );
   return { ...(caFile ? { caFile } : {}), ...(tls.insecure ? { insecure: true } : {}) };
 }

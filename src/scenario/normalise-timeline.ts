@@ -102,7 +102,8 @@ export function normaliseThresholds(scenario: ScenarioFile, problem: ProblemSink
     if (!isKnownMetric(metric)) {
       problem(
         `thresholds.${metric}`,
-        `unknown metric; valid metrics: ${THRESHOLD_METRICS.join(', ')}, or a key under ${THRESHOLD_METRIC_PREFIXES.join(', ')}`,
+        `unknown metric; valid metrics: ${THRESHOLD_METRICS.join(', ')}, or a key under ` +
+          `${THRESHOLD_METRIC_PREFIXES.join(', ')}`,
       );
       return [];
     }

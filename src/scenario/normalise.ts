@@ -79,7 +79,8 @@ function checkAddresses(scenario: ScenarioFile, { problem, ok }: Checks): void {
   if (!pool.rotate && scenario.churn?.rotate_address !== undefined) {
     problem(
       'churn.rotate_address',
-      'rotates an address inside its IPv6 prefix: give an IPv6 pool such as fd00:5::/48 (an IPv4 client changes address with change_address)',
+      'rotates an address inside its IPv6 prefix: give an IPv6 pool such as ' +
+        'fd00:5::/48 (an IPv4 client changes address with change_address)',
     );
   }
 }

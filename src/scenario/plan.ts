@@ -71,7 +71,10 @@ export interface StepPlan {
   expect: Record<string, unknown> | null;
   timeoutMs: number;
   capture: { name: string; path: string[] }[];
-  /** Resumes the client's session: runs on reconnects only; a wrong answer or none is lost state, not a failed connection. */
+  /**
+   * Resumes the client's session: runs on reconnects only; a wrong answer or none is lost state, not a failed
+   * connection.
+   */
   continuity: boolean;
 }
 
@@ -96,11 +99,15 @@ export interface Plan {
   description: string;
   sourceFile: string;
   target: TargetPlan;
-  /** Managed stacks: what each backend process runs (reference: stickler's backend; socketio: with a real Socket.IO server beside it). */
+  /**
+   * Managed stacks: what each backend process runs (reference: stickler's backend; socketio: with a real Socket.IO
+   * server beside it).
+   */
   managedBackend: 'reference' | 'socketio';
   /**
    * Managed reference backends: where they keep each client's session (every reconnect resumes it and the
-   * client checks what comes back); null when stickler does not run the backends' sessions (url targets, Socket.IO nodes).
+   * client checks what comes back); null when stickler does not run the backends' sessions (url targets, Socket.IO
+   * nodes).
    */
   state: 'memory' | 'redis' | null;
   identify: { header: string; messageField: string; cookie: string | null };

@@ -20,7 +20,8 @@ export const PROXY_CAPABILITIES: Record<ProxyKind, readonly ProxyCapability[]> =
 /** Why a proxy lacks a capability, where it is not obvious (validation says it). */
 export const MISSING_CAPABILITY_WHY: Partial<Record<ProxyKind, string>> = {
   caddy:
-    "Caddy's admin API can only replace the whole upstream list, which cuts the WebSockets of a removed server at once: there is no drain",
+    "Caddy's admin API can only replace the whole upstream list, which cuts the " +
+    'WebSockets of a removed server at once: there is no drain',
 };
 
 /** The balancing part of a preset's config, in its proxy's own words; the proxy's driver renders the rest. */
@@ -92,14 +93,17 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'ip_hash on X-Forwarded-For',
     config: { directive: 'ip_hash;', realIpFromHeader: true },
     summary:
-      'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with addresses.via: x-forwarded-for',
+      'nginx ip_hash on the address in X-Forwarded-For (real_ip_header, ' +
+      'set_real_ip_from 127.0.0.0/8): a balancer behind a CDN; pair with ' +
+      'addresses.via: x-forwarded-for',
   },
   {
     name: 'nginx-hash-64',
     proxy: 'nginx',
     balance: 'hash on the /64 of the address',
     summary:
-      "nginx hash on the first 64 bits of the client's address (IPv4: the whole address): an IPv6 phone keeps its backend across temporary-address rotations",
+      "nginx hash on the first 64 bits of the client's address (IPv4: the whole " +
+      'address): an IPv6 phone keeps its backend across temporary-address rotations',
     config: {
       directive: 'hash $client_prefix64 consistent;',
       // The first 8 bytes of the binary address: exact whatever the address's text hides in `::`.
@@ -152,7 +156,8 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'hash src,ipmask(24,64)',
     config: { directive: 'hash src,ipmask(24,64)' },
     summary:
-      'HAProxy hash on the client address masked to its /64 (IPv4: its /24): an IPv6 phone keeps its backend across temporary-address rotations',
+      'HAProxy hash on the client address masked to its /64 (IPv4: its /24): an IPv6 ' +
+      'phone keeps its backend across temporary-address rotations',
   },
   {
     name: 'haproxy-hash-xff',
@@ -160,7 +165,8 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'hdr(x-forwarded-for)',
     config: { directive: 'hdr(x-forwarded-for)' },
     summary:
-      'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy put in the header; pair with addresses.via: x-forwarded-for',
+      'HAProxy balance hdr(x-forwarded-for): hashes the client address a CDN or proxy ' +
+      'put in the header; pair with addresses.via: x-forwarded-for',
   },
   {
     name: 'haproxy-cookie',
@@ -176,7 +182,9 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'cookie behind nginx',
     config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
     summary:
-      "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, checks, redispatch",
+      "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection " +
+      'map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, ' +
+      'checks, redispatch',
   },
   {
     name: 'haproxy-stick-src',
@@ -216,7 +224,8 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'lb_policy cookie',
     config: { directive: 'cookie', checks: true, cookie: true, tryDuration: '2s' },
     summary:
-      'Caddy lb_policy cookie (cookie lb): cookie stickiness without a module, health-checked, retries another upstream for 2 s',
+      'Caddy lb_policy cookie (cookie lb): cookie stickiness without a module, ' +
+      'health-checked, retries another upstream for 2 s',
   },
   {
     name: 'caddy-header',

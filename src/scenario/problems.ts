@@ -63,7 +63,9 @@ export function problemsFromZod(file: string, error: z.ZodError, rawRoot: unknow
           {
             file,
             path,
-            message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}`,
+            message:
+              `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ` +
+              `${describeValue(input)}`,
           },
         ];
       case 'invalid_union': {
@@ -72,7 +74,9 @@ export function problemsFromZod(file: string, error: z.ZodError, rawRoot: unknow
           {
             file,
             path,
-            message: `unexpected value ${describeValue(input)}${issue.message && !issue.message.startsWith('Invalid input') ? `: ${issue.message}` : ''}`,
+            message:
+              `unexpected value ${describeValue(input)}` +
+              `${issue.message && !issue.message.startsWith('Invalid input') ? `: ${issue.message}` : ''}`,
           },
         ];
       }

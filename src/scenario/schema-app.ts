@@ -24,7 +24,9 @@ export const reply = z
     }),
   ])
   .describe(
-    "how a reply is matched to its message: echo (default: the message comes back), { field: PATH } (a JSON reply whose PATH equals the message's {{id}}), next (the next server message), none (fire and forget)",
+    'how a reply is matched to its message: echo (default: the message comes back), ' +
+      "{ field: PATH } (a JSON reply whose PATH equals the message's {{id}}), next " +
+      '(the next server message), none (fire and forget)',
   );
 
 export const step = z.strictObject({
@@ -47,7 +49,10 @@ export const step = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'true: the step resumes the client\'s session (send {{session}}, expect the app\'s "resumed" answer); it runs on reconnects only; another answer counts as lost state (continuity.lost) and the connection goes on, no answer as lost state and a failed step',
+      "true: the step resumes the client's session (send {{session}}, expect the " +
+        'app\'s "resumed" answer); it runs on reconnects only; another answer counts as ' +
+        'lost state (continuity.lost) and the connection goes on, no answer as lost ' +
+        'state and a failed step',
     ),
 });
 

@@ -29,20 +29,26 @@ const target = z
       .union([positiveInt.max(1000), z.array(z.string().min(1)).min(1)])
       .optional()
       .describe(
-        'managed: how many reference backends to start (default 3; direct: 1). url: the backends expected to serve, as ids (as identify sees them) or a count; unused ones count as 0',
+        'managed: how many reference backends to start (default 3; direct: 1). url: the ' +
+          'backends expected to serve, as ids (as identify sees them) or a count; unused ' +
+          'ones count as 0',
       ),
     path: z.string().startsWith('/').optional().describe('request path (default /)'),
     backend: z
       .enum(['reference', 'socketio'])
       .optional()
       .describe(
-        "managed stacks: reference (default: stickler's WebSocket backend) or socketio (real Socket.IO 4 servers, which also answer plain WebSocket)",
+        "managed stacks: reference (default: stickler's WebSocket backend) or socketio " +
+          '(real Socket.IO 4 servers, which also answer plain WebSocket)',
       ),
     state: z
       .enum(['memory', 'redis'])
       .optional()
       .describe(
-        "managed stacks: where the reference backends keep each client's session, which every reconnect resumes: memory (default: each backend's own, lost on another backend or a restart) or redis (one real Redis server stickler starts for the run)",
+        "managed stacks: where the reference backends keep each client's session, which " +
+          "every reconnect resumes: memory (default: each backend's own, lost on another " +
+          'backend or a restart) or redis (one real Redis server stickler starts for the ' +
+          'run)',
       ),
     tls: z
       .union([
@@ -54,13 +60,15 @@ const target = z
       ])
       .optional()
       .describe(
-        'managed stacks: true = the proxy terminates TLS with a certificate made for the run (wss://). url targets: { ca: FILE } or { insecure: true }',
+        'managed stacks: true = the proxy terminates TLS with a certificate made for ' +
+          'the run (wss://). url targets: { ca: FILE } or { insecure: true }',
       ),
     health: z
       .enum(['http', 'ws', 'none'])
       .optional()
       .describe(
-        "HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket upgrade to /ws-health, expect 101: the seed article's tcp-check) or none",
+        'HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket ' +
+          "upgrade to /ws-health, expect 101: the seed article's tcp-check) or none",
       ),
     redispatch: z.boolean().optional().describe('haproxy-cookie / haproxy-stick-src: option redispatch (default true)'),
     haproxy_stats: z
@@ -68,7 +76,8 @@ const target = z
       .min(1)
       .optional()
       .describe(
-        'url targets behind HAProxy: its admin socket (a path) or stats page (http://...), whose UP/DOWN/DRAIN view decides failovers too',
+        'url targets behind HAProxy: its admin socket (a path) or stats page ' +
+          '(http://...), whose UP/DOWN/DRAIN view decides failovers too',
       ),
   })
   .describe('exactly one of stack or url');
@@ -85,7 +94,8 @@ const clients = z.strictObject({
         .string()
         .optional()
         .describe(
-          'source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 (made bindable for the run; root), ::1, or an address of this machine',
+          'source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 ' +
+            '(made bindable for the run; root), ::1, or an address of this machine',
         ),
       prefix: z
         .number()
@@ -94,14 +104,16 @@ const clients = z.strictObject({
         .max(128)
         .optional()
         .describe(
-          'IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default 64); its addresses stay inside it',
+          'IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default ' +
+            '64); its addresses stay inside it',
         ),
       per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
       via: z
         .enum(['socket', 'x-forwarded-for'])
         .optional()
         .describe(
-          'socket: bind the address as the source (default); x-forwarded-for: send it in that header, for balancers that take the client address from it',
+          'socket: bind the address as the source (default); x-forwarded-for: send it in ' +
+            'that header, for balancers that take the client address from it',
         ),
     })
     .optional()
@@ -112,7 +124,8 @@ const clients = z.strictObject({
     .regex(/^(none|(query|header|cookie):[A-Za-z0-9_.-]+)$/, 'expected none, query:NAME, header:NAME or cookie:NAME')
     .optional()
     .describe(
-      'none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)',
+      'none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key ' +
+        'sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)',
     ),
 });
 
@@ -123,14 +136,18 @@ const traffic = z.strictObject({
     .enum(['fixed', 'poisson'])
     .optional()
     .describe(
-      'fixed (default): one message per interval on a grid (sent in batches up to 1% of the interval early, at most 10 ms; the clock starts at the send); poisson: exponential gaps of that mean',
+      'fixed (default): one message per interval on a grid (sent in batches up to 1% ' +
+        'of the interval early, at most 10 ms; the clock starts at the send); poisson: ' +
+        'exponential gaps of that mean',
     ),
   ping: duration.optional().describe('client ping interval (0 = none)'),
   message: z
     .string()
     .optional()
     .describe(
-      "the message template: placeholders {{client}} {{seq}} {{id}} {{session}} {{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler's echo marker padded to size)",
+      'the message template: placeholders {{client}} {{seq}} {{id}} {{session}} ' +
+        "{{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler's echo " +
+        'marker padded to size)',
     ),
   reply: reply.optional(),
   event: z
@@ -146,7 +163,9 @@ const traffic = z.strictObject({
     .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
     .optional()
     .describe(
-      'the largest message a client accepts (default 1MiB); a larger one closes the connection with 1009 and is counted under disconnects.by_reason.message_too_big',
+      'the largest message a client accepts (default 1MiB); a larger one closes the ' +
+        'connection with 1009 and is counted under ' +
+        'disconnects.by_reason.message_too_big',
     ),
 });
 
@@ -168,7 +187,9 @@ const churn = z.strictObject({
   rotate_address: share
     .optional()
     .describe(
-      "IPv6 pools: share of reconnects made from a new address inside the client's own /prefix (temporary addresses, RFC 8981: a phone that did not change networks)",
+      "IPv6 pools: share of reconnects made from a new address inside the client's " +
+        'own /prefix (temporary addresses, RFC 8981: a phone that did not change ' +
+        'networks)',
     ),
 });
 
@@ -184,7 +205,8 @@ const event = z.strictObject({
     .regex(/^(b\d+|redis)$/, 'expected a backend name b1..bN, or redis (target.state: redis)')
     .optional()
     .describe(
-      'the backend it acts on (b1..bN, or redis: the shared session store of target.state: redis), for the actions that name one',
+      'the backend it acts on (b1..bN, or redis: the shared session store of ' +
+        'target.state: redis), for the actions that name one',
     ),
   for: duration.optional().describe('pause: how long; deploy: the drain timeout'),
   command: z.string().min(1).optional().describe('exec: the shell command (runs only with --allow-exec)'),
@@ -239,7 +261,10 @@ export const scenarioSchema = z
           .min(1)
           .optional()
           .describe(
-            '[polling, websocket] (default, as socket.io-client: long-polling first, then the upgrade), [websocket] (no polling, so no session to break) or [polling] (long-polling only, never upgraded: every request of the session must reach its node)',
+            '[polling, websocket] (default, as socket.io-client: long-polling first, then ' +
+              'the upgrade), [websocket] (no polling, so no session to break) or [polling] ' +
+              '(long-polling only, never upgraded: every request of the session must reach ' +
+              'its node)',
           ),
       })
       .optional()
@@ -248,7 +273,8 @@ export const scenarioSchema = z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
       .describe(
-        'the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a graphql-ws server (one or a list)',
+        'the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a ' +
+          'graphql-ws server (one or a list)',
       ),
     on_open: z
       .array(step)

@@ -37,7 +37,9 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
   if (process.getuid?.() !== 0) {
     const { manual } = bindCommands(cidr);
     throw new PoolNotBindable(
-      `the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes it bindable for the run when it runs as root; otherwise run first: ${manual.map((command) => `sudo ${command}`).join(' && ')}`,
+      `the IPv6 pool ${cidr} cannot be bound as client addresses here: stickler makes ` +
+        `it bindable for the run when it runs as root; otherwise run first: ` +
+        `${manual.map((command) => `sudo ${command}`).join(' && ')}`,
     );
   }
   const previous = readNonlocal();
@@ -52,7 +54,8 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
       watchdog.release();
       runtime.remove();
       throw new PoolNotBindable(
-        `could not make the IPv6 pool ${cidr} bindable: \`${command}\` failed: ${`${result.stderr}${result.stdout}`.trim()}`,
+        `could not make the IPv6 pool ${cidr} bindable: \`${command}\` failed: ` +
+          `${`${result.stderr}${result.stdout}`.trim()}`,
       );
     }
   }
@@ -61,7 +64,8 @@ export async function makePoolBindable(pool: AddressPool): Promise<{ release(): 
     watchdog.release();
     runtime.remove();
     throw new PoolNotBindable(
-      `the IPv6 pool ${cidr} is still not bindable after ${setup.join(' and ')} (is IPv6 disabled? sysctl net.ipv6.conf.all.disable_ipv6)`,
+      `the IPv6 pool ${cidr} is still not bindable after ${setup.join(' and ')} (is IPv6 disabled? ` +
+        `sysctl net.ipv6.conf.all.disable_ipv6)`,
     );
   }
   let released = false;

@@ -37,7 +37,9 @@ export interface NginxSizing {
   rlimitNofile: number;
 }
 
-/** nginx: enough workers that each holds its share of proxied connections within the file limit; undefined past reason. */
+/**
+ * nginx: enough workers that each holds its share of proxied connections within the file limit; undefined past reason.
+ */
 export function sizeNginx(clients: number, cores: number, files: number): NginxSizing | undefined {
   const perWorker = Math.floor(proxiedPerProcess(files) * 0.8); // reuseport spreads by hash, not exactly evenly
   if (perWorker < 1) return undefined;
@@ -87,7 +89,10 @@ export function workerCount(load: LoadShape, cores: number, files: number): numb
   return needed === 1 ? 0 : needed;
 }
 
-/** Node flags for a quiet load worker: a 2 MB young generation, V8's heap growth for small devices, one V8 helper thread. */
+/**
+ * Node flags for a quiet load worker: a 2 MB young generation, V8's heap growth for small devices, one V8 helper
+ * thread.
+ */
 export const QUIET_WORKER_FLAGS = ['--optimize-for-size', '--max-semi-space-size=2', '--v8-pool-size=1'] as const;
 
 /**

@@ -138,7 +138,10 @@ export class ManagedStack implements RunningStack {
     this.listeners.push(listener);
   }
 
-  /** Serving: its process runs and is not paused, the proxy is not told to keep clients off it, and its health checks pass. */
+  /**
+   * Serving: its process runs and is not paused, the proxy is not told to keep clients off it, and its health checks
+   * pass.
+   */
   isServing(id: string): boolean {
     const backend = this.backend(id);
     return (
@@ -146,7 +149,9 @@ export class ManagedStack implements RunningStack {
     );
   }
 
-  /** A proxy that reports its servers (HAProxy): follow its health checks, so the verdict knows a server it took out. */
+  /**
+   * A proxy that reports its servers (HAProxy): follow its health checks, so the verdict knows a server it took out.
+   */
   private watchHealthChecks(): void {
     const balancer = this.balancer;
     const stats = balancer?.driver.serverStats;

@@ -43,7 +43,8 @@ export class ProxyProcess {
     const binary = findProxyBinary(this.launch);
     if (!binary)
       throw new ProxyError(
-        `${this.proxy} is not installed: install it (apt-get install ${this.launch.package ?? this.proxy}) or run \`stickler doctor\``,
+        `${this.proxy} is not installed: install it (apt-get install ` +
+          `${this.launch.package ?? this.proxy}) or run \`stickler doctor\``,
         'start',
       );
     return binary;
@@ -103,7 +104,8 @@ export class ProxyProcess {
     });
     if (result.status !== 0)
       throw new ProxyError(
-        `${this.proxy} did not reload: ${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-3).join('\n')}`,
+        `${this.proxy} did not reload: ` +
+          `${`${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-3).join('\n')}`,
         'config',
       );
   }

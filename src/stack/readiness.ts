@@ -93,15 +93,23 @@ export function describeRefusal(status: number, headers: Record<string, string |
   const via = server ? ` (through ${server})` : '';
   if (backend) {
     return (
-      `the upgrade was refused on the way: backend ${backend} answered ${status}${via}, so the request reached it without its Upgrade/Connection headers; ` +
-      'a proxy in the chain speaks HTTP/1.0 or drops them (nginx: proxy_http_version 1.1 and the Upgrade/Connection map)'
+      `the upgrade was refused on the way: backend ${backend} answered ${status}` +
+      `${via}, so the request reached it without its Upgrade/Connection headers; ` +
+      ('a proxy in the chain speaks HTTP/1.0 or drops them (nginx: proxy_http_version ' +
+        '1.1 and the Upgrade/Connection map)')
     );
   }
   if (status === 502 || status === 503 || status === 504) {
-    return `the upgrade was refused by ${server ?? 'a proxy'} with ${status}: it had no backend to pass it to (all down, refusing, or unreachable)`;
+    return (
+      `the upgrade was refused by ${server ?? 'a proxy'} with ${status}: it had no backend ` +
+      `to pass it to (all down, refusing, or unreachable)`
+    );
   }
   if (status === 404) {
-    return `the upgrade was refused with 404${server ? ` by ${server}` : ''}: nothing serves WebSockets at this path; set target.path (e.g. /ws) or put the path in the url`;
+    return (
+      `the upgrade was refused with 404${server ? ` by ${server}` : ''}: nothing serves ` +
+      `WebSockets at this path; set target.path (e.g. /ws) or put the path in the url`
+    );
   }
   return `the upgrade was refused with ${status}${server ? ` by ${server}` : ''}`;
 }

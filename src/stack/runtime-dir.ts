@@ -13,7 +13,10 @@ export interface RuntimeDir {
   readonly path: string;
   /** Notes a process group this run leads, for cleanup should the run die without stopping it. */
   recordGroup(pgid: number, label: string): void;
-  /** Notes a shell command that undoes a change this run made to the machine (an IPv6 route), for the next run to run should this one die. */
+  /**
+   * Notes a shell command that undoes a change this run made to the machine (an IPv6 route), for the next run to run
+   * should this one die.
+   */
   recordUndo(command: string): void;
   /** Removes the folder (the run's processes are gone by then). */
   remove(): void;

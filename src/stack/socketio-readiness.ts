@@ -34,7 +34,8 @@ export async function waitForSocketio(
     } catch (error) {
       if (error instanceof NotSocketio)
         throw new Error(
-          `${error.message}; check socketio.path (now ${io.path}) and that the target runs Socket.IO 4, or use protocol: ws`,
+          `${error.message}; check socketio.path (now ${io.path}) and that the target ` +
+            `runs Socket.IO 4, or use protocol: ws`,
           { cause: error },
         );
       lastError = (error as Error).message;
@@ -68,7 +69,9 @@ async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
   });
   if (response.status !== 200 || !decodePackets(response.body).some((packet) => packet.type === 'open')) {
     throw new NotSocketio(
-      `${what} answered ${response.status} ${JSON.stringify(response.body.slice(0, 120))}, not an Engine.IO handshake (0{"sid":...})`,
+      `${what} answered ${response.status} ` +
+        `${JSON.stringify(response.body.slice(0, 120))}, not an Engine.IO handshake ` +
+        `(0{"sid":...})`,
     );
   }
 }
@@ -82,7 +85,8 @@ function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
       () =>
         done(
           new NotSocketio(
-            `the upgrade at ${url.pathname}${url.search} opened, but no Engine.IO open packet came within ${ATTEMPT_MS} ms: a plain WebSocket server`,
+            `the upgrade at ${url.pathname}${url.search} opened, but no Engine.IO open ` +
+              `packet came within ${ATTEMPT_MS} ms: a plain WebSocket server`,
           ),
         ),
       ATTEMPT_MS,
@@ -98,7 +102,8 @@ function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
         /^0\{.*"sid"/.test(data.toString())
           ? undefined
           : new NotSocketio(
-              `the upgrade at ${url.pathname} answered ${JSON.stringify(data.toString().slice(0, 120))}, not an Engine.IO open packet`,
+              `the upgrade at ${url.pathname} answered ` +
+                `${JSON.stringify(data.toString().slice(0, 120))}, not an Engine.IO open packet`,
             ),
       ),
     );

@@ -51,7 +51,8 @@ export function makeRunCertificate(dir: string): RunCertificate {
   );
   if (result.error || result.status !== 0) {
     throw new Error(
-      `could not make the run's TLS certificate with openssl (apt-get install openssl): ${result.error?.message ?? result.stderr.trim()}`,
+      `could not make the run's TLS certificate with openssl (apt-get install ` +
+        `openssl): ${result.error?.message ?? result.stderr.trim()}`,
     );
   }
   const certPem = fs.readFileSync(certFile, 'utf8');

@@ -41,7 +41,10 @@ export function parseAddressPool(
   const prefix = Number(prefixText);
   if (!Number.isInteger(prefix) || prefix < 8 || prefix > 32) return `prefix /${prefixText} must be between /8 and /32`;
   if (options.bound !== false && !address.startsWith('127.'))
-    return `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without setup (use a single assigned address otherwise)`;
+    return (
+      `pool ${spec} is outside 127.0.0.0/8: only loopback ranges can be bound without ` +
+      `setup (use a single assigned address otherwise)`
+    );
   const base = ipv4ToInt(address) & prefixMask(prefix);
   const total = 2 ** (32 - prefix);
   // Leave out the network and broadcast addresses of pools larger than /31.

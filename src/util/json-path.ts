@@ -25,7 +25,10 @@ export function containsSubset(value: unknown, subset: unknown): boolean {
   );
 }
 
-/** `value` has every top-level key of `subset` but differs in one: an answer of the kind awaited, with other content (auth_error for auth_ok). */
+/**
+ * `value` has every top-level key of `subset` but differs in one: an answer of the kind awaited, with other content
+ * (auth_error for auth_ok).
+ */
 export function sameShapeOtherValue(value: unknown, subset: unknown): boolean {
   if (subset === null || typeof subset !== 'object' || value === null || typeof value !== 'object') return false;
   const keys = Object.keys(subset as object);

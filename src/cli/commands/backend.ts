@@ -4,7 +4,9 @@ import { startReferenceBackend } from '../../stack/backends/reference-backend.js
 export async function backendCommand(args: { id: string; port: number; host: string }): Promise<number> {
   const backend = await startReferenceBackend(args);
   process.stderr.write(
-    `backend ${args.id} listening on ws://${args.host.includes(':') ? `[${args.host}]` : args.host}:${backend.port}/ (health: /health, /ws-health; counts: /stats)\n`,
+    `backend ${args.id} listening on ws://` +
+      `${args.host.includes(':') ? `[${args.host}]` : args.host}:${backend.port}/ (health: ` +
+      `/health, /ws-health; counts: /stats)\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => void backend.close().then(resolve);

@@ -30,7 +30,8 @@ export function diffCommand(args: { base: string; candidate: string; tolerance: 
     const differs = mismatches(base, candidate);
     if (differs.length > 0) {
       process.stderr.write(
-        `${args.strict ? 'error' : 'warning'}: the two runs are not of the same scenario and target (${differs.join('; ')}): the comparison may mean little\n`,
+        `${args.strict ? 'error' : 'warning'}: the two runs are not of the same ` +
+          `scenario and target (${differs.join('; ')}): the comparison may mean little\n`,
       );
       if (args.strict) return EXIT.invalidInput;
     }

@@ -43,17 +43,23 @@ export async function doctorCommand(): Promise<number> {
   line(true, `open files per process: soft ${limits.filesSoft}${raised}, hard ${limits.filesHard}`);
   line(
     true,
-    `  so: one HAProxy holds ~${proxiedPerProcess(limits.filesHard) - 100} proxied connections; nginx runs ${sizeNginx(10_000, cores, limits.filesHard)?.workerProcesses ?? '-'} workers for 10,000; a load worker holds ${socketsPerWorker(limits.filesSoft)} sockets`,
+    `  so: one HAProxy holds ~${proxiedPerProcess(limits.filesHard) - 100} proxied connections; ` +
+      `nginx runs ` +
+      `${sizeNginx(10_000, cores, limits.filesHard)?.workerProcesses ?? '-'} workers for ` +
+      `10,000; a load worker holds ${socketsPerWorker(limits.filesSoft)} sockets`,
   );
   const ports = limits.ports.count;
   line(
     ports >= 20_000,
-    `ephemeral ports: ${limits.ports.low}-${limits.ports.high} (${ports}); one per connection from one source address to one destination, so spread clients over a pool past ${ports}`,
+    `ephemeral ports: ${limits.ports.low}-${limits.ports.high} (${ports}); one per connection ` +
+      `from one source address to one destination, so spread clients over a pool past ` +
+      `${ports}`,
   );
   const bindable = await canBind('127.45.67.89');
   line(
     bindable,
-    `binding loopback source addresses (127.45.67.89): ${bindable ? 'works' : 'fails; use clients.addresses.pool 127.0.0.1'}`,
+    `binding loopback source addresses (127.45.67.89): ` +
+      `${bindable ? 'works' : 'fails; use clients.addresses.pool 127.0.0.1'}`,
   );
   line(
     true,

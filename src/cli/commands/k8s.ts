@@ -66,7 +66,8 @@ export function k8sCommand(args: K8sArgs, nowMs = Date.now()): number {
   );
   log(`# apply with: stickler k8s ${args.file} --shards ${args.shards} ... | kubectl apply -f -`);
   log(
-    `# then:       kubectl wait --for=condition=complete job/stickler-${plan.name} --timeout=...; kubectl logs -l job-name=stickler-${plan.name} --tail=1 | stickler merge -`,
+    `# then:       kubectl wait --for=condition=complete job/stickler-${plan.name} --timeout=...; ` +
+      `kubectl logs -l job-name=stickler-${plan.name} --tail=1 | stickler merge -`,
   );
   return EXIT.ok;
 }
@@ -81,7 +82,10 @@ export interface ManifestSpec {
   image: string;
   namespace?: string;
   startAtMs: number;
-  /** Each pod serves /metrics on this port (all interfaces: the cluster's Prometheus scrapes the pod), with the usual scrape annotations. */
+  /**
+   * Each pod serves /metrics on this port (all interfaces: the cluster's Prometheus scrapes the pod), with the usual
+   * scrape annotations.
+   */
   metricsPort?: number;
 }
 

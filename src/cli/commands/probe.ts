@@ -70,7 +70,8 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
       ca = fs.readFileSync(args.ca, 'utf8');
     } catch (error) {
       return fail(
-        `--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the PEM file of the CA that signed the target's certificate`,
+        `--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the ` +
+          `PEM file of the CA that signed the target's certificate`,
       );
     }
   }

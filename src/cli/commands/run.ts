@@ -155,7 +155,10 @@ function shardOptions(args: RunArgs, plan: Plan): Shard | string {
   const startAt = args.startAt !== undefined ? parseStartAt(args.startAt) : defaultStartAt();
   if (typeof startAt === 'string') return startAt;
   if (plan.target.kind !== 'url') {
-    return '--shard: a sharded run needs a target that every shard reaches, not one each shard would start: give --url (or target.url)';
+    return (
+      '--shard: a sharded run needs a target that every shard reaches, not one each ' +
+      'shard would start: give --url (or target.url)'
+    );
   }
   const file = resolveScenarioArgument(args.file);
   return {

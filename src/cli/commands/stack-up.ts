@@ -17,7 +17,8 @@ export async function stackUpCommand(args: { preset: string; backends: number; c
   }
   const loaded = parseScenarioText(
     'stack up',
-    `name: stack-up\ntarget: { stack: ${preset.name}, backends: ${args.backends} }\nclients: { count: ${args.clients} }\nduration: 1h\n`,
+    `name: stack-up\ntarget: { stack: ${preset.name}, backends: ${args.backends} }\nclients: ` +
+      `{ count: ${args.clients} }\nduration: 1h\n`,
   );
   if (!loaded.ok) {
     for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);

@@ -9,7 +9,8 @@ export function stacksCommand(): number {
   const actionWidth = Math.max(...Object.keys(ACTIONS).map((name) => name.length));
   for (const [name, info] of Object.entries(ACTIONS)) {
     process.stdout.write(
-      `  ${name.padEnd(actionWidth)}  ${info.summary}; ${NEEDS_WORDS[info.needs]}${info.backend ? ', names a backend' : ''}\n`,
+      `  ${name.padEnd(actionWidth)}  ${info.summary}; ${NEEDS_WORDS[info.needs]}` +
+        `${info.backend ? ', names a backend' : ''}\n`,
     );
   }
   return 0;

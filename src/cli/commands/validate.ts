@@ -15,7 +15,8 @@ export function validateCommand(files: string[]): number {
       const commands = execCommands(result.plan);
       if (commands.length > 0) {
         process.stdout.write(
-          `${file}: runs shell commands (exec), only with run --allow-exec:\n${commands.map((command) => `  ${command}`).join('\n')}\n`,
+          `${file}: runs shell commands (exec), only with run --allow-exec:\n` +
+            `${commands.map((command) => `  ${command}`).join('\n')}\n`,
         );
       }
     } else {

@@ -22,7 +22,10 @@ export interface CloseKind {
   crashLike: boolean;
 }
 
-/** Classifies a close the client did not ask for. A backend going away cuts busy sockets; a proxy's idle timeout cuts silent ones. */
+/**
+ * Classifies a close the client did not ask for. A backend going away cuts busy sockets; a proxy's idle timeout cuts
+ * silent ones.
+ */
 export function classifyClose(facts: CloseFacts): CloseKind {
   const idleTimeout = facts.inIdleWindow && facts.silentMs >= IDLE_SILENCE_MS;
   const silentTooLong = facts.silentMs >= Math.max(IDLE_SILENCE_MS, 1.5 * facts.intervalMs);

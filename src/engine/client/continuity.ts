@@ -3,7 +3,10 @@ import { bump } from '../../metrics/counters.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseResume, STATE_HEADER, type ResumeAnswer } from '../../util/session-resume.js';
 
-/** How a reconnect's resume went: the state it left, or why it is not (`unknown`: the backend held none; `stale`: another copy; `behind`: its counter went backwards). */
+/**
+ * How a reconnect's resume went: the state it left, or why it is not (`unknown`: the backend held none; `stale`:
+ * another copy; `behind`: its counter went backwards).
+ */
 export type ResumeOutcome = 'first' | 'resumed' | 'unknown' | 'stale' | 'behind';
 
 /**
@@ -18,7 +21,9 @@ export class ClientContinuity {
   /** The recorder, not its counters: they are handed over and replaced at every snapshot. */
   constructor(
     private readonly recorder: { readonly counters: WorkerCounters },
-    /** false when an on_open continuity step measures instead (the backend still resumes the session it answers about). */
+    /**
+     * false when an on_open continuity step measures instead (the backend still resumes the session it answers about).
+     */
     private readonly counts = true,
   ) {}
 

@@ -2,7 +2,10 @@ import type { IdleWindow } from '../../scenario/plan.js';
 import type { AddressPool } from '../../util/address-pool.js';
 import { exponential, type Random } from '../../util/rng.js';
 
-/** The next due time of a Poisson sender; far behind (a stalled event loop), it starts again from now instead of bursting. */
+/**
+ * The next due time of a Poisson sender; far behind (a stalled event loop), it starts again from now instead of
+ * bursting.
+ */
 export function nextPoissonDue(lastDueMs: number, nowMs: number, intervalMs: number, random: Random): number {
   const next = lastDueMs + exponential(random, intervalMs);
   return next < nowMs - intervalMs ? nowMs + exponential(random, intervalMs) : next;
@@ -17,7 +20,10 @@ export function inIdleWindow(nowMs: number, windows: readonly number[], idle: re
   return false;
 }
 
-/** Churn: the share `changeAddress` of reconnects comes from a new random address of the pool (a phone switching networks). */
+/**
+ * Churn: the share `changeAddress` of reconnects comes from a new random address of the pool (a phone switching
+ * networks).
+ */
 export function addressAfterDrop(
   address: string | null,
   changeAddress: number,

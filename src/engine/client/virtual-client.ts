@@ -109,7 +109,10 @@ export class VirtualClient implements ConnectionOwner {
     if (connection.backend === null) connection.upgradeHeaders = describeHeaders(response);
   }
 
-  /** An attempt that did not open (a refused handshake, or the protocol's own leg: a Socket.IO session broke while polling): counted, then a reconnect after the backoff. */
+  /**
+   * An attempt that did not open (a refused handshake, or the protocol's own leg: a Socket.IO session broke while
+   * polling): counted, then a reconnect after the backoff.
+   */
   private attemptFailed(failure: { reason: string; status?: number }, startedMs: number): void {
     this.context.recorder.failed(failure.reason, failure.status);
     if (this.droppedAtMs < 0 && this.home.known) this.droppedAtMs = startedMs;

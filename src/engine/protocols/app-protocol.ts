@@ -34,7 +34,10 @@ export class AppProtocol implements ClientProtocol {
   /** Connections opened so far: a continuity step resumes from the second on. */
   private opens = 0;
   private readonly pushes: PushCounter | null;
-  /** No traffic.message (steps or pushes beside stickler's own message): the echo marker, timed as the echo protocol times it. */
+  /**
+   * No traffic.message (steps or pushes beside stickler's own message): the echo marker, timed as the echo protocol
+   * times it.
+   */
   private readonly marker: EchoProtocol | null;
 
   private readonly messageField: string;
@@ -118,7 +121,9 @@ export class AppProtocol implements ClientProtocol {
     this.pushes?.finish();
   }
 
-  /** A server message that is no reply: a push (when the scenario has push), else unmatched once the client has sent. */
+  /**
+   * A server message that is no reply: a push (when the scenario has push), else unmatched once the client has sent.
+   */
   private other(data: Buffer): number {
     if (this.pushes) this.pushes.received(this.pushes.readsContent ? parseJson(data) : undefined);
     else if (this.sentOnConnection > 0 && this.awaitsReplies) this.recorder.counters.unmatched += 1;
@@ -194,7 +199,9 @@ export class AppProtocol implements ClientProtocol {
     else counters.resumed += 1;
   }
 
-  /** The step failed: counted by reason; the connection is given up (the client reconnects) unless it is gone already. */
+  /**
+   * The step failed: counted by reason; the connection is given up (the client reconnects) unless it is gone already.
+   */
   private failStep(reason: 'timeout' | 'mismatch' | 'closed', abandon: boolean): void {
     const step = this.app.steps[this.stepIndex];
     this.clearStepTimer();

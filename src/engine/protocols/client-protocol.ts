@@ -46,7 +46,10 @@ export interface ClientProtocol {
    * WebSocket may follow, else the failure to count (the client reconnects after its backoff).
    */
   preconnect?(client: PollingClient, targetUrl: string): Promise<{ reason: string; status?: number } | null>;
-  /** The WebSocket handshake failed (with its HTTP status): a Socket.IO upgrade of an unknown session is a session break. */
+  /**
+   * The WebSocket handshake failed (with its HTTP status): a Socket.IO upgrade of an unknown session is a session
+   * break.
+   */
   handshakeFailed?(status: number | undefined): void;
   /**
    * The protocol's own connection instead of a WebSocket (Socket.IO transports: [polling]: the polling

@@ -11,7 +11,10 @@ const PROTOCOLS: Record<string, ProtocolFactory> = {
   socketio: (plan, index, recorder) => new SocketioProtocol(plan, index, recorder),
 };
 
-/** stickler's own echo marker unless the scenario speaks its application's protocol (a template, steps, pushes, replies other than echo). */
+/**
+ * stickler's own echo marker unless the scenario speaks its application's protocol (a template, steps, pushes, replies
+ * other than echo).
+ */
 export function protocolName(plan: Plan): string {
   const app = plan.app;
   if (app.socketio) return 'socketio';

@@ -58,10 +58,15 @@ export class SocketioProtocol implements ClientProtocol {
 
   /** The session's WebSocket: a new one ([websocket]), or the upgrade of the polling session. */
   connectUrl(targetUrl: string): string {
-    return `${this.endpoint(targetUrl)}?EIO=4&transport=websocket${this.sid ? `&sid=${encodeURIComponent(this.sid)}` : ''}`;
+    return (
+      `${this.endpoint(targetUrl)}?EIO=4&transport=websocket` +
+      `${this.sid ? `&sid=${encodeURIComponent(this.sid)}` : ''}`
+    );
   }
 
-  /** The polling leg of a session (transports: [polling, websocket]): null when the upgrade may follow, else why not. */
+  /**
+   * The polling leg of a session (transports: [polling, websocket]): null when the upgrade may follow, else why not.
+   */
   async preconnect(client: PollingClient, targetUrl: string): Promise<{ reason: string; status?: number } | null> {
     this.sid = null;
     this.sessionBackend = null;

@@ -29,7 +29,10 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** What the summary is built from (metrics/summary.ts), but for what the caller adds (shard identity, backends' own counts). */
+  /**
+   * What the summary is built from (metrics/summary.ts), but for what the caller adds (shard identity, backends' own
+   * counts).
+   */
   figures: Omit<SummaryInput, 'shard' | 'backendCounts'>;
   /** Per-event tallies with their outcomes and the engine's own warnings, for a shard summary merged later. */
   shardParts: { eventsRaw: EventTallyRaw[]; engineWarnings: string[] };
@@ -67,7 +70,9 @@ class Coordinator {
   private readonly serving: ServingState;
   /** A target stickler does not run: only what the clients saw tells that a backend went down. */
   private readonly inference: DownInference | null;
-  /** Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients. */
+  /**
+   * Every client's address, phase and churn come from the seed and its index alone: any split gives the same clients.
+   */
   private assignments: ClientAssignment[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pendingActions: Promise<void>[] = [];
@@ -239,7 +244,8 @@ class Coordinator {
       servingSources: this.servingSources(),
     };
     const incomplete = fleet.fatal
-      ? `a load worker was lost mid-run (${fleet.fatal}): the figures of its clients after its last snapshot are missing, so the run is not judged`
+      ? `a load worker was lost mid-run (${fleet.fatal}): the figures of its clients ` +
+        `after its last snapshot are missing, so the run is not judged`
       : null;
     return {
       figures,

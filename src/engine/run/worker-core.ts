@@ -16,10 +16,15 @@ import { OutageLedger } from '../client/outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
 const QUIESCE_MS = 1000;
-/** A handshake under way at the end gets this long to open (ms on loopback) before it counts as pending_at_end; short, so that Ctrl-C stays quick. */
+/**
+ * A handshake under way at the end gets this long to open (ms on loopback) before it counts as pending_at_end; short,
+ * so that Ctrl-C stays quick.
+ */
 const HANDSHAKE_GRACE_MS = 400;
 const CLOSE_GRACE_MS = 2000;
-/** Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word. */
+/**
+ * Crash-like closes go to the coordinator this soon (not with the next snapshot): reconnect verdicts wait for its word.
+ */
 const CLOSE_REPORT_MS = 150;
 
 /** How a worker talks to its coordinator: events out, and its end. */
@@ -49,7 +54,8 @@ export class Worker {
     this.recorder = new WorkerRecorder(channel.sharesMemory);
     this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
     const pool = clientPool(start.plan);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters read the worker's live fields (this is the context there)
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters read the worker's live fields
+    // (this is the context there)
     const worker = this;
     this.context = {
       plan: start.plan,

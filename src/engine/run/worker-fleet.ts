@@ -49,7 +49,8 @@ export class WorkerFleet {
     link.onExit((code, stderr) => {
       this.exited.add(index);
       if (code !== 0 && !this.finals.has(index))
-        this.fatal ??= `worker ${index} exited${code === null ? '' : ` with code ${code}`}${stderr ? ` (${stderr})` : ''}`;
+        this.fatal ??=
+          `worker ${index} exited${code === null ? '' : ` with code ${code}`}` + `${stderr ? ` (${stderr})` : ''}`;
       this.news.emit('news');
     });
     this.links.push(link);
@@ -96,7 +97,8 @@ export class WorkerFleet {
       const last = this.lastSnapshotMs.get(index);
       const since = last === undefined ? 'of the whole run' : `after t=${(last / 1000).toFixed(1)}s`;
       return [
-        `worker ${index} (${this.clientsOfWorker[index]} clients) sent no final snapshot: its figures ${since} are missing`,
+        `worker ${index} (${this.clientsOfWorker[index]} clients) sent no final ` +
+          `snapshot: its figures ${since} are missing`,
       ];
     });
   }

@@ -33,7 +33,10 @@ export class WorkerRecorder {
    */
   constructor(private readonly sharesMemory = false) {}
 
-  /** A connection opened after a handshake of `handshakeMs`, `reconnectMs` after its client lost the last one (-1: its first). */
+  /**
+   * A connection opened after a handshake of `handshakeMs`, `reconnectMs` after its client lost the last one (-1: its
+   * first).
+   */
   connectionOpened(handshakeMs: number, reconnectMs: number): void {
     this.counters.opened += 1;
     this.handshake.recordValue(Math.max(1, Math.round(handshakeMs * 1000)));
@@ -93,7 +96,10 @@ export class WorkerRecorder {
     this.pushGapHistogram.recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
-  /** A histogram for the snapshot, and the one recording goes on in: the same one reset after encoding, or a new one when handed over in memory. */
+  /**
+   * A histogram for the snapshot, and the one recording goes on in: the same one reset after encoding, or a new one
+   * when handed over in memory.
+   */
   private handOver(histogram: Histogram): [SnapshotHistogram, Histogram] {
     if (this.sharesMemory) return [histogram, newHistogram()];
     const encoded = encodeHistogram(histogram);
@@ -101,7 +107,9 @@ export class WorkerRecorder {
     return [encoded, histogram];
   }
 
-  /** The histograms most runs leave empty (recovery, steps, pushes) go into a snapshot only when they hold something. */
+  /**
+   * The histograms most runs leave empty (recovery, steps, pushes) go into a snapshot only when they hold something.
+   */
   private handOverRare(into: WorkerSnapshot['histograms']): void {
     if (this.recovery.totalCount > 0) [into.recovery, this.recovery] = this.handOver(this.recovery);
     if (this.push.totalCount > 0) [into.push, this.push] = this.handOver(this.push);

@@ -162,7 +162,10 @@ const PLAIN_HEADERS = new Set([
   'keep-alive',
 ]);
 
-/** A 101's headers as `name: value` (values cut short; cookies by name), to show what a server sent when it named no backend. */
+/**
+ * A 101's headers as `name: value` (values cut short; cookies by name), to show what a server sent when it named no
+ * backend.
+ */
 export function describeHeaders(response: IncomingMessage): string[] {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(response.headers)) {

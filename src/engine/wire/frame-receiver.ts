@@ -82,7 +82,8 @@ let kit: ReceiverKit | null = null;
 const internals = (ws: object) => ws as WsInternals;
 
 /** What ws keeps under one of its symbols on a Receiver or a socket (a back-reference to the WebSocket). */
-// eslint-disable-next-line no-restricted-syntax -- ws's symbol-keyed fields are in no type; this is the one place they are read
+// eslint-disable-next-line no-restricted-syntax -- ws's symbol-keyed fields are in no type; this is the one place they
+// are read
 const symbolFields = (holder: object) => holder as unknown as Record<symbol, (WebSocket & WsInternals) | undefined>;
 
 function looksLikeWsReceiver(receiver: Partial<WsReceiver> | null | undefined): receiver is WsReceiver {
@@ -203,7 +204,10 @@ function idle(receiver: WsReceiver): boolean {
   );
 }
 
-/** The socket's 'data' in place of ws's own: the fast path while parked, ws's Receiver from the first frame it cannot take. */
+/**
+ * The socket's 'data' in place of ws's own: the fast path while parked, ws's Receiver from the first frame it cannot
+ * take.
+ */
 function socketData(this: Socket, chunk: Buffer): void {
   const ws = symbolFields(this)[kit!.kWebSocket]!;
   // ws stops listening once its Receiver saw a close frame or an error; this listener stands in for its own.

@@ -10,7 +10,10 @@ import type { Duplex } from 'node:stream';
  * its own frames (pings, pongs, close) synchronously, so frames never interleave.
  */
 
-/** Masking keys come from a pool of random bytes, refilled when spent (as `ws` does): a fresh, unpredictable key per frame (RFC 6455, 5.3). */
+/**
+ * Masking keys come from a pool of random bytes, refilled when spent (as `ws` does): a fresh, unpredictable key per
+ * frame (RFC 6455, 5.3).
+ */
 const POOL_BYTES = 8192;
 const pool = Buffer.alloc(POOL_BYTES);
 let poolAt = POOL_BYTES;
@@ -18,7 +21,10 @@ let poolAt = POOL_BYTES;
 const OPCODE_TEXT_FIN = 0x81;
 const MASK_BIT = 0x80;
 
-/** The frame of one masked text message: FIN, opcode 1, the length in 7, 16 or 64 bits, the key, the payload XOR the key. */
+/**
+ * The frame of one masked text message: FIN, opcode 1, the length in 7, 16 or 64 bits, the key, the payload XOR the
+ * key.
+ */
 export function maskedTextFrame(payload: Buffer): Buffer {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;

@@ -21,7 +21,9 @@ async function shutdown(code: number): Promise<void> {
   if (closing) return;
   closing = true;
   console.log(
-    `${new Date().toISOString()} ${id} closing ${backend.stats.open} sockets with 1001 (served ${backend.stats.connections_total} connections, ${backend.stats.messages} messages)`,
+    `${new Date().toISOString()} ${id} closing ${backend.stats.open} sockets with 1001 ` +
+      `(served ${backend.stats.connections_total} connections, ` +
+      `${backend.stats.messages} messages)`,
   );
   await backend.close();
   process.exit(code);
@@ -37,7 +39,8 @@ process.on('message', (message: { type?: string; on?: boolean }) => {
   if (message?.type === 'wedge') {
     backend.wedge(message.on === true);
     console.log(
-      `${new Date().toISOString()} ${id} ${message.on ? 'wedged: /health 200, upgrades refused, sockets closed with 1011' : 'unwedged'}`,
+      `${new Date().toISOString()} ${id} ` +
+        `${message.on ? 'wedged: /health 200, upgrades refused, sockets closed with 1011' : 'unwedged'}`,
     );
   }
 });

@@ -76,7 +76,9 @@ export class ManagedRedis {
       if (!process.running || Date.now() > until) {
         await process.kill();
         throw new Error(
-          `redis-server did not answer on 127.0.0.1:${this.port}${process.running ? ` within ${READY_TIMEOUT_MS} ms` : ' (it exited)'}:\n${process.tail()}`,
+          `redis-server did not answer on 127.0.0.1:${this.port}` +
+            `${process.running ? ` within ${READY_TIMEOUT_MS} ms` : ' (it exited)'}:\n` +
+            `${process.tail()}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -100,7 +100,9 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
   });
   const refuse = (socket: import('node:stream').Duplex, why: string) =>
     socket.end(
-      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`,
+      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ` +
+        `${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n` +
+        `${why}`,
     );
 
   const io = options.socketio ? attachSocketio(server, options.id) : null;

@@ -3,7 +3,10 @@ import type { ServerSpec } from '../nginx/config.js';
 
 /** Pure renderers of Caddyfiles: spec in, text out. */
 
-/** Caddy's global options stickler needs: its admin API on the run's private socket, no automatic HTTPS, storage in the run folder. */
+/**
+ * Caddy's global options stickler needs: its admin API on the run's private socket, no automatic HTTPS, storage in the
+ * run folder.
+ */
 export function caddyGlobals(adminSocket: string, workDir: string): string {
   return `\tadmin unix/${adminSocket}\n\tauto_https off\n\tstorage file_system ${workDir}/caddy-data`;
 }

@@ -4,7 +4,9 @@ import { fillPlaceholders } from '../../custom-config.js';
 import { proxiedPerProcess } from '../../limits.js';
 import type { ProxyDriver } from '../proxy-driver.js';
 
-/** Caddy 2: one Go process in the foreground, its admin API on a Unix socket of the run, reloaded with `caddy reload`. */
+/**
+ * Caddy 2: one Go process in the foreground, its admin API on a Unix socket of the run, reloaded with `caddy reload`.
+ */
 export const caddyDriver: ProxyDriver = {
   launch: {
     kind: 'caddy',
@@ -27,7 +29,9 @@ export const caddyDriver: ProxyDriver = {
   capacityProblem(clients, files) {
     if (clients <= proxiedPerProcess(files) - 100) return null;
     return (
-      `Caddy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
+      `Caddy runs as one process and holds at most about ` +
+      `${proxiedPerProcess(files) - 100} proxied connections with this machine's ` +
+      `${files} open files per process; ` +
       `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`
     );
   },
@@ -59,7 +63,8 @@ export const caddyDriver: ProxyDriver = {
   },
   async setServerState() {
     throw new Error(
-      'Caddy cannot drain or hold one upstream (its admin API replaces the whole list, cutting streams): validation refuses drain, ready and maint',
+      'Caddy cannot drain or hold one upstream (its admin API replaces the whole ' +
+        'list, cutting streams): validation refuses drain, ready and maint',
     );
   },
 };

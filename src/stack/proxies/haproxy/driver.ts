@@ -20,7 +20,9 @@ export const haproxyDriver: ProxyDriver = {
   capacityProblem(clients, files, cores) {
     if (sizeHaproxy(clients, files, cores)) return null;
     return (
-      `HAProxy runs as one process and holds at most about ${proxiedPerProcess(files) - 100} proxied connections with this machine's ${files} open files per process; ` +
+      `HAProxy runs as one process and holds at most about ` +
+      `${proxiedPerProcess(files) - 100} proxied connections with this machine's ` +
+      `${files} open files per process; ` +
       `the scenario asks for ${clients}. Lower clients.count, or use an nginx stack (several worker processes).`
     );
   },

@@ -29,7 +29,11 @@ export const nginxDriver: ProxyDriver = {
   configFileName: 'nginx.conf',
   capacityProblem(clients, files, cores) {
     if (sizeNginx(clients, cores, files)) return null;
-    return `nginx would need more than 64 worker processes for ${clients} clients with this machine's ${files} open files per process; lower clients.count or raise the limit (ulimit -n)`;
+    return (
+      `nginx would need more than 64 worker processes for ${clients} clients with this ` +
+      `machine's ${files} open files per process; lower clients.count or raise the ` +
+      `limit (ulimit -n)`
+    );
   },
   renderPreset(preset, context) {
     const tls = context.tls ? { certFile: context.tls.certFile, keyFile: context.tls.keyFile } : undefined;
