@@ -20,7 +20,9 @@ const common = {
   minifySyntax: true,
   // CommonJS dependencies (ws, hdr-histogram-js, cli-table3) call require() for Node's own modules.
   banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    js:
+      "import { createRequire as __createRequire } from 'node:module'; " +
+      'const require = __createRequire(import.meta.url);',
   },
 };
 await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outdir, splitting: true });

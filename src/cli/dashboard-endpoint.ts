@@ -14,9 +14,12 @@ import { startHttpEndpoint, type HttpEndpoint } from './metrics-endpoint.js';
  */
 const shell = (initial: { html: string; status: string } | null) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>stickler · live</title>
-<style>body{font:14px system-ui,sans-serif;margin:0}#status{padding:8px 24px;background:#eff6ff;border-bottom:1px solid #bfdbfe}
-#status.ended{background:#f0fdf4;border-color:#bbf7d0}iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
-<body><div id="status">${escapeHtml(initial?.status ?? 'live: waiting for the first second of the run…')}</div><iframe id="report" title="the run so far"${initial ? ` srcdoc="${escapeHtml(initial.html)}"` : ''}></iframe>
+<style>body{font:14px system-ui,sans-serif;margin:0}
+#status{padding:8px 24px;background:#eff6ff;border-bottom:1px solid #bfdbfe}
+#status.ended{background:#f0fdf4;border-color:#bbf7d0}
+iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
+<body><div id="status">${escapeHtml(initial?.status ?? 'live: waiting for the first second of the run…')}</div>
+<iframe id="report" title="the run so far"${initial ? ` srcdoc="${escapeHtml(initial.html)}"` : ''}></iframe>
 <script>
 var banner = document.getElementById('status'), frame = document.getElementById('report');
 var source = new EventSource('events');

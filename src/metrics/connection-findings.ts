@@ -273,7 +273,11 @@ function stepFindings(summary: Judged, plan: Plan): RawFinding[] {
       explains: [`steps.${name}`, `latency.steps.${name}`, 'connections.', 'latency.message', 'messages.'],
       cause:
         `on_open step "${name}" ${step.passed === 0 ? 'never passed' : 'failed often'}: ` +
-        `${step.failed_by_reason.timeout ? 'its expected answer did not come in time' : step.failed_by_reason.mismatch ? 'the answer had the expected fields with other values' : 'connections closed before the answer'}`,
+        (step.failed_by_reason.timeout
+          ? 'its expected answer did not come in time'
+          : step.failed_by_reason.mismatch
+            ? 'the answer had the expected fields with other values'
+            : 'connections closed before the answer'),
       evidence: `${step.attempted} attempted, ${step.passed} passed, failed: ${reasons}`,
       fix:
         `check the step's send and expect against what the server answers (expect is a ` +

@@ -67,7 +67,10 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
       evidence:
         `${addressChanged} of the ${s.address_changes} reconnects from a new address (` +
         `${pct(addressChanged, s.address_changes)}) left their backend` +
-        `${s.violations > addressChanged ? `, and ${s.violations - addressChanged} reconnects from an unchanged address did too` : ', none from an unchanged address did'}; violation ` +
+        (s.violations > addressChanged
+          ? `, and ${s.violations - addressChanged} reconnects from an unchanged address did too`
+          : ', none from an unchanged address did') +
+        `; violation ` +
         `rate ${pct(s.violations, judged)} of ${judged} judged reconnects`,
       fix: FIXES.stickOnClientKey,
     });
@@ -96,7 +99,7 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
         `${plan.clients.cookies ? ' (with any cookie the target set sent back)' : ''} landed on ` +
         `another backend while their home was serving: ${by ?? 'the balancer'} does not keep ` +
         `clients` +
-        `${stateKept ? `; the session state is shared (${summary.continuity!.store === 'app' ? 'the app resumed every session' : `state: ${summary.continuity!.store}`}), so no reconnect lost it` : ''}`,
+        (stateKept ? `; the session state is shared (${storeWords(summary)}), so no reconnect lost it` : ''),
       evidence:
         `${balancer} of ${s.violations} violations; violation rate ` +
         `${pct(s.violations, judged)} of ${judged} judged reconnects`,
@@ -210,7 +213,7 @@ function idleFindings(summary: Judged, plan: Plan): RawFinding[] {
         Object.entries(summary.disconnects.by_close_code)
           .map(([code, n]) => `${code} ×${n}`)
           .join(', ') || 'none'
-      })${cutS !== null ? `, after about ${cutS} s of silence` : ''}; traffic.ping ${plan.traffic.pingMs > 0 ? `${plan.traffic.pingMs / 1000}s` : 'off'}`,
+      })${cutS !== null ? `, after about ${cutS} s of silence` : ''}; traffic.ping ${pingWords(plan)}`,
       fix: `${idleCutFix(cutS, server)}; \`stickler probe URL\` measures the cut-off`,
     },
   ];
@@ -225,3 +228,8 @@ function proxyOf(plan: Plan): 'nginx' | 'haproxy' | null {
         : null;
   return proxy === 'nginx' || proxy === 'haproxy' ? proxy : null;
 }
+
+const storeWords = (summary: Judged) =>
+  summary.continuity?.store === 'app' ? 'the app resumed every session' : `state: ${summary.continuity?.store}`;
+
+const pingWords = (plan: Plan) => (plan.traffic.pingMs > 0 ? `${plan.traffic.pingMs / 1000}s` : 'off');

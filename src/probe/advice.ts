@@ -92,7 +92,9 @@ function affinityAdvice(affinity: AffinityFindings): Advice[] {
                   'across temporary-address rotations, but loses it when it changes network'
                 : `clients are kept by their source address: clients behind one NAT share a ` +
                   `backend, and a phone that changes network loses its backend` +
-                  `${affinity.reason.includes('/64') ? ', as does an IPv6 phone that rotates its temporary address inside its /64' : ''}`,
+                  (affinity.reason.includes('/64')
+                    ? ', as does an IPv6 phone that rotates its temporary address inside its /64'
+                    : ''),
           fix: FIXES.stickOnClientKey,
         },
       ];

@@ -6,7 +6,10 @@
 export const HTML_CLIENT_SCRIPT = String.raw`
 (function () {
   var errors = [];
-  window.addEventListener('error', function (e) { errors.push(String(e.message)); document.body.dataset.errors = JSON.stringify(errors); });
+  window.addEventListener('error', function (e) {
+    errors.push(String(e.message));
+    document.body.dataset.errors = JSON.stringify(errors);
+  });
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
   var width = function (el) { return Math.max(320, el.clientWidth - 8); };
@@ -34,7 +37,10 @@ export const HTML_CLIENT_SCRIPT = String.raw`
       scales: opts.scales || { x: { time: false } },
       axes: opts.axes || [{ label: opts.xLabel || 'seconds' }, { label: opts.yLabel || '' }],
       series: [{ label: opts.xLabel || 't' }].concat(series.map(function (s, i) {
-        return { label: s, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: columns[0].length < 40 } };
+        return {
+          label: s, stroke: palette[i % palette.length], width: 2, spanGaps: true,
+          points: { show: columns[0].length < 40 },
+        };
       })),
       plugins: opts.events && opts.events.length ? [markers(opts.events)] : [],
     };
@@ -49,10 +55,12 @@ export const HTML_CLIENT_SCRIPT = String.raw`
     chart(el('open'), 'Open connections and messages echoed per second', ['open connections', 'messages/s'],
       [t, ts.map(function (r) { return r.open; }), ts.map(function (r) { return r.received; })], { events: events });
     chart(el('latency'), 'Message round trip per second (ms)', ['p50', 'p99'],
-      [t, ts.map(function (r) { return r.p50; }), ts.map(function (r) { return r.p99; })], { events: events, yLabel: 'ms' });
+      [t, ts.map(function (r) { return r.p50; }), ts.map(function (r) { return r.p99; })],
+      { events: events, yLabel: 'ms' });
     var backends = run.backends;
     chart(el('backends'), 'Open connections per backend', backends,
-      [t].concat(backends.map(function (b) { return ts.map(function (r) { return r.per_backend[b] || 0; }); })), { events: events });
+      [t].concat(backends.map(function (b) { return ts.map(function (r) { return r.per_backend[b] || 0; }); })),
+      { events: events });
   });
 
   // The classic HdrHistogram plot: latency by percentile, log scale of 1/(1-p).
@@ -66,7 +74,11 @@ export const HTML_CLIENT_SCRIPT = String.raw`
       [xs].concat(curves.map(function (c) { return c.y; })), {
         height: 300,
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-        axes: [{ label: 'percentile', splits: function () { return [1, 2, 10, 100, 1000, 10000, 100000]; }, values: function (u, vals) { return vals.map(pctLabel); } }, { label: 'ms' }],
+        axes: [{
+          label: 'percentile',
+          splits: function () { return [1, 2, 10, 100, 1000, 10000, 100000]; },
+          values: function (u, vals) { return vals.map(pctLabel); },
+        }, { label: 'ms' }],
         xLabel: 'percentile',
       });
   }

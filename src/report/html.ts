@@ -29,110 +29,168 @@ function table(head: string[], rows: (string | number)[][]): string {
     .join('')}</tbody></table>`;
 }
 
-function runSection(summary: Summary, index: number): string {
-  const l = summary.latency;
-  const s = summary.stickiness;
-  const causes = Object.entries(s.violations_by_cause);
+/** The run's name, verdict, and what it ran against. */
+function runHeading(summary: Summary): string {
+  const interrupted = summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : '';
+  const workers =
+    summary.workers === 0 ? 'clients run in the main process' : `${e(summary.workers)} load worker process(es)`;
+  const facts = [
+    e(summary.target_url),
+    `started ${e(summary.started_at)}`,
+    `${e(summary.duration_s)} s`,
+    `${e(summary.connections.clients)} clients`,
+    `seed ${e(summary.seed)}`,
+    workers,
+  ];
+  const verdict = `<span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>`;
+  return `<h2>${e(runName(summary))} ${verdict}${interrupted}</h2>
+<p class="muted">${facts.join(' · ')}</p>`;
+}
+
+function thresholdsPanel(summary: Summary): string {
   const thresholds = summary.thresholds.length
     ? table(
         ['threshold', 'condition', 'actual', 'result'],
         summary.thresholds.map((t) => [t.metric, t.condition, t.actual ?? '-', t.passed ? 'pass' : 'FAIL']),
       )
     : '<p class="muted">no thresholds</p>';
-  return `<section class="run">
-<h2>${e(runName(summary))} <span class="verdict ${summary.verdict}">${e(summary.verdict.toUpperCase())}</span>${summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : ''}</h2>
-<p class="muted">${e(summary.target_url)} · started ${e(summary.started_at)} · ${e(summary.duration_s)} s · ${e(summary.connections.clients)} clients · seed ${e(summary.seed)} · ${summary.workers === 0 ? 'clients run in the main process' : `${e(summary.workers)} load worker process(es)`}</p>
-<div class="grid">
-<div><h3>Thresholds</h3>${thresholds}</div>
-<div><h3>Latency (ms)</h3>${table(
-    ['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-    (['handshake', 'message', 'reconnect'] as const).map((k) => [
-      k,
-      l[k].count,
-      ms(l[k].p50),
-      ms(l[k].p90),
-      ms(l[k].p99),
-      ms(l[k].p999),
-      ms(l[k].max),
-    ]),
-  )}</div>
-<div><h3>Stickiness</h3>${table(['reconnects', 'sticky', 'failovers', 'violations', 'violation rate'], [[s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate)]])}
+  return `<div><h3>Thresholds</h3>${thresholds}</div>`;
+}
+
+function latencyPanel(summary: Summary): string {
+  const l = summary.latency;
+  const rows = (['handshake', 'message', 'reconnect'] as const).map((k) => [
+    k,
+    l[k].count,
+    ms(l[k].p50),
+    ms(l[k].p90),
+    ms(l[k].p99),
+    ms(l[k].p999),
+    ms(l[k].max),
+  ]);
+  return `<div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows)}</div>`;
+}
+
+function stickinessPanel(summary: Summary): string {
+  const s = summary.stickiness;
+  const causes = Object.entries(s.violations_by_cause);
+  const head = ['reconnects', 'sticky', 'failovers', 'violations', 'violation rate'];
+  const row = [s.reconnects, s.sticky, s.failovers, s.violations, pct(s.violation_rate)];
+  return `<div><h3>Stickiness</h3>${table(head, [row])}
 ${causes.length ? table(['violation cause', 'count'], causes) : ''}
-${summary.continuity ? `<p>session ${e(continuityLine(summary.continuity))}</p>` : ''}</div>
-<div><h3>Backends</h3>${table(
+${summary.continuity ? `<p>session ${e(continuityLine(summary.continuity))}</p>` : ''}</div>`;
+}
+
+function backendsPanel(summary: Summary): string {
+  const { backends, imbalance, jain } = summary.distribution;
+  return `<div><h3>Backends</h3>${table(
     ['backend', 'connections', 'share', 'peak open'],
-    summary.distribution.backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]),
+    backends.map((b) => [b.id, b.connections, pct(b.share), b.peak_open]),
   )}
-<p>imbalance ${e(summary.distribution.imbalance)} · Jain ${e(summary.distribution.jain)}</p></div>
-<div><h3>Connections</h3>${table(['attempted', 'opened', 'failed', 'peak open'], [[summary.connections.attempted, summary.connections.opened, summary.connections.failed, summary.connections.peak_open]])}
-${table(['failure reason', 'count'], Object.entries(summary.connections.failed_by_reason))}
-${table(['close code', 'count'], Object.entries(summary.disconnects.by_close_code))}
-<p>messages sent ${e(summary.messages.sent)}, received ${e(summary.messages.received)}, lost ${e(summary.messages.lost)} · unexpected closes ${e(summary.disconnects.unexpected)}, idle timeouts ${e(summary.disconnects.idle_timeouts)}</p></div>
-${
-  summary.steps || summary.push
-    ? `<div><h3>Steps and pushes</h3>${table(
-        ['', 'attempted / received', 'passed / matched', 'failed', 'failed by reason', 'p99 ms'],
+<p>imbalance ${e(imbalance)} · Jain ${e(jain)}</p></div>`;
+}
+
+function connectionsPanel(summary: Summary): string {
+  const { connections: c, messages: m, disconnects: d } = summary;
+  const counts = table(
+    ['attempted', 'opened', 'failed', 'peak open'],
+    [[c.attempted, c.opened, c.failed, c.peak_open]],
+  );
+  const closes = `unexpected closes ${e(d.unexpected)}, idle timeouts ${e(d.idle_timeouts)}`;
+  return `<div><h3>Connections</h3>${counts}
+${table(['failure reason', 'count'], Object.entries(c.failed_by_reason))}
+${table(['close code', 'count'], Object.entries(d.by_close_code))}
+<p>messages sent ${e(m.sent)}, received ${e(m.received)}, lost ${e(m.lost)} · ${closes}</p></div>`;
+}
+
+function stepsPanel(summary: Summary): string {
+  if (!summary.steps && !summary.push) return '';
+  const steps = Object.entries(summary.steps ?? {}).map(([name, st]) => [
+    `step ${name}`,
+    st.attempted,
+    st.passed,
+    st.failed,
+    Object.entries(st.failed_by_reason)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ') || '-',
+    ms(summary.latency.steps?.[name]?.p99 ?? 0),
+  ]);
+  const push = summary.push
+    ? [
         [
-          ...Object.entries(summary.steps ?? {}).map(([name, st]) => [
-            `step ${name}`,
-            st.attempted,
-            st.passed,
-            st.failed,
-            Object.entries(st.failed_by_reason)
-              .map(([r, n]) => `${r} ${n}`)
-              .join(', ') || '-',
-            ms(summary.latency.steps?.[name]?.p99 ?? 0),
-          ]),
-          ...(summary.push
-            ? [
-                [
-                  'push',
-                  summary.push.received,
-                  summary.push.matched,
-                  '-',
-                  `gap p99 ${summary.push.gap_p99 ?? '-'} ms`,
-                  summary.latency.push?.count ? ms(summary.latency.push.p99) : '-',
-                ],
-              ]
-            : []),
+          'push',
+          summary.push.received,
+          summary.push.matched,
+          '-',
+          `gap p99 ${summary.push.gap_p99 ?? '-'} ms`,
+          summary.latency.push?.count ? ms(summary.latency.push.p99) : '-',
         ],
-      )}${summary.messages.unmatched ? `<p>unmatched replies: ${e(summary.messages.unmatched)}</p>` : ''}</div>`
-    : ''
+      ]
+    : [];
+  const head = ['', 'attempted / received', 'passed / matched', 'failed', 'failed by reason', 'p99 ms'];
+  const unmatched = summary.messages.unmatched ? `<p>unmatched replies: ${e(summary.messages.unmatched)}</p>` : '';
+  return `<div><h3>Steps and pushes</h3>${table(head, [...steps, ...push])}${unmatched}</div>`;
 }
-${
-  summary.recovery?.outages
-    ? `<div><h3>Outages</h3>${table(
-        ['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'],
-        summary.recovery.by_outage.map((o) => [
-          o.backend,
-          `${o.down_at_s}s`,
-          o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`,
-          o.source ?? '-',
-          o.clients_cut,
-          o.clients_back,
-          o.clients_lost,
-        ]),
-      )}
-<p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>`
-    : ''
+
+function outagesPanel(summary: Summary): string {
+  if (!summary.recovery?.outages) return '';
+  const rows = summary.recovery.by_outage.map((o) => [
+    o.backend,
+    `${o.down_at_s}s`,
+    o.back_up_at_s === null ? 'not by the end' : `${o.back_up_at_s}s`,
+    o.source ?? '-',
+    o.clients_cut,
+    o.clients_back,
+    o.clients_lost,
+  ]);
+  const head = ['backend', 'down', 'up', 'known from', 'clients cut', 'back', 'never back'];
+  return `<div><h3>Outages</h3>${table(head, rows)}
+<p>back within p99 ${e(summary.recovery.p99_ms ?? '-')} ms, max ${e(summary.recovery.max_ms ?? '-')} ms</p></div>`;
 }
-${
-  summary.events.length
-    ? `<div><h3>Events</h3>${table(
-        ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'],
-        summary.events.map((ev) => [
-          `${ev.at_s}s`,
-          `${ev.action}${ev.target ? ` ${ev.target}` : ''}`,
-          `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`,
-          ev.disconnected,
-          ev.reconnected,
-          ev.reconnect_p99 ?? '-',
-        ]),
-      )}</div>`
-    : ''
+
+function eventsPanel(summary: Summary): string {
+  if (!summary.events.length) return '';
+  const rows = summary.events.map((ev) => [
+    `${ev.at_s}s`,
+    `${ev.action}${ev.target ? ` ${ev.target}` : ''}`,
+    `${ev.ok === false ? 'FAILED ' : ''}${ev.detail ?? ''}`,
+    ev.disconnected,
+    ev.reconnected,
+    ev.reconnect_p99 ?? '-',
+  ]);
+  const head = ['at', 'event', 'outcome', 'disconnected', 'reconnected', 'reconnect p99 ms'];
+  return `<div><h3>Events</h3>${table(head, rows)}</div>`;
 }
+
+function findingsPanel(summary: Summary): string {
+  const findings = summary.findings ?? [];
+  if (!findings.length) return '';
+  const paragraphs = findings.map(
+    (f) =>
+      `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b>` +
+      `<br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`,
+  );
+  return `<div class="findings"><h3>Findings</h3>${paragraphs.join('')}</div>`;
+}
+
+const PANELS = [
+  thresholdsPanel,
+  latencyPanel,
+  stickinessPanel,
+  backendsPanel,
+  connectionsPanel,
+  stepsPanel,
+  outagesPanel,
+  eventsPanel,
+];
+
+function runSection(summary: Summary, index: number): string {
+  return `<section class="run">
+${runHeading(summary)}
+<div class="grid">
+${PANELS.map((panel) => panel(summary)).join('\n')}
 </div>
-${(summary.findings ?? []).length ? `<div class="findings"><h3>Findings</h3>` + `${(summary.findings ?? []).map((f) => `<p class="finding ${e(f.severity)}"><b>${e(f.severity)}: ${e(f.cause)}</b><br>${e(f.evidence)}<br>fix: ${e(f.fix)}</p>`).join('')}</div>` : ''}
+${findingsPanel(summary)}
 ${summary.warnings.map((w) => `<p class="warning">warning: ${e(w)}</p>`).join('')}
 <div class="chart" id="open-${index}"></div>
 <div class="chart" id="latency-${index}"></div>
@@ -168,11 +226,25 @@ export function renderHtmlReport(summaries: readonly Summary[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>stickler · ${e(title)}</title>
 <style>${css}
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#111827;background:#fff}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:24px 0 4px}h3{font-size:14px;margin:12px 0 4px}
-table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #d1d5db;padding:3px 8px;text-align:right}th{background:#f3f4f6}
-td:first-child,th:first-child{text-align:left}.muted{color:#6b7280}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:8px 24px}
-.verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}.verdict.pass{background:#16a34a}.verdict.fail{background:#dc2626}.verdict.incomplete{background:#d97706}
-.warning{color:#b45309}.finding{border-left:4px solid #9ca3af;padding-left:8px}.finding.error{border-color:#dc2626}.finding.warning{border-color:#d97706}.chart{margin:12px 0}section.run{border-top:2px solid #e5e7eb;margin-top:16px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:18px;margin:24px 0 4px}
+h3{font-size:14px;margin:12px 0 4px}
+table{border-collapse:collapse;margin:4px 0}
+td,th{border:1px solid #d1d5db;padding:3px 8px;text-align:right}
+th{background:#f3f4f6}
+td:first-child,th:first-child{text-align:left}
+.muted{color:#6b7280}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:8px 24px}
+.verdict{font-size:13px;padding:2px 8px;border-radius:4px;color:#fff}
+.verdict.pass{background:#16a34a}
+.verdict.fail{background:#dc2626}
+.verdict.incomplete{background:#d97706}
+.warning{color:#b45309}
+.finding{border-left:4px solid #9ca3af;padding-left:8px}
+.finding.error{border-color:#dc2626}
+.finding.warning{border-color:#d97706}
+.chart{margin:12px 0}
+section.run{border-top:2px solid #e5e7eb;margin-top:16px}
 </style></head>
 <body>
 <h1>${e(title)}</h1>

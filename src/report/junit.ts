@@ -22,11 +22,12 @@ export function renderJunit(summaries: readonly Summary[]): string {
       const because = why
         .map((finding) => `\nwhy: ${finding.cause} (${finding.evidence})\nfix: ${finding.fix}`)
         .join('');
+      const first = why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : '';
+      const message = escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${first}`);
+      const detail = `${t.metric}: actual ${actual}, expected ${t.condition}${because}`;
       const body = t.passed
         ? ''
-        : `<failure message="` +
-          `${escapeXml(`${t.metric} was ${actual}, limit ${t.condition}${why[0] ? `: ${why[0].cause}; fix: ${why[0].fix}` : ''}`)}">` +
-          `${`${t.metric}: actual ${actual}, expected ${t.condition}${because}`.split('\n').map(escapeXml).join('\n')}</failure>`;
+        : `<failure message="${message}">${detail.split('\n').map(escapeXml).join('\n')}</failure>`;
       return `    <testcase classname="${classname}" name="${name}">${body}</testcase>`;
     });
     // A run that cannot be judged is a failure of its own, whatever its thresholds say.

@@ -1,4 +1,6 @@
-/* eslint-disable max-lines -- the virtual client is one state machine (a connection's every event, ~320 formatted lines); a second object per client to split it costs memory at 100,000 clients. To be split by phase (connect, open, close, end of run) when sessions and stages (issue 40) add to it. */
+/* eslint-disable max-lines -- the virtual client is one state machine (a connection's every event, ~320
+   formatted lines); a second object per client to split it costs memory at 100,000 clients. To be split by
+   phase (connect, open, close, end of run) when sessions and stages (issue 40) add to it. */
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../../util/rng.js';

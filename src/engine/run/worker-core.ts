@@ -54,8 +54,8 @@ export class Worker {
     this.recorder = new WorkerRecorder(channel.sharesMemory);
     this.runStartPerf = performance.now() + (start.startAtEpochMs - Date.now());
     const pool = clientPool(start.plan);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters read the worker's live fields
-    // (this is the context there)
+    // The context's getters read the worker's live fields (inside a getter, this is the context).
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- see above
     const worker = this;
     this.context = {
       plan: start.plan,
