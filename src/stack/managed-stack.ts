@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { EventPlan, Plan } from '../scenario/plan.js';
 import { ManagedBackend } from './backends/backend-supervisor.js';
 import { runExecAction } from './exec-action.js';
+import { applyBackendAction, type BackendAction } from './backend-action.js';
 import type { AdminState } from './proxies/proxy-driver.js';
 import { planLayers, type ManagedTarget } from './proxies/plan-layers.js';
 import type { ProxyLayer } from './proxies/proxy-layer.js';
@@ -198,58 +199,19 @@ export class ManagedStack implements RunningStack {
     }
   }
 
-  private async actOnBackend(
-    action: Exclude<EventPlan['action'], 'exec' | 'reload' | 'deploy' | 'drop_all'>,
-    id: string,
-    forMs = 1000,
-  ): Promise<ActionOutcome> {
+  private async actOnBackend(action: BackendAction, id: string, forMs = 1000): Promise<ActionOutcome> {
     const backend = this.backend(id);
     const before = this.isServing(id);
     // Tell the workers before the socket closes, so the reconnects that follow are judged right.
     const markDown = () => {
       for (const listener of this.listeners) if (before) listener(id, false);
     };
-    switch (action) {
-      case 'kill':
-        markDown();
-        await backend.kill();
-        break;
-      case 'stop':
-        markDown();
-        await backend.stop();
-        break;
-      case 'start':
-        await backend.start();
-        break;
-      case 'restart':
-        markDown();
-        await backend.kill();
-        await backend.start();
-        break;
-      case 'pause':
-        markDown();
-        backend.pause();
-        setTimeout(() => {
-          if (backend.state !== 'paused') return;
-          const wasServing = this.isServing(id);
-          backend.resume();
-          this.notify(id, wasServing);
-        }, forMs).unref();
-        break;
-      case 'wedge':
-        markDown();
-        backend.wedge(true);
-        break;
-      case 'unwedge':
-        backend.wedge(false);
-        break;
-      case 'ready':
-      case 'drain':
-      case 'maint':
-        if (action !== 'ready') markDown();
-        await this.setAdminState(id, action);
-        break;
-    }
+    await applyBackendAction(backend, action, forMs, {
+      markDown,
+      resumed: (wasServing) => this.notify(id, wasServing),
+      isServing: () => this.isServing(id),
+      setAdminState: (state) => this.setAdminState(id, state),
+    });
     this.notify(id, before);
     return {
       ok: true,
