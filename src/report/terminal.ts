@@ -13,13 +13,26 @@ const fmt = (value: number | null | undefined, digits = 2) =>
 const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
 
 export function renderSummary(summary: Summary): string {
+  const parts = SECTIONS.flatMap((section) => section(summary));
+  parts.push(`verdict: ${verdictWords(summary)}`);
+  // Backend ids, close codes and warnings carry what the target sent.
+  return printable(parts.join('\n'), true);
+}
+
+/** What ran, on what, for how long. */
+function headline(summary: Summary): string[] {
   const parts: string[] = [];
   parts.push(
     `${summary.scenario} on ${runName(summary)} (${summary.target_url}): ` +
       `${summary.duration_s}s, ${summary.connections.clients} clients, seed ` +
       `${summary.seed}${summary.interrupted ? ' [INTERRUPTED]' : ''}`,
   );
+  return parts;
+}
 
+/** Handshake, message and reconnect latency. */
+function latencySection(summary: Summary): string[] {
+  const parts: string[] = [];
   const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
   const row = (name: string, l: LatencySummary) => [
     name,
@@ -37,7 +50,12 @@ export function renderSummary(summary: Summary): string {
   );
   if (summary.latency.reconnect.count > 0) latency.push(row('reconnect', summary.latency.reconnect));
   parts.push(latency.toString());
+  return parts;
+}
 
+/** Connections and their failures, messages and closes. */
+function connectionsSection(summary: Summary): string[] {
+  const parts: string[] = [];
   const c = summary.connections;
   const failed =
     Object.entries(c.failed_by_reason)
@@ -61,7 +79,12 @@ export function renderSummary(summary: Summary): string {
   });
   traffic.push([m.sent, m.received, m.lost, d.client, d.unexpected, codes, d.idle_timeouts]);
   parts.push(traffic.toString());
+  return parts;
+}
 
+/** Where connections landed. */
+function distributionSection(summary: Summary): string[] {
+  const parts: string[] = [];
   const distribution = new Table({ head: ['backend', 'connections', 'share', 'peak open'], ...plain });
   for (const backend of summary.distribution.backends)
     distribution.push([backend.id, backend.connections, pct(backend.share), backend.peak_open]);
@@ -72,7 +95,12 @@ export function renderSummary(summary: Summary): string {
     '',
   ]);
   parts.push(distribution.toString());
+  return parts;
+}
 
+/** How reconnects were judged, and whether sessions resumed. */
+function stickinessSection(summary: Summary): string[] {
+  const parts: string[] = [];
   const s = summary.stickiness;
   if (s.reconnects > 0) {
     const causes =
@@ -97,7 +125,12 @@ export function renderSummary(summary: Summary): string {
   }
   if (summary.continuity && summary.continuity.resumes > 0)
     parts.push(`continuity: ${continuityLine(summary.continuity)}`);
+  return parts;
+}
 
+/** The timeline's events and what each did. */
+function eventsSection(summary: Summary): string[] {
+  const parts: string[] = [];
   if (summary.events.length > 0) {
     const tally = (t: Record<string, number> | undefined) =>
       Object.entries(t ?? {})
@@ -132,7 +165,12 @@ export function renderSummary(summary: Summary): string {
     }
     parts.push(events.toString());
   }
+  return parts;
+}
 
+/** on_open steps and pushes. */
+function protocolSection(summary: Summary): string[] {
+  const parts: string[] = [];
   const steps = Object.entries(summary.steps ?? {});
   if (steps.length > 0 || summary.push) {
     const protocol = new Table({
@@ -166,7 +204,12 @@ export function renderSummary(summary: Summary): string {
   }
   if (summary.messages.unmatched > 0)
     parts.push(`unmatched replies: ${summary.messages.unmatched} (their id matched no message in flight)`);
+  return parts;
+}
 
+/** Outages and how clients came back. */
+function recoverySection(summary: Summary): string[] {
+  const parts: string[] = [];
   const recovery = summary.recovery;
   if (recovery && recovery.outages > 0) {
     for (const outage of recovery.by_outage) parts.push(`outage: ${outageLine(outage)}`);
@@ -175,7 +218,12 @@ export function renderSummary(summary: Summary): string {
         `back within p99 ${fmt(recovery.p99_ms)} ms (max ${fmt(recovery.max_ms)} ms)`,
     );
   }
+  return parts;
+}
 
+/** The thresholds judged. */
+function thresholdsSection(summary: Summary): string[] {
+  const parts: string[] = [];
   if (summary.thresholds.length > 0) {
     const thresholds = new Table({ head: ['threshold', 'condition', 'actual', 'result'], ...plain });
     for (const t of summary.thresholds)
@@ -187,15 +235,33 @@ export function renderSummary(summary: Summary): string {
       ]);
     parts.push(thresholds.toString());
   }
+  return parts;
+}
+
+/** Warnings and findings. */
+function notesSection(summary: Summary): string[] {
+  const parts: string[] = [];
   for (const warning of summary.warnings) parts.push(`warning: ${warning}`);
   for (const finding of summary.findings ?? [])
     parts.push(
       `finding (${finding.severity}): ${finding.cause}\n  evidence: ${finding.evidence}\n  fix: ${finding.fix}`,
     );
-  parts.push(`verdict: ${verdictWords(summary)}`);
-  // Backend ids, close codes and warnings carry what the target sent.
-  return printable(parts.join('\n'), true);
+  return parts;
 }
+
+/** In the order a person reads them. */
+const SECTIONS: ((summary: Summary) => string[])[] = [
+  headline,
+  latencySection,
+  connectionsSection,
+  distributionSection,
+  stickinessSection,
+  eventsSection,
+  protocolSection,
+  recoverySection,
+  thresholdsSection,
+  notesSection,
+];
 
 /** PASS, FAIL or INCOMPLETE, and INTERRUPTED when the run was cut short (its figures are partial). */
 export function verdictWords(summary: Pick<Summary, 'verdict' | 'interrupted'>): string {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { answerAsApp } from './reference-app.js';
 import { attachSocketio } from './socketio-backend.js';
@@ -55,55 +56,17 @@ export interface RunningBackend {
 }
 
 export async function startReferenceBackend(options: BackendOptions): Promise<RunningBackend> {
-  const stats: BackendStats = {
-    id: options.id,
-    connections_total: 0,
-    open: 0,
-    messages: 0,
-    forwarded_proto: {},
-    client_addresses: 0,
-    last_client_address: null,
-    sessions_resumed: 0,
-    sessions_new: 0,
-    store_errors: 0,
-  };
+  const stats = emptyStats(options.id);
   const store = openSessionStore(options.redisUrl);
   /** The resume answer of each upgrade under way, for its 101 headers. */
   const resumes = new WeakMap<http.IncomingMessage, ResumeAnswer>();
-  const hello = JSON.stringify({ server: options.id });
   let wedged = false;
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend-id': options.id }).end('ok');
-    } else if (req.url === '/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
-    } else {
-      // Named, so that a client whose upgrade lost its headers on the way can tell who answered.
-      res
-        .writeHead(426, { 'content-type': 'text/plain', 'x-backend-id': options.id })
-        .end('WebSocket upgrade required');
-    }
-  });
+  const server = http.createServer(httpHandler(options.id, stats));
   server.keepAliveTimeout = 5000;
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: options.maxPayload ?? 1024 * 1024,
-    clientTracking: true,
-  });
-  wss.on('headers', (headers, request) => {
-    headers.push(`x-backend-id: ${options.id}`);
-    const resumed = resumes.get(request);
-    if (resumed) headers.push(`${STATE_HEADER}: ${formatResume(resumed)}`);
-  });
-  const refuse = (socket: import('node:stream').Duplex, why: string) =>
-    socket.end(
-      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ` +
-        `${options.id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n` +
-        `${why}`,
-    );
+  const wss = upgradeServer(options, resumes);
+  const shared: BackendShared = { id: options.id, stats, store, hello: JSON.stringify({ server: options.id }) };
 
   const io = options.socketio ? attachSocketio(server, options.id) : null;
 
@@ -126,34 +89,14 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       },
       () => {
         stats.store_errors += 1;
-        refuse(socket, 'session store unavailable');
+        refuse(socket, options.id, 'session store unavailable');
       },
     );
   });
 
-  /** The client's address as the proxy in front passed it on (an IPv6 pool's addresses reach here as text). */
-  const clients = new Set<string>();
-  function noteClient(req: http.IncomingMessage): void {
-    const forwarded =
-      req.headers['x-real-ip'] ??
-      String(req.headers['x-forwarded-for'] ?? '')
-        .split(',')
-        .pop()
-        ?.trim();
-    const address = (typeof forwarded === 'string' && forwarded) || req.socket.remoteAddress || null;
-    if (!address) return;
-    stats.last_client_address = address;
-    // Bounded: a count, not a log.
-    if (clients.size < 1_000_000) clients.add(address);
-    stats.client_addresses = clients.size;
-  }
+  const noteClient = clientNoter(stats);
 
-  function upgrade(
-    req: http.IncomingMessage,
-    socket: import('node:stream').Duplex,
-    head: Buffer,
-    session: string | null,
-  ): void {
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, session: string | null): void {
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (req.url?.startsWith('/ws-health')) {
@@ -163,38 +106,9 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       noteClient(req);
       const proto = String(req.headers['x-forwarded-proto'] ?? 'none');
       stats.forwarded_proto[proto] = (stats.forwarded_proto[proto] ?? 0) + 1;
-      accept(ws, req.url?.includes('auth=required') ?? false, session, resumes.get(req) ?? null);
+      const authRequired = req.url?.includes('auth=required') ?? false;
+      accept(shared, ws, authRequired, session, resumes.get(req) ?? null);
     });
-  }
-
-  function accept(ws: WebSocket, authRequired: boolean, session: string | null, resumed: ResumeAnswer | null): void {
-    stats.connections_total += 1;
-    stats.open += 1;
-    const app = { authRequired, authed: false, timers: [] as NodeJS.Timeout[], resumed };
-    ws.on('error', () => ws.terminate());
-    ws.on('close', () => {
-      stats.open -= 1;
-      for (const timer of app.timers) clearInterval(timer);
-    });
-    const answer = (data: Buffer, isBinary: boolean) => {
-      // stickler's echo marker is echoed; the JSON of an application scenario is answered as an app would.
-      if (!isBinary && answerAsApp(ws, data, options.id, app)) return;
-      ws.send(data, { binary: isBinary });
-    };
-    ws.on('message', (data: Buffer, isBinary) => {
-      stats.messages += 1;
-      // Stored before it is answered: an answered message is in the session, wherever the client goes next.
-      const stored = session === null ? undefined : store.record(session);
-      if (!stored) return answer(data, isBinary);
-      stored.then(
-        () => answer(data, isBinary),
-        () => {
-          stats.store_errors += 1;
-          ws.close(1011, 'session store unavailable');
-        },
-      );
-    });
-    ws.send(hello);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -210,18 +124,143 @@ export async function startReferenceBackend(options: BackendOptions): Promise<Ru
       io?.wedge(on);
       if (on) for (const client of wss.clients) client.close(1011, 'backend wedged');
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        io?.close();
-        store.close();
-        for (const client of wss.clients) client.close(1001, 'backend shutting down');
-        server.close(() => resolve());
-        server.closeAllConnections();
-        // Sockets whose peer never answers the close frame are cut after a grace period.
-        setTimeout(() => {
-          for (const client of wss.clients) client.terminate();
-          resolve();
-        }, 2000).unref();
-      }),
+    close: () => {
+      io?.close();
+      store.close();
+      return closeServers(server, wss);
+    },
   };
+}
+
+/** A backend's counters before its first connection. */
+function emptyStats(id: string): BackendStats {
+  return {
+    id,
+    connections_total: 0,
+    open: 0,
+    messages: 0,
+    forwarded_proto: {},
+    client_addresses: 0,
+    last_client_address: null,
+    sessions_resumed: 0,
+    sessions_new: 0,
+    store_errors: 0,
+  };
+}
+
+/** /health, /stats, and a named 426 for anything else. */
+function httpHandler(id: string, stats: BackendStats): http.RequestListener {
+  return (req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-backend-id': id }).end('ok');
+    } else if (req.url === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+    } else {
+      // Named, so that a client whose upgrade lost its headers on the way can tell who answered.
+      res.writeHead(426, { 'content-type': 'text/plain', 'x-backend-id': id }).end('WebSocket upgrade required');
+    }
+  };
+}
+
+/** The client's address as the proxy in front passed it on (an IPv6 pool's addresses reach here as text). */
+function clientNoter(stats: BackendStats): (req: http.IncomingMessage) => void {
+  const clients = new Set<string>();
+  return (req) => {
+    const forwarded =
+      req.headers['x-real-ip'] ??
+      String(req.headers['x-forwarded-for'] ?? '')
+        .split(',')
+        .pop()
+        ?.trim();
+    const address = (typeof forwarded === 'string' && forwarded) || req.socket.remoteAddress || null;
+    if (!address) return;
+    stats.last_client_address = address;
+    // Bounded: a count, not a log.
+    if (clients.size < 1_000_000) clients.add(address);
+    stats.client_addresses = clients.size;
+  };
+}
+
+/** What a connection of the backend shares with the others. */
+interface BackendShared {
+  id: string;
+  stats: BackendStats;
+  store: ReturnType<typeof openSessionStore>;
+  /** The first message: the backend's name. */
+  hello: string;
+}
+
+/** A connection: echoed (or answered as the app), each message stored first when it has a session. */
+function accept(
+  shared: BackendShared,
+  ws: WebSocket,
+  authRequired: boolean,
+  session: string | null,
+  resumed: ResumeAnswer | null,
+): void {
+  const { stats, store } = shared;
+  stats.connections_total += 1;
+  stats.open += 1;
+  const app = { authRequired, authed: false, timers: [] as NodeJS.Timeout[], resumed };
+  ws.on('error', () => ws.terminate());
+  ws.on('close', () => {
+    stats.open -= 1;
+    for (const timer of app.timers) clearInterval(timer);
+  });
+  const answer = (data: Buffer, isBinary: boolean) => {
+    // stickler's echo marker is echoed; the JSON of an application scenario is answered as an app would.
+    if (!isBinary && answerAsApp(ws, data, shared.id, app)) return;
+    ws.send(data, { binary: isBinary });
+  };
+  ws.on('message', (data: Buffer, isBinary) => {
+    stats.messages += 1;
+    // Stored before it is answered: an answered message is in the session, wherever the client goes next.
+    const stored = session === null ? undefined : store.record(session);
+    if (!stored) return answer(data, isBinary);
+    stored.then(
+      () => answer(data, isBinary),
+      () => {
+        stats.store_errors += 1;
+        ws.close(1011, 'session store unavailable');
+      },
+    );
+  });
+  ws.send(shared.hello);
+}
+
+/** The backend's WebSocket server: its 101 names the backend, and what a resumed session holds. */
+function upgradeServer(options: BackendOptions, resumes: WeakMap<http.IncomingMessage, ResumeAnswer>) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload ?? 1024 * 1024,
+    clientTracking: true,
+  });
+  wss.on('headers', (headers, request) => {
+    headers.push(`x-backend-id: ${options.id}`);
+    const resumed = resumes.get(request);
+    if (resumed) headers.push(`${STATE_HEADER}: ${formatResume(resumed)}`);
+  });
+  return wss;
+}
+
+function refuse(socket: Duplex, id: string, why: string): void {
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nx-backend-id: ` +
+      `${id}\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n` +
+      `${why}`,
+  );
+}
+
+/** Every socket closed with 1001 (going away), then the server stopped; peers that never answer are cut after 2 s. */
+function closeServers(server: http.Server, wss: WebSocketServer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    for (const client of wss.clients) client.close(1001, 'backend shutting down');
+    server.close(() => resolve());
+    server.closeAllConnections();
+    setTimeout(() => {
+      for (const client of wss.clients) client.terminate();
+      resolve();
+    }, 2000).unref();
+  });
 }
