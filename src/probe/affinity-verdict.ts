@@ -51,23 +51,35 @@ const KNOWN_COOKIES: Record<string, string> = {
   SERVERID: "HAProxy's cookie insert, as its docs name it",
 };
 
+type Trials = Map<string, Trial>;
+
+const allHome = (trial: Trial | undefined) => trial !== undefined && trial.home === trial.connections;
+const leaves = (trial: Trial | undefined) => trial !== undefined && trial.home < trial.connections;
+const verdict = (
+  mechanism: Mechanism,
+  description: string,
+  reason: string,
+  extra: Partial<AffinityVerdict> = {},
+): AffinityVerdict => ({ mechanism, by: null, cookie: null, key: null, description, reason, ...extra });
+
 export function judgeAffinity(
   trials: Trial[],
   cookieNames: string[],
   key: string | null,
   subnet: '/24' | '/64' = '/24',
 ): AffinityVerdict {
-  const byName = new Map(trials.map((trial) => [trial.name, trial]));
-  const get = (name: string) => byName.get(name);
-  const allHome = (trial: Trial | undefined) => trial !== undefined && trial.home === trial.connections;
-  const leaves = (trial: Trial | undefined) => trial !== undefined && trial.home < trial.connections;
-  const verdict = (
-    mechanism: Mechanism,
-    description: string,
-    reason: string,
-    extra: Partial<AffinityVerdict> = {},
-  ): AffinityVerdict => ({ mechanism, by: null, cookie: null, key: null, description, reason, ...extra });
+  const byName: Trials = new Map(trials.map((trial) => [trial.name, trial]));
+  return (
+    blindVerdict(trials) ??
+    cookieVerdict(byName, cookieNames) ??
+    keyVerdict(byName, key) ??
+    addressVerdict(byName, subnet) ??
+    noneVerdict(byName, cookieNames)
+  );
+}
 
+/** Nothing can be judged: a connection did not name its backend, or all reached one. */
+function blindVerdict(trials: Trial[]): AffinityVerdict | null {
   const unidentified = trials.reduce((sum, trial) => sum + trial.unidentified, 0);
   if (unidentified > 0) {
     return verdict(
@@ -87,7 +99,12 @@ export function judgeAffinity(
         `Host)`,
     );
   }
+  return null;
+}
 
+/** Connections that carry the target's cookies go home, and those without leave. */
+function cookieVerdict(byName: Trials, cookieNames: string[]): AffinityVerdict | null {
+  const get = (name: string) => byName.get(name);
   const withCookies = get(TRIAL.sameAddressWithCookies);
   const without = get(TRIAL.sameAddressWithoutCookies)!;
   const otherSubnet = get(TRIAL.otherSubnet);
@@ -114,7 +131,12 @@ export function judgeAffinity(
       { cookie: name },
     );
   }
+  return null;
+}
 
+/** One value of the session key reaches one backend from any address, and other values spread. */
+function keyVerdict(byName: Trials, key: string | null): AffinityVerdict | null {
+  const get = (name: string) => byName.get(name);
   const sameKey = get(TRIAL.sameKey);
   const otherKeys = get(TRIAL.otherKeys);
   if (key && allHome(sameKey) && otherKeys && Object.keys(otherKeys.backends).length > 1) {
@@ -126,35 +148,45 @@ export function judgeAffinity(
       { key },
     );
   }
+  return null;
+}
 
-  if (allHome(without)) {
-    if (!otherSubnet) {
-      return verdict(
-        'source_address',
-        'source address (whole or /24: not tested)',
-        `without cookies ${count(without)} reconnects from one address went home; the ` +
-          `URL is not on loopback, so other source addresses could not be tried (--via ` +
-          `x-forwarded-for tries them where the balancer trusts that header)`,
-      );
-    }
-    if (!leaves(otherSubnet)) {
-      return verdict(
-        'unknown',
-        'unknown',
-        `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer ` +
-          `keys on something the probe's connections share`,
-      );
-    }
-    const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
-    const by = allHome(sameSubnet) ? subnet : 'whole';
-    const reason =
-      `without cookies: same address ${count(without)} home, other addresses of its ` +
-      `${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
-    return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, {
-      by,
-    });
+/** Without cookies, the same address goes home: by the whole address, or by its /24 (/64). */
+function addressVerdict(byName: Trials, subnet: '/24' | '/64'): AffinityVerdict | null {
+  const get = (name: string) => byName.get(name);
+  const without = get(TRIAL.sameAddressWithoutCookies)!;
+  const otherSubnet = get(TRIAL.otherSubnet);
+  if (!allHome(without)) return null;
+  if (!otherSubnet) {
+    return verdict(
+      'source_address',
+      'source address (whole or /24: not tested)',
+      `without cookies ${count(without)} reconnects from one address went home; the ` +
+        `URL is not on loopback, so other source addresses could not be tried (--via ` +
+        `x-forwarded-for tries them where the balancer trusts that header)`,
+    );
   }
+  if (!leaves(otherSubnet)) {
+    return verdict(
+      'unknown',
+      'unknown',
+      `every address went home without cookies (other /24s: ${count(otherSubnet)}): the balancer ` +
+        `keys on something the probe's connections share`,
+    );
+  }
+  const sameSubnet = get(TRIAL.sameSubnetOtherAddress)!;
+  const by = allHome(sameSubnet) ? subnet : 'whole';
+  const reason =
+    `without cookies: same address ${count(without)} home, other addresses of its ` +
+    `${subnet} ${count(sameSubnet)}, other ${subnet}s ${count(otherSubnet)}`;
+  return verdict('source_address', by === subnet ? `source address by ${subnet}` : 'source address (whole)', reason, {
+    by,
+  });
+}
 
+function noneVerdict(byName: Trials, cookieNames: string[]): AffinityVerdict {
+  const withCookies = byName.get(TRIAL.sameAddressWithCookies);
+  const without = byName.get(TRIAL.sameAddressWithoutCookies)!;
   const cookieNote =
     cookieNames.length > 0 && withCookies ? `; with its cookies (${cookieNames.join(', ')}) ${count(withCookies)}` : '';
   return verdict(

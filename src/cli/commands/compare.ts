@@ -33,33 +33,16 @@ interface CompareArgs {
 
 const log = logLine;
 
+type Loaded = Extract<ReturnType<typeof loadScenario>, { ok: true }>;
+type Result = { stack: string; summary?: Summary; error?: string; exitCode: number };
+type Source = { aggregate: RunAggregate | null; labels: Record<string, string> };
+
 /** The same scenario and seed on each stack in turn, then one side-by-side table and compare.json. */
 export async function compareCommand(args: CompareArgs): Promise<number> {
-  const targets = compareTargets(args.stack ?? [], args.url ?? []);
-  if (typeof targets === 'string') {
-    log(`error: ${targets}`);
-    return EXIT.invalidInput;
-  }
-  const plans = targets.map((target) => loadScenario(args.file, target.override));
-  const invalid = plans.flatMap((loaded) => (loaded.ok ? [] : loaded.problems));
-  if (invalid.length > 0) {
-    for (const problem of new Set(invalid.map(formatProblem))) log(problem);
-    return EXIT.invalidInput;
-  }
-  const first = plans[0] as Extract<(typeof plans)[number], { ok: true }>;
-  const refusal = execRefusal(first.plan, args.file, args.allowExec === true);
-  if (refusal) {
-    log(`error: ${refusal}`);
-    return EXIT.invalidInput;
-  }
-  for (const command of execCommands(first.plan)) log(`exec allowed: ${command}`);
-  const outDir = path.resolve(args.out ?? defaultOutDir(`${first.plan.name}-compare`));
-  const outProblem = outDirProblem(outDir, 'compare.json', args.force === true);
-  if (outProblem) {
-    log(`error: ${outProblem}`);
-    return EXIT.invalidInput;
-  }
-  const sources: { aggregate: RunAggregate | null; labels: Record<string, string> }[] = [];
+  const prepared = prepareCompare(args);
+  if (typeof prepared === 'number') return prepared;
+  const { targets, plans, outDir } = prepared;
+  const sources: Source[] = [];
   let metrics: HttpEndpoint | null = null;
   if (args.metrics !== undefined) {
     try {
@@ -73,35 +56,81 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     }
   }
   const controller = abortOnSignals(log);
-  const results: { stack: string; summary?: Summary; error?: string; exitCode: number }[] = [];
+  const results: Result[] = [];
   for (const [index, { label: stack }] of targets.entries()) {
     if (controller.signal.aborted) break;
-    const loaded = plans[index] as Extract<(typeof plans)[number], { ok: true }>;
-    const source = { aggregate: null as RunAggregate | null, labels: { scenario: loaded.plan.name, stack } };
-    sources.push(source);
-    try {
-      const summary = await executeScenario(loaded.plan, {
-        live: (aggregate) => (source.aggregate = aggregate),
-        label: stack,
-        outDir: path.join(outDir, folderFor(stack)),
-        log,
-        signal: controller.signal,
-        progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
-      });
-      log(renderSummary(summary));
-      results.push({ stack, summary, exitCode: exitCodeOf(summary) });
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      log(`error on ${stack}: ${error.message}`);
-      results.push({ stack, error: error.message, exitCode: error.exitCode });
-    }
+    results.push(await runOne(args, plans[index], stack, path.join(outDir, folderFor(stack)), sources, controller));
   }
   await lingerThenClose(metrics ? [metrics] : []);
+  publishComparison(args, plans[0].plan, results, outDir);
+  // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
+  const codes = results.map((result) => result.exitCode);
+  for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed])
+    if (codes.includes(code)) return code;
+  return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** The targets, a checked plan for each, the exec consent and the output folder; an exit code when one fails. */
+function prepareCompare(args: CompareArgs) {
+  const targets = compareTargets(args.stack ?? [], args.url ?? []);
+  if (typeof targets === 'string') return refuse(targets);
+  const loaded = targets.map((target) => loadScenario(args.file, target.override));
+  const invalid = loaded.flatMap((result) => (result.ok ? [] : result.problems));
+  if (invalid.length > 0) {
+    for (const problem of new Set(invalid.map(formatProblem))) log(problem);
+    return EXIT.invalidInput;
+  }
+  const plans = loaded as Loaded[];
+  const refusal = execRefusal(plans[0].plan, args.file, args.allowExec === true);
+  if (refusal) return refuse(refusal);
+  for (const command of execCommands(plans[0].plan)) log(`exec allowed: ${command}`);
+  const outDir = path.resolve(args.out ?? defaultOutDir(`${plans[0].plan.name}-compare`));
+  const outProblem = outDirProblem(outDir, 'compare.json', args.force === true);
+  if (outProblem) return refuse(outProblem);
+  return { targets, plans, outDir };
+}
+
+function refuse(message: string): number {
+  log(`error: ${message}`);
+  return EXIT.invalidInput;
+}
+
+/** One stack's run: its summary, or the error that stopped it. */
+async function runOne(
+  args: CompareArgs,
+  loaded: Loaded,
+  stack: string,
+  outDir: string,
+  sources: Source[],
+  controller: AbortController,
+): Promise<Result> {
+  const source: Source = { aggregate: null, labels: { scenario: loaded.plan.name, stack } };
+  sources.push(source);
+  try {
+    const summary = await executeScenario(loaded.plan, {
+      live: (aggregate) => (source.aggregate = aggregate),
+      label: stack,
+      outDir,
+      log,
+      signal: controller.signal,
+      progress: process.stderr.isTTY && !args.quiet ? process.stderr : undefined,
+    });
+    log(renderSummary(summary));
+    return { stack, summary, exitCode: exitCodeOf(summary) };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    log(`error on ${stack}: ${error.message}`);
+    return { stack, error: error.message, exitCode: error.exitCode };
+  }
+}
+
+/** The side-by-side table, compare.json and compare.html. */
+function publishComparison(args: CompareArgs, plan: Loaded['plan'], results: Result[], outDir: string): void {
   const table = renderCompareTable(results);
   (args.json ? process.stderr : process.stdout).write(`${table}\n`);
   const compare = {
-    scenario: first.plan.name,
-    seed: first.plan.seed,
+    scenario: plan.name,
+    seed: plan.seed,
     stacks: results.map((result) => ({
       stack: result.stack,
       folder: folderFor(result.stack),
@@ -114,11 +143,6 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
   publish({ kind: 'compare', outDir, summaries, compare, junit: args.junit });
   log(`compare.json and compare.html written to ${outDir}`);
   if (args.json) process.stdout.write(`${JSON.stringify(compare, null, 2)}\n`);
-  // The worst outcome decides: interrupted, then infrastructure, invalid input, a failed threshold.
-  const codes = results.map((result) => result.exitCode);
-  for (const code of [EXIT.interrupted, EXIT.infrastructure, EXIT.invalidInput, EXIT.thresholdFailed])
-    if (codes.includes(code)) return code;
-  return controller.signal.aborted ? EXIT.interrupted : EXIT.ok;
 }
 
 export function renderCompareTable(results: { stack: string; summary?: Summary; error?: string }[]): string {

@@ -108,21 +108,6 @@ export function renderK8sManifest(spec: ManifestSpec): string {
     metadata: metadata(`${jobName}-scenario`),
     data: { 'scenario.yaml': spec.scenarioText },
   };
-  const command = [
-    'stickler',
-    'run',
-    `${SCENARIO_DIR}/scenario.yaml`,
-    '--shard',
-    `$(JOB_COMPLETION_INDEX)/${spec.shards}`,
-    '--start-at',
-    String(spec.startAtMs),
-    ...(spec.url ? ['--url', spec.url] : []),
-    '--out',
-    '/tmp/stickler',
-    '--quiet',
-    '--json',
-    ...(spec.metricsPort ? ['--metrics', `0.0.0.0:${spec.metricsPort}`] : []),
-  ];
   const scrape = spec.metricsPort
     ? {
         annotations: {
@@ -149,7 +134,7 @@ export function renderK8sManifest(spec: ManifestSpec): string {
             {
               name: 'stickler',
               image: spec.image,
-              command,
+              command: shardCommand(spec),
               ...(spec.metricsPort ? { ports: [{ name: 'metrics', containerPort: spec.metricsPort }] } : {}),
               env: [
                 {
@@ -173,4 +158,23 @@ export function renderK8sManifest(spec: ManifestSpec): string {
   };
   const options = { blockQuote: 'literal', lineWidth: 0 } as const;
   return `${YAML.stringify(configMap, options)}---\n${YAML.stringify(job, options)}`;
+}
+
+/** What each pod runs: its shard of the scenario, on the shared clock, its summary as the last line of its log. */
+function shardCommand(spec: ManifestSpec): string[] {
+  return [
+    'stickler',
+    'run',
+    `${SCENARIO_DIR}/scenario.yaml`,
+    '--shard',
+    `$(JOB_COMPLETION_INDEX)/${spec.shards}`,
+    '--start-at',
+    String(spec.startAtMs),
+    ...(spec.url ? ['--url', spec.url] : []),
+    '--out',
+    '/tmp/stickler',
+    '--quiet',
+    '--json',
+    ...(spec.metricsPort ? ['--metrics', `0.0.0.0:${spec.metricsPort}`] : []),
+  ];
 }

@@ -33,11 +33,13 @@ function onIpv4Loopback(hostname: string): boolean {
 }
 
 /** `stickler probe URL`: the idle cut-off and the stickiness mechanism of a live target, found from outside. */
-export async function probeCommand(args: ProbeArgs): Promise<number> {
-  const fail = (message: string) => {
-    process.stderr.write(`stickler probe: ${message}\n`);
-    return EXIT.invalidInput;
-  };
+function fail(message: string): number {
+  process.stderr.write(`stickler probe: ${message}\n`);
+  return EXIT.invalidInput;
+}
+
+/** The URL and the flags, checked; an exit code when one is wrong. */
+function checkedArgs(args: ProbeArgs): { maxIdleMs: number; via: 'socket' | 'x-forwarded-for'; url: URL } | number {
   let url: URL;
   try {
     url = new URL(args.url);
@@ -53,7 +55,29 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
     return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
   if (args.via !== 'socket' && args.via !== 'x-forwarded-for')
     return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
-  const via = args.via;
+  return { maxIdleMs, via: args.via, url };
+}
+
+/** --ca's certificate, or an exit code when it cannot be read. */
+function readCa(file: string | undefined): string | undefined | number {
+  if (!file) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return fail(
+      `--ca ${file} cannot be read (${(error as NodeJS.ErrnoException).code}): give the ` +
+        `PEM file of the CA that signed the target's certificate`,
+    );
+  }
+}
+
+/** `stickler probe URL`: the idle cut-off and the stickiness mechanism of a live target, found from outside. */
+export async function probeCommand(args: ProbeArgs): Promise<number> {
+  const checked = checkedArgs(args);
+  if (typeof checked === 'number') return checked;
+  const { maxIdleMs, via, url } = checked;
+  const ca = readCa(args.ca);
+  if (typeof ca === 'number') return ca;
   const ipv6 = url.hostname === '[::1]' && via === 'socket';
   // IPv6 trials bind from a range made bindable for the probe (root), else from one address.
   const binding = ipv6
@@ -64,18 +88,6 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
       })
     : null;
   const loopback = onIpv4Loopback(url.hostname) || binding !== null;
-  let ca: string | undefined;
-  if (args.ca) {
-    try {
-      ca = fs.readFileSync(args.ca, 'utf8');
-    } catch (error) {
-      return fail(
-        `--ca ${args.ca} cannot be read (${(error as NodeJS.ErrnoException).code}): give the ` +
-          `PEM file of the CA that signed the target's certificate`,
-      );
-    }
-  }
-
   const log = args.quiet || args.json ? () => {} : logLine;
   const report = emptyReport(args.url);
   const print = () => {
