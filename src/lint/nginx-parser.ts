@@ -25,7 +25,8 @@ interface Token {
   quoted: boolean;
 }
 
-// eslint-disable-next-line complexity -- a lexer: one loop over the characters with a branch per kind, read top to bottom
+// A lexer: one loop over the characters with a branch per kind, read top to bottom.
+// eslint-disable-next-line complexity -- see above
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let line = 1;

@@ -47,8 +47,8 @@ class Exposition {
     this.family(name, 'histogram', help);
     // One pass over the counts array (a typed array; no objects per value, unlike the value iterators).
     // Nothing is counted past the largest value; the sum is made on the way (histogram.mean walks every value).
-    // eslint-disable-next-line no-restricted-syntax -- the JS histogram's counts array is public in the implementation,
-    // not in its interface
+    // The JS histogram's counts array is public in the implementation, not in its interface.
+    // eslint-disable-next-line no-restricted-syntax -- see above
     const raw = histogram as unknown as CountsArray;
     const last =
       histogram.totalCount > 0 ? Math.min(raw.countsArrayLength - 1, raw.countsArrayIndex(histogram.maxValue)) : -1;

@@ -1,12 +1,13 @@
 import type { ServingChange, ServingSource } from '../stack/stack.js';
 import type { Plan } from '../scenario/plan.js';
 import type { RunAggregate } from './aggregate.js';
-import { coverBackends, unidentifiedWarning } from './backend-coverage.js';
+import { coverBackends } from './backend-coverage.js';
 import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventTallyRaw } from './event-windows.js';
-import type { BackendShare, EventSummary, ShardSection, Summary } from './summary-types.js';
+import type { EventSummary, ShardSection, Summary } from './summary-types.js';
 import { diagnose } from './findings.js';
+import { summaryWarnings } from './summary-warnings.js';
 import { protocolFigures, protocolLatency } from './protocol-figures.js';
 import { summariseContinuity } from './continuity.js';
 import { suggestIdentify } from './identify-hint.js';
@@ -136,40 +137,6 @@ function measured(
   };
 }
 
-/**
- * The run's warnings: backends not covered, connections not identified, the caller's, the proxy's disagreements,
- * replies that never came.
- */
-function summaryWarnings(input: SummaryInput, coverage: string[], backends: BackendShare[]): string[] {
-  const { aggregate, plan } = input;
-  const totals = aggregate.totals;
-  const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
-  return [
-    ...coverage,
-    ...(unidentified ? [unidentified] : []),
-    ...input.warnings,
-    // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
-    ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, backends)),
-    ...noReplyWarnings(plan, totals),
-  ];
-}
-
-function noReplyWarnings(plan: Plan, totals: Totals): string[] {
-  if (totals.sent === 0 || totals.received > 0 || plan.app.reply.kind === 'none') return [];
-  const reply = plan.app.reply;
-  return [
-    reply.kind === 'echo'
-      ? `${totals.sent} messages were sent and none came back: the target does not echo ` +
-        `them (a message is timed by its echo; set traffic.message and traffic.reply to ` +
-        `the service's protocol), or closed first (see disconnects.by_reason); ` +
-        `latency.message has nothing behind it`
-      : `${totals.sent} messages were sent and no reply matched (traffic.reply ` +
-        `${reply.kind === 'field' ? `field ${reply.text}` : reply.kind}; ` +
-        `${totals.unmatched} server messages matched none in flight); latency.message ` +
-        `has nothing behind it`,
-  ];
-}
-
 function stickinessSection(input: SummaryInput, totals: Totals): Summary['stickiness'] {
   const judged = totals.sticky + totals.violations;
   return {
@@ -274,30 +241,6 @@ function nothingOpened(totals: RunAggregate['totals']): string {
     ? 'no connection was attempted: nothing was measured'
     : `no connection opened (${totals.attempted} attempted` +
         `${reasons.length > 0 ? `; failed: ${reasons.join(', ')}` : ''}): nothing was measured`;
-}
-
-/** HAProxy's own count of sessions per server against where the tool saw connections land. */
-function proxyDisagreements(
-  proxy: unknown,
-  events: readonly EventSummary[],
-  backends: readonly BackendShare[],
-): string[] {
-  const view = proxy as { servers?: { server: string; total_sessions: number }[] } | undefined;
-  // With faults on the timeline HAProxy also counts its retries and redispatches on a dead server.
-  if (!view?.servers || events.length > 0) return [];
-  return backends.flatMap((backend) => {
-    const proxyTotal = view.servers!.find((row) => row.server === backend.id)?.total_sessions;
-    // The readiness probe and health checks are not sessions of clients: allow a small margin.
-    if (
-      proxyTotal === undefined ||
-      Math.abs(proxyTotal - backend.connections) <= Math.max(2, backend.connections * 0.01)
-    )
-      return [];
-    return [
-      `HAProxy counted ${proxyTotal} sessions on ${backend.id}, stickler saw ` +
-        `${backend.connections} connections land there`,
-    ];
-  });
 }
 
 /** `{ key: value }` when there is a value, else nothing: an optional part of the summary. */

@@ -68,6 +68,45 @@ function tally(name: string, description: string, landings: Landing[], reference
   };
 }
 
+/** Runs the trials one connection at a time and keeps their tallies. */
+class TrialRunner {
+  readonly trials: Trial[];
+  /** Connections of the trials (the first one is the caller's). */
+  connections = 0;
+
+  constructor(
+    private readonly target: ProbeTarget,
+    private readonly first: Landing,
+    private readonly log: (line: string) => void,
+  ) {
+    this.trials = [tally('first', 'first connection, no cookies', [first], first.backend)];
+  }
+
+  async run(
+    name: string,
+    description: string,
+    identities: ProbeIdentity[],
+    reference: string | null = this.first.backend,
+  ): Promise<void> {
+    const landings: Landing[] = [];
+    for (const identity of identities) {
+      landings.push(await land(this.target, identity));
+      this.connections += 1;
+      await pause();
+    }
+    const result = tally(name, description, landings, reference ?? landings[0]?.backend ?? null);
+    this.trials.push(result);
+    this.log(
+      `affinity: ${description}: ${result.home} of ${result.connections} reached ` +
+        `${reference ?? landings[0]?.backend ?? 'an unknown backend'}`,
+    );
+  }
+}
+
+const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));
+
+type AffinityOptions = { varySources: boolean; key: SessionKey; family?: 4 | 6 };
+
 /**
  * Reconnects with and without the cookies the target set, from the same address, other addresses of
  * its /24 and other /24s (when the URL is on loopback), with a session key when one is given, and
@@ -76,110 +115,107 @@ function tally(name: string, description: string, landings: Landing[], reference
 export async function probeAffinity(
   target: ProbeTarget,
   first: Landing,
-  options: { varySources: boolean; key: SessionKey; family?: 4 | 6 },
+  options: AffinityOptions,
   log: (line: string) => void,
 ): Promise<AffinityFindings> {
   const sources = sourcesFor(target.via, options.family);
-  const net = sources.subnet;
   const home = options.varySources ? sources.home : null;
   const jar = new CookieJar();
   jar.store(first.setCookie);
-  const cookieNames = jar.names();
-  const cookies = jar.header();
-  const trials: Trial[] = [tally('first', 'first connection, no cookies', [first], first.backend)];
-  /** Connections of the trials (the first one is the caller's). */
-  let connections = 0;
-  const trial = async (
-    name: string,
-    description: string,
-    identities: ProbeIdentity[],
-    reference: string | null = first.backend,
-  ) => {
-    const landings: Landing[] = [];
-    for (const identity of identities) {
-      landings.push(await land(target, identity));
-      connections += 1;
-      await pause();
-    }
-    const result = tally(name, description, landings, reference ?? landings[0]?.backend ?? null);
-    trials.push(result);
-    log(
-      `affinity: ${description}: ${result.home} of ${result.connections} reached ` +
-        `${reference ?? landings[0]?.backend ?? 'an unknown backend'}`,
-    );
-  };
-  const times = (make: (i: number) => ProbeIdentity) => Array.from({ length: RECONNECTS }, (_, i) => make(i));
-
-  if (cookies)
-    await trial(
-      TRIAL.sameAddressWithCookies,
-      'same address, with its cookies',
-      times(() => ({ address: home, cookies })),
-    );
-  await trial(
-    TRIAL.sameAddressWithoutCookies,
-    'same address, without cookies',
-    times(() => ({ address: home })),
-  );
-  if (options.varySources) {
-    if (cookies)
-      await trial(
-        TRIAL.otherSubnetWithCookies,
-        `other ${net}s, with its cookies`,
-        times((i) => ({ address: sources.otherSubnet(i), cookies })),
-      );
-    await trial(
-      TRIAL.sameSubnetOtherAddress,
-      `other addresses of its ${net}, without cookies`,
-      times((i) => ({ address: sources.sameSubnet(i) })),
-    );
-    await trial(
-      TRIAL.otherSubnet,
-      `other ${net}s, without cookies`,
-      times((i) => ({ address: sources.otherSubnet(i) })),
-    );
-  }
-  if (cookieNames.length > 1) {
+  const runner = new TrialRunner(target, first, log);
+  await addressTrials(runner, sources, home, jar.header(), options.varySources);
+  if (jar.names().length > 1) {
     // Which of the cookies does it: each alone, from other /24s where the address cannot help.
-    for (const name of cookieNames) {
+    for (const name of jar.names()) {
       const alone = `${name}=${jar.get(name)}`;
-      await trial(
+      await runner.run(
         TRIAL.cookieAlone(name),
         `only cookie ${name}`,
         times((i) => ({ address: options.varySources ? sources.otherSubnet(i) : home, cookies: alone })).slice(0, 3),
       );
     }
   }
-  let keyLabel: string | null = null;
-  if (options.key.kind !== 'none') {
-    const key = options.key;
-    keyLabel = `${key.kind} ${key.name}`;
-    await trial(
-      TRIAL.sameKey,
-      `one ${keyLabel} value from other /24s`,
-      times((i) => ({
-        address: options.varySources ? sources.otherSubnet(i) : home,
-        key,
-        keyValue: 'stickler-probe-1',
-      })),
-      null,
-    );
-    await trial(
-      TRIAL.otherKeys,
-      `a new ${keyLabel} value each, same address`,
-      times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })),
-      null,
-    );
-  }
-  const verdict = judgeAffinity(trials, cookieNames, keyLabel, net as '/24' | '/64');
+  const keyLabel = await keyTrials(runner, options, sources, home);
+  const { trials } = runner;
+  const verdict = judgeAffinity(trials, jar.names(), keyLabel, sources.subnet as '/24' | '/64');
   const seen = new Set(trials.flatMap((one) => Object.keys(one.backends)));
   return {
     ...verdict,
     addresses_via: options.varySources ? target.via : null,
     home: first.backend,
     backends_seen: [...seen].sort(),
-    set_cookie: cookieNames,
+    set_cookie: jar.names(),
     trials,
-    connections,
+    connections: runner.connections,
   };
+}
+
+type Sources = ReturnType<typeof sourcesFor>;
+
+/** From the same address with and without the cookies, then (on loopback) from other addresses and /24s. */
+async function addressTrials(
+  runner: TrialRunner,
+  sources: Sources,
+  home: string | null,
+  cookies: string | undefined,
+  varySources: boolean,
+): Promise<void> {
+  const net = sources.subnet;
+  if (cookies)
+    await runner.run(
+      TRIAL.sameAddressWithCookies,
+      'same address, with its cookies',
+      times(() => ({ address: home, cookies })),
+    );
+  await runner.run(
+    TRIAL.sameAddressWithoutCookies,
+    'same address, without cookies',
+    times(() => ({ address: home })),
+  );
+  if (!varySources) return;
+  if (cookies)
+    await runner.run(
+      TRIAL.otherSubnetWithCookies,
+      `other ${net}s, with its cookies`,
+      times((i) => ({ address: sources.otherSubnet(i), cookies })),
+    );
+  await runner.run(
+    TRIAL.sameSubnetOtherAddress,
+    `other addresses of its ${net}, without cookies`,
+    times((i) => ({ address: sources.sameSubnet(i) })),
+  );
+  await runner.run(
+    TRIAL.otherSubnet,
+    `other ${net}s, without cookies`,
+    times((i) => ({ address: sources.otherSubnet(i) })),
+  );
+}
+
+/** One value of the session key from other /24s, and a new value each from one address; its label, or null. */
+async function keyTrials(
+  runner: TrialRunner,
+  options: AffinityOptions,
+  sources: Sources,
+  home: string | null,
+): Promise<string | null> {
+  const key = options.key;
+  if (key.kind === 'none') return null;
+  const keyLabel = `${key.kind} ${key.name}`;
+  await runner.run(
+    TRIAL.sameKey,
+    `one ${keyLabel} value from other /24s`,
+    times((i) => ({
+      address: options.varySources ? sources.otherSubnet(i) : home,
+      key,
+      keyValue: 'stickler-probe-1',
+    })),
+    null,
+  );
+  await runner.run(
+    TRIAL.otherKeys,
+    `a new ${keyLabel} value each, same address`,
+    times((i) => ({ address: home, key, keyValue: `stickler-probe-${i + 2}` })),
+    null,
+  );
+  return keyLabel;
 }

@@ -121,27 +121,7 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
       `${report.balancer.server ? `Server: ${report.balancer.server}` : 'no Server header'}; ` +
       `${getText}; ${cookies}`,
   );
-  const idle = report.idle;
-  if (!idle) lines.push('  idle      not probed');
-  else if (idle.idle_timeout_s === null)
-    lines.push(
-      `  idle      no cut up to ${idle.max_idle_s} s of silence` +
-        `${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`,
-    );
-  else {
-    const confirmed =
-      idle.confirmed === null
-        ? ''
-        : idle.confirmed
-          ? `; ${idle.confirmed_silent_s} s silent survived`
-          : `; ${idle.confirmed_silent_s} s silent was cut too (it varies)`;
-    const pings = idle.pings_keep_alive
-      ? `pings every ${idle.ping_interval_s} s keep it open`
-      : `pinged connections are cut too (after ${idle.pinged_cut_after_s} s)`;
-    lines.push(
-      `  idle      cut after ${idle.idle_timeout_s} s of silence (close ${idle.close_code}${confirmed}); ${pings}`,
-    );
-  }
+  lines.push(idleLine(report.idle));
   const io = report.socketio;
   if (io)
     lines.push(
@@ -170,4 +150,26 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
     }
   }
   return lines.join('\n');
+}
+
+/** What the idle probe found: no cut, or the cut-off and what pings do. */
+function idleLine(idle: ProbeReport['idle']): string {
+  if (!idle) return '  idle      not probed';
+  else if (idle.idle_timeout_s === null)
+    return (
+      `  idle      no cut up to ${idle.max_idle_s} s of silence` +
+      `${idle.server_pings > 0 ? ` (the target pinged ${idle.server_pings} times)` : ''}`
+    );
+  else {
+    const confirmed =
+      idle.confirmed === null
+        ? ''
+        : idle.confirmed
+          ? `; ${idle.confirmed_silent_s} s silent survived`
+          : `; ${idle.confirmed_silent_s} s silent was cut too (it varies)`;
+    const pings = idle.pings_keep_alive
+      ? `pings every ${idle.ping_interval_s} s keep it open`
+      : `pinged connections are cut too (after ${idle.pinged_cut_after_s} s)`;
+    return `  idle      cut after ${idle.idle_timeout_s} s of silence (close ${idle.close_code}${confirmed}); ${pings}`;
+  }
 }

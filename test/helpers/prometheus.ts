@@ -5,9 +5,7 @@ import { freePort } from '../../src/stack/free-port.js';
 import { tempDir } from './cli.js';
 
 /** A real Prometheus (Debian's), on loopback with a private data folder, scraping `targets` every second. */
-export async function startPrometheus(
-  targets: string[],
-): Promise<{
+export async function startPrometheus(targets: string[]): Promise<{
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   stop(): Promise<void>;
 }> {

@@ -82,8 +82,8 @@ let kit: ReceiverKit | null = null;
 const internals = (ws: object) => ws as WsInternals;
 
 /** What ws keeps under one of its symbols on a Receiver or a socket (a back-reference to the WebSocket). */
-// eslint-disable-next-line no-restricted-syntax -- ws's symbol-keyed fields are in no type; this is the one place they
-// are read
+// ws's symbol-keyed fields are in no type; this is the one place they are read.
+// eslint-disable-next-line no-restricted-syntax -- see above
 const symbolFields = (holder: object) => holder as unknown as Record<symbol, (WebSocket & WsInternals) | undefined>;
 
 function looksLikeWsReceiver(receiver: Partial<WsReceiver> | null | undefined): receiver is WsReceiver {
