@@ -56,12 +56,29 @@ export async function runScenario(
 }
 
 /** Processes stickler may have started that are still alive (backends, proxies, workers), by command line. */
+/**
+ * Every process a test file starts carries the file's pid in its environment (set here, inherited by
+ * stickler, its workers, backends, proxies and watchdogs), so that a check for leftovers sees the
+ * processes of its own file only: the suite runs test files two at a time.
+ */
+const OWNER = `STICKLER_TEST_OWNER=${process.pid}`;
+process.env.STICKLER_TEST_OWNER = String(process.pid);
+
+function startedByThisFile(pid: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(OWNER);
+  } catch {
+    return false;
+  }
+}
+
+/** The processes of this test file whose command line holds `marker`. */
 export function strayProcesses(marker: string): string[] {
   const found: string[] = [];
   for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(marker)) found.push(`${pid}: ${cmdline}`);
+      if (cmdline.includes(marker) && startedByThisFile(pid)) found.push(`${pid}: ${cmdline}`);
     } catch {
       // gone meanwhile
     }

@@ -1,3 +1,4 @@
+// test: runs alone: it makes IPv6 pools bindable (a local route on lo, net.ipv6.ip_nonlocal_bind) for the whole machine
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignClients } from '../../src/engine/run/assignments.js';
+import { assignClients, shardClients, workerClients } from '../../src/engine/run/assignments.js';
 import { backoffDelayMs } from '../../src/engine/client/backoff.js';
 import { CookieJar } from '../../src/engine/client/cookie-jar.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
@@ -75,15 +75,24 @@ test('shards: client i belongs to shard i mod N, with the address and idle windo
   );
   const all = assignClients(whole, parseAddressPool(whole.clients.pool) as AddressPool);
   const shards = 4;
-  const seen = new Set<number>();
+  const workers = 3;
+  const seen = new Map<number, string>();
   for (let index = 0; index < shards; index++) {
-    const mine = all.filter((assignment) => assignment.index % shards === index);
-    for (const assignment of mine) {
-      assert.ok(!seen.has(assignment.index));
-      seen.add(assignment.index);
+    const mine = shardClients(all, { index, count: shards });
+    assert.ok(
+      mine.every((assignment) => assignment.index % shards === index),
+      `shard ${index} holds its own`,
+    );
+    for (let worker = 0; worker < workers; worker++) {
+      for (const assignment of workerClients(mine, shards, workers, worker)) {
+        assert.ok(!seen.has(assignment.index), `client ${assignment.index} twice: ${seen.get(assignment.index)}`);
+        seen.set(assignment.index, `shard ${index} worker ${worker}`);
+        // Unsharded, the same client has the same address and idle windows.
+        assert.deepEqual(assignment, all[assignment.index]);
+      }
     }
   }
-  assert.equal(seen.size, 1000, 'every client in exactly one shard');
+  assert.equal(seen.size, 1000, 'every client in exactly one shard and one worker of it');
   // Assignments come from the seed and the index alone: computing them again (as each shard does) gives the same clients.
   assert.deepEqual(assignClients(whole, parseAddressPool(whole.clients.pool) as AddressPool), all);
 });

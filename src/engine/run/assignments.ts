@@ -54,3 +54,18 @@ function chooseMembers(count: number, share: number, seed: number): Set<number> 
   }
   return new Set(order.slice(0, Math.round(share * count)));
 }
+
+/** A distributed run's part: client i belongs to shard i mod N. */
+export function shardClients<T extends { index: number }>(clients: T[], shard: { index: number; count: number }): T[] {
+  return clients.filter((client) => client.index % shard.count === shard.index);
+}
+
+/** A shard's clients split over its workers: client i goes to worker (i div N) mod W. */
+export function workerClients<T extends { index: number }>(
+  clients: T[],
+  shardCount: number,
+  workers: number,
+  workerIndex: number,
+): T[] {
+  return clients.filter((client) => Math.floor(client.index / shardCount) % workers === workerIndex);
+}

@@ -6,7 +6,7 @@ import { actionInfo } from '../../scenario/actions.js';
 import type { EventPlan, Plan } from '../../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../../stack/stack.js';
 import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../../stack/limits.js';
-import { assignClients, clientPool } from './assignments.js';
+import { assignClients, clientPool, shardClients, workerClients } from './assignments.js';
 import { EventWindows, type EventTallyRaw } from '../../metrics/event-windows.js';
 import type { ClientAssignment, WorkerEvent, WorkerStart } from './messages.js';
 import { DownInference, ServingState } from './serving-state.js';
@@ -87,9 +87,7 @@ class Coordinator {
     private readonly options: RunOptions,
   ) {
     const shard = (this.shard = options.shard ?? { index: 0, count: 1 });
-    this.assignments = assignClients(plan, clientPool(plan)).filter(
-      (assignment) => assignment.index % shard.count === shard.index,
-    );
+    this.assignments = shardClients(assignClients(plan, clientPool(plan)), shard);
     this.clientCount = this.assignments.length;
     const load = loadOf(plan, this.clientCount);
     const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
@@ -120,9 +118,7 @@ class Coordinator {
         workerIndex,
         plan: this.plan,
         urls: this.stack.urls,
-        clients: this.assignments.filter(
-          (assignment) => Math.floor(assignment.index / this.shard.count) % workers === workerIndex,
-        ),
+        clients: workerClients(this.assignments, this.shard.count, workers, workerIndex),
         connectConcurrency: Math.max(1, Math.ceil(this.plan.clients.connectConcurrency / workers)),
         startAtEpochMs: this.startAtEpochMs,
         snapshotIntervalMs: this.options.snapshotIntervalMs ?? 1000,
