@@ -17,7 +17,7 @@ export const FIXES = {
   /** Sessions that live in one backend's memory. */
   shareState:
     "keep session state out of the backend's process, in a store every backend " +
-    "reads (the seed article's Redis migration; in a scenario, target.state: redis)",
+    'reads (sessions in Redis, shared by every backend; in a scenario, target.state: redis)',
   sendCookieBack:
     'send the sticky cookie back on every reconnect: clients.cookies: true ' +
     '(browsers do; native clients need a cookie jar)',

@@ -48,10 +48,6 @@ export function parseHaproxy(source: string): Section[] {
   return sections;
 }
 
-/**
- * The WebSocket gotchas of the seed articles, in an HAProxy config. Settings in `defaults` apply to the sections after
- * it.
- */
 type Add = (line: number, severity: Finding['severity'], rule: string, message: string, fix: string) => void;
 /** The last line of a section (or of the defaults before it) that starts with these words. */
 type Setting = (...words: string[]) => Line | undefined;
@@ -60,8 +56,8 @@ const get = (section: Section, ...words: string[]) =>
   section.lines.filter((l) => words.every((word, i) => l.words[i] === word)).at(-1);
 
 /**
- * The WebSocket gotchas of the seed articles, in an HAProxy config. Settings in `defaults` apply to the sections after
- * it.
+ * The WebSocket gotchas of an HAProxy config (idle cuts, cookies in tcp mode, no redispatch, no checks). Settings in
+ * `defaults` apply to the sections after it.
  */
 export function lintHaproxy(file: string, sections: Section[], filesPerProcess: number): Finding[] {
   const findings: Finding[] = [];
@@ -174,7 +170,7 @@ function cookieFindings(servers: Line[], setting: Setting, add: Add): void {
         'haproxy-redispatch',
         'cookie insert without option redispatch: when a sticky server dies its clients ' +
           'get 503 until they drop the cookie. With redispatch they move on but lose ' +
-          "stickiness for a moment: the seed article's trade-off",
+          'stickiness for a moment: the trade-off between availability and stickiness',
         'option redispatch (if failing over to another backend is safe for your state)',
       );
     }

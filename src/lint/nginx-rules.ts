@@ -3,13 +3,14 @@ import { SHORT_TIMEOUT_S, timeSeconds } from './finding.js';
 import { FIXES } from './fixes.js';
 import type { NginxDirective } from './nginx-parser.js';
 
-/**
- * The WebSocket gotchas of the seed articles, in an nginx config. proxy_* directives inherit from
- * http to server to location; proxy_set_header is replaced as a whole by a block that sets any.
- */
 type Add = (line: number, severity: Finding['severity'], rule: string, message: string, fix: string) => void;
 type Scope = Map<string, NginxDirective[]>;
 
+/**
+ * The WebSocket gotchas of an nginx config (no upgrade headers, short timeouts, ip_hash behind NAT).
+ * proxy_* directives inherit from http to server to location; proxy_set_header is replaced as a whole
+ * by a block that sets any.
+ */
 export function lintNginx(file: string, tree: NginxDirective[], filesPerProcess: number): Finding[] {
   const findings: Finding[] = [];
   const add: Add = (line, severity, rule, message, fix) => findings.push({ file, line, severity, rule, message, fix });

@@ -87,7 +87,8 @@ function stickinessFindings(summary: Judged, plan: Plan): RawFinding[] {
     });
   }
   const balancer = s.violations_by_cause.balancer ?? 0;
-  // Sessions that survived every reconnect: the violations cost nothing (the seed article's point).
+  // Sessions that survived every reconnect: the violations cost nothing (shared session state is the answer
+  // to broken stickiness).
   const stateKept = summary.continuity && summary.continuity.resumes > 0 && summary.continuity.lost === 0;
   if (balancer > 0) {
     findings.push({

@@ -5,7 +5,7 @@ import type { IdleFindings } from './idle.js';
 
 export type Advice = Omit<Finding, 'file' | 'line'>;
 
-/** The seed articles' five minutes: idle cuts shorter than this catch ordinary quiet clients. */
+/** Five minutes: idle cuts shorter than this catch ordinary quiet clients. */
 const SHORT_IDLE_S = 300;
 
 /** Lint-style advice from what the probe found: what it means for clients, and the fix. */

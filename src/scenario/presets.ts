@@ -46,7 +46,7 @@ export interface PresetInfo {
   readonly name: string;
   /** The proxy that balances over the backends, or none (`direct`). */
   readonly proxy: ProxyKind | 'none';
-  /** A proxy in front of the balancing one (the seed's layered chain); it terminates TLS when there is TLS. */
+  /** A proxy in front of the balancing one (a layered chain); it terminates TLS when there is TLS. */
   readonly front?: ProxyKind;
   readonly summary: string;
   /** How `stickler stacks` and the docs name its balancing. */
@@ -182,7 +182,7 @@ export const PRESETS: readonly PresetInfo[] = [
     balance: 'cookie behind nginx',
     config: { directive: 'leastconn', lines: COOKIE_LINES, checks: true, cookie: true },
     summary:
-      "the seed article's layered chain: nginx in front (HTTP/1.1, Upgrade/Connection " +
+      'a layered chain: nginx in front (HTTP/1.1, Upgrade/Connection ' +
       'map; TLS with tls: true), HAProxy behind it with cookie SERVERID insert, ' +
       'checks, redispatch',
   },

@@ -68,7 +68,7 @@ const target = z
       .optional()
       .describe(
         'HAProxy presets with checks: http (GET /health, 200; default), ws (a WebSocket ' +
-          "upgrade to /ws-health, expect 101: the seed article's tcp-check) or none",
+          'upgrade to /ws-health, expect 101: a tcp-check that asks for a WebSocket upgrade) or none',
       ),
     redispatch: z.boolean().optional().describe('haproxy-cookie / haproxy-stick-src: option redispatch (default true)'),
     haproxy_stats: z

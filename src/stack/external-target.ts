@@ -21,7 +21,7 @@ export function externalTarget(plan: Plan, url: string, logDir: string): Running
   let lastError: string | null = null;
   const readStats = async () => {
     try {
-      // A server may stand in several sections (the seed's ws_cluster and http_cluster): it serves
+      // A server may stand in several sections (a ws_cluster and an http_cluster): it serves
       // WebSockets only while no section holds it down.
       const byServer = new Map<string, boolean>();
       for (const row of await readHaproxyStats(statsSource!)) {

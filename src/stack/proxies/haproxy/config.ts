@@ -9,7 +9,7 @@ interface PresetShape {
   cookie: boolean;
 }
 
-/** The seed article's WebSocket readiness check: an upgrade to /ws-health, expecting 101. */
+/** A WebSocket readiness check: an upgrade to /ws-health, expecting 101 (a wedged backend fails it). */
 const WS_HEALTH_CHECK = [
   'option tcp-check',
   'tcp-check connect',
@@ -57,7 +57,7 @@ export function renderHaproxyPreset(options: {
   nbthread?: number;
   adminSocket: string;
   statsPort?: number;
-  /** Presets with checks: http (default), ws (the seed's tcp-check) or none. */
+  /** Presets with checks: http (default), ws (a tcp-check that asks for an upgrade) or none. */
   health?: 'http' | 'ws' | 'none';
   /** Presets with checks: keep `option redispatch` (default true). */
   redispatch?: boolean;

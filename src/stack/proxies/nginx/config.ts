@@ -14,7 +14,7 @@ export function renderNginxServers(servers: readonly ServerSpec[], indent = '   
     .join('\n');
 }
 
-/** The production advice of the seed articles: HTTP/1.1, the Upgrade/Connection map, no buffering, long timeouts. */
+/** nginx's production advice for WebSockets: HTTP/1.1, the Upgrade/Connection map, no buffering, long timeouts. */
 export function renderNginxPreset(options: {
   preset: string;
   listenPort: number;
