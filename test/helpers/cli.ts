@@ -64,9 +64,17 @@ export async function runScenario(
 const OWNER = `STICKLER_TEST_OWNER=${process.pid}`;
 process.env.STICKLER_TEST_OWNER = String(process.pid);
 
-function startedByThisFile(pid: string): boolean {
+/**
+ * Another file's processes carry its tag. A process that rewrote its title over its environment (nginx,
+ * redis-server) carries none and counts as this file's: the markers for those are this file's own folders and ports.
+ */
+function startedByAnotherFile(pid: string): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(OWNER);
+    const tags = fs
+      .readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter((entry) => entry.startsWith('STICKLER_TEST_OWNER='));
+    return tags.length > 0 && !tags.includes(OWNER);
   } catch {
     return false;
   }
@@ -78,7 +86,7 @@ export function strayProcesses(marker: string): string[] {
   for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(marker) && startedByThisFile(pid)) found.push(`${pid}: ${cmdline}`);
+      if (cmdline.includes(marker) && !startedByAnotherFile(pid)) found.push(`${pid}: ${cmdline}`);
     } catch {
       // gone meanwhile
     }
