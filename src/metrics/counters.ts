@@ -73,6 +73,8 @@ export interface WorkerCounters {
   resumes: number;
   resumed: number;
   stateLost: Record<string, number>;
+  /** Open connections that kept ws's Receiver (frame-receiver.ts could not park it): about 0.8 KB each. */
+  receiversKept: number;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -157,6 +159,7 @@ export function emptyCounters(): WorkerCounters {
     resumes: 0,
     resumed: 0,
     stateLost: {},
+    receiversKept: 0,
   };
 }
 

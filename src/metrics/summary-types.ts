@@ -194,6 +194,8 @@ export interface Summary {
     push_gap?: string;
   };
   proxy?: unknown;
+  /** What the load generator itself noticed: connections that kept ws's parser (present when any did). */
+  engine?: { receivers_kept: number };
   /** Present in the summary of one shard of a distributed run: what `stickler merge` needs. */
   shard?: ShardSection;
   /** What each managed backend counted itself (/stats), to check the tool's distribution against. */

@@ -28,6 +28,12 @@ export function summaryWarnings(input: WarningInput, coverage: string[], backend
     // Each Socket.IO poll is a session of HAProxy's too: its counts are not connections then.
     ...(plan.app.socketio?.polling ? [] : proxyDisagreements(input.proxy, input.events, backends)),
     ...noReplyWarnings(plan, totals),
+    ...(totals.receiversKept > 0
+      ? [
+          `${totals.receiversKept} connections kept ws's message parser (about 0.8 KB each): ` +
+            `src/engine/wire/frame-receiver.ts found this ws, or these connections, other than it expects`,
+        ]
+      : []),
   ];
 }
 

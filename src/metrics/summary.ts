@@ -133,6 +133,7 @@ function measured(
     timeseries: aggregate.rows,
     histograms: histogramsSection(aggregate),
     ...(input.proxy !== undefined ? { proxy: input.proxy } : {}),
+    ...(totals.receiversKept > 0 ? { engine: { receivers_kept: totals.receiversKept } } : {}),
     warnings,
   };
 }

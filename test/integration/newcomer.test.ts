@@ -1,4 +1,4 @@
-// test: runs alone: it installs and removes Debian packages and installs the package globally with npm
+// test: heavy: it packs and installs the package with npm, and installs and removes a Debian package
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,3 +1,4 @@
+// test: heavy: its load and timings need the machine's other core free of another heavy file
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

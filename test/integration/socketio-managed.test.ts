@@ -1,3 +1,4 @@
+// test: heavy: its load and timings need the machine's other core free of another heavy file
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

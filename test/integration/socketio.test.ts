@@ -1,3 +1,4 @@
+// test: heavy: its load and timings need the machine's other core free of another heavy file
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli, runScenarioText } from '../helpers/cli.js';

@@ -4,10 +4,25 @@ import { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { openClientSocket } from '../../src/engine/wire/client-socket.js';
 import { closeWebSocket } from '../../src/engine/wire/connection-events.js';
-import { parkReceiver, wakeReceiver } from '../../src/engine/wire/frame-receiver.js';
+import { isParked, PARK, parkReceiver, wakeReceiver } from '../../src/engine/wire/frame-receiver.js';
 import { seededRandom } from '../../src/util/rng.js';
+import { fileURLToPath } from 'node:url';
 
 const MAX_PAYLOAD = 4000;
+
+/** A copy of ws and the frame reader built against it: from the sources, or out of the bundled load worker. */
+interface Kit {
+  name: string;
+  WebSocket: typeof WebSocket;
+  parkReceiver: typeof parkReceiver;
+  wakeReceiver: typeof wakeReceiver;
+  isParked: typeof isParked;
+  PARK: typeof PARK;
+}
+
+const SOURCE: Kit = { name: 'node_modules ws', WebSocket, parkReceiver, wakeReceiver, isParked, PARK };
+/** The load worker as `npm run build` bundles it: its own copy of ws, as a run's workers use it. */
+const BUNDLED_WORKER = fileURLToPath(new URL('../../src/bundle/worker.js', import.meta.url));
 
 /** One server frame (unmasked unless asked), with the length in 7, 16 or 64 bits. */
 function frame(first: number, payload: Buffer, options: { masked?: boolean; long?: boolean } = {}): Buffer {
@@ -85,13 +100,14 @@ interface Client {
   socket: Duplex;
   events: string[];
   parked: boolean;
+  kit: Kit;
 }
 
 /**
  * A client WebSocket on an in-memory socket, opened as ws opens one (`setSocket` with a client's
  * options: no UTF-8 validation, as stickler's clients), its Receiver parked at 'open' when asked.
  */
-function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): Client {
+function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}, kit = SOURCE): Client {
   const events: string[] = [];
   const socket = new Duplex({
     read() {},
@@ -101,11 +117,11 @@ function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): 
     },
   });
   // A WebSocket made without an address is a server's; these are the fields initAsClient sets instead.
-  const ws = new WebSocket(null as unknown as string, undefined, {});
+  const ws = new kit.WebSocket(null as unknown as string, undefined, {});
   Object.assign(ws, { _isServer: false, _autoPong: true });
-  const made: Client = { ws, socket, events, parked: false };
+  const made: Client = { ws, socket, events, parked: false, kit };
   ws.on('open', () => {
-    if (park) made.parked = parkReceiver(ws);
+    if (park) made.parked = kit.parkReceiver(ws) === kit.PARK.parked;
   });
   ws.on('message', (data: Buffer, isBinary: boolean) => events.push(`message ${isBinary} ${data.toString('hex')}`));
   ws.on('ping', (data: Buffer) => events.push(`ping ${data.toString('hex')}`));
@@ -127,7 +143,6 @@ function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}): 
   return made;
 }
 
-const receiverOf = (ws: WebSocket) => (ws as unknown as { _receiver: object | null })._receiver;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Feeds the chunks one a tick, then (if still open) closes from the client's side as stickler does, then the socket goes. */
@@ -137,7 +152,7 @@ async function run(made: Client, input: Buffer[], closeAtEnd: boolean): Promise<
     await tick();
   }
   if (closeAtEnd && made.ws.readyState === WebSocket.OPEN) {
-    if (made.parked) wakeReceiver(made.ws);
+    if (made.parked) made.kit.wakeReceiver(made.ws);
     made.ws.close(1000, 'client');
     await tick();
   }
@@ -167,19 +182,21 @@ test('a stickler client socket to a real ws server on loopback is parked at open
       maxPayload: MAX_PAYLOAD,
     });
     ws = opened;
-    const parked = await new Promise<boolean>((resolve) => opened.once('open', () => resolve(parkReceiver(opened))));
+    const parked = await new Promise<boolean>((resolve) =>
+      opened.once('open', () => resolve(parkReceiver(opened) === PARK.parked)),
+    );
     assert.equal(parked, true, "ws's socket listeners and Receiver are as this module knows them");
-    assert.equal(receiverOf(opened), null);
+    assert.ok(isParked(opened));
     opened.send('stk:1:hello');
     const echoed = await new Promise<string>((resolve) =>
       opened.once('message', (data: Buffer) => resolve(data.toString())),
     );
     assert.equal(echoed, 'stk:1:hello');
-    assert.equal(receiverOf(opened), null, 'a small echo never made a Receiver');
+    assert.ok(isParked(opened), 'a small echo never made a Receiver');
     opened.ping();
     await new Promise((resolve) => opened.once('pong', resolve));
     await tick();
-    assert.equal(receiverOf(opened), null, 'parked again after the pong');
+    assert.ok(isParked(opened), 'parked again after the pong');
     const closed = new Promise<number>((resolve) => opened.once('close', resolve));
     closeWebSocket(opened, 1000, 'client');
     assert.equal(await closed, 1000, "the server's close frame came back through a Receiver made again");
@@ -189,48 +206,56 @@ test('a stickler client socket to a real ws server on loopback is parked at open
   }
 });
 
-test('a parked Receiver gives the same events as ws, event for event, over 2,000 random streams cut at random points', async () => {
+async function differential(kit: Kit): Promise<void> {
   let messages = 0;
   let parkedAtEnd = 0;
   for (let seed = 1; seed <= 2000; seed++) {
     const rand = seededRandom(seed);
     const input = chunks(serverFrames(rand), rand);
     const closeAtEnd = rand() < 0.5;
-    const parked = client(true);
-    assert.equal(parked.parked, true, `seed ${seed}: parked at open`);
-    const expected = await run(client(false), input, closeAtEnd);
+    const parked = client(true, {}, kit);
+    assert.equal(parked.parked, true, `${kit.name}, seed ${seed}: parked at open`);
+    const expected = await run(client(false, {}, kit), input, closeAtEnd);
     for (const chunk of input) {
       parked.socket.push(chunk);
       await tick();
     }
-    if (parked.ws.readyState === WebSocket.OPEN && receiverOf(parked.ws) === null) parkedAtEnd += 1;
+    if (parked.ws.readyState === WebSocket.OPEN && kit.isParked(parked.ws)) parkedAtEnd += 1;
     const actual = await run(parked, [], closeAtEnd);
-    assert.deepEqual(actual, expected, `seed ${seed}`);
+    assert.deepEqual(actual, expected, `${kit.name}, seed ${seed}`);
     messages += expected.filter((event) => event.startsWith('message')).length;
   }
   assert.ok(messages > 2000, `the streams carried messages (${messages})`);
   // Streams that end between frames on an open connection leave it without a Receiver.
   assert.ok(parkedAtEnd > 200, `parked again after the frames ws parsed (${parkedAtEnd})`);
+}
+
+test('a parked Receiver gives the same events as ws, event for event, over 2,000 random streams cut at random points', () =>
+  differential(SOURCE));
+
+test("the same 2,000 streams through the bundled load worker's own copy of ws and of the frame reader", async () => {
+  const bundled = (await import(BUNDLED_WORKER)) as Omit<Kit, 'name'>;
+  await differential({ ...bundled, name: 'the bundled worker' });
 });
 
 test('small frames never wake the Receiver; a ping wakes it for itself, and it is parked again after', async () => {
   const made = client(true);
   assert.equal(made.parked, true);
-  assert.equal(receiverOf(made.ws), null);
+  assert.ok(isParked(made.ws));
   made.socket.push(Buffer.concat([frame(0x81, Buffer.from('stk:1:a')), frame(0x81, Buffer.from('x'.repeat(300)))]));
   await tick();
-  assert.equal(receiverOf(made.ws), null);
+  assert.ok(isParked(made.ws));
   made.socket.push(Buffer.concat([frame(0x89, Buffer.from('p')), frame(0x81, Buffer.from('after'))]));
   await tick();
-  assert.equal(receiverOf(made.ws), null, 'parked again once the ping was handled');
+  assert.ok(isParked(made.ws), 'parked again once the ping was handled');
   // Half a frame: the Receiver stays until the rest comes.
   const cut = frame(0x8a, Buffer.from('pong!'));
   made.socket.push(cut.subarray(0, 3));
   await tick();
-  assert.notEqual(receiverOf(made.ws), null, 'mid-frame');
+  assert.ok(!isParked(made.ws), 'mid-frame');
   made.socket.push(cut.subarray(3));
   await tick();
-  assert.equal(receiverOf(made.ws), null);
+  assert.ok(isParked(made.ws));
   assert.deepEqual(made.events, [
     'message false 73746b3a313a61',
     `message false ${Buffer.from('x'.repeat(300)).toString('hex')}`,
@@ -253,6 +278,25 @@ test('small frames never wake the Receiver; a ping wakes it for itself, and it i
 test('a connection whose messages need what the fast path skips keeps its Receiver', async () => {
   const validating = client(true, { skipUTF8Validation: false });
   assert.equal(validating.parked, false, 'UTF-8 validation');
-  assert.notEqual(receiverOf(validating.ws), null);
+  assert.ok(!isParked(validating.ws));
   await run(validating, [], false);
+});
+
+test("ws's own close() and resume() on a parked connection, without waking it first, behave as ws does", async () => {
+  const input = [frame(0x81, Buffer.from('hello')), frame(0x88, Buffer.from([0x03, 0xe8]))];
+  const expected = await run(client(false), input.slice(0, 1), true);
+  const made = client(true);
+  assert.equal(made.parked, true);
+  made.socket.push(input[0]);
+  await tick();
+  assert.ok(isParked(made.ws));
+  made.ws.pause();
+  made.ws.resume();
+  // close() reads the Receiver's state without a check: the parked stand-in answers for an idle one.
+  made.ws.close(1000, 'client');
+  await tick();
+  const closed = new Promise((resolve) => made.ws.once('close', resolve));
+  made.socket.destroy();
+  await closed;
+  assert.deepEqual(made.events, expected);
 });

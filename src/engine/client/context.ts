@@ -57,6 +57,8 @@ export interface ConnectionOwner {
   closed(connection: Connection, code: number): void;
   message(connection: Connection, data: Buffer): void;
   ponged(connection: Connection): void;
+  /** ws's Receiver could not be parked at the open: the connection keeps it. */
+  keptReceiver(): void;
 }
 
 /**

@@ -160,6 +160,10 @@ export class VirtualClient implements ConnectionOwner {
     });
   }
 
+  keptReceiver(): void {
+    this.context.recorder.counters.receiversKept += 1;
+  }
+
   ponged(connection: Connection): void {
     connection.lastTrafficMs = this.context.nowMs();
   }

@@ -21,7 +21,7 @@ const WORKER_SCRIPT = fs.existsSync(BUNDLED_WORKER) ? BUNDLED_WORKER : fromPacka
 
 /** A worker process: its own file limit and its own core; `v8Flags` for its runtime (limits.ts, workerHeapFlags). */
 export function forkWorker(v8Flags: readonly string[] = []): WorkerLink {
-  const child = fork(WORKER_SCRIPT, [], {
+  const child = fork(WORKER_SCRIPT, ['serve'], {
     execArgv: [...process.execArgv, ...v8Flags],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'json',

@@ -5,6 +5,13 @@
 import { handleCommand, type Worker, type WorkerChannel } from './worker-core.js';
 import type { CoordinatorCommand, WorkerEvent } from './messages.js';
 
+/**
+ * This bundle's own copy of ws and of the frame reader, for the differential test (test/unit/frame-receiver.test.ts),
+ * which imports the bundle without forking it: it then serves nothing.
+ */
+export { default as WebSocket } from 'ws';
+export { isParked, PARK, parkReceiver, wakeReceiver } from '../wire/frame-receiver.js';
+
 const channel: WorkerChannel = {
   sharesMemory: false,
   send: (event: WorkerEvent) =>
@@ -15,23 +22,28 @@ const channel: WorkerChannel = {
   exit: (code) => process.exit(code),
 };
 
-let worker: Worker | null = null;
+// Forked by the coordinator (worker-link.ts) with this word; imported by a test without it.
+if (process.argv[2] === 'serve' && process.send) serve();
 
-process.on('message', (command: CoordinatorCommand) => {
-  try {
-    worker = handleCommand(worker, command, channel);
-  } catch (error) {
+function serve(): void {
+  let worker: Worker | null = null;
+
+  process.on('message', (command: CoordinatorCommand) => {
+    try {
+      worker = handleCommand(worker, command, channel);
+    } catch (error) {
+      void channel
+        .send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) })
+        .then(() => process.exit(1));
+    }
+  });
+
+  // Ctrl-C reaches the whole process group; the coordinator decides how the run ends.
+  process.on('SIGINT', () => {});
+  process.on('disconnect', () => process.exit(0));
+  process.on('uncaughtException', (error) => {
     void channel
-      .send({ type: 'fatal', workerIndex: -1, message: String((error as Error)?.stack ?? error) })
+      .send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) })
       .then(() => process.exit(1));
-  }
-});
-
-// Ctrl-C reaches the whole process group; the coordinator decides how the run ends.
-process.on('SIGINT', () => {});
-process.on('disconnect', () => process.exit(0));
-process.on('uncaughtException', (error) => {
-  void channel
-    .send({ type: 'fatal', workerIndex: -1, message: String(error?.stack ?? error) })
-    .then(() => process.exit(1));
-});
+  });
+}

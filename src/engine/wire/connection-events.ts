@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { noteSocketError, type Connection } from '../client/context.js';
-import { parkReceiver, wakeReceiver } from './frame-receiver.js';
+import { PARK, parkReceiver, wakeReceiver } from './frame-receiver.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -48,7 +48,7 @@ function onUpgrade(this: Transport, response: IncomingMessage): void {
 
 function onOpen(this: Transport): void {
   const connection = connectionOf(this);
-  parkReceiver(this);
+  if (parkReceiver(this) === PARK.kept) connection.owner.keptReceiver();
   connection.owner.opened(connection);
 }
 

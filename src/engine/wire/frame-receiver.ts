@@ -1,6 +1,16 @@
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import type WebSocket from 'ws';
+import {
+  internals,
+  looksLikeWsInternals,
+  looksLikeWsReceiver,
+  PARKED,
+  symbolFields,
+  wsSocketListeners,
+  type Listener,
+  type WsInternals,
+  type WsReceiver,
+} from './ws-internals.js';
 
 /**
  * The receive side of an open client WebSocket, with ws's Receiver only while a frame needs it.
@@ -9,45 +19,18 @@ import type WebSocket from 'ws';
  * as ws emits them (the WebSocket's 'message', data, isBinary). Anything else (a control frame, a
  * fragment, a frame cut by the chunk's end, a 64-bit length, a masked or oversized frame, an RSV bit)
  * and all that follows it in the chunk goes to ws's own Receiver, and so does every chunk while that
- * Receiver is mid-frame. Between such frames the connection holds no Receiver at all ("parked"): a
- * Receiver is a Writable stream with its state, a bound `onwrite`, two arrays and six listeners,
- * about 0.8 KB a connection that an idle or echoing client never uses (80 MB at 100,000). It is made
- * again, with the options and listeners ws gave the first one, when a frame needs it (a pong, a
- * close, a fragment), and before anything of ws's that reads it: the socket's 'end' and 'close', and
- * the client's own `close()` (`wakeReceiver`).
+ * Receiver is mid-frame. Between such frames the connection holds no Receiver of its own ("parked"):
+ * a Receiver is a Writable stream with its state, a bound `onwrite`, two arrays and six listeners,
+ * about 0.8 KB a connection that an idle or echoing client never uses (80 MB at 100,000). One shared
+ * stand-in (PARKED) answers where ws reads the Receiver's state without a check (`close()`,
+ * `resume()`). A Receiver is made again, with the options and listeners ws gave the first one, when a
+ * frame needs it (a pong, a close, a fragment), and before the socket's 'end' and 'close' reach ws.
  *
- * It reads fields private to ws 8's WebSocket and Receiver, checked on the first connection
- * (`kitFrom`); a connection whose receiver or socket listeners look different is left to ws whole.
- * test/unit/frame-receiver.test.ts holds its events against ws's own, chunk for chunk.
+ * The fields of ws it reads are in ws-internals.ts, checked on the first connection (`kitFrom`), and
+ * ws's socket listeners are found by identity; a connection that looks otherwise is left to ws whole
+ * and counted (summary.json's engine.receivers_kept). test/unit/frame-receiver.test.ts holds its
+ * events against ws's own, chunk for chunk.
  */
-
-/** The fields of ws 8's Receiver this module reads. */
-interface WsReceiver extends Writable {
-  _state: number;
-  _bufferedBytes: number;
-  _fragmented: number;
-  _errored: boolean;
-  _allowSynchronousEvents: boolean;
-  _binaryType: string;
-  _isServer: boolean;
-  _maxBufferedChunks?: number;
-  _maxFragments?: number;
-  _maxPayload: number;
-  _skipUTF8Validation: boolean;
-}
-
-/** The fields of ws 8's WebSocket this module reads and writes. */
-interface WsInternals {
-  _receiver: WsReceiver | null;
-  _socket: Socket | null;
-  _readyState: number;
-  _extensions: object;
-  _closeFrameReceived: boolean;
-  _errorEmitted: boolean;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ws's listeners take what their events carry
-type Listener = (...args: any[]) => void;
 
 /** What it takes to make a connection's Receiver again: ws's class, its options, its listeners. */
 interface ReceiverKit {
@@ -79,23 +62,6 @@ const RECEIVER_EVENTS = ['conclude', 'drain', 'error', 'message', 'ping', 'pong'
 
 let kit: ReceiverKit | null = null;
 
-const internals = (ws: object) => ws as WsInternals;
-
-/** What ws keeps under one of its symbols on a Receiver or a socket (a back-reference to the WebSocket). */
-// ws's symbol-keyed fields are in no type; this is the one place they are read.
-// eslint-disable-next-line no-restricted-syntax -- see above
-const symbolFields = (holder: object) => holder as unknown as Record<symbol, (WebSocket & WsInternals) | undefined>;
-
-function looksLikeWsReceiver(receiver: Partial<WsReceiver> | null | undefined): receiver is WsReceiver {
-  return (
-    receiver instanceof Writable &&
-    typeof receiver._state === 'number' &&
-    typeof receiver._bufferedBytes === 'number' &&
-    typeof receiver._fragmented === 'number' &&
-    typeof receiver._maxPayload === 'number'
-  );
-}
-
 /** The one listener of `event`, or null when there is not exactly one. */
 function onlyListener(emitter: Socket | WsReceiver, event: string): Listener | null {
   const listeners = emitter.listeners(event);
@@ -112,13 +78,11 @@ function kitFrom(ws: object, receiver: WsReceiver, socket: Socket): ReceiverKit 
     if (!listener) return null;
     receiverListeners.push([event, listener]);
   }
-  // ws's socket listeners, by their names in ws's source (a minified ws leaves every connection to ws).
-  const wsListener = (event: string, name: string) =>
-    socket.listeners(event).find((listener) => listener.name === name) as Listener | undefined;
-  const socketOnData = wsListener('data', 'socketOnData');
-  const socketOnEnd = wsListener('end', 'socketOnEnd');
-  const socketOnClose = wsListener('close', 'socketOnClose');
-  if (!socketOnData || !socketOnEnd || !socketOnClose) return null;
+  // ws's socket listeners by identity (a bundled or renamed ws has the same functions under other names).
+  const listeners = wsSocketListeners(ws.constructor as new () => object);
+  if (!listeners || !looksLikeWsInternals(ws)) return null;
+  const { data: socketOnData, end: socketOnEnd, close: socketOnClose } = listeners;
+  if (!socket.listeners('data').includes(socketOnData)) return null;
   return {
     Receiver: receiver.constructor as ReceiverKit['Receiver'],
     options: optionsOf(receiver),
@@ -146,14 +110,23 @@ type ReceiverOptions = ReceiverKit['options'];
 const sameOptions = (a: ReceiverOptions, b: ReceiverOptions) =>
   (Object.keys(a) as (keyof ReceiverOptions)[]).every((name) => a[name] === b[name]);
 
+/** What parkReceiver did: parked the Receiver, found no ws WebSocket (a polling session), or kept it. */
+export const PARK = { parked: 0, notWs: 1, kept: 2 } as const;
+
 /**
  * Called at a client WebSocket's 'open': takes its Receiver away until a frame needs it, when its
  * messages need nothing the fast path skips (UTF-8 validation, another binary type, deferred events)
- * and ws is wired as this module knows. Returns whether it did.
+ * and ws is wired as this module knows. A connection it keeps whole costs about 0.8 KB more: the
+ * caller counts it (summary.json's engine.receivers_kept).
  */
-export function parkReceiver(ws: object): boolean {
+export function parkReceiver(ws: object): (typeof PARK)[keyof typeof PARK] {
   const { _receiver: receiver, _socket: socket } = internals(ws);
-  if (!looksLikeWsReceiver(receiver) || !socket) return false;
+  if (!receiver || !socket || receiver === PARKED) return PARK.notWs;
+  return parkable(ws, receiver, socket) ? park(ws, socket) : PARK.kept;
+}
+
+function parkable(ws: object, receiver: WsInternals['_receiver'], socket: Socket): boolean {
+  if (!looksLikeWsReceiver(receiver)) return false;
   if (
     receiver._binaryType !== 'nodebuffer' ||
     !receiver._skipUTF8Validation ||
@@ -165,26 +138,32 @@ export function parkReceiver(ws: object): boolean {
   // running several in one process) leave its connections to ws whole, which is only slower.
   kit ??= kitFrom(ws, receiver, socket);
   if (!kit || !sameOptions(kit.options, optionsOf(receiver)) || !idle(receiver)) return false;
-  if (
-    onlyListener(socket, 'data') !== kit.socketOnData ||
-    !socket.listeners('end').includes(kit.socketOnEnd) ||
-    !socket.listeners('close').includes(kit.socketOnClose)
-  )
-    return false;
-  socket.removeListener('data', kit.socketOnData);
-  socket.removeListener('end', kit.socketOnEnd);
-  socket.removeListener('close', kit.socketOnClose);
+  return (
+    onlyListener(socket, 'data') === kit.socketOnData &&
+    socket.listeners('end').includes(kit.socketOnEnd) &&
+    socket.listeners('close').includes(kit.socketOnClose)
+  );
+}
+
+function park(ws: object, socket: Socket): typeof PARK.parked {
+  const { socketOnData, socketOnEnd, socketOnClose } = kit!;
+  socket.removeListener('data', socketOnData);
+  socket.removeListener('end', socketOnEnd);
+  socket.removeListener('close', socketOnClose);
   socket.on('close', socketClosed);
   socket.on('data', socketData);
   socket.on('end', socketEnded);
-  internals(ws)._receiver = null;
-  return true;
+  internals(ws)._receiver = PARKED;
+  return PARK.parked;
 }
+
+/** The connection holds no Receiver of its own right now. */
+export const isParked = (ws: object): boolean => internals(ws)._receiver === PARKED;
 
 /** Gives a parked connection its Receiver back; anything that is not a parked WebSocket is left as it is. */
 export function wakeReceiver(ws: object): void {
   const socket = ws as Partial<WsInternals>;
-  if (socket._receiver !== null || !socket._socket || !kit) return;
+  if (socket._receiver !== PARKED || !socket._socket || !kit) return;
   const receiver = new kit.Receiver({ ...kit.options, extensions: socket._extensions });
   symbolFields(receiver)[kit.kWebSocket] = ws as WebSocket & WsInternals;
   for (const [event, listener] of kit.receiverListeners) receiver.on(event, listener);
@@ -215,7 +194,7 @@ function socketData(this: Socket, chunk: Buffer): void {
     this.removeListener('data', socketData);
     return;
   }
-  if (ws._receiver === null) {
+  if (ws._receiver === PARKED) {
     const at = emitSmallFrames(ws, chunk, kit!.options.maxPayload);
     if (at === chunk.length) return;
     wakeReceiver(ws);
@@ -223,7 +202,7 @@ function socketData(this: Socket, chunk: Buffer): void {
   }
   kit!.socketOnData.call(this, chunk);
   const receiver = ws._receiver;
-  if (receiver && ws._readyState === OPEN && idle(receiver)) ws._receiver = null;
+  if (looksLikeWsReceiver(receiver) && ws._readyState === OPEN && idle(receiver)) ws._receiver = PARKED;
 }
 
 function socketEnded(this: Socket): void {
