@@ -18,5 +18,5 @@ export function timeSeconds(text: string, bareUnit: 's' | 'ms'): number | null {
   return value * factor;
 }
 
-/** Idle sockets are cut by a proxy timeout shorter than this (the five minutes). */
+/** Five minutes: an idle cut-off shorter than this catches ordinary quiet clients (lint and probe alike). */
 export const SHORT_TIMEOUT_S = 300;

@@ -1,12 +1,9 @@
-import type { Finding } from '../lint/finding.js';
+import { SHORT_TIMEOUT_S, type Finding } from '../lint/finding.js';
 import { FIXES, idleCutFix } from '../lint/fixes.js';
 import type { AffinityFindings } from './affinity.js';
 import type { IdleFindings } from './idle.js';
 
 export type Advice = Omit<Finding, 'file' | 'line'>;
-
-/** Five minutes: idle cuts shorter than this catch ordinary quiet clients. */
-const SHORT_IDLE_S = 300;
 
 /** Lint-style advice from what the probe found: what it means for clients, and the fix. */
 export function probeAdvice(
@@ -34,7 +31,7 @@ export function probeAdvice(
       });
     } else {
       advice.push({
-        severity: cut < SHORT_IDLE_S ? 'warning' : 'info',
+        severity: cut < SHORT_TIMEOUT_S ? 'warning' : 'info',
         rule: 'idle-cut',
         message:
           `idle sockets are cut after ${cut} s of silence (close ` +

@@ -1,13 +1,8 @@
 /**
  * How far ahead a tick sends: every slot due within the batch window goes out in one batch rather
- * than waking again for it, and the window is 1% of the interval (at least 1 ms, at most 10 ms).
- * The wake-ups that cost are the target's: a write to a proxy asleep in epoll_wait wakes it, and the
- * kernel charges that wake-up to the writer (perf: `sock_def_readable` -> wake-up under `write` was
- * half the kernel time of an echo with a 3 ms window). Bigger batches find the proxy awake: with
- * 5,000 clients a second, 10 ms against 3 ms took the CPU of an echo from 83 to 70 µs, steady 52 to
- * 41 µs (the lean loop's own echoes clump the same way, by their arrival). The price is burstier
- * load: p50 1.2 -> 1.9 ms through HAProxy on 2 cores. A message's clock starts when it is actually
- * sent, so sending early hides nothing, and 1% of an interval keeps the pacing the file asked for.
+ * than waking again for it (a write wakes a proxy asleep in epoll_wait, on the writer's CPU). The
+ * window is 1% of the interval, at least 1 ms and at most 10 ms; a message's clock starts when it is
+ * sent, so sending early hides nothing. Measurements: docs/performance.md, "The send wheel's batch window".
  */
 export function batchWindowMs(intervalMs: number): number {
   return Math.min(10, Math.max(1, intervalMs / 100));
