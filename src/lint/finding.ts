@@ -1,11 +1,19 @@
-/** One thing `stickler lint` found in a proxy config, with why it matters and the fix. */
-export interface Finding {
+/**
+ * What every finding says, wherever it was found: in a proxy config (lint), in a live balancer (probe's
+ * advice) or in a run's figures (summary.json's findings). Fixes come from one catalogue (fixes.ts).
+ */
+export interface FindingBase {
+  severity: 'error' | 'warning' | 'info';
+  /** A stable name (nginx-ip-hash, affinity-by-subnet, idle-cut...). */
+  rule: string;
+  fix: string;
+}
+
+/** One thing `stickler lint` found in a proxy config: where, and why it matters. */
+export interface Finding extends FindingBase {
   file: string;
   line: number;
-  severity: 'error' | 'warning' | 'info';
-  rule: string;
   message: string;
-  fix: string;
 }
 
 /** Seconds of an nginx or HAProxy time value (`60`, `60s`, `5m`, `1h`, `3600000ms`, `1d`); null when unreadable. */

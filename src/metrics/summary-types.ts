@@ -1,3 +1,4 @@
+import type { FindingBase } from '../lint/finding.js';
 import type { WorkerCounters } from './counters.js';
 import type { LatencySummary } from './histograms.js';
 import type { EventSummary } from './event-windows.js';
@@ -23,13 +24,10 @@ export interface ThresholdResult {
 }
 
 /** Why the run looks as it does, and what to change (summary.findings). */
-export interface Finding {
-  severity: 'error' | 'warning' | 'info';
-  /** A stable name (affinity-by-subnet, idle-cut, refused-404...). */
-  rule: string;
+/** What a run's figures show: the cause, the evidence behind it, and the thresholds it explains. */
+export interface Finding extends FindingBase {
   cause: string;
   evidence: string;
-  fix: string;
   /** The failed thresholds it explains (an error). */
   explains?: string[];
 }
