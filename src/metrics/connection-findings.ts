@@ -1,4 +1,4 @@
-import { FIXES } from '../lint/fixes.js';
+import { FIXES } from '../findings/fixes.js';
 import type { Plan } from '../scenario/plan.js';
 import type { Judged, RawFinding } from './summary-types.js';
 

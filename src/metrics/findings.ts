@@ -1,4 +1,4 @@
-import { FIXES, idleCutFix } from '../lint/fixes.js';
+import { FIXES, idleCutFix } from '../findings/fixes.js';
 import type { Plan } from '../scenario/plan.js';
 import { findPreset } from '../scenario/presets.js';
 import { parseAddressPool } from '../util/address-pool.js';

@@ -1,4 +1,4 @@
-import type { FindingBase } from '../lint/finding.js';
+import type { FindingBase } from '../findings/finding.js';
 import type { WorkerCounters } from './counters.js';
 import type { LatencySummary } from './histograms.js';
 import type { EventSummary } from './event-windows.js';

@@ -1,5 +1,5 @@
-import { SHORT_TIMEOUT_S, type Finding } from '../lint/finding.js';
-import { FIXES, idleCutFix } from '../lint/fixes.js';
+import { SHORT_TIMEOUT_S, type Finding } from '../findings/finding.js';
+import { FIXES, idleCutFix } from '../findings/fixes.js';
 import type { AffinityFindings } from './affinity.js';
 import type { IdleFindings } from './idle.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lintText } from '../../src/lint/lint.js';
-import type { Finding } from '../../src/lint/finding.js';
+import { lintText } from '../../src/stack/proxies/lint.js';
+import type { Finding } from '../../src/findings/finding.js';
 
 const lint = (text: string): Finding[] => {
   const result = lintText('proxy.conf', text, 20_000);
@@ -203,7 +203,7 @@ test('a config that does not parse is a problem, not findings', () => {
 });
 
 test('lint learns Caddyfiles: ip_hash behind NAT, sticky with no health check, no retry, reloads that close WebSockets', async () => {
-  const { lintText } = await import('../../src/lint/lint.js');
+  const { lintText } = await import('../../src/stack/proxies/lint.js');
   const result = lintText(
     'Caddyfile',
     '{\n\tauto_https off\n}\n{{listen}} {\n\treverse_proxy {{servers}} {\n\t\tlb_policy ip_hash\n\t}\n}\n',

@@ -1,5 +1,5 @@
-import { lintFile, renderFindings } from '../../lint/lint.js';
-import type { Finding } from '../../lint/finding.js';
+import { lintFile, renderFindings } from '../../stack/proxies/lint.js';
+import type { Finding } from '../../findings/finding.js';
 import { machineLimits } from '../../stack/limits.js';
 import { EXIT } from '../exit-codes.js';
 

@@ -9,7 +9,7 @@ import { defaultOutDir, outDirProblem } from '../out-dir.js';
 import { defaultStartAt, parseShardSpec, parseStartAt } from '../shard.js';
 import { resolveScenarioArgument } from '../../scenario/bundled.js';
 import type { Plan } from '../../scenario/plan.js';
-import { lintFile, renderFindings } from '../../lint/lint.js';
+import { lintFile, renderFindings } from '../../stack/proxies/lint.js';
 import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeFailureJunit } from '../../report/junit.js';

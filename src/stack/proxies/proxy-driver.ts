@@ -1,3 +1,4 @@
+import type { Finding } from '../../findings/finding.js';
 import type { PresetInfo, ProxyKind } from '../../scenario/presets.js';
 import type { HaproxyServerStat } from './haproxy/admin.js';
 import type { ServerSpec } from './nginx/config.js';
@@ -77,4 +78,8 @@ export interface ProxyDriver {
   setServerState(handle: ProxyHandle, server: string, state: AdminState): Promise<void>;
   /** The proxy's own view of its servers (HAProxy `show stat`), when it has one. */
   serverStats?(handle: ProxyHandle): Promise<HaproxyServerStat[]>;
+  /** `stickler lint`: the WebSocket gotchas of a config of this proxy (lint-rules.ts in its folder). */
+  lint(file: string, source: string, filesPerProcess: number): Finding[];
+  /** What a template's `{{servers}}` becomes when it is linted: one server in this proxy's syntax. */
+  readonly lintServers: string;
 }

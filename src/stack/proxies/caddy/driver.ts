@@ -3,11 +3,14 @@ import { caddyGlobals, caddyUpstreams, renderCaddyPreset } from './config.js';
 import { fillPlaceholders } from '../../custom-config.js';
 import { proxiedPerProcess } from '../../limits.js';
 import type { ProxyDriver } from '../proxy-driver.js';
+import { lintCaddy } from './lint-rules.js';
 
 /**
  * Caddy 2: one Go process in the foreground, its admin API on a Unix socket of the run, reloaded with `caddy reload`.
  */
 export const caddyDriver: ProxyDriver = {
+  lint: (file, source) => lintCaddy(file, source),
+  lintServers: '127.0.0.1:9001',
   launch: {
     kind: 'caddy',
     binaries: ['/usr/bin/caddy', '/usr/local/bin/caddy'],

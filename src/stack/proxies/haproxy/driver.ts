@@ -4,9 +4,12 @@ import { haproxyCommand, haproxyServerStats } from './admin.js';
 import { haproxyManagementGlobals, renderHaproxyPreset, renderHaproxyServers } from './config.js';
 import { proxiedPerProcess, sizeHaproxy } from '../../limits.js';
 import type { ProxyDriver } from '../proxy-driver.js';
+import { lintHaproxy, parseHaproxy } from './lint-rules.js';
 
 /** HAProxy: one process (-W master-worker), its admin socket for server states and stats. */
 export const haproxyDriver: ProxyDriver = {
+  lint: (file, source, files) => lintHaproxy(file, parseHaproxy(source), files),
+  lintServers: 'server b1 127.0.0.1:9001 check cookie b1',
   launch: {
     kind: 'haproxy',
     binaries: ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy', '/usr/bin/haproxy'],

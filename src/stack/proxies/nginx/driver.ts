@@ -3,9 +3,13 @@ import { fillPlaceholders } from '../../custom-config.js';
 import { sizeNginx } from '../../limits.js';
 import { renderNginxPreset, renderNginxServers } from './config.js';
 import type { ProxyDriver } from '../proxy-driver.js';
+import { lintNginx } from './lint-rules.js';
+import { parseNginx } from './parser.js';
 
 /** nginx: workers sized to the load; no admin socket, so a server state is a `down` mark in the config and a reload. */
 export const nginxDriver: ProxyDriver = {
+  lint: (file, source, files) => lintNginx(file, parseNginx(source), files),
+  lintServers: 'server 127.0.0.1:9001;',
   launch: {
     kind: 'nginx',
     binaries: ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'],

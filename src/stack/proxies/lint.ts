@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import { lintCaddy } from './caddy-rules.js';
-import type { Finding } from './finding.js';
-import { lintHaproxy, parseHaproxy } from './haproxy-rules.js';
-import { NginxParseError, parseNginx } from './nginx-parser.js';
-import { lintNginx } from './nginx-rules.js';
+import type { Finding } from '../../findings/finding.js';
+import { PROXY_DRIVERS } from './index.js';
+import { NginxParseError } from './nginx/parser.js';
 
 export type LintResult =
   { ok: true; proxy: 'nginx' | 'haproxy' | 'caddy'; findings: Finding[] } | { ok: false; problem: string };
@@ -22,24 +20,14 @@ export function detectProxy(text: string): 'nginx' | 'haproxy' | 'caddy' {
 
 /** A stickler template's placeholders stand for code: fill them with something that parses. */
 function withPlaceholders(text: string, proxy: 'nginx' | 'haproxy' | 'caddy'): string {
-  return text
-    .replaceAll('{{listen}}', '127.0.0.1:8080')
-    .replaceAll(
-      '{{servers}}',
-      { nginx: 'server 127.0.0.1:9001;', haproxy: 'server b1 127.0.0.1:9001 check cookie b1', caddy: '127.0.0.1:9001' }[
-        proxy
-      ],
-    );
+  return text.replaceAll('{{listen}}', '127.0.0.1:8080').replaceAll('{{servers}}', PROXY_DRIVERS[proxy].lintServers);
 }
 
 export function lintText(file: string, text: string, filesPerProcess: number): LintResult {
   const proxy = detectProxy(text);
   const source = withPlaceholders(text, proxy);
-  if (proxy === 'haproxy')
-    return { ok: true, proxy, findings: lintHaproxy(file, parseHaproxy(source), filesPerProcess) };
-  if (proxy === 'caddy') return { ok: true, proxy, findings: lintCaddy(file, source) };
   try {
-    return { ok: true, proxy, findings: lintNginx(file, parseNginx(source), filesPerProcess) };
+    return { ok: true, proxy, findings: PROXY_DRIVERS[proxy].lint(file, source, filesPerProcess) };
   } catch (error) {
     if (error instanceof NginxParseError)
       return { ok: false, problem: `${file}:${error.line}: cannot parse: ${error.message}` };

@@ -1,5 +1,5 @@
-import type { Finding } from './finding.js';
-import { FIXES } from './fixes.js';
+import type { Finding } from '../../../findings/finding.js';
+import { FIXES } from '../../../findings/fixes.js';
 
 /** A Caddyfile's reverse_proxy blocks: their line, upstreams and subdirectives (a light parse, braces by line). */
 interface ReverseProxy {

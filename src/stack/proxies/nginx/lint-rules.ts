@@ -1,7 +1,7 @@
-import type { Finding } from './finding.js';
-import { SHORT_TIMEOUT_S, timeSeconds } from './finding.js';
-import { FIXES } from './fixes.js';
-import type { NginxDirective } from './nginx-parser.js';
+import type { Finding } from '../../../findings/finding.js';
+import { SHORT_TIMEOUT_S, timeSeconds } from '../../../findings/finding.js';
+import { FIXES } from '../../../findings/fixes.js';
+import type { NginxDirective } from './parser.js';
 
 type Add = (line: number, severity: Finding['severity'], rule: string, message: string, fix: string) => void;
 type Scope = Map<string, NginxDirective[]>;

@@ -1,5 +1,5 @@
-import type { Finding } from './finding.js';
-import { SHORT_TIMEOUT_S, timeSeconds } from './finding.js';
+import type { Finding } from '../../../findings/finding.js';
+import { SHORT_TIMEOUT_S, timeSeconds } from '../../../findings/finding.js';
 
 /** A section of an HAProxy config: `global`, `defaults`, `frontend`, `backend` or `listen`, with its lines. */
 interface Line {
