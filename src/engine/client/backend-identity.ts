@@ -1,4 +1,4 @@
-import { markUnidentified, type ClientContext, type Connection } from './context.js';
+import { markUnidentified, type Connection, type IdentityContext } from './context.js';
 import type { ClientProtocol } from '../protocols/client-protocol.js';
 
 /** The backend may name itself in any of a connection's first messages (a greeting, an ack). */
@@ -13,7 +13,7 @@ export function identifyFromMessage(
   connection: Connection,
   data: Buffer,
   protocol: ClientProtocol,
-  context: ClientContext,
+  context: IdentityContext,
 ): string | null {
   const backend = protocol.backendIn(data);
   if (backend !== null) return backend;

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import WebSocket from 'ws';
 import type { Transport } from '../wire/transport.js';
+import type { DialContext } from '../wire/polling-client.js';
 import type { Plan } from '../../scenario/plan.js';
 import type { AddressPool } from '../../util/address-pool.js';
 import type { ClientHome, HomeContext } from './home.js';
@@ -13,17 +14,27 @@ import type { OutageLedger } from './outage-ledger.js';
 import { writeTextFrame } from '../wire/text-frame.js';
 import type { WorkerRecorder } from '../run/worker-recorder.js';
 
-/** What every client of a worker shares. */
-export interface ClientContext {
+/** What a client's traffic needs: the run clock, the plan, the recorder and the worker's two send wheels. */
+export interface TrafficContext {
   readonly plan: Plan;
-  readonly urls: string[];
   readonly recorder: WorkerRecorder;
-  readonly limit: LimitFunction;
-  readonly pool: AddressPool;
   /** Run clock in ms (0 = the run's start, shared by all workers). */
   nowMs(): number;
+  /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
+  readonly wheel: SendWheel | null;
+  /** The worker's one timer for client pings (null without traffic.ping): no interval timer per connection. */
+  readonly pingWheel: SendWheel | null;
+}
+
+/** What reading a backend's name out of a message needs. */
+export interface IdentityContext {
+  readonly plan: Plan;
+  readonly recorder: WorkerRecorder;
+}
+
+/** The worker's view of which backends serve, and what a client tells it. */
+export interface ServingView {
   isServing(backend: string): boolean;
-  readonly stopping: boolean;
   /**
    * Set when nothing tells the engine that a backend went down (a target stickler does not run): a
    * reconnect that leaves home right after a crash-like loss then waits for the coordinator's word
@@ -34,18 +45,20 @@ export interface ClientContext {
   crashLikeClose(backend: string): void;
   /** A connection landed on a backend this worker holds as not serving (inferred): it serves again. */
   seenServing(backend: string): void;
+}
+
+/** What every client of a worker shares: the narrow contexts above, and the client's own life's. */
+export interface ClientContext extends DialContext, TrafficContext, IdentityContext, ServingView {
+  readonly urls: string[];
+  readonly limit: LimitFunction;
+  readonly pool: AddressPool;
+  readonly stopping: boolean;
   /** Homes whose verdict waits for the coordinator's word. */
   readonly pending: Set<ClientHome>;
-  /** The worker's one timer for fixed-rate sends (null for poisson traffic or no traffic). */
-  readonly wheel: SendWheel | null;
-  /** The worker's one timer for client pings (null without traffic.ping): no interval timer per connection. */
-  readonly pingWheel: SendWheel | null;
   /** What a client's protocol records into (the worker's recorder and run clock). */
   readonly protocolRecorder: ProtocolRecorder;
   /** Clients cut by outages, and when they are back. */
   readonly outages: OutageLedger;
-  /** ws options for wss:// (the CA to trust), shared by every client. */
-  readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
 }
 
 /** Who a connection turns to: the client that owns it (its protocol's calls and its socket's events). */

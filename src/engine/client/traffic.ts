@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { exponential, type Random } from '../../util/rng.js';
-import type { ClientContext, Connection } from './context.js';
+import type { Connection, TrafficContext } from './context.js';
 import { inIdleWindow, nextPoissonDue } from './pacing.js';
 import type { ClientProtocol } from '../protocols/client-protocol.js';
 import type { WheelMember } from './send-wheel.js';
@@ -18,7 +18,7 @@ export class ClientTraffic implements WheelMember {
   private readonly idleWindows: readonly number[];
 
   constructor(
-    private readonly context: ClientContext,
+    private readonly context: TrafficContext,
     private readonly protocol: ClientProtocol,
     private readonly random: Random,
     idleWindows: readonly number[],

@@ -1,7 +1,5 @@
 import type { Transport } from './transport.js';
-import type { ClientContext } from '../client/context.js';
-import type { ClientCredentials } from '../client/credentials.js';
-import { pollingClient } from './polling-client.js';
+import { pollingClient, type DialContext, type PollingIdentity } from './polling-client.js';
 import { openClientSocket, plannedSocket } from './client-socket.js';
 import type { ClientProtocol } from '../protocols/client-protocol.js';
 
@@ -10,9 +8,9 @@ import type { ClientProtocol } from '../protocols/client-protocol.js';
  * its protocol's own transport (Socket.IO transports: [polling]: the polling session).
  */
 export function openTransport(
-  context: ClientContext,
+  context: DialContext,
   protocol: ClientProtocol,
-  credentials: ClientCredentials,
+  credentials: PollingIdentity,
   target: string,
   resume: boolean,
 ): Transport {

@@ -1,8 +1,15 @@
 import { clientRequest, plannedSocket } from './client-socket.js';
-import type { ClientContext } from '../client/context.js';
+import type { Plan } from '../../scenario/plan.js';
 import type { PollingClient } from '../../util/engineio-polling.js';
 
-/** Who polls: the client's session key value, address and cookies. */
+/** What opening a connection needs of the worker: the plan's socket settings and the TLS to trust. */
+export interface DialContext {
+  readonly plan: Plan;
+  /** ws options for wss:// (the CA to trust), shared by every client. */
+  readonly tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
+}
+
+/** Who connects or polls: the client's session key value, address and cookies. */
 export interface PollingIdentity {
   sessionValue: string;
   address: string | null;
@@ -11,7 +18,7 @@ export interface PollingIdentity {
 }
 
 /** Polls go out as the client's WebSocket handshakes do: its address, session key and cookie jar (Socket.IO). */
-export function pollingClient(context: ClientContext, identity: PollingIdentity): PollingClient {
+export function pollingClient(context: DialContext, identity: PollingIdentity): PollingClient {
   const { plan, tlsOptions } = context;
   return {
     request: (url) =>
