@@ -106,6 +106,14 @@ type ServerSideWebSocket = new (
  * socket that way any more. Names are not trusted: a bundler may rename a function.
  */
 export function wsSocketListeners(WebSocketClass: new (...args: never[]) => object): SocketListeners | null {
+  // Once a class: a connection open where the kit was refused must not make a probe WebSocket each time.
+  if (!calibrated.has(WebSocketClass)) calibrated.set(WebSocketClass, probeListeners(WebSocketClass));
+  return calibrated.get(WebSocketClass)!;
+}
+
+const calibrated = new WeakMap<object, SocketListeners | null>();
+
+function probeListeners(WebSocketClass: new (...args: never[]) => object): SocketListeners | null {
   try {
     const stream = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
     // A WebSocket made without an address is a server's, the kind setSocket takes as it is.
