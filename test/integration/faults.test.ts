@@ -91,7 +91,8 @@ events:
 });
 
 test('a backend dying behind stickler’s back: HAProxy’s health checks tell the verdict it is down', async () => {
-  // The exec event kills b2 without the stack manager knowing; only HAProxy's checks can tell.
+  // The exec event kills b2 without the stack manager knowing; only HAProxy's checks can tell. -P $PPID: only this
+  // run's b2 (the shell's parent is stickler), not another test file's running beside it.
   const { summary } = await runScenario(
     `name: silent-death
 target: { stack: haproxy-cookie }
@@ -101,7 +102,7 @@ seed: 6
 traffic: { interval: 250ms }
 churn: { drop_every: 2s, backoff: { initial: 100ms, max: 1s } }
 events:
-  - { at: 3s, action: exec, command: "pkill -9 -f 'backend-process.js [b]2 '" }
+  - { at: 3s, action: exec, command: "pkill -9 -P $PPID -f 'backend-process.js [b]2 '" }
 `,
     ['--allow-exec'],
   );
