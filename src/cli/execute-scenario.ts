@@ -12,7 +12,8 @@ import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
 import { WaitAborted } from '../stack/readiness.js';
-import { startTarget } from '../stack/start-target.js';
+import { startTarget, UnreachableError } from '../stack/start-target.js';
+import { firstClientRequest } from '../engine/client/first-request.js';
 import type { RunningStack } from '../stack/stack.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -51,7 +52,11 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   fs.mkdirSync(options.outDir, { recursive: true });
   let stack: RunningStack;
   try {
-    stack = await startTarget(plan, { logDir: options.outDir, signal: options.signal });
+    stack = await startTarget(plan, {
+      logDir: options.outDir,
+      signal: options.signal,
+      clientHandshake: (url) => firstClientRequest(plan, url),
+    });
   } catch (error) {
     throw asCliError(error);
   }
@@ -138,6 +143,7 @@ function asCliError(error: unknown): CliError {
   if (error instanceof TemplateError) return new CliError(error.message, EXIT.invalidInput);
   if (error instanceof ProxyError)
     return new CliError(error.message, error.kind === 'config' ? EXIT.invalidInput : EXIT.infrastructure);
-  if (error instanceof CapacityError) return new CliError(error.message, EXIT.infrastructure);
+  if (error instanceof CapacityError || error instanceof UnreachableError)
+    return new CliError(error.message, EXIT.infrastructure);
   return new CliError(`the target could not be started: ${(error as Error)?.message ?? error}`, EXIT.infrastructure);
 }

@@ -52,6 +52,8 @@ export class RunAggregate {
   readonly push: Histogram = newHistogram();
   readonly pushGap: Histogram = newHistogram();
   readonly rows: TimeseriesRow[] = [];
+  /** Stages, arrivals and sessions: the clients that should be connected at a run-clock ms (each row's target). */
+  targetAt?: (ms: number) => number;
   peakOpen = 0;
   readonly peakOpenByBackend: Record<string, number> = {};
   workerCpuUs = 0;
@@ -153,6 +155,7 @@ export class RunAggregate {
       violations: this.interval.violations,
       errors: this.interval.failed,
       per_backend: perBackend,
+      ...(this.targetAt ? { target: this.targetAt(tSeconds * 1000) } : {}),
       ...(this.pendingMarkers.length > 0 ? { events: this.pendingMarkers } : {}),
     };
     this.rows.push(row);

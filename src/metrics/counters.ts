@@ -75,6 +75,14 @@ export interface WorkerCounters {
   stateLost: Record<string, number>;
   /** Open connections that kept ws's Receiver (frame-receiver.ts could not park it): about 0.8 KB each. */
   receiversKept: number;
+  /** Clients that left for good (a stage's ramp-down, the end of a session): closed with 1000, not churn. */
+  left: number;
+  /** Handshakes that offered permessage-deflate (compression: true), and those the server accepted it on. */
+  compressionOffered: number;
+  compressionAccepted: number;
+  /** First connects that started past their schedule (waiting for a handshake slot), and how late (ms, summed). */
+  lateStarts: number;
+  lateStartMs: number;
 }
 
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
@@ -160,6 +168,11 @@ export function emptyCounters(): WorkerCounters {
     resumed: 0,
     stateLost: {},
     receiversKept: 0,
+    left: 0,
+    compressionOffered: 0,
+    compressionAccepted: 0,
+    lateStarts: 0,
+    lateStartMs: 0,
   };
 }
 

@@ -72,7 +72,21 @@ export interface TimeseriesRow {
   violations: number;
   errors: number;
   per_backend: Record<string, number>;
+  /** Stages, arrivals, sessions: the clients that should be connected at this second. */
+  target?: number;
   events?: string[];
+}
+
+/** How the clients arrived and left (summary.json's `load`). */
+export interface LoadSection {
+  model: 'count' | 'stages' | 'arrival';
+  clients: number;
+  /** Clients that left for good (a stage's ramp-down, a session's end), closing with 1000. */
+  left: number;
+  session?: { length_s: number; shape: string };
+  /** Each stage as written, with the open count at its end (null: the run ended first). */
+  stages?: (({ to: number; over_s: number } | { hold_s: number }) & { open_at_end: number | null })[];
+  arrival?: { rate: number; for_s: number; attempted: number; late_starts: number; late_start_mean_ms: number };
 }
 
 export interface Summary {
@@ -107,7 +121,10 @@ export interface Summary {
     failed: number;
     peak_open: number;
     failed_by_reason: Record<string, number>;
+    /** compression: true: handshakes that offered permessage-deflate, and those the server accepted it on. */
+    compression?: { offered: number; accepted: number };
   };
+  load: LoadSection;
   handshake: { error_rate: number; errors_by_status: Record<string, number> };
   latency: {
     message: LatencySummary;

@@ -6,13 +6,14 @@ import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
 import type { EventTallyRaw } from './event-windows.js';
 import type { EventSummary, ShardSection, Summary } from './summary-types.js';
-import { diagnose } from './findings.js';
+import { diagnose } from './diagnosis/findings.js';
 import { summaryWarnings } from './summary-warnings.js';
 import { protocolFigures, protocolLatency } from './protocol-figures.js';
 import { summariseContinuity } from './continuity.js';
-import { suggestIdentify } from './identify-hint.js';
+import { suggestIdentify } from './diagnosis/identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
+import { loadSection } from './load-figures.js';
 
 export interface SummaryInput {
   plan: Plan;
@@ -109,7 +110,11 @@ function measured(
       failed: totals.failed,
       peak_open: aggregate.peakOpen,
       failed_by_reason: totals.failedByReason,
+      ...(plan.compression
+        ? { compression: { offered: totals.compressionOffered ?? 0, accepted: totals.compressionAccepted ?? 0 } }
+        : {}),
     },
+    load: loadSection(plan, totals, aggregate.rows),
     handshake: {
       error_rate: totals.attempted > 0 ? round6(totals.failed / totals.attempted) : 0,
       errors_by_status: totals.errorsByStatus,
@@ -203,6 +208,7 @@ function judge(input: SummaryInput, base: Measured) {
       ? { ...result, actual: null, passed: false, why: 'no connection could be identified' }
       : result,
   );
+  thresholds.push(...credentialChecks(input.plan, totals));
   const incomplete = input.incomplete ?? (totals.opened === 0 ? nothingOpened(totals) : undefined);
   const verdict: Summary['verdict'] = incomplete
     ? 'incomplete'
@@ -210,6 +216,19 @@ function judge(input: SummaryInput, base: Measured) {
       ? 'pass'
       : 'fail';
   return { thresholds, verdict, incomplete };
+}
+
+/**
+ * Handshakes refused with 401 or 403 fail the run unless a threshold judges them: the clients could not be the users
+ * they stand for, so nothing else they measured is the service's real load.
+ */
+function credentialChecks(plan: Plan, totals: Totals): Summary['thresholds'] {
+  return ['http_401', 'http_403'].flatMap((reason) => {
+    const metric = `connections.failed_by_reason.${reason}`;
+    const refused = totals.failedByReason[reason] ?? 0;
+    if (refused === 0 || plan.thresholds.some((threshold) => threshold.metric === metric)) return [];
+    return [{ metric, condition: '== 0 (implicit)', actual: refused, passed: false }];
+  });
 }
 
 function shardSection(shard: ShardInput, totals: Totals, workerLost: string | undefined): Summary['shard'] {

@@ -1,7 +1,8 @@
 import { parseDurationMs } from '../util/duration.js';
 import { splitPath } from '../util/json-path.js';
 import { BUILTIN_PLACEHOLDERS, compileTemplate, type Template } from '../util/template.js';
-import type { AppPlan, ReplyPlan, StepPlan } from './plan.js';
+import type { AppPlan, DataPlan, ReplyPlan, StepPlan } from './plan.js';
+import { checkTemplateData } from './population/template-check.js';
 import type { ScenarioFile } from './schema.js';
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
@@ -13,20 +14,14 @@ type ProblemSink = (at: string, message: string) => void;
 class TemplateChecker {
   readonly known = new Set<string>(BUILTIN_PLACEHOLDERS);
 
-  constructor(private readonly problem: ProblemSink) {}
+  constructor(
+    private readonly problem: ProblemSink,
+    private readonly data: DataPlan | null,
+  ) {}
 
   compile(text: string, at: string): Template {
     const template = compileTemplate(text);
-    const unknown = template.names.filter((name) => !this.known.has(name));
-    if (unknown.length > 0) {
-      const list = (names: Iterable<string>, separator: string) => [...names].map((n) => `{{${n}}}`).join(separator);
-      this.problem(
-        at,
-        `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} in ` +
-          `${JSON.stringify(text)}; known here: ${list(this.known, ' ')} {{pad:N}}` +
-          ' (a captured name is known only after the step that captures it)',
-      );
-    }
+    checkTemplateData(template, at, this.data, this.known, this.problem);
     return template;
   }
 }
@@ -36,8 +31,8 @@ class TemplateChecker {
  * what is known where it is used (built-ins, and names captured by earlier steps), replies, steps
  * and pushes. Every problem is reported, with its path.
  */
-export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink): AppPlan {
-  const templates = new TemplateChecker(problem);
+export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink, data: DataPlan | null = null): AppPlan {
+  const templates = new TemplateChecker(problem, data);
   const steps = normaliseSteps(scenario, templates, problem);
   const message =
     scenario.traffic?.message !== undefined ? templates.compile(scenario.traffic.message, 'traffic.message') : null;

@@ -7,6 +7,7 @@ import { deepFreeze } from './plan.js';
 import type { Problem } from './problems.js';
 import type { ScenarioFile } from './schema.js';
 import { normaliseApp } from './normalise-app.js';
+import { normalisePopulation, type PopulationPlan } from './population/normalise.js';
 import { normaliseState } from './normalise-state.js';
 import { normaliseTarget } from './normalise-target.js';
 import { normaliseEvents, normaliseIdle, normaliseThresholds, type Checks } from './normalise-timeline.js';
@@ -37,29 +38,34 @@ export function normalise(
   const target = ok('target') ? normaliseTarget(file, scenario, problem) : undefined;
   const stateStore = normaliseState(scenario, target, problem);
   checkAddresses(scenario, checks);
-  const { rampMs, sessionKey } = clientTiming(scenario, durationMs, checks);
-  const app = ok('traffic', 'on_open', 'push', 'identify') ? normaliseApp(scenario, problem) : undefined;
-  const size = ok('traffic.size') ? (scenario.traffic?.size ?? 64) : 64;
-  if (size < 32 && !app?.message)
-    problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
+  const population = normalisePopulation(file, scenario, durationMs, checks);
+  const sessionKey = sessionKeyOf(scenario, checks);
+  const app = ok('traffic', 'on_open', 'push', 'identify')
+    ? normaliseApp(scenario, problem, population?.data ?? null)
+    : undefined;
+  const size = messageSize(scenario, app, checks);
   const idle = normaliseIdle(scenario, durationMs, checks);
   const events = normaliseEvents(scenario, { durationMs, target, stateStore }, checks);
   const thresholds = normaliseThresholds(scenario, problem);
 
   if (broken.length > 0 || durationMs === undefined) return { problems };
-  if (problems.length > 0 || !target || !app) return { problems };
-  const checked: Checked = { file, target, app, stateStore, durationMs, rampMs, sessionKey, size };
+  if (problems.length > 0 || !target || !app || !population) return { problems };
+  const checked: Checked = { file, target, app, stateStore, durationMs, population, sessionKey, size };
   const plan: Plan = { ...planOf(scenario, checked), idle, events, thresholds };
   return { plan: deepFreeze(plan), problems };
 }
 
-/** The ramp, inside the run, and the key a client's session goes by. */
-function clientTiming(scenario: ScenarioFile, durationMs: number | undefined, { problem, ok }: Checks) {
-  const rampMs = ok('clients.ramp') ? ms(scenario.clients?.ramp, 0) : 0;
-  if (durationMs !== undefined && rampMs > durationMs)
-    problem('clients.ramp', `the ramp (${rampMs} ms) is longer than the run (${durationMs} ms)`);
+/** traffic.size: stickler's echo marker carries its send time. */
+function messageSize(scenario: ScenarioFile, app: AppPlan | undefined, { ok, problem }: Checks): number {
+  const size = ok('traffic.size') ? (scenario.traffic?.size ?? 64) : 64;
+  if (size < 32 && !app?.message)
+    problem('traffic.size', `must be at least 32 bytes (the send timestamp needs room), got ${size}`);
+  return size;
+}
+
+function sessionKeyOf(scenario: ScenarioFile, { ok }: Checks): SessionKey {
   const key = ok('clients.session_key') ? scenario.clients?.session_key : undefined;
-  return { rampMs, sessionKey: parseSessionKey(key ?? 'none') };
+  return parseSessionKey(key ?? 'none');
 }
 
 /** The address pool (bound on the socket, or only named in a header) and what depends on its kind. */
@@ -92,7 +98,7 @@ interface Checked {
   app: AppPlan;
   stateStore: 'memory' | 'redis' | undefined;
   durationMs: number;
-  rampMs: number;
+  population: PopulationPlan;
   sessionKey: SessionKey;
   size: number;
 }
@@ -113,6 +119,7 @@ function planOf(scenario: ScenarioFile, checked: Checked): Omit<Plan, 'idle' | '
       cookie: scenario.identify?.cookie ?? null,
     },
     clients: clientsOf(scenario, checked),
+    compression: scenario.compression ?? false,
     durationMs: checked.durationMs,
     seed: scenario.seed ?? 1,
     traffic: trafficOf(scenario, checked.size),
@@ -121,12 +128,11 @@ function planOf(scenario: ScenarioFile, checked: Checked): Omit<Plan, 'idle' | '
   };
 }
 
-function clientsOf(scenario: ScenarioFile, { rampMs, sessionKey }: Checked): Plan['clients'] {
+function clientsOf(scenario: ScenarioFile, { population, sessionKey }: Checked): Plan['clients'] {
   const { clients } = scenario;
   const prefix = clients.addresses?.prefix;
   return {
-    count: clients.count,
-    rampMs,
+    ...population,
     connectConcurrency: clients.connect_concurrency ?? 256,
     pool: clients.addresses?.pool ?? '127.0.0.1',
     perAddress: clients.addresses?.per_address ?? 1,

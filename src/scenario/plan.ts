@@ -2,6 +2,29 @@ import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
 import type { Template } from '../util/template.js';
 
+export type StagePlan = { to: number; overMs: number } | { holdMs: number };
+
+export type LoadPlan =
+  { model: 'count' } | { model: 'stages'; stages: StagePlan[] } | { model: 'arrival'; ratePerS: number; forMs: number };
+
+export interface SessionPlan {
+  lengthMs: number;
+  shape: 'fixed' | 'uniform' | 'exponential';
+}
+
+/** clients.data: the file (absolute), how rows are picked, and what validation saw in it. */
+export interface DataPlan {
+  file: string;
+  pick: 'unique' | 'cycle' | 'random';
+  columns: string[];
+  rows: number;
+}
+
+export interface NamedTemplate {
+  name: string;
+  value: Template;
+}
+
 /** The validated, normalised and frozen form of a scenario: all durations in ms, all defaults filled in. */
 export type TargetPlan =
   | {
@@ -123,7 +146,17 @@ export interface Plan {
     via: 'socket' | 'x-forwarded-for';
     cookies: boolean;
     sessionKey: SessionKey;
+    /** How the clients arrive and leave (count and ramp, stages, or an arrival rate). */
+    load: LoadPlan;
+    /** How long a client stays (from its scheduled start) before it leaves for good; null: to the end. */
+    session: SessionPlan | null;
+    data: DataPlan | null;
+    /** Handshake headers and query parameters, rendered at every connect. */
+    headers: NamedTemplate[];
+    query: NamedTemplate[];
   };
+  /** Offer permessage-deflate on every handshake. */
+  compression: boolean;
   durationMs: number;
   seed: number;
   traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };

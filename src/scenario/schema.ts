@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SIZE_HINT, parseSizeBytes } from '../util/size.js';
 import { duration, positiveInt, share } from './schema-fields.js';
 import { identify, push, reply, step } from './schema-app.js';
+import { clients } from './population/schema.js';
 
 /**
  * The scenario file schema (contract v1). It checks the shape of what users write; `normalise.ts`
@@ -81,53 +82,6 @@ const target = z
       ),
   })
   .describe('exactly one of stack or url');
-
-const clients = z.strictObject({
-  count: positiveInt
-    .max(200_000, { error: 'at most 200000 clients per run (shard a larger run: stickler run --shard I/N)' })
-    .describe('virtual clients; each keeps its identity across reconnects'),
-  ramp: duration.optional(),
-  connect_concurrency: positiveInt.max(10_000).optional().describe('most handshakes in flight at once (default 256)'),
-  addresses: z
-    .strictObject({
-      pool: z
-        .string()
-        .optional()
-        .describe(
-          'source addresses: a CIDR in 127.0.0.0/8, an IPv6 CIDR such as fd00:5::/48 ' +
-            '(made bindable for the run; root), ::1, or an address of this machine',
-        ),
-      prefix: z
-        .number()
-        .int()
-        .min(17)
-        .max(128)
-        .optional()
-        .describe(
-          'IPv6 pools: each client (or NAT group) owns one /prefix of the pool (default ' +
-            '64); its addresses stay inside it',
-        ),
-      per_address: positiveInt.optional().describe('clients sharing one address; > 1 models carrier-grade NAT'),
-      via: z
-        .enum(['socket', 'x-forwarded-for'])
-        .optional()
-        .describe(
-          'socket: bind the address as the source (default); x-forwarded-for: send it in ' +
-            'that header, for balancers that take the client address from it',
-        ),
-    })
-    .optional()
-    .describe('where the clients connect from'),
-  cookies: z.boolean().optional().describe('keep cookies from the 101 response across reconnects (default true)'),
-  session_key: z
-    .string()
-    .regex(/^(none|(query|header|cookie):[A-Za-z0-9_.-]+)$/, 'expected none, query:NAME, header:NAME or cookie:NAME')
-    .optional()
-    .describe(
-      'none (default), or query:NAME / header:NAME / cookie:NAME: a per-client key ' +
-        'sent on every connect (pairs with nginx-hash-query, nginx-hash-cookie)',
-    ),
-});
 
 const traffic = z.strictObject({
   interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
@@ -240,7 +194,11 @@ export const scenarioSchema = z
       .describe(
         'how a connection learns which backend it reached: a 101 header, else a first JSON message, or a cookie',
       ),
-    clients: clients.describe('required: who connects, how many, from where'),
+    clients: clients.describe('required: who connects, how many, from where, when, with what'),
+    compression: z
+      .boolean()
+      .optional()
+      .describe('offer permessage-deflate on every handshake (default false); what the server chose is counted'),
     duration,
     seed: z
       .number()

@@ -11,18 +11,9 @@ import type { ProxyLayer } from './proxies/proxy-layer.js';
 import { ManagedRedis } from './backends/redis-server.js';
 import { createRuntimeDir, type RuntimeDir } from './runtime-dir.js';
 import { makeRunCertificate, type ClientTls, type RunCertificate } from './tls-material.js';
-import type { ActionOutcome, RunningStack, ServingListener, ServingSource } from './stack.js';
+import type { ActionOutcome, RunningStack, ServingListener, ServingSource, StackOptions } from './stack.js';
 
 export { CapacityError } from './proxies/plan-layers.js';
-
-export interface StackOptions {
-  /** Where configs and process logs go (the run's report folder). */
-  logDir: string;
-  /** HAProxy: also serve the stats page on this port (for `stack up`). */
-  statsPort?: number;
-  /** Aborts the waits of start-up (Ctrl-C). */
-  signal?: AbortSignal;
-}
 
 const DEPLOY_DRAIN_TIMEOUT_MS = 10_000;
 const HEALTH_POLL_MS = 500;

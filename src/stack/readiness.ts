@@ -8,6 +8,19 @@ const ATTEMPT_MS = 2000;
 export class WaitAborted extends Error {}
 
 /**
+ * The request a url target's start-up check makes: the clients' own handshake (their headers, query, session key,
+ * subprotocol, compression), so a service that wants a token or a key sees what the clients will send.
+ */
+export interface UpgradeRequest {
+  url: string;
+  headers: Record<string, string>;
+  subprotocols: readonly string[];
+  compression: boolean;
+  /** Where each header came from, for a refusal's message: `Authorization (clients.headers)`. Never a value. */
+  sent: string[];
+}
+
+/**
  * Resolves once a WebSocket upgrade through `url` succeeds; rejects after `timeoutMs`, a deadline the
  * target cannot stretch (each attempt has its own hard limit), or at once when `signal` aborts.
  */
@@ -17,6 +30,7 @@ export async function waitForUpgrade(
   isAlive: () => boolean = () => true,
   tls?: ClientTls,
   signal?: AbortSignal,
+  request?: UpgradeRequest,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
@@ -24,7 +38,12 @@ export async function waitForUpgrade(
     if (signal?.aborted) throw new WaitAborted('interrupted while waiting for the target');
     if (!isAlive()) throw new Error('the process exited');
     try {
-      await tryUpgrade(url, Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now())), tls, signal);
+      await tryUpgrade(
+        request ?? plainRequest(url),
+        Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now())),
+        tls,
+        signal,
+      );
       return;
     } catch (error) {
       // A backend that answered without upgrading will answer the same next time: no use waiting.
@@ -36,12 +55,17 @@ export async function waitForUpgrade(
   throw new Error(`no WebSocket upgrade through ${url} within ${timeoutMs} ms (last error: ${lastError})`);
 }
 
-function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
+function plainRequest(url: string): UpgradeRequest {
+  return { url, headers: {}, subprotocols: [], compression: false, sent: [] };
+}
+
+function tryUpgrade(request: UpgradeRequest, limitMs: number, tls?: ClientTls, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
+    const ws = new WebSocket(request.url, [...request.subprotocols], {
+      perMessageDeflate: request.compression,
       handshakeTimeout: limitMs,
       maxPayload: 64 * 1024,
+      headers: request.headers,
       ...wsTlsOptions(tls),
     });
     const settle = (outcome: () => void) => {
@@ -58,11 +82,13 @@ function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: Abor
     const onAbort = () => settle(() => reject(new WaitAborted('interrupted while waiting for the target')));
     signal?.addEventListener('abort', onAbort, { once: true });
     ws.on('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      const denied = status === 401 || status === 403;
       settle(() =>
         reject(
           new RefusedUpgrade(
-            describeRefusal(response.statusCode ?? 0, response.headers),
-            typeof response.headers['x-backend-id'] === 'string',
+            denied ? describeDenial(status, request.sent) : describeRefusal(status, response.headers),
+            denied || typeof response.headers['x-backend-id'] === 'string',
           ),
         ),
       );
@@ -70,6 +96,21 @@ function tryUpgrade(url: string, limitMs: number, tls?: ClientTls, signal?: Abor
     ws.on('open', () => settle(resolve));
     ws.on('error', (error) => settle(() => reject(error)));
   });
+}
+
+/** A 401 or 403: the service wants credentials the handshake lacks, or refuses the ones it has: no use retrying. */
+export function describeDenial(status: number, sent: readonly string[]): string {
+  const what = status === 401 ? '401 (unauthorized)' : '403 (forbidden)';
+  if (sent.length === 0)
+    return (
+      `the upgrade was refused with ${what}, and the clients' handshake carries no credentials: give ` +
+      'clients.headers (e.g. Authorization: "Bearer {{data.token}}" with clients.data), clients.query or ' +
+      'clients.session_key'
+    );
+  return (
+    `the upgrade was refused with ${what}; the clients' handshake sent ${sent.join(', ')} (values not shown): ` +
+    "check each against what the service expects (a data file's column, a token's expiry, an Origin it allows)"
+  );
 }
 
 /** An upgrade answered with an HTTP status; definitive when a backend itself answered. */

@@ -1,3 +1,4 @@
+import type { UpgradeRequest } from './readiness.js';
 import type { EventPlan } from '../scenario/plan.js';
 import type { ClientTls } from './tls-material.js';
 
@@ -39,4 +40,15 @@ export interface RunningStack {
   /** Per-backend connection counts as the backends themselves saw them. */
   backendStats(): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Where configs and process logs go (the run's report folder). */
+  logDir: string;
+  /** HAProxy: also serve the stats page on this port (for `stack up`). */
+  statsPort?: number;
+  /** Aborts the waits of start-up (Ctrl-C). */
+  signal?: AbortSignal;
+  /** A url target's start-up check makes the clients' own handshake (engine/client/first-request.ts). */
+  clientHandshake?: (url: string) => UpgradeRequest;
 }

@@ -1,6 +1,7 @@
 import type { Plan } from '../scenario/plan.js';
-import { ManagedStack, type StackOptions } from './managed-stack.js';
-import { waitForUpgrade, WaitAborted } from './readiness.js';
+import { ManagedStack } from './managed-stack.js';
+import type { StackOptions } from './stack.js';
+import { RefusedUpgrade, waitForUpgrade, WaitAborted } from './readiness.js';
 import { externalTarget } from './external-target.js';
 import { makePoolBindable } from './ipv6-binding.js';
 import { parseAddressPool, type AddressPool } from '../util/address-pool.js';
@@ -39,9 +40,18 @@ async function startPlanned(plan: Plan, options: StackOptions): Promise<RunningS
     const external = externalTarget(plan, target.url, options.logDir);
     const ready = plan.app.socketio
       ? waitForSocketio(target.url, plan.app.socketio, URL_PREFLIGHT_MS, external.clientTls, options.signal)
-      : waitForUpgrade(target.url, URL_PREFLIGHT_MS, undefined, external.clientTls, options.signal);
+      : waitForUpgrade(
+          target.url,
+          URL_PREFLIGHT_MS,
+          undefined,
+          external.clientTls,
+          options.signal,
+          options.clientHandshake?.(target.url),
+        );
     await ready.catch((error: Error) => {
       if (error instanceof WaitAborted) throw error;
+      if (error instanceof RefusedUpgrade)
+        throw new UnreachableError(`the target ${target.url} refused the start-up check: ${error.message}`);
       throw new UnreachableError(`the target ${target.url} is unreachable: ${error.message}`);
     });
     return external;

@@ -55,15 +55,21 @@ export interface Ipv6Pool {
   rotate(address: string, random: Random): string;
 }
 
-/** `fd00:5::/48` (each client one /64 by default), or a wider prefix per client; errors as text. */
+/**
+ * `fd00:5::/48` (each client one /64 by default; one /128 in a pool of /64 or longer), or a wider prefix per client;
+ * errors as text.
+ */
 export function parseIpv6Pool(spec: string, prefixOption: number | undefined): Ipv6Pool | string {
   const [address, bitsText] = spec.split('/');
   if (!net.isIPv6(address)) return `"${spec}" is not an IPv6 CIDR such as fd00:5::/48`;
   const bits = Number(bitsText);
   if (!Number.isInteger(bits) || bits < 16 || bits > 127) return `prefix /${bitsText} must be between /16 and /127`;
-  const prefix = prefixOption ?? (bits <= 64 ? 64 : 128);
+  const prefix = prefixOption ?? (bits < 64 ? 64 : 128);
   if (prefix <= bits || prefix > 128)
-    return `clients.addresses.prefix ${prefix} must be longer than the pool's /${bits} and at most 128`;
+    return (
+      `clients.addresses.prefix ${prefix} must be longer than the pool's /${bits} and at most 128: give ` +
+      `prefix: 128 (each client one address of the pool), or a pool wider than /${Math.min(prefix, 128)}`
+    );
   const base = ipv6ToBigInt(address) & prefixMask(bits);
   // Enough slots for any run; the rest of the range stays unused.
   const slotBits = Math.min(prefix - bits, 24);

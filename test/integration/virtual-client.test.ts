@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { clientSchedule } from '../../src/scenario/population/schedule.js';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import pLimit from 'p-limit';
@@ -33,6 +34,7 @@ test('virtual clients time real round trips: no sample below the loopback floor,
     crashLikeClose: () => {},
     seenServing: () => {},
     pending: new Set(),
+    schedule: clientSchedule(loaded.plan),
     protocolRecorder: {
       counters: recorder.counters,
       nowMs: () => performance.now() - start,

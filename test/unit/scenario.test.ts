@@ -180,7 +180,7 @@ traffic:
 `);
   assert.ok(
     problems.some((p) =>
-      /on_open\[0\]\.send: unknown placeholders \{\{tokne\}\}, \{\{user\}\} in .*known here: \{\{client\}\} \{\{seq\}\} \{\{id\}\} \{\{session\}\} \{\{now_ms\}\} \{\{backend\}\} \{\{pad:N\}\} \(a captured name is known only after the step that captures it\)/.test(
+      /on_open\[0\]\.send: unknown placeholders \{\{tokne\}\}, \{\{user\}\} in .*known here: \{\{client\}\} \{\{seq\}\} \{\{id\}\} \{\{session\}\} \{\{now_ms\}\} \{\{backend\}\} \{\{pad:N\}\} \{\{uuid\}\} .*\{\{data\.COLUMN\}\} \(a captured name is known only after the step that captures it\)/.test(
         p,
       ),
     ),

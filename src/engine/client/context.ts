@@ -13,6 +13,7 @@ import type { SendWheel, WheelMember } from './send-wheel.js';
 import type { OutageLedger } from './outage-ledger.js';
 import { writeTextFrame } from '../wire/text-frame.js';
 import type { WorkerRecorder } from '../run/worker-recorder.js';
+import type { ClientSchedule } from '../../scenario/population/schedule.js';
 
 /** What a client's traffic needs: the run clock, the plan, the recorder and the worker's two send wheels. */
 export interface TrafficContext {
@@ -59,6 +60,8 @@ export interface ClientContext extends DialContext, TrafficContext, IdentityCont
   readonly protocolRecorder: ProtocolRecorder;
   /** Clients cut by outages, and when they are back. */
   readonly outages: OutageLedger;
+  /** When each client starts and leaves for good (the same in every worker and shard). */
+  readonly schedule: ClientSchedule;
 }
 
 /** Who a connection turns to: the client that owns it (its protocol's calls and its socket's events). */

@@ -1,5 +1,15 @@
 import { CookieJar } from './cookie-jar.js';
 import type { PollingIdentity } from '../wire/polling-client.js';
+import { renderHandshake, type HandshakeExtras } from '../wire/handshake-extras.js';
+import type { NamedTemplate } from '../../scenario/plan.js';
+import type { DataRow } from '../../util/template.js';
+
+/** What a client's own handshake is made of: the scenario's templates, its index and its data row. */
+export interface ClientOwnHandshake {
+  templates: { headers: readonly NamedTemplate[]; query: readonly NamedTemplate[] };
+  index: number;
+  row: DataRow | null;
+}
 
 /**
  * What a client presents on every request: its session key value, its current address and the
@@ -15,7 +25,13 @@ export class ClientCredentials implements PollingIdentity {
     readonly sessionValue: string,
     public address: string | null,
     private readonly keepsCookies: boolean,
+    private readonly own: ClientOwnHandshake | null = null,
   ) {}
+
+  handshake(): HandshakeExtras | undefined {
+    const own = this.own;
+    return own ? renderHandshake(own.templates, { client: own.index, session: this.sessionValue }, own.row) : undefined;
+  }
 
   /** The Cookie header to send (the session-key cookie aside), when the client keeps cookies. */
   cookieHeader(): string | undefined {

@@ -19,6 +19,18 @@ import { openTransport } from '../wire/open-transport.js';
 import { closeWebSocket, listenTo, settleHandshake } from '../wire/connection-events.js';
 import { NOT_A_REPLY, PROTOCOL_OPENED, type ClientProtocol } from '../protocols/client-protocol.js';
 import { createProtocol } from '../protocols/index.js';
+import type { WorkerCounters } from '../../metrics/counters.js';
+import { clientRow } from '../../scenario/population/schedule.js';
+
+/** compression: true: the handshake offered permessage-deflate; the 101 says whether the server took it. */
+function countCompression(counters: WorkerCounters, response: IncomingMessage): void {
+  counters.compressionOffered += 1;
+  if (String(response.headers['sec-websocket-extensions'] ?? '').includes('permessage-deflate'))
+    counters.compressionAccepted += 1;
+}
+
+/** A first connect this much past its schedule is late (a timer's own lateness is a few ms). */
+const LATE_START_MS = 50;
 
 /**
  * A virtual client: a stable identity (index, address, cookie jar, session key) across as many
@@ -37,6 +49,11 @@ export class VirtualClient implements ConnectionOwner {
   /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
   private droppedAtMs = -1;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private leaveTimer: NodeJS.Timeout | null = null;
+  /** Left for good: no reconnect follows. */
+  private left = false;
+  /** Run-clock ms of the first connect's schedule (-1 once it started). */
+  private scheduledMs = -1;
   /** An attempt is counted and waits in the worker's handshake limiter. */
   private queued = false;
 
@@ -46,13 +63,17 @@ export class VirtualClient implements ConnectionOwner {
     initialAddress: string | null,
     idleWindows: readonly number[],
   ) {
+    const { plan } = context;
+    const row = clientRow(plan, index);
+    const { headers, query } = plan.clients;
     this.credentials = new ClientCredentials(
-      `s${context.plan.seed}-${index}`,
+      `s${plan.seed}-${index}`,
       initialAddress,
-      context.plan.clients.cookies,
+      plan.clients.cookies,
+      headers.length > 0 || query.length > 0 ? { templates: { headers, query }, index, row } : null,
     );
-    this.random = seededRandom(deriveSeed(context.plan.seed, 1, index));
-    this.protocol = createProtocol(context.plan, index, context.protocolRecorder);
+    this.random = seededRandom(deriveSeed(plan.seed, 1, index));
+    this.protocol = createProtocol(plan, index, context.protocolRecorder, row);
     this.continuity = context.plan.state
       ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity))
       : null;
@@ -60,23 +81,44 @@ export class VirtualClient implements ConnectionOwner {
     this.home = new ClientHome(homeContext(context));
   }
 
-  /** Schedules the first connect in this client's slot of the ramp. */
+  /** Schedules the first connect at the client's start (its slot of the ramp, its stage, its arrival) and its leave. */
   start(): void {
-    const { count, rampMs } = this.context.plan.clients;
-    const slotMs = count > 1 ? (rampMs * this.index) / count : 0;
-    this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, slotMs - this.context.nowMs()));
+    const { schedule, plan } = this.context;
+    const now = this.context.nowMs();
+    this.scheduledMs = schedule.startMs(this.index);
+    this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, this.scheduledMs - now));
+    const leaveMs = schedule.leaveMs(this.index);
+    if (leaveMs < plan.durationMs) this.leaveTimer = setTimeout(() => this.leave(), Math.max(0, leaveMs - now));
   }
 
   private connect(): void {
     this.reconnectTimer = null;
-    if (this.context.stopping) return;
+    if (this.context.stopping || this.left) return;
     this.context.recorder.counters.attempted += 1;
     this.queued = true;
     void this.context.limit(() => this.handshake());
   }
 
+  /** The client's time is up (a stage's ramp-down, its session's end): it closes with 1000 and does not come back. */
+  private leave(): void {
+    this.leaveTimer = null;
+    if (this.context.stopping || this.left) return;
+    this.left = true;
+    this.context.recorder.counters.left += 1;
+    this.stopReconnecting();
+    const connection = this.current;
+    if (!connection || connection.byClient) return;
+    if (connection.opened) this.closeByClient(connection, 'leave');
+    else {
+      connection.failure ??= { reason: 'left_before_open' };
+      connection.byClient = true;
+      connection.ws.terminate();
+    }
+  }
+
   /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
   private async handshake(): Promise<void> {
+    this.noteLateStart();
     const target = this.context.urls[this.index % this.context.urls.length];
     // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
     const refused =
@@ -86,8 +128,8 @@ export class VirtualClient implements ConnectionOwner {
     // Counted as attempted when it was queued; no longer queued here means abandonAtEnd counted its failure.
     const counted = !this.queued;
     this.queued = false;
-    if (this.context.stopping) {
-      if (!counted) this.context.recorder.failed('pending_at_end');
+    if (this.context.stopping || this.left) {
+      if (!counted) this.context.recorder.failed(this.left ? 'left_before_open' : 'pending_at_end');
       return;
     }
     if (refused) return this.attemptFailed(refused, this.context.nowMs());
@@ -104,6 +146,7 @@ export class VirtualClient implements ConnectionOwner {
     connection.socket = response.socket;
     credentials.storeCookies(response.headers['set-cookie']);
     this.continuity?.upgraded(response.headers);
+    if (this.context.plan.compression) countCompression(this.context.recorder.counters, response);
     connection.backend =
       backendFromUpgrade(response, this.context.plan.identify, (name) => credentials.jar.get(name)) ??
       this.protocol.backendOfSession ??
@@ -213,10 +256,10 @@ export class VirtualClient implements ConnectionOwner {
     this.scheduleReconnect();
   }
 
-  private closeByClient(connection: Connection): void {
+  private closeByClient(connection: Connection, reason = 'client'): void {
     connection.byClient = true;
     this.clearTimers(connection);
-    if (connection.ws.readyState === WebSocket.OPEN) closeWebSocket(connection.ws, 1000, 'client');
+    if (connection.ws.readyState === WebSocket.OPEN) closeWebSocket(connection.ws, 1000, reason);
     else connection.ws.terminate();
   }
 
@@ -260,16 +303,31 @@ export class VirtualClient implements ConnectionOwner {
   }
 
   private scheduleReconnect(): void {
-    if (this.context.stopping || this.reconnectTimer) return;
+    if (this.context.stopping || this.left || this.reconnectTimer) return;
     const delay = backoffDelayMs(this.failures, this.context.plan.churn.backoff, this.random);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  /** End of run: waiting verdicts are judged with what is known, no reconnect follows. */
+  /** End of run (or of the client's time): waiting verdicts are judged with what is known, no reconnect follows. */
   private stopReconnecting(): void {
     this.home.settleWaiting();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.leaveTimer) clearTimeout(this.leaveTimer);
+    this.leaveTimer = null;
+  }
+
+  /**
+   * The open model's promise: a first connect that waited for a handshake slot past its scheduled arrival is counted
+   * with its delay, not moved (coordinated omission at the connection level).
+   */
+  private noteLateStart(): void {
+    if (this.scheduledMs < 0) return;
+    const lateMs = this.context.nowMs() - this.scheduledMs;
+    this.scheduledMs = -1;
+    if (lateMs < LATE_START_MS) return;
+    this.context.recorder.counters.lateStarts += 1;
+    this.context.recorder.counters.lateStartMs += lateMs;
   }
 
   /** End of run: stop sending, let echoes in flight come back. */

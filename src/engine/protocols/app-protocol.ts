@@ -1,7 +1,7 @@
 import { bump } from '../../metrics/counters.js';
 import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
 import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
-import { renderTemplate, type Template, type TemplateValues } from '../../util/template.js';
+import { renderTemplate, type DataRow, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../wire/client-socket.js';
 import {
   NOT_A_REPLY,
@@ -46,6 +46,7 @@ export class AppProtocol implements ClientProtocol {
     plan: Plan,
     private readonly clientIndex: number,
     private readonly recorder: ProtocolRecorder,
+    private readonly row: DataRow | null = null,
   ) {
     this.app = plan.app;
     this.messageField = plan.identify.messageField;
@@ -83,7 +84,7 @@ export class AppProtocol implements ClientProtocol {
     if (!this.timedByMarker) this.replies.sent(values.id as string, sentUs);
     return this.marker
       ? this.marker.message(sentUs)
-      : Buffer.from(renderTemplate(this.app.message as Template, values));
+      : Buffer.from(renderTemplate(this.app.message as Template, values, this.row));
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
@@ -138,7 +139,7 @@ export class AppProtocol implements ClientProtocol {
       // The first connection has no session to resume yet.
       if (step.continuity && this.opens === 1) continue;
       bump(this.recorder.counters.stepAttempted, step.name);
-      this.link!.write(Buffer.from(renderTemplate(step.send, this.nextValues())));
+      this.link!.write(Buffer.from(renderTemplate(step.send, this.nextValues(), this.row)));
       if (!step.expect) {
         this.passed(step);
         continue;

@@ -1,4 +1,5 @@
 import type { WorkerCounters } from '../../metrics/counters.js';
+import type { DataRow } from '../../util/template.js';
 import type { Plan } from '../../scenario/plan.js';
 import type { Transport } from '../wire/transport.js';
 import type { PollingClient } from '../../util/engineio-polling.js';
@@ -89,4 +90,9 @@ export const PROTOCOL_OPENED = -2;
 export const PROTOCOL_CONTROL = -3;
 
 /** Builds the protocol of one client. */
-export type ProtocolFactory = (plan: Plan, clientIndex: number, recorder: ProtocolRecorder) => ClientProtocol;
+export type ProtocolFactory = (
+  plan: Plan,
+  clientIndex: number,
+  recorder: ProtocolRecorder,
+  row: DataRow | null,
+) => ClientProtocol;

@@ -1,3 +1,4 @@
+import type { DataRow } from '../../util/template.js';
 import type { Plan } from '../../scenario/plan.js';
 import { AppProtocol } from './app-protocol.js';
 import type { ClientProtocol, ProtocolFactory, ProtocolRecorder } from './client-protocol.js';
@@ -7,8 +8,8 @@ import { SocketioProtocol } from './socketio.js';
 /** Every client protocol by the name a scenario gives it: one entry per implementation. */
 const PROTOCOLS: Record<string, ProtocolFactory> = {
   echo: (plan) => EchoProtocol.create(plan),
-  app: (plan, index, recorder) => new AppProtocol(plan, index, recorder),
-  socketio: (plan, index, recorder) => new SocketioProtocol(plan, index, recorder),
+  app: (plan, index, recorder, row) => new AppProtocol(plan, index, recorder, row),
+  socketio: (plan, index, recorder, row) => new SocketioProtocol(plan, index, recorder, row),
 };
 
 /**
@@ -21,6 +22,11 @@ export function protocolName(plan: Plan): string {
   return app.message || app.steps.length > 0 || app.push || app.reply.kind !== 'echo' ? 'app' : 'echo';
 }
 
-export function createProtocol(plan: Plan, clientIndex: number, recorder: ProtocolRecorder): ClientProtocol {
-  return PROTOCOLS[protocolName(plan)](plan, clientIndex, recorder);
+export function createProtocol(
+  plan: Plan,
+  clientIndex: number,
+  recorder: ProtocolRecorder,
+  row: DataRow | null = null,
+): ClientProtocol {
+  return PROTOCOLS[protocolName(plan)](plan, clientIndex, recorder, row);
 }

@@ -3,7 +3,7 @@ import { Decoder, Encoder, PacketType, type Packet as SocketPacket } from 'socke
 import { bump } from '../../metrics/counters.js';
 import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
-import { renderTemplate } from '../../util/template.js';
+import { renderTemplate, type DataRow } from '../../util/template.js';
 import {
   NOT_A_REPLY,
   PROTOCOL_CONTROL,
@@ -49,6 +49,7 @@ export class SocketioProtocol implements ClientProtocol {
     private readonly plan: Plan,
     private readonly clientIndex: number,
     private readonly recorder: ProtocolRecorder,
+    private readonly row: DataRow | null = null,
   ) {
     this.io = plan.app.socketio!;
     this.awaitsReplies = plan.app.reply.kind !== 'none';
@@ -130,12 +131,16 @@ export class SocketioProtocol implements ClientProtocol {
     if (id !== undefined) this.inflight.set(id, sentUs);
     const template = this.plan.app.message;
     const text = template
-      ? renderTemplate(template, {
-          client: this.clientIndex,
-          seq: this.ackId,
-          id: `${this.clientIndex}-${this.ackId}`,
-          now_ms: Date.now(),
-        })
+      ? renderTemplate(
+          template,
+          {
+            client: this.clientIndex,
+            seq: this.ackId,
+            id: `${this.clientIndex}-${this.ackId}`,
+            now_ms: Date.now(),
+          },
+          this.row,
+        )
       : `stk:${sentUs}:`;
     let arg: unknown = text;
     if (template) {

@@ -6,6 +6,7 @@ import { actionInfo } from '../../scenario/actions.js';
 import type { EventPlan, Plan } from '../../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../../stack/stack.js';
 import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../../stack/limits.js';
+import { clientSchedule } from '../../scenario/population/schedule.js';
 import { assignClients, clientPool, shardClients, workerClients } from './assignments.js';
 import { EventWindows, type EventTallyRaw } from '../../metrics/event-windows.js';
 import type { ClientAssignment, WorkerEvent, WorkerStart } from './messages.js';
@@ -93,6 +94,10 @@ class Coordinator {
     const processes = options.workers ?? workerCount(load, os.availableParallelism(), machineLimits().filesSoft);
     this.fleet = new WorkerFleet(processes, workerHeapFlags(load, Math.max(1, processes)));
     this.eventWindows = new EventWindows(plan.events);
+    if (plan.clients.load.model !== 'count' || plan.clients.session) {
+      const schedule = clientSchedule(plan);
+      this.aggregate.targetAt = (ms) => schedule.targetAt(ms, shard);
+    }
     this.aggregate.onSecondClosed = (second, counters, reconnect) =>
       this.eventWindows.addSecond(second, counters, reconnect);
     this.startAtEpochMs = options.startAtEpochMs ?? Date.now() + START_DELAY_MS;

@@ -12,6 +12,7 @@ import type { ClientHome } from '../client/home.js';
 import { SendWheel } from '../client/send-wheel.js';
 import type { ClientContext } from '../client/context.js';
 import { VirtualClient } from '../client/virtual-client.js';
+import { clientSchedule } from '../../scenario/population/schedule.js';
 import { OutageLedger } from '../client/outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
@@ -89,6 +90,7 @@ export class Worker {
         (ms) => this.recorder.recoveredAfter(ms),
       ),
       tlsOptions: wsTlsOptions(start.tls),
+      schedule: clientSchedule(start.plan),
       wheel:
         start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
           ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)

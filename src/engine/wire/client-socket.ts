@@ -5,6 +5,7 @@ import type { Transport } from './transport.js';
 import type { Plan, SessionKey } from '../../scenario/plan.js';
 import { cookieFromSetCookie } from '../client/cookie-jar.js';
 import { SESSION_HEADER } from '../../util/session-resume.js';
+import { withQuery, type HandshakeExtras } from './handshake-extras.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -27,6 +28,10 @@ export interface ClientSocketOptions {
   subprotocols?: readonly string[];
   /** Managed reference backends (target.state): the session to resume, sent in x-stickler-session. */
   resume?: string;
+  /** The scenario's own headers and query (clients.headers, clients.query), rendered for this client. */
+  extras?: HandshakeExtras;
+  /** Offer permessage-deflate (compression: true). */
+  compression?: boolean;
 }
 
 /** The options every connection of a scenario shares. */
@@ -34,9 +39,13 @@ export function plannedSocket(
   plan: Plan,
   url: string,
   tlsOptions?: ClientSocketOptions['tlsOptions'],
-): Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload' | 'subprotocols'> {
+): Pick<
+  ClientSocketOptions,
+  'url' | 'sessionKey' | 'via' | 'tlsOptions' | 'maxPayload' | 'subprotocols' | 'compression'
+> {
   return {
     url,
+    compression: plan.compression,
     sessionKey: plan.clients.sessionKey,
     via: plan.clients.via,
     tlsOptions,
@@ -50,16 +59,19 @@ export function plannedSocket(
  * session key (query, header or cookie), its cookies, and its address (bound, or in X-Forwarded-For).
  */
 export function clientRequest(
-  options: Pick<ClientSocketOptions, 'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via' | 'resume'>,
+  options: Pick<
+    ClientSocketOptions,
+    'url' | 'sessionKey' | 'sessionValue' | 'cookies' | 'address' | 'via' | 'resume' | 'extras'
+  >,
 ): { url: string; headers: Record<string, string>; bindAddress: string | null } {
-  const { sessionKey: key, sessionValue } = options;
+  const { sessionKey: key, sessionValue, extras } = options;
   let url = options.url;
-  const headers: Record<string, string> = {};
-  if (key.kind === 'query')
-    url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`;
+  const headers: Record<string, string> = extras?.headers ? { ...extras.headers } : {};
+  if (extras?.query) url = withQuery(url, extras.query);
+  if (key.kind === 'query') url = withQuery(url, `${encodeURIComponent(key.name)}=${encodeURIComponent(sessionValue)}`);
   if (key.kind === 'header') headers[key.name] = sessionValue;
   if (options.resume) headers[SESSION_HEADER] = options.resume;
-  const cookies = [options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined]
+  const cookies = [headers.cookie, options.cookies, key.kind === 'cookie' ? `${key.name}=${sessionValue}` : undefined]
     .filter(Boolean)
     .join('; ');
   if (cookies) headers.cookie = cookies;
@@ -78,7 +90,7 @@ export function openClientSocket(options: ClientSocketOptions): WebSocket {
   // every caller sets enforceHandshakeDeadline, a deadline for the whole handshake, where ws's is an
   // idle timeout on the socket (a timer refreshed on each read and write of the handshake).
   const wsOptions: WebSocket.ClientOptions = {
-    perMessageDeflate: false,
+    perMessageDeflate: options.compression === true,
     // What comes back is our own ASCII or the backend's JSON: no need to validate UTF-8 per frame.
     skipUTF8Validation: true,
     maxPayload: options.maxPayload,

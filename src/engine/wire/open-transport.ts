@@ -21,6 +21,7 @@ export function openTransport(
     sessionValue: credentials.sessionValue,
     cookies: credentials.cookieHeader(),
     address: credentials.address,
+    extras: credentials.handshake(),
     resume: resume ? credentials.sessionValue : undefined,
   });
 }

@@ -1,6 +1,7 @@
 import { clientRequest, plannedSocket } from './client-socket.js';
 import type { Plan } from '../../scenario/plan.js';
 import type { PollingClient } from '../../util/engineio-polling.js';
+import type { HandshakeExtras } from './handshake-extras.js';
 
 /** What opening a connection needs of the worker: the plan's socket settings and the TLS to trust. */
 export interface DialContext {
@@ -15,6 +16,8 @@ export interface PollingIdentity {
   address: string | null;
   cookieHeader(): string | undefined;
   storeCookies(setCookie: string[] | undefined): void;
+  /** The scenario's headers and query for this client (each connect renders them anew). */
+  handshake(): HandshakeExtras | undefined;
 }
 
 /** Polls go out as the client's WebSocket handshakes do: its address, session key and cookie jar (Socket.IO). */
@@ -27,6 +30,7 @@ export function pollingClient(context: DialContext, identity: PollingIdentity): 
         sessionValue: identity.sessionValue,
         cookies: identity.cookieHeader(),
         address: identity.address,
+        extras: identity.handshake(),
       }),
     storeCookies: (setCookie) => identity.storeCookies(setCookie),
     tlsOptions,

@@ -1,6 +1,6 @@
-import { FIXES } from '../findings/fixes.js';
-import type { Plan } from '../scenario/plan.js';
-import type { Judged, RawFinding } from './summary-types.js';
+import { FIXES } from '../../findings/fixes.js';
+import type { Plan } from '../../scenario/plan.js';
+import type { Judged, RawFinding } from '../summary-types.js';
 
 const DOWN_ACTIONS = new Set(['kill', 'stop', 'pause']);
 

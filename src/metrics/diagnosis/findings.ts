@@ -1,10 +1,10 @@
-import { FIXES, idleCutFix } from '../findings/fixes.js';
-import type { Plan } from '../scenario/plan.js';
-import { findPreset } from '../scenario/presets.js';
-import { parseAddressPool } from '../util/address-pool.js';
+import { FIXES, idleCutFix } from '../../findings/fixes.js';
+import type { Plan } from '../../scenario/plan.js';
+import { findPreset } from '../../scenario/presets.js';
+import { parseAddressPool } from '../../util/address-pool.js';
 import { connectionFindings } from './connection-findings.js';
 import { continuityFindings } from './continuity-findings.js';
-import type { Finding, Judged, RawFinding } from './summary-types.js';
+import type { Finding, Judged, RawFinding } from '../summary-types.js';
 
 export type { Judged, RawFinding };
 
