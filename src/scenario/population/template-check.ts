@@ -4,8 +4,7 @@ import type { DataPlan } from '../plan.js';
 /** What a handshake template may use: the client's own identity, generated values and its data row. */
 export const HANDSHAKE_PLACEHOLDERS: ReadonlySet<string> = new Set(['client', 'session']);
 
-const list = (names: Iterable<string>, separator = ' ') =>
-  [...names].map((name) => `{{${name}}}`).join(separator);
+const list = (names: Iterable<string>, separator = ' ') => [...names].map((name) => `{{${name}}}`).join(separator);
 
 /**
  * A template's placeholders against what is known where it is used: `known` names, generated values written right,
