@@ -23,7 +23,8 @@ export function checkTemplateData(
   if (unknown.length > 0)
     problem(
       at,
-      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} in ${JSON.stringify(template.text)}; ` +
+      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list(unknown, ', ')} ` +
+        `in ${JSON.stringify(template.text)}; ` +
         `known here: ${list(known)} ${GENERATED_PLACEHOLDERS.join(' ')}` +
         ' (a captured name is known only after the step that captures it)',
     );
