@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Summary } from '../../src/metrics/summary-types.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
+import { tokenBackends, tokenStats } from '../helpers/token-service.js';
+
+/**
+ * The service's users: a login-token service and a chat room the test writes (not stickler), behind an nginx config
+ * the test writes, reached with --url as a user reaches staging.
+ */
+
+function usersCsv(dir: string, rows: number, bad: (i: number) => boolean = () => false): string {
+  const file = path.join(dir, 'users.csv');
+  const lines = Array.from({ length: rows }, (_, i) => `user${i},${bad(i) ? `expired-${i}` : `tok-${i}-s3cr3t`}`);
+  fs.writeFileSync(file, ['user,token', ...lines].join('\n') + '\n');
+  return file;
+}
+
+const TOKEN_SCENARIO = (count: number, headers = true) => `name: token-users
+target: { url: ws://placeholder/ }
+clients:
+  count: ${count}
+  ramp: 2s
+  addresses: { pool: 127.81.0.0/24 }
+  data: { file: clients.csv, pick: unique }
+${headers ? '  headers:\n    Authorization: "Bearer {{data.token}}"\n    Origin: https://app.example.test\n' : ''}duration: 5s
+traffic:
+  interval: 250ms
+  message: '{"type":"say","id":"{{id}}","user":"{{data.user}}"}'
+  reply: { field: id }
+`;
+
+async function run(
+  dir: string,
+  url: string,
+  yaml: string,
+): Promise<{ code: number | null; stderr: string; summary?: Summary }> {
+  fs.writeFileSync(path.join(dir, 'scenario.yaml'), yaml);
+  const result = await runCli(['run', 'scenario.yaml', '--url', url, '--out', 'out', '--quiet', '--force'], dir);
+  const file = path.join(dir, 'out', 'summary.json');
+  return {
+    ...result,
+    summary: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Summary) : undefined,
+  };
+}
+
+test('a token service behind nginx: unique tokens from a CSV, 0 refused, every user seen once; bad tokens fail the run; no headers stop at once', async () => {
+  const dir = tempDir();
+  const users = usersCsv(dir, 150);
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 2, tokenBackends(users));
+  try {
+    fs.copyFileSync(users, path.join(dir, 'clients.csv'));
+    const good = await run(dir, setup.url, TOKEN_SCENARIO(120));
+    assert.equal(good.code, 0, good.stderr);
+    const summary = good.summary!;
+    const stats = await tokenStats(setup.backends);
+    assert.equal(summary.connections.failed, 0, JSON.stringify(summary.connections));
+    assert.equal(stats.refused, 0);
+    assert.equal(stats.duplicates, 0, 'no user connected twice at once');
+    assert.equal(stats.users.length, 120, 'every client was its own user');
+    assert.ok(summary.messages.sent > 1500, JSON.stringify(summary.messages));
+    assert.equal(summary.messages.lost, 0);
+    assert.equal(summary.messages.received, summary.messages.sent);
+    assert.equal(summary.latency.message.count, summary.messages.received, 'every ack timed');
+
+    // Rows 10-19 hold tokens the service refuses: counted, a finding names the header and the column, the run fails.
+    usersCsv(dir, 150, (i) => i >= 10 && i < 20);
+    fs.renameSync(path.join(dir, 'users.csv'), path.join(dir, 'clients.csv'));
+    const mixed = await run(dir, setup.url, TOKEN_SCENARIO(120));
+    assert.equal(mixed.code, 1, mixed.stderr);
+    assert.ok(
+      (mixed.summary!.connections.failed_by_reason.http_401 ?? 0) >= 10,
+      JSON.stringify(mixed.summary!.connections),
+    );
+    const finding = mixed.summary!.findings.find((f) => f.rule === 'refused-401');
+    assert.ok(finding && finding.severity === 'error', JSON.stringify(mixed.summary!.findings));
+    assert.match(finding.fix, /Authorization.*the column token of .*clients\.csv/);
+    const everything = fs
+      .readdirSync(path.join(dir, 'out'))
+      .map((f) => fs.readFileSync(path.join(dir, 'out', f), 'utf8'));
+    assert.ok(!everything.some((text) => /s3cr3t|expired-1/.test(text)), 'no token value in any output');
+
+    // No headers: the start-up check makes the clients' own handshake and stops at the 401, naming the fix.
+    const bare = await run(dir, setup.url, TOKEN_SCENARIO(20, false));
+    assert.equal(bare.code, 3, bare.stderr);
+    assert.match(bare.stderr, /refused the start-up check: the upgrade was refused with 401.*give clients\.headers/);
+    assert.doesNotMatch(bare.stderr, /could not be started/);
+
+    // More clients than rows with pick: unique: exit 2 naming the file.
+    const tooMany = await run(dir, setup.url, TOKEN_SCENARIO(200));
+    assert.equal(tooMany.code, 2, tooMany.stderr);
+    assert.match(tooMany.stderr, /clients\.data\.pick: .*clients\.csv has 150 rows for 200 clients/);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test('a chat room keyed by ?username= with a strict subprotocol: the start-up check and every client send both', async () => {
+  const dir = tempDir();
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 2, tokenBackends('-', 'chat'));
+  try {
+    fs.writeFileSync(
+      path.join(dir, 'clients.jsonl'),
+      Array.from({ length: 40 }, (_, i) => JSON.stringify({ user: `chatter-${i}`, room: 'lobby' })).join('\n'),
+    );
+    const result = await run(
+      dir,
+      setup.url,
+      `name: chat-room
+target: { url: ws://placeholder/ }
+clients:
+  count: 40
+  ramp: 1s
+  data: { file: clients.jsonl }
+  query: { username: "{{data.user}}", room: "{{data.room}}" }
+subprotocol: chat.v1
+duration: 4s
+traffic: { interval: 500ms, message: '{"id":"{{id}}"}', reply: { field: id } }
+`,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const stats = await tokenStats(setup.backends);
+    assert.equal(stats.refused, 0);
+    assert.equal(stats.users.length, 40);
+    assert.ok(
+      stats.users.every((user) => /^chatter-\d+$/.test(user)),
+      stats.users.join(),
+    );
+    assert.equal(result.summary!.connections.failed, 0);
+  } finally {
+    await setup.stop();
+  }
+});
