@@ -28,6 +28,9 @@ const CLOSE_GRACE_MS = 2000;
  */
 const CLOSE_REPORT_MS = 150;
 
+/** How long before each whole second of the run clock a worker sends its snapshot (the row closes just after it). */
+const SNAPSHOT_LEAD_MS = 30;
+
 /** How a worker talks to its coordinator: events out, and its end. */
 export interface WorkerChannel {
   /** The coordinator is in this process: events are passed as they are, never serialised. */
@@ -102,6 +105,20 @@ export class Worker {
     };
   }
 
+  /**
+   * Snapshots just before each whole interval of the run clock, so the coordinator's row for a second holds the gauges
+   * at its end (unaligned, the open count lagged its second by up to a whole interval).
+   */
+  private scheduleSnapshot(): void {
+    const interval = this.start.snapshotIntervalMs;
+    const now = this.context.nowMs();
+    const next = (Math.floor((now + SNAPSHOT_LEAD_MS) / interval) + 1) * interval - SNAPSHOT_LEAD_MS;
+    this.snapshotTimer = setTimeout(() => {
+      void this.snapshot(false);
+      this.scheduleSnapshot();
+    }, next - now);
+  }
+
   run(): void {
     for (const assignment of this.start.clients) {
       const client = new VirtualClient(this.context, assignment.index, assignment.address, assignment.idle);
@@ -110,7 +127,7 @@ export class Worker {
     }
     // The clients hold what they need of their assignments; the list would stay for the whole run.
     this.start.clients = [];
-    this.snapshotTimer = setInterval(() => void this.snapshot(false), this.start.snapshotIntervalMs);
+    this.scheduleSnapshot();
   }
 
   private snapshot(final: boolean): Promise<void> {
@@ -166,7 +183,7 @@ export class Worker {
     // socket is closed, since closing tens of thousands of them takes longer than any fixed timeout.
     for (const client of this.clients) this.recorder.counters.lost += client.abandonAtEnd();
     this.context.outages.countLost();
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     await this.snapshot(true);
     for (const client of this.clients) client.finish();
     const closeUntil = performance.now() + CLOSE_GRACE_MS;
@@ -178,7 +195,7 @@ export class Worker {
   /** Ends everything now: timers, handshakes and sockets (an in-process worker that must stop at once). */
   terminate(): void {
     this.stopping = true;
-    if (this.snapshotTimer) clearInterval(this.snapshotTimer);
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     if (this.closeReportTimer) clearTimeout(this.closeReportTimer);
     for (const client of this.clients) client.terminate();
   }
