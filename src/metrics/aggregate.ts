@@ -1,6 +1,7 @@
 import {
   addCounters,
   emptyCounters,
+  type GroupSlice,
   type IntervalSnapshot,
   type SnapshotHistogram,
   type WorkerCounters,
@@ -52,6 +53,8 @@ export class RunAggregate {
   readonly push: Histogram = newHistogram();
   readonly pushGap: Histogram = newHistogram();
   readonly rows: TimeseriesRow[] = [];
+  /** clients.groups: each group's counts and message latencies, by name. */
+  readonly groups = new Map<string, { counters: GroupSlice['counters']; message: Histogram }>();
   /** Stages, arrivals and sessions: the clients that should be connected at a run-clock ms (each row's target). */
   targetAt?: (ms: number) => number;
   peakOpen = 0;
@@ -73,6 +76,7 @@ export class RunAggregate {
     this.workerCpuUs += snapshot.cpuUs;
     this.workerPeakRssBytes = Math.max(this.workerPeakRssBytes, snapshot.rssBytes);
     this.addFigures(snapshot);
+    for (const [name, slice] of Object.entries(snapshot.groups ?? {})) this.addGroup(name, slice);
     this.gauges.set(source, {
       open: snapshot.open,
       peakOpen: snapshot.peakOpen,
@@ -95,6 +99,15 @@ export class RunAggregate {
       peakOpenByBackend: run.peakOpenByBackend,
     });
     this.updatePeaks();
+  }
+
+  private addGroup(name: string, slice: GroupSlice): void {
+    let group = this.groups.get(name);
+    if (!group) this.groups.set(name, (group = { counters: { ...slice.counters }, message: newHistogram() }));
+    else
+      for (const key of Object.keys(slice.counters) as (keyof GroupSlice['counters'])[])
+        group.counters[key] += slice.counters[key];
+    addInto(group.message, slice.message);
   }
 
   private addFigures(snapshot: Pick<IntervalSnapshot, 'counters' | 'histograms'>): void {

@@ -88,6 +88,15 @@ export interface WorkerCounters {
 /** An encoded histogram (it crossed a process boundary) or the histogram itself (it did not). */
 export type SnapshotHistogram = string | Histogram;
 
+/** One group's figures of an interval (clients.groups): summary.json's groups.NAME. */
+export interface GroupSlice {
+  counters: Pick<
+    WorkerCounters,
+    'attempted' | 'opened' | 'failed' | 'sent' | 'received' | 'lost' | 'reconnects' | 'violations'
+  >;
+  message: SnapshotHistogram;
+}
+
 export interface IntervalSnapshot {
   final: boolean;
   /** Run-clock ms at which the snapshot was taken. */
@@ -119,6 +128,8 @@ export interface IntervalSnapshot {
   cpuUs: number;
   /** Resident memory of the worker at the snapshot. */
   rssBytes: number;
+  /** clients.groups: each group's part of this interval, by name. */
+  groups?: Record<string, GroupSlice>;
 }
 
 export function emptyCounters(): WorkerCounters {

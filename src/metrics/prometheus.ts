@@ -1,3 +1,4 @@
+import type { GroupSlice } from './counters.js';
 import type { RunAggregate } from './aggregate.js';
 import type { Histogram } from './histograms.js';
 
@@ -162,4 +163,27 @@ function addRun(out: Exposition, aggregate: RunAggregate | null): void {
     'time from losing a connection to the next one open',
     aggregate!.reconnect,
   );
+  addPopulation(out, aggregate!);
+}
+
+/** Stages and arrivals: the target count; clients.groups: each persona's counts under a `group` label. */
+function addPopulation(out: Exposition, aggregate: RunAggregate): void {
+  const target = aggregate.rows.at(-1)?.target;
+  if (target !== undefined)
+    out
+      .family('stickler_clients_target', 'gauge', 'clients the stages or the arrival rate want connected now')
+      .sample('stickler_clients_target', target);
+  if (aggregate.groups.size === 0) return;
+  const families: [string, string, keyof GroupSlice['counters']][] = [
+    ['stickler_group_connections_opened_total', 'connections opened, by group', 'opened'],
+    ['stickler_group_connections_failed_total', 'connection attempts that failed, by group', 'failed'],
+    ['stickler_group_messages_sent_total', 'messages sent, by group', 'sent'],
+    ['stickler_group_messages_received_total', 'replies received, by group', 'received'],
+    ['stickler_group_messages_lost_total', 'messages whose reply never came, by group', 'lost'],
+    ['stickler_group_violations_total', 'reconnects that broke stickiness, by group', 'violations'],
+  ];
+  for (const [name, help, key] of families) {
+    out.family(name, 'counter', help);
+    for (const [group, figures] of aggregate.groups) out.sample(name, figures.counters[key], { group });
+  }
 }

@@ -89,6 +89,15 @@ export interface LoadSection {
   arrival?: { rate: number; for_s: number; attempted: number; late_starts: number; late_start_mean_ms: number };
 }
 
+/** One persona of clients.groups (summary.json's `groups.NAME`). */
+export interface GroupSection {
+  clients: number;
+  connections: { attempted: number; opened: number; failed: number };
+  messages: { sent: number; received: number; lost: number };
+  latency: { message: LatencySummary };
+  stickiness: { reconnects: number; violations: number };
+}
+
 export interface Summary {
   scenario: string;
   stack: string;
@@ -125,6 +134,8 @@ export interface Summary {
     compression?: { offered: number; accepted: number };
   };
   load: LoadSection;
+  /** clients.groups: each persona's figures, by name. */
+  groups?: Record<string, GroupSection>;
   handshake: { error_rate: number; errors_by_status: Record<string, number> };
   latency: {
     message: LatencySummary;

@@ -13,7 +13,7 @@ import { summariseContinuity } from './continuity.js';
 import { suggestIdentify } from './diagnosis/identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
-import { loadSection } from './load-figures.js';
+import { groupsSection, loadSection } from './load-figures.js';
 
 export interface SummaryInput {
   plan: Plan;
@@ -115,6 +115,7 @@ function measured(
         : {}),
     },
     load: loadSection(plan, totals, aggregate.rows),
+    ...optional('groups', groupsSection(plan, aggregate)),
     handshake: {
       error_rate: totals.attempted > 0 ? round6(totals.failed / totals.attempted) : 0,
       errors_by_status: totals.errorsByStatus,

@@ -52,8 +52,12 @@ export const HTML_CLIENT_SCRIPT = String.raw`
     var t = ts.map(function (r) { return r.t; });
     var events = run.events;
     var el = function (name) { return document.getElementById(name + '-' + index); };
-    chart(el('open'), 'Open connections and messages echoed per second', ['open connections', 'messages/s'],
-      [t, ts.map(function (r) { return r.open; }), ts.map(function (r) { return r.received; })], { events: events });
+    // Stages, arrivals, sessions: the target count drawn beside the open count.
+    var targeted = ts.some(function (r) { return r.target !== undefined; });
+    chart(el('open'), 'Open connections and messages echoed per second',
+      ['open connections', 'messages/s'].concat(targeted ? ['target'] : []),
+      [t, ts.map(function (r) { return r.open; }), ts.map(function (r) { return r.received; })]
+        .concat(targeted ? [ts.map(function (r) { return r.target; })] : []), { events: events });
     chart(el('latency'), 'Message round trip per second (ms)', ['p50', 'p99'],
       [t, ts.map(function (r) { return r.p50; }), ts.map(function (r) { return r.p99; })],
       { events: events, yLabel: 'ms' });

@@ -7,6 +7,7 @@ import { escapeHtml as e, jsonForScript } from './html-escape.js';
 import { percentileCurve } from './percentile-curve.js';
 import { COMPARE_ROWS } from './compare-rows.js';
 import { runName } from './run-name.js';
+import { GROUP_HEAD, groupRows, loadLine } from './population-tables.js';
 
 const require = createRequire(import.meta.url);
 let inlined: { js: string; css: string } | null = null;
@@ -100,7 +101,15 @@ function connectionsPanel(summary: Summary): string {
   return `<div><h3>Connections</h3>${counts}
 ${table(['failure reason', 'count'], Object.entries(c.failed_by_reason))}
 ${table(['close code', 'count'], Object.entries(d.by_close_code))}
-<p>messages sent ${e(m.sent)}, received ${e(m.received)}, lost ${e(m.lost)} · ${closes}</p></div>`;
+<p>messages sent ${e(m.sent)}, received ${e(m.received)}, lost ${e(m.lost)} · ${closes}</p>
+${populationHtml(summary)}</div>`;
+}
+
+/** How the clients came and went, and each group's figures. */
+function populationHtml(summary: Summary): string {
+  const line = loadLine(summary);
+  const rows = groupRows(summary);
+  return `${line ? `<p>${e(line)}</p>` : ''}${rows.length > 0 ? table(GROUP_HEAD, rows) : ''}`;
 }
 
 function stepsPanel(summary: Summary): string {

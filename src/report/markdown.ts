@@ -1,3 +1,4 @@
+import { GROUP_HEAD, groupRows, loadLine } from './population-tables.js';
 import fs from 'node:fs';
 import type { Summary } from '../metrics/summary-types.js';
 import { continuityLine } from '../metrics/continuity.js';
@@ -32,6 +33,13 @@ export function renderMarkdown(summary: Summary): string {
     ...(summary.continuity ? [`| session state | ${cell(continuityLine(summary.continuity))} |`] : []),
     `| unexpected disconnects | ${summary.disconnects.unexpected} |`,
   ];
+  const load = loadLine(summary);
+  if (load) lines.push('', cell(load));
+  const groups = groupRows(summary);
+  if (groups.length > 0) {
+    lines.push('', `| ${GROUP_HEAD.join(' | ')} |`, `|${GROUP_HEAD.map(() => '---').join('|')}|`);
+    for (const row of groups) lines.push(`| ${row.map((value) => cell(String(value))).join(' | ')} |`);
+  }
   if (summary.thresholds.length > 0) {
     lines.push('', '| threshold | condition | actual | result |', '|---|---|---|---|');
     for (const t of summary.thresholds) {

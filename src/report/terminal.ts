@@ -4,6 +4,7 @@ import { outageLine } from '../metrics/recovery.js';
 import { continuityLine } from '../metrics/continuity.js';
 import { printable } from './printable.js';
 import { runName } from './run-name.js';
+import { populationSection } from './population-tables.js';
 
 /** The end-of-run tables, as text (the CLI decides whether it goes to stdout or stderr). */
 const plain = { style: { head: [], border: [] } };
@@ -254,6 +255,7 @@ const SECTIONS: ((summary: Summary) => string[])[] = [
   headline,
   latencySection,
   connectionsSection,
+  populationSection,
   distributionSection,
   stickinessSection,
   eventsSection,

@@ -8,6 +8,7 @@ import type { Problem } from './problems.js';
 import type { ScenarioFile } from './schema.js';
 import { normaliseApp } from './normalise-app.js';
 import { normalisePopulation, type PopulationPlan } from './population/normalise.js';
+import { normaliseGroups } from './population/groups.js';
 import { normaliseState } from './normalise-state.js';
 import { normaliseTarget } from './normalise-target.js';
 import { normaliseEvents, normaliseIdle, normaliseThresholds, type Checks } from './normalise-timeline.js';
@@ -51,7 +52,9 @@ export function normalise(
   if (broken.length > 0 || durationMs === undefined) return { problems };
   if (problems.length > 0 || !target || !app || !population) return { problems };
   const checked: Checked = { file, target, app, stateStore, durationMs, population, sessionKey, size };
-  const plan: Plan = { ...planOf(scenario, checked), idle, events, thresholds };
+  const groups = normaliseGroups(file, scenario, population.count, (at, text) => normalise(at, text), problem);
+  if (problems.length > 0) return { problems };
+  const plan: Plan = { ...planOf(scenario, checked), idle, events, thresholds, groups };
   return { plan: deepFreeze(plan), problems };
 }
 
@@ -104,7 +107,7 @@ interface Checked {
 }
 
 /** The plan with its defaults filled in, but for the timeline and thresholds. */
-function planOf(scenario: ScenarioFile, checked: Checked): Omit<Plan, 'idle' | 'events' | 'thresholds'> {
+function planOf(scenario: ScenarioFile, checked: Checked): Omit<Plan, 'idle' | 'events' | 'thresholds' | 'groups'> {
   const { app, stateStore } = checked;
   return {
     name: scenario.name,

@@ -20,6 +20,13 @@ export interface DataPlan {
   rows: number;
 }
 
+/** A persona: its share of the clients and the plan they run (the scenario's, with the group's own fields). */
+export interface GroupPlan {
+  name: string;
+  count: number;
+  plan: Plan;
+}
+
 export interface NamedTemplate {
   name: string;
   value: Template;
@@ -170,6 +177,8 @@ export interface Plan {
   idle: IdleWindow[];
   events: EventPlan[];
   thresholds: ThresholdPlan[];
+  /** clients.groups: each client runs its group's plan (null: every client runs this one). */
+  groups: GroupPlan[] | null;
 }
 
 export function deepFreeze<T>(value: T): T {

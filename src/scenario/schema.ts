@@ -6,6 +6,8 @@ import { duration, positiveInt, share } from './schema-fields.js';
 import { identify, push, reply, step } from './schema-app.js';
 import { clients } from './population/schema.js';
 
+const clientsShape = clients.shape;
+
 /**
  * The scenario file schema (contract v1). It checks the shape of what users write; `normalise.ts`
  * turns a valid file into the frozen plan the engine runs. Durations and shares stay as written here
@@ -149,6 +151,35 @@ const churn = z.strictObject({
 
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
 
+const group = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, dashes and underscores')
+    .describe('names the group in summary.json (groups.NAME) and the reports'),
+  share: share.optional().describe('a share of the clients (80%); or give count'),
+  count: positiveInt.optional().describe('this many of the clients; or give share'),
+  traffic: traffic.optional(),
+  churn: churn.optional(),
+  idle: z.array(idleWindow).optional(),
+  on_open: z.array(step).optional(),
+  push: push.optional(),
+  headers: clientsShape.headers,
+  query: clientsShape.query,
+  data: clientsShape.data,
+});
+
+const populationWithGroups = clients.extend({
+  groups: z
+    .array(group)
+    .min(1)
+    .max(50)
+    .optional()
+    .describe(
+      'personas: each a share or a count of the clients, with its own traffic, churn, idle, on_open, push, ' +
+        "headers, query and data (fields not given are the scenario's)",
+    ),
+});
+
 export const EVENT_ACTIONS = ACTION_NAMES;
 
 const event = z.strictObject({
@@ -194,7 +225,7 @@ export const scenarioSchema = z
       .describe(
         'how a connection learns which backend it reached: a 101 header, else a first JSON message, or a cookie',
       ),
-    clients: clients.describe('required: who connects, how many, from where, when, with what'),
+    clients: populationWithGroups.describe('required: who connects, how many, from where, when, with what'),
     compression: z
       .boolean()
       .optional()

@@ -62,9 +62,10 @@ export class VirtualClient implements ConnectionOwner {
     readonly index: number,
     initialAddress: string | null,
     idleWindows: readonly number[],
+    rowIndex = index,
   ) {
     const { plan } = context;
-    const row = clientRow(plan, index);
+    const row = clientRow(plan, rowIndex);
     const { headers, query } = plan.clients;
     this.credentials = new ClientCredentials(
       `s${plan.seed}-${index}`,

@@ -2,6 +2,7 @@ import type { Plan } from '../../scenario/plan.js';
 import { parseAddressPool, type AddressPool } from '../../util/address-pool.js';
 import { deriveSeed, seededRandom } from '../../util/rng.js';
 import type { ClientAssignment } from './messages.js';
+import { clientGroups } from '../../scenario/population/schedule.js';
 
 /** The plan's address pool (validated when the plan was made). */
 export function clientPool(plan: Plan): AddressPool {
@@ -34,14 +35,33 @@ export function assignClients(plan: Plan, pool: AddressPool): ClientAssignment[]
     }
     groupAddress.push(pool.addressAt(slot));
   }
-  const idleMembers = plan.idle.map((window, windowIndex) =>
-    chooseMembers(count, window.share, deriveSeed(plan.seed, 3, windowIndex)),
-  );
+  const idle = idleWindowsOf(plan);
   return Array.from({ length: count }, (_, index) => ({
     index,
     address: groupAddress[Math.floor(index / perAddress)],
-    idle: idleMembers.flatMap((members, windowIndex) => (members.has(index) ? [windowIndex] : [])),
+    idle: idle(index),
   }));
+}
+
+/** Each client's idle windows: indices into its plan's idle (its group's, with groups), members drawn by the seed. */
+function idleWindowsOf(plan: Plan): (index: number) => number[] {
+  const membership = clientGroups(plan);
+  if (!membership || !plan.groups) {
+    const members = plan.idle.map((window, at) =>
+      chooseMembers(plan.clients.count, window.share, deriveSeed(plan.seed, 3, at)),
+    );
+    return (index) => members.flatMap((chosen, at) => (chosen.has(index) ? [at] : []));
+  }
+  const inGroup = plan.groups.map((_, group) =>
+    Array.from(membership.group.keys()).filter((i) => membership.group[i] === group),
+  );
+  const members = plan.groups.map(({ plan: own }, group) =>
+    own.idle.map((window, at) => {
+      const chosen = chooseMembers(inGroup[group].length, window.share, deriveSeed(plan.seed, 3, group + 1, at));
+      return new Set([...chosen].map((rank) => inGroup[group][rank]));
+    }),
+  );
+  return (index) => members[membership.group[index]].flatMap((chosen, at) => (chosen.has(index) ? [at] : []));
 }
 
 /** Exactly round(share * count) clients, chosen by a seeded shuffle. */

@@ -9,10 +9,10 @@ import type { CoordinatorCommand, WorkerEvent, WorkerStart } from './messages.js
 import { clientPool } from './assignments.js';
 import { wsTlsOptions } from '../../stack/tls-material.js';
 import type { ClientHome } from '../client/home.js';
-import { SendWheel } from '../client/send-wheel.js';
 import type { ClientContext } from '../client/context.js';
 import { VirtualClient } from '../client/virtual-client.js';
-import { clientSchedule } from '../../scenario/population/schedule.js';
+import { clientGroups, clientSchedule } from '../../scenario/population/schedule.js';
+import { wheelsFor, WorkerGroups } from './worker-groups.js';
 import { OutageLedger } from '../client/outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
 
@@ -50,6 +50,8 @@ export class Worker {
   private closeReportTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<ClientHome>();
   readonly context: ClientContext;
+  /** clients.groups: each group's context and recorder (null without groups). */
+  private readonly groups: WorkerGroups | null;
 
   constructor(
     private readonly start: WorkerStart,
@@ -94,15 +96,13 @@ export class Worker {
       ),
       tlsOptions: wsTlsOptions(start.tls),
       schedule: clientSchedule(start.plan),
-      wheel:
-        start.plan.traffic.intervalMs > 0 && start.plan.traffic.pattern === 'fixed'
-          ? new SendWheel(start.plan.traffic.intervalMs, () => performance.now() - this.runStartPerf)
-          : null,
-      pingWheel:
-        start.plan.traffic.pingMs > 0
-          ? new SendWheel(start.plan.traffic.pingMs, () => performance.now() - this.runStartPerf)
-          : null,
+      ...wheelsFor(start.plan, () => performance.now() - this.runStartPerf),
     };
+    const membership = clientGroups(start.plan);
+    this.groups =
+      membership && start.plan.groups
+        ? new WorkerGroups(this.context, start.plan.groups, membership, channel.sharesMemory)
+        : null;
   }
 
   /**
@@ -121,7 +121,10 @@ export class Worker {
 
   run(): void {
     for (const assignment of this.start.clients) {
-      const client = new VirtualClient(this.context, assignment.index, assignment.address, assignment.idle);
+      const { index } = assignment;
+      const context = this.groups?.contextOf(index) ?? this.context;
+      const rowIndex = this.groups?.rowIndexOf(index, this.start.plan) ?? index;
+      const client = new VirtualClient(context, index, assignment.address, assignment.idle, rowIndex);
       this.clients.push(client);
       client.start();
     }
@@ -131,7 +134,10 @@ export class Worker {
   }
 
   private snapshot(final: boolean): Promise<void> {
-    return this.channel.send(this.recorder.snapshot(this.start.workerIndex, this.context.nowMs(), final));
+    const groups = this.groups?.fold(this.recorder);
+    const snapshot = this.recorder.snapshot(this.start.workerIndex, this.context.nowMs(), final);
+    if (groups) snapshot.groups = groups;
+    return this.channel.send(snapshot);
   }
 
   setServing(backend: string, serving: boolean): void {

@@ -1,5 +1,12 @@
 import { encodeHistogram, newHistogram, type Histogram } from '../../metrics/histograms.js';
-import { bump, emptyCounters, type SnapshotHistogram, type WorkerCounters } from '../../metrics/counters.js';
+import {
+  addCounters,
+  bump,
+  emptyCounters,
+  type GroupSlice,
+  type SnapshotHistogram,
+  type WorkerCounters,
+} from '../../metrics/counters.js';
 import type { WorkerSnapshot } from './messages.js';
 
 /** Unidentified connections whose headers and first message a worker keeps, to show what the servers sent. */
@@ -81,9 +88,7 @@ export class WorkerRecorder {
 
   /** A step's send to its expected answer. */
   stepLatency(step: string, ms: number): void {
-    let histogram = this.steps.get(step);
-    if (!histogram) this.steps.set(step, (histogram = newHistogram()));
-    histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+    this.stepHistogram(step).recordValue(Math.max(1, Math.round(ms * 1000)));
   }
 
   /** A push's send time (the server's clock, epoch ms) to its arrival. */
@@ -121,6 +126,62 @@ export class WorkerRecorder {
       (into.steps ??= {})[name] = out;
       this.steps.set(name, next);
     }
+  }
+
+  /**
+   * A group's recorder (clients.groups) hands its interval to the worker's, which reports the totals, and keeps the
+   * group's own slice: its counts and its message latencies.
+   */
+  foldInto(main: WorkerRecorder): GroupSlice {
+    const { attempted, opened, failed, sent, received, lost, reconnects, violations } = this.counters;
+    addCounters(main.counters, this.counters);
+    this.counters = emptyCounters();
+    main.message.add(this.message);
+    for (const [into, from] of [
+      [main.handshake, this.handshake],
+      [main.reconnect, this.reconnect],
+      [main.recovery, this.recovery],
+      [main.push, this.push],
+      [main.pushGapHistogram, this.pushGapHistogram],
+    ]) {
+      if (from.totalCount > 0) into.add(from);
+      from.reset();
+    }
+    for (const [name, histogram] of this.steps) {
+      if (histogram.totalCount > 0) main.stepHistogram(name).add(histogram);
+      histogram.reset();
+    }
+    const slice: GroupSlice = {
+      counters: { attempted, opened, failed, sent, received, lost, reconnects, violations },
+      message: '',
+    };
+    [slice.message, this.message] = this.handOver(this.message);
+    return slice;
+  }
+
+  /** The worker's gauges are its groups' added up (taken just before its snapshot). */
+  sumGauges(groups: readonly WorkerRecorder[]): void {
+    this.open = 0;
+    this.peakOpen = 0;
+    for (const key of Object.keys(this.openByBackend)) this.openByBackend[key] = 0;
+    const peaks: Record<string, number> = {};
+    for (const group of groups) {
+      this.open += group.open;
+      this.peakOpen += group.peakOpen;
+      group.peakOpen = group.open;
+      for (const [backend, open] of Object.entries(group.openByBackend))
+        this.openByBackend[backend] = (this.openByBackend[backend] ?? 0) + open;
+      for (const [backend, peak] of Object.entries(group.peakOpenByBackend))
+        peaks[backend] = (peaks[backend] ?? 0) + peak;
+      group.peakOpenByBackend = { ...group.openByBackend };
+    }
+    this.peakOpenByBackend = peaks;
+  }
+
+  private stepHistogram(step: string): Histogram {
+    let histogram = this.steps.get(step);
+    if (!histogram) this.steps.set(step, (histogram = newHistogram()));
+    return histogram;
   }
 
   /** Takes this interval's figures and starts the next interval. */

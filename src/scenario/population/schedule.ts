@@ -103,3 +103,32 @@ export function clientRow(plan: Pick<Plan, 'clients' | 'seed'>, index: number): 
     return rows[Math.floor(seededRandom(deriveSeed(plan.seed, ROW_STREAM, index))() * rows.length)];
   return rows[index % rows.length];
 }
+
+/** Each client's group (an index into plan.groups) and its rank among the group's clients (for its data row). */
+export interface GroupMembership {
+  group: Uint8Array;
+  rank: Uint32Array;
+}
+
+const GROUP_STREAM = 9;
+
+/**
+ * Which client is in which group: the groups' counts dealt over the clients in a seeded order, so every group has
+ * clients early and late in a ramp or a stage. null without groups.
+ */
+export function clientGroups(plan: Pick<Plan, 'clients' | 'seed' | 'groups'>): GroupMembership | null {
+  if (!plan.groups) return null;
+  const count = plan.clients.count;
+  const group = new Uint8Array(count);
+  let at = 0;
+  plan.groups.forEach((member, index) => group.fill(index, at, (at += member.count)));
+  const random = seededRandom(deriveSeed(plan.seed, GROUP_STREAM));
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [group[i], group[j]] = [group[j], group[i]];
+  }
+  const rank = new Uint32Array(count);
+  const seen = new Uint32Array(plan.groups.length);
+  for (let index = 0; index < count; index++) rank[index] = seen[group[index]]++;
+  return { group, rank };
+}
