@@ -70,3 +70,32 @@ events:
   const last = rows.at(-1)!;
   assert.ok(last.target! < 150 && Math.abs(last.open - last.target!) <= 15, JSON.stringify(last));
 });
+
+test('groups: 80 % viewers and 20 % chatters, each group’s clients, messages and reconnects apart', async () => {
+  const { summary, code, stderr } = await runScenarioText(`name: viewers-chatters
+target: { stack: nginx-round-robin }
+clients:
+  count: 200
+  ramp: 2s
+  groups:
+    - { name: viewers, share: 80%, traffic: { interval: 0 } }
+    - { name: chatters, share: 20%, traffic: { interval: 250ms }, churn: { drop_every: 2s } }
+duration: 6s
+traffic: { interval: 1s }
+`);
+  assert.equal(code, 0, stderr);
+  const { viewers, chatters } = summary.groups!;
+  assert.equal(viewers.clients, 160);
+  assert.equal(chatters.clients, 40);
+  assert.equal(viewers.messages.sent, 0, JSON.stringify(viewers));
+  assert.equal(viewers.stickiness.reconnects, 0);
+  assert.equal(viewers.connections.opened, 160);
+  assert.ok(chatters.messages.sent > 500, JSON.stringify(chatters));
+  assert.ok(chatters.stickiness.reconnects > 20, JSON.stringify(chatters));
+  assert.equal(chatters.latency.message.count, chatters.messages.received);
+  for (const key of ['attempted', 'opened', 'failed'] as const)
+    assert.equal(viewers.connections[key] + chatters.connections[key], summary.connections[key], key);
+  for (const key of ['sent', 'received', 'lost'] as const)
+    assert.equal(viewers.messages[key] + chatters.messages[key], summary.messages[key], key);
+  assert.equal(chatters.stickiness.reconnects, summary.stickiness.reconnects);
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseScenarioText } from '../../src/scenario/load.js';
 import { formatProblem } from '../../src/scenario/problems.js';
 import { readDataFile } from '../../src/scenario/population/data-file.js';
-import { clientRow, clientSchedule } from '../../src/scenario/population/schedule.js';
+import { clientGroups, clientRow, clientSchedule } from '../../src/scenario/population/schedule.js';
 import { compileTemplate, renderTemplate } from '../../src/util/template.js';
 import { clientRequest } from '../../src/engine/wire/client-socket.js';
 import { renderHandshake } from '../../src/engine/wire/handshake-extras.js';
@@ -177,4 +177,50 @@ test('arrival: clients arrive at the rate whatever happens, each for its own ses
   }
   const fixed = clientSchedule(planOf('{ count: 4, ramp: 2s, session: { length: 5s } }'));
   assert.deepEqual([fixed.startMs(3), fixed.leaveMs(3)], [1500, 6500]);
+});
+
+test('groups: shares or counts that add up, each a plan of its own, problems named at the group', () => {
+  const plan = planOf(
+    `{ count: 10, data: { file: users.csv, pick: cycle }, groups: [
+      { name: viewers, share: 80%, traffic: { interval: 0 } },
+      { name: chatters, share: 20%, traffic: { interval: 250ms }, data: { file: users.jsonl } } ] }`,
+  );
+  assert.deepEqual(
+    plan.groups!.map((g) => [g.name, g.count, g.plan.traffic.intervalMs, g.plan.clients.data?.file]),
+    [
+      ['viewers', 8, 0, path.join(dir, 'users.csv')],
+      ['chatters', 2, 250, path.join(dir, 'users.jsonl')],
+    ],
+  );
+  const membership = clientGroups(plan)!;
+  assert.deepEqual([...membership.group].sort(), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+  assert.deepEqual(
+    [...membership.rank].filter((_, i) => membership.group[i] === 1),
+    [0, 1],
+  );
+  // A third of 10 rounds; the last group given by share takes what is left.
+  const thirds = planOf(
+    '{ count: 10, groups: [{ name: a, share: 33% }, { name: b, share: 33% }, { name: c, share: 33% }] }',
+  );
+  assert.deepEqual(
+    thirds.groups!.map((g) => g.count),
+    [3, 3, 4],
+  );
+  const all = [
+    ...problems('{ count: 10, groups: [{ name: a, share: 50% }, { name: b, count: 2 }] }'),
+    ...problems('{ count: 10, groups: [{ name: a, share: 50%, count: 5 }] }'),
+    ...problems(
+      '{ count: 10, groups: [{ name: a, count: 5, traffic: { message: "{{nope}} {{id}}" } }, { name: a, count: 5 }] }',
+    ),
+    ...problems('{ count: 10, groups: [{ name: a, count: 9, data: { file: users.csv } }, { name: b, count: 1 }] }'),
+  ].join('\n');
+  const expected = [
+    /clients\.groups: the groups hold 7 clients, the scenario 10/,
+    /clients\.groups\[0\]: give the group a share \(80%\) or a count, one of the two/,
+    /clients\.groups\[0\]\.traffic\.message: unknown placeholder \{\{nope\}\}/,
+    /clients\.groups\[1\]\.name: group "a" is named twice/,
+    /clients\.groups\[0\]\.data\.pick: .*users\.csv has 3 rows for 9 clients/,
+  ];
+  for (const pattern of expected) assert.match(all, pattern);
+  assert.equal(all.split('\n').length, expected.length, all);
 });
