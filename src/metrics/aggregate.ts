@@ -101,7 +101,7 @@ export class RunAggregate {
     this.updatePeaks();
   }
 
-  private addGroup(name: string, slice: GroupSlice): void {
+  addGroup(name: string, slice: GroupSlice): void {
     let group = this.groups.get(name);
     if (!group) this.groups.set(name, (group = { counters: { ...slice.counters }, message: newHistogram() }));
     else

@@ -47,7 +47,10 @@ export function shardSetProblems(shards: readonly { source: string; summary: Sha
 export function mergeShardSummaries(plan: Plan, shards: readonly ShardSummary[]): Summary {
   const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index);
   const aggregate = new RunAggregate();
-  for (const summary of ordered) aggregate.addShard(summary.shard.index, shardRun(summary));
+  for (const summary of ordered) {
+    aggregate.addShard(summary.shard.index, shardRun(summary));
+    for (const [name, slice] of Object.entries(summary.shard.groups_raw ?? {})) aggregate.addGroup(name, slice);
+  }
   aggregate.rows.push(...mergeRows(ordered.map((summary) => summary.timeseries)));
 
   const windows = new EventWindows(plan.events);
@@ -141,6 +144,9 @@ export function mergeRows(series: readonly TimeseriesRow[][]): TimeseriesRow[] {
         violations: rows.reduce((sum, row) => sum + row.violations, 0),
         errors: rows.reduce((sum, row) => sum + row.errors, 0),
         per_backend: perBackend,
+        ...(rows.some((row) => row.target !== undefined)
+          ? { target: rows.reduce((sum, row) => sum + (row.target ?? 0), 0) }
+          : {}),
         ...(events.length > 0 ? { events } : {}),
       };
     });

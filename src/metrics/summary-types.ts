@@ -1,5 +1,5 @@
 import type { FindingBase } from '../findings/finding.js';
-import type { WorkerCounters } from './counters.js';
+import type { GroupSlice, WorkerCounters } from './counters.js';
 import type { LatencySummary } from './histograms.js';
 import type { EventSummary } from './event-windows.js';
 
@@ -249,6 +249,8 @@ export interface ShardSection {
   engine_warnings: string[];
   /** The shard lost a load worker mid-run (why): the merged run is incomplete too. */
   worker_lost?: string;
+  /** clients.groups: each group's raw counts and message latencies (an encoded histogram), by name. */
+  groups_raw?: Record<string, GroupSlice>;
 }
 
 export interface ContinuitySummary {

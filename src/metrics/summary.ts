@@ -1,6 +1,7 @@
 import type { ServingChange, ServingSource } from '../stack/stack.js';
 import type { Plan } from '../scenario/plan.js';
 import type { RunAggregate } from './aggregate.js';
+import type { GroupSlice } from './counters.js';
 import { coverBackends } from './backend-coverage.js';
 import { summariseDistribution } from './distribution.js';
 import { encodeHistogram, summariseLatency } from './histograms.js';
@@ -76,7 +77,7 @@ export function buildSummary(input: SummaryInput): Summary {
     findings,
     ...rest,
   };
-  if (input.shard) summary.shard = shardSection(input.shard, totals, input.incomplete);
+  if (input.shard) summary.shard = shardSection(input.shard, input.aggregate, input.incomplete);
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
   return summary;
 }
@@ -232,13 +233,18 @@ function credentialChecks(plan: Plan, totals: Totals): Summary['thresholds'] {
   });
 }
 
-function shardSection(shard: ShardInput, totals: Totals, workerLost: string | undefined): Summary['shard'] {
+function shardSection(shard: ShardInput, aggregate: RunAggregate, workerLost: string | undefined): Summary['shard'] {
   const { eventsRaw, engineWarnings, ...identity } = shard;
+  const groups = [...aggregate.groups].map(([name, { counters, message }]) => [
+    name,
+    { counters, message: encodeHistogram(message) },
+  ]);
   return {
     ...identity,
-    counters: totals,
+    counters: aggregate.totals,
     events_raw: eventsRaw,
     engine_warnings: engineWarnings,
+    ...(groups.length > 0 ? { groups_raw: Object.fromEntries(groups) as Record<string, GroupSlice> } : {}),
     ...(workerLost ? { worker_lost: workerLost } : {}),
   };
 }
