@@ -134,3 +134,34 @@ traffic: { interval: 500ms, message: '{"id":"{{id}}"}', reply: { field: id } }
     await setup.stop();
   }
 });
+
+test('compression: true offers permessage-deflate on every handshake; compressed replies are read and timed', async () => {
+  const { WebSocketServer } = await import('ws');
+  const withDeflate = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: { threshold: 0 } });
+  const without = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  const listening = [withDeflate, without].map((server) => {
+    server.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+    return new Promise((resolve) => server.once('listening', resolve));
+  });
+  await Promise.all(listening);
+  const url = (server: typeof without) => `ws://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  try {
+    const yaml = `name: deflate
+target: { url: ws://placeholder/ }
+clients: { count: 30, ramp: 500ms }
+compression: true
+duration: 3s
+traffic: { interval: 200ms, size: 2000 }
+`;
+    const accepted = await run(tempDir(), url(withDeflate), yaml);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.deepEqual(accepted.summary!.connections.compression, { offered: 30, accepted: 30 });
+    const m = accepted.summary!.messages;
+    assert.ok(m.sent > 300 && m.received === m.sent && m.lost === 0, JSON.stringify(m));
+    const refused = await run(tempDir(), url(without), yaml);
+    assert.equal(refused.code, 0, refused.stderr);
+    assert.deepEqual(refused.summary!.connections.compression, { offered: 30, accepted: 0 });
+  } finally {
+    for (const server of [withDeflate, without]) server.close();
+  }
+});
