@@ -126,6 +126,11 @@ await yargs(argv)
         .option('identify-cookie', { type: 'string', describe: 'cookie whose value names the backend' })
         .option('ca', { type: 'string', describe: 'wss://: PEM file of the CA to trust' })
         .option('insecure', { type: 'boolean', describe: 'wss://: skip certificate verification' })
+        .option('header', {
+          type: 'string',
+          array: true,
+          describe: "a handshake header for every probe connection, 'NAME: VALUE' (repeatable): a token, an Origin",
+        })
         .option('via', {
           type: 'string',
           default: 'socket',

@@ -17,6 +17,8 @@ export interface ProbeTarget {
   tlsOptions?: { ca?: string; rejectUnauthorized?: boolean };
   /** How a probe connection's address reaches the balancer: bound as its source, or in X-Forwarded-For. */
   via: 'socket' | 'x-forwarded-for';
+  /** --header: sent on every probe connection (a token, an Origin). */
+  headers?: Record<string, string>;
 }
 
 /** Where one probe connection comes from and what it carries. */
@@ -55,6 +57,7 @@ function open(target: ProbeTarget, identity: ProbeIdentity): WebSocket {
     via: target.via,
     tlsOptions: target.tlsOptions,
     maxPayload: PROBE_MAX_MESSAGE,
+    extras: target.headers ? { headers: target.headers, query: null } : undefined,
   });
   enforceHandshakeDeadline(ws, () => {});
   return ws;
@@ -63,7 +66,10 @@ function open(target: ProbeTarget, identity: ProbeIdentity): WebSocket {
 /** Rejects with a ProbeUnreachable that says who refused and why, as `run` would. */
 function watchHandshake(ws: WebSocket, reject: (error: Error) => void): void {
   ws.on('unexpected-response', (_request, response) => {
-    reject(new ProbeUnreachable(describeRefusal(response.statusCode ?? 0, response.headers)));
+    const status = response.statusCode ?? 0;
+    const denied = status === 401 || status === 403;
+    const credentials = " (a service that wants credentials: give them with --header 'Authorization: Bearer TOKEN')";
+    reject(new ProbeUnreachable(`${describeRefusal(status, response.headers)}${denied ? credentials : ''}`));
     ws.terminate();
   });
   ws.on('error', (error) => reject(new ProbeUnreachable(`${classifyConnectError(error).reason}: ${error.message}`)));

@@ -42,6 +42,7 @@ export async function probeSocketio(
             cookies: cookies ? jar.header() : undefined,
             address,
             via: target.via,
+            extras: target.headers ? { headers: target.headers, query: null } : undefined,
           }),
         storeCookies: (setCookie) => jar.store(setCookie),
         tlsOptions: target.tlsOptions,

@@ -165,3 +165,30 @@ traffic: { interval: 200ms, size: 2000 }
     for (const server of [withDeflate, without]) server.close();
   }
 });
+
+test('probe --header: the token service refuses a bare probe with the fix, and is probed with the token', async () => {
+  const dir = tempDir();
+  const users = usersCsv(dir, 5);
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 1, tokenBackends(users));
+  try {
+    const bare = await runCli(['probe', setup.url, '--max-idle', '0', '--json']);
+    assert.equal(bare.code, 3, bare.stderr);
+    assert.match(bare.stderr, /refused with 401.*--header 'Authorization: Bearer TOKEN'/);
+    const authorised = await runCli([
+      'probe',
+      setup.url,
+      '--max-idle',
+      '0',
+      '--json',
+      '--header',
+      'Authorization: Bearer tok-3-s3cr3t',
+      '--header',
+      'Origin: https://app.example.test',
+    ]);
+    assert.equal(authorised.code, 0, authorised.stderr);
+    assert.ok((await tokenStats(setup.backends)).users.includes('user3'));
+    assert.doesNotMatch(authorised.stdout + authorised.stderr, /s3cr3t/);
+  } finally {
+    await setup.stop();
+  }
+});

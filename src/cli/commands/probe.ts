@@ -23,6 +23,7 @@ interface ProbeArgs {
   ca?: string;
   insecure?: boolean;
   via: string;
+  header?: string[];
 }
 
 const KEY_PATTERN = /^(query|header|cookie):[A-Za-z0-9_.-]+$/;
@@ -39,7 +40,23 @@ function fail(message: string): number {
 }
 
 /** The URL and the flags, checked; an exit code when one is wrong. */
-function checkedArgs(args: ProbeArgs): { maxIdleMs: number; via: 'socket' | 'x-forwarded-for'; url: URL } | number {
+/** `--header 'Authorization: Bearer T'` (repeatable): names in lower case, as every handshake sends them. */
+function parseHeaders(given: readonly string[] | undefined): Record<string, string> | number {
+  const headers: Record<string, string> = {};
+  for (const header of given ?? []) {
+    const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(.*)$/.exec(header);
+    if (!match)
+      return fail(
+        `--header "${header.split(':')[0]}...": expected NAME: VALUE, e.g. --header 'Authorization: Bearer T'`,
+      );
+    headers[match[1].toLowerCase()] = match[2];
+  }
+  return headers;
+}
+
+function checkedArgs(
+  args: ProbeArgs,
+): { maxIdleMs: number; via: 'socket' | 'x-forwarded-for'; url: URL; headers: Record<string, string> } | number {
   let url: URL;
   try {
     url = new URL(args.url);
@@ -55,7 +72,9 @@ function checkedArgs(args: ProbeArgs): { maxIdleMs: number; via: 'socket' | 'x-f
     return fail(`--key "${args.key}": expected query:NAME, header:NAME or cookie:NAME`);
   if (args.via !== 'socket' && args.via !== 'x-forwarded-for')
     return fail(`--via "${args.via}": expected socket or x-forwarded-for`);
-  return { maxIdleMs, via: args.via, url };
+  const headers = parseHeaders(args.header);
+  if (typeof headers === 'number') return headers;
+  return { maxIdleMs, via: args.via, url, headers };
 }
 
 /** --ca's certificate, or an exit code when it cannot be read. */
@@ -75,7 +94,7 @@ function readCa(file: string | undefined): string | undefined | number {
 export async function probeCommand(args: ProbeArgs): Promise<number> {
   const checked = checkedArgs(args);
   if (typeof checked === 'number') return checked;
-  const { maxIdleMs, via, url } = checked;
+  const { maxIdleMs, via, url, headers } = checked;
   const ca = readCa(args.ca);
   if (typeof ca === 'number') return ca;
   const ipv6 = url.hostname === '[::1]' && via === 'socket';
@@ -114,6 +133,7 @@ export async function probeCommand(args: ProbeArgs): Promise<number> {
         },
         tlsOptions: args.insecure ? { rejectUnauthorized: false } : ca ? { ca } : undefined,
         via,
+        headers,
       },
       key: args.key ? parseSessionKey(args.key) : { kind: 'none' },
       maxIdleMs,
