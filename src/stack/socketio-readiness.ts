@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { SocketioPlan } from '../scenario/plan.js';
 import { decodePackets, poll, PollTimeout, type PollingClient } from '../util/engineio-polling.js';
-import { WaitAborted } from './readiness.js';
+import { describeDenial, RefusedUpgrade, WaitAborted, type UpgradeRequest } from './readiness.js';
 import { wsTlsOptions, type ClientTls } from './tls-material.js';
 
 const ATTEMPT_MS = 2000;
@@ -21,17 +21,21 @@ export async function waitForSocketio(
   timeoutMs: number,
   tls?: ClientTls,
   signal?: AbortSignal,
+  request?: UpgradeRequest,
 ): Promise<void> {
   const base = new URL(targetUrl);
+  const headers = request?.headers ?? {};
+  const sent = request?.sent ?? [];
   base.pathname = io.path.endsWith('/') ? io.path : `${io.path}/`;
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no attempt';
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new WaitAborted('interrupted while waiting for the target');
     try {
-      await (io.polling ? pollingHandshake(base, tls) : websocketOpen(base, tls));
+      await (io.polling ? pollingHandshake(base, headers, sent, tls) : websocketOpen(base, headers, sent, tls));
       return;
     } catch (error) {
+      if (error instanceof RefusedUpgrade) throw error;
       if (error instanceof NotSocketio)
         throw new Error(
           `${error.message}; check socketio.path (now ${io.path}) and that the target ` +
@@ -47,13 +51,18 @@ export async function waitForSocketio(
   );
 }
 
-async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
+async function pollingHandshake(
+  base: URL,
+  headers: Record<string, string>,
+  sent: string[],
+  tls?: ClientTls,
+): Promise<void> {
   const url = new URL(base);
   url.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
   url.search = '?EIO=4&transport=polling';
   const what = `GET ${url.pathname}${url.search}`;
   const client: PollingClient = {
-    request: (target) => ({ url: target, headers: {}, bindAddress: null }),
+    request: (target) => ({ url: target, headers, bindAddress: null }),
     storeCookies: () => {},
     tlsOptions: wsTlsOptions(tls),
     identifyHeader: 'x-backend-id',
@@ -67,6 +76,8 @@ async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
       );
     throw error;
   });
+  if (response.status === 401 || response.status === 403)
+    throw new RefusedUpgrade(describeDenial(response.status, sent).replace('the upgrade was', `${what} was`), true);
   if (response.status !== 200 || !decodePackets(response.body).some((packet) => packet.type === 'open')) {
     throw new NotSocketio(
       `${what} answered ${response.status} ` +
@@ -76,11 +87,16 @@ async function pollingHandshake(base: URL, tls?: ClientTls): Promise<void> {
   }
 }
 
-function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
+function websocketOpen(base: URL, headers: Record<string, string>, sent: string[], tls?: ClientTls): Promise<void> {
   const url = new URL(base);
   url.search = '?EIO=4&transport=websocket';
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: ATTEMPT_MS, ...wsTlsOptions(tls) });
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: ATTEMPT_MS,
+      headers,
+      ...wsTlsOptions(tls),
+    });
     const timer = setTimeout(
       () =>
         done(
@@ -107,9 +123,14 @@ function websocketOpen(base: URL, tls?: ClientTls): Promise<void> {
             ),
       ),
     );
-    ws.on('unexpected-response', (_request, response) =>
-      done(new NotSocketio(`the upgrade at ${url.pathname}${url.search} was refused with ${response.statusCode}`)),
-    );
+    ws.on('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      done(
+        status === 401 || status === 403
+          ? new RefusedUpgrade(describeDenial(status, sent), true)
+          : new NotSocketio(`the upgrade at ${url.pathname}${url.search} was refused with ${status}`),
+      );
+    });
     ws.on('error', (error) => done(error));
   });
 }

@@ -39,7 +39,14 @@ async function startPlanned(plan: Plan, options: StackOptions): Promise<RunningS
   if (target.kind === 'url') {
     const external = externalTarget(plan, target.url, options.logDir);
     const ready = plan.app.socketio
-      ? waitForSocketio(target.url, plan.app.socketio, URL_PREFLIGHT_MS, external.clientTls, options.signal)
+      ? waitForSocketio(
+          target.url,
+          plan.app.socketio,
+          URL_PREFLIGHT_MS,
+          external.clientTls,
+          options.signal,
+          options.clientHandshake?.(target.url),
+        )
       : waitForUpgrade(
           target.url,
           URL_PREFLIGHT_MS,

@@ -15,7 +15,10 @@ const http = require('http');
 const { Server } = require('socket.io');
 const ID = process.env.SERVER_ID;
 const server = http.createServer((req, res) => { if (req.url === '/health') { res.writeHead(200); res.end('ok'); } });
-const io = new Server(server);
+// REQUIRE_AUTH: every Engine.IO request (each poll, the upgrade) must carry Authorization: Bearer tok-...
+const io = new Server(server, process.env.REQUIRE_AUTH
+  ? { allowRequest: (req, done) => done(null, /^Bearer tok-/.test(req.headers.authorization || '')) }
+  : {});
 io.engine.on('initial_headers', (headers) => { headers['X-Served-By'] = ID; });
 io.engine.on('headers', (headers) => { headers['X-Served-By'] = ID; });
 const serve = (socket) => {
@@ -27,14 +30,20 @@ io.of('/chat').on('connection', serve);
 server.listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-export async function startSocketioBackends(dir: string, count: number): Promise<SeedBackend[]> {
+export async function startSocketioBackends(dir: string, count: number, requireAuth = false): Promise<SeedBackend[]> {
   const script = path.join(dir, 'socketio-server.cjs');
   fs.writeFileSync(script, SERVER_CJS);
   const backends: SeedBackend[] = [];
   for (let i = 1; i <= count; i++) {
     const port = await freePort();
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, SERVER_ID: `io${i}`, PORT: String(port), NODE_PATH: path.join(ROOT, 'node_modules') },
+      env: {
+        ...process.env,
+        SERVER_ID: `io${i}`,
+        PORT: String(port),
+        NODE_PATH: path.join(ROOT, 'node_modules'),
+        ...(requireAuth ? { REQUIRE_AUTH: '1' } : {}),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     backends.push({ id: `io${i}`, port, child });

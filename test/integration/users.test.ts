@@ -6,6 +6,7 @@ import type { Summary } from '../../src/metrics/summary-types.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { seedNginxIpHash, startSeedSetup } from '../helpers/seed-stack.js';
 import { tokenBackends, tokenStats } from '../helpers/token-service.js';
+import { startSocketioBackends } from '../helpers/socketio-backends.js';
 
 /**
  * The service's users: a login-token service and a chat room the test writes (not stickler), behind an nginx config
@@ -188,6 +189,46 @@ test('probe --header: the token service refuses a bare probe with the fix, and i
     assert.equal(authorised.code, 0, authorised.stderr);
     assert.ok((await tokenStats(setup.backends)).users.includes('user3'));
     assert.doesNotMatch(authorised.stdout + authorised.stderr, /s3cr3t/);
+  } finally {
+    await setup.stop();
+  }
+});
+
+test('Socket.IO servers that check a token on every Engine.IO request: each poll and the upgrade carry the header', async () => {
+  const dir = tempDir();
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 2, (at, count) =>
+    startSocketioBackends(at, count, true),
+  );
+  try {
+    usersCsv(dir, 60);
+    fs.renameSync(path.join(dir, 'users.csv'), path.join(dir, 'clients.csv'));
+    const yaml = (headers: boolean, transports: string) => `name: socketio-token
+target: { url: ws://placeholder/ }
+protocol: socketio
+socketio: { transports: ${transports} }
+identify: { header: x-served-by, message_field: server }
+clients:
+  count: 60
+  ramp: 1s
+  addresses: { pool: 127.82.0.0/24 }
+  data: { file: clients.csv }
+${headers ? '  headers: { Authorization: "Bearer {{data.token}}" }\n' : ''}duration: 4s
+traffic: { interval: 500ms, event: chat, message: '{"user":"{{data.user}}"}' }
+`;
+    for (const transports of ['[polling]', '[polling, websocket]']) {
+      const result = await run(dir, setup.url, yaml(true, transports));
+      assert.equal(result.code, 0, `${transports}: ${result.stderr}`);
+      const summary = result.summary!;
+      assert.equal(summary.connections.failed, 0, `${transports}: ${JSON.stringify(summary.connections)}`);
+      assert.ok(summary.sessions!.opened >= 60, JSON.stringify(summary.sessions));
+      assert.ok(summary.messages.received > 200 && summary.messages.lost === 0, JSON.stringify(summary.messages));
+    }
+    const bare = await run(dir, setup.url, yaml(false, '[polling]'));
+    assert.equal(bare.code, 3, bare.stderr);
+    assert.match(
+      bare.stderr,
+      /refused the start-up check: GET \/socket\.io\/\?EIO=4&transport=polling was refused with 40[13]/,
+    );
   } finally {
     await setup.stop();
   }
