@@ -85,7 +85,7 @@ test('--url against `stickler backend`, --json on stdout, an unreachable URL exi
   // CI's test tab still shows why.
   assert.match(
     fs.readFileSync(junit, 'utf8'),
-    /<testcase classname="nowhere on its target" name="run"><failure message="the target could not be started: the target ws:\/\/127\.0\.0\.1:\d+\/ is unreachable/,
+    /<testcase classname="nowhere on its target" name="run"><failure message="the target ws:\/\/127\.0\.0\.1:\d+\/ is unreachable/,
   );
 });
 
