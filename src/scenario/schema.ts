@@ -158,14 +158,14 @@ const group = z.strictObject({
     .describe('names the group in summary.json (groups.NAME) and the reports'),
   share: share.optional().describe('a share of the clients (80%); or give count'),
   count: positiveInt.optional().describe('this many of the clients; or give share'),
-  traffic: traffic.optional(),
-  churn: churn.optional(),
-  idle: z.array(idleWindow).optional(),
-  on_open: z.array(step).optional(),
-  push: push.optional(),
-  headers: clientsShape.headers,
-  query: clientsShape.query,
-  data: clientsShape.data,
+  traffic: traffic.optional().describe("the group's own traffic (instead of the scenario's)"),
+  churn: churn.optional().describe("the group's own churn"),
+  idle: z.array(idleWindow).optional().describe("the group's own idle windows (shares of the group's clients)"),
+  on_open: z.array(step).optional().describe("the group's own steps after every open"),
+  push: push.optional().describe("the group's own pushes"),
+  headers: clientsShape.headers.describe("the group's own handshake headers (templates)"),
+  query: clientsShape.query.describe("the group's own query parameters (templates)"),
+  data: clientsShape.data.describe("the group's own data file (rows picked among the group's clients)"),
 });
 
 const populationWithGroups = clients.extend({
