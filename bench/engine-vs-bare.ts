@@ -127,6 +127,28 @@ async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerC
 /** The application-protocol row: a JSON template whose ack (the reference backend's) is matched by its id field. */
 const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}},"pad":"{{pad:12}}"}'\n  reply: { field: id }\n`;
 
+/**
+ * How the clients come: one count and ramp; stages (up over the ramp, then holding: the same load by another
+ * path); or each client its row of a data file and two handshake headers made from it (the rows shared, not
+ * copied).
+ */
+type Population = 'count' | 'stages' | 'data';
+
+function clientsYaml(population: Population, dir: string): string {
+  if (population === 'stages') return `clients: { stages: [{ to: ${connections}, over: ${rampMs}ms }] }`;
+  if (population === 'count') return `clients: { count: ${connections}, ramp: ${rampMs}ms }`;
+  const users = path.join(dir, 'users.csv');
+  fs.writeFileSync(
+    users,
+    `user,token\n${Array.from({ length: connections }, (_, i) => `user${i},token-${i}-abcdef`).join('\n')}\n`,
+  );
+  return `clients:
+  count: ${connections}
+  ramp: ${rampMs}ms
+  data: { file: ${users} }
+  headers: { Authorization: "Bearer {{data.token}}", X-User: "{{data.user}}" }`;
+}
+
 /** `metrics`: with --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
 async function runStickler(
   url: string,
@@ -135,6 +157,7 @@ async function runStickler(
   json = false,
   metrics = false,
   checkout = root,
+  population: Population = 'count',
 ): Promise<Figures> {
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
@@ -142,7 +165,7 @@ async function runStickler(
     scenario,
     `name: bench
 target: { url: "${url}" }
-clients: { count: ${connections}, ramp: ${rampMs}ms }
+${clientsYaml(population, dir)}
 duration: ${durationMs}ms
 traffic:
   interval: ${intervalMs}ms
@@ -205,6 +228,8 @@ const rows = {
   stickler: [] as Figures[],
   stickler_json: [] as Figures[],
   stickler_metrics: [] as Figures[],
+  stickler_stages: [] as Figures[],
+  stickler_data: [] as Figures[],
   baseline: [] as Figures[],
 };
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
@@ -214,6 +239,8 @@ const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   stickler: () => runStickler(url, dir),
   stickler_json: () => runStickler(url, dir, messagesPerConnection, true),
   stickler_metrics: () => runStickler(url, dir, messagesPerConnection, false, true),
+  stickler_stages: () => runStickler(url, dir, messagesPerConnection, false, false, root, 'stages'),
+  stickler_data: () => runStickler(url, dir, messagesPerConnection, false, false, root, 'data'),
   baseline: () => runStickler(url, dir, messagesPerConnection, false, false, baseline!),
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
@@ -326,6 +353,24 @@ const result = {
       without: round2(steady('stickler')),
       with: round2(steady('stickler_metrics')),
       ratio: round2(steady('stickler_metrics') / steady('stickler')),
+    },
+  },
+  population: {
+    note:
+      'the same echo load with clients from stages (to N over the ramp), and with a data row and two headers ' +
+      'from it per client (Authorization: Bearer {{data.token}}, X-User), against the plain count row: CPU per echo',
+    cpu_us_per_echo: {
+      count: round2(cpu('stickler')),
+      stages: round2(cpu('stickler_stages')),
+      data_headers: round2(cpu('stickler_data')),
+      stages_ratio: round2(cpu('stickler_stages') / cpu('stickler')),
+      data_headers_ratio: round2(cpu('stickler_data') / cpu('stickler')),
+      target: 1.1,
+    },
+    peak_rss_mb: {
+      count: round2(rss('stickler')),
+      stages: round2(rss('stickler_stages')),
+      data_headers: round2(rss('stickler_data')),
     },
   },
   peak_rss_mb: {

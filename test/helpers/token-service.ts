@@ -22,7 +22,7 @@ if (usersFile !== '-') for (const line of fs.readFileSync(usersFile, 'utf8').tri
   const [user, token] = line.split(',');
   users.set(token, user);
 }
-const stats = { users: [], refused: 0, duplicates: 0, messages: 0, origins: 0 };
+const stats = { users: [], refused: 0, duplicates: 0, messages: 0, closes: {} };
 const seen = new Set();
 const live = new Map();
 const server = http.createServer((req, res) => {
@@ -61,13 +61,19 @@ wss.on('connection', (ws, req) => {
     try { message = JSON.parse(data.toString()); } catch { return; }
     ws.send(JSON.stringify({ type: 'ack', id: message.id, user }));
   });
-  ws.on('close', () => { if (live.get(user) === ws) live.delete(user); });
+  ws.on('close', (code, reason) => {
+    const key = code + ' ' + reason;
+    stats.closes[key] = (stats.closes[key] || 0) + 1;
+    if (live.get(user) === ws) live.delete(user);
+  });
 });
 server.listen(Number(port), '127.0.0.1');
 `;
 
 export interface TokenStats {
   users: string[];
+  /** Closes the service saw, by `code reason`. */
+  closes: Record<string, number>;
   refused: number;
   duplicates: number;
   messages: number;
@@ -101,6 +107,10 @@ export async function tokenStats(backends: SeedBackend[]): Promise<TokenStats> {
   );
   return {
     users: [...new Set(all.flatMap((stats) => stats.users))],
+    closes: all.reduce<Record<string, number>>((sum, stats) => {
+      for (const [key, count] of Object.entries(stats.closes)) sum[key] = (sum[key] ?? 0) + count;
+      return sum;
+    }, {}),
     refused: all.reduce((sum, stats) => sum + stats.refused, 0),
     duplicates: all.reduce((sum, stats) => sum + stats.duplicates, 0),
     messages: all.reduce((sum, stats) => sum + stats.messages, 0),

@@ -233,3 +233,33 @@ traffic: { interval: 500ms, event: chat, message: '{"user":"{{data.user}}"}' }
     await setup.stop();
   }
 });
+
+test('stages down and sessions that end: the service sees each leaver close with 1000, and none come back', async () => {
+  const dir = tempDir();
+  const users = usersCsv(dir, 60);
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 1, tokenBackends(users));
+  try {
+    fs.copyFileSync(users, path.join(dir, 'clients.csv'));
+    const result = await run(
+      dir,
+      setup.url,
+      `name: leavers
+target: { url: ws://placeholder/ }
+clients:
+  stages: [{ to: 40, over: 1s }, { hold: 1s }, { to: 10, over: 1s }]
+  data: { file: clients.csv }
+  headers: { Authorization: "Bearer {{data.token}}", Origin: https://app.example.test }
+duration: 4s
+traffic: { interval: 250ms, message: '{"id":"{{id}}"}', reply: { field: id } }
+`,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const stats = await tokenStats(setup.backends);
+    assert.equal(result.summary!.load.left, 30);
+    assert.equal(result.summary!.connections.attempted, 40, 'no leaver came back');
+    assert.equal(stats.closes['1000 leave'], 30, JSON.stringify(stats.closes));
+    assert.equal(result.summary!.disconnects.unexpected, 0);
+  } finally {
+    await setup.stop();
+  }
+});
