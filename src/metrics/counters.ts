@@ -58,6 +58,9 @@ export interface WorkerCounters {
   stepAttempted: Record<string, number>;
   stepPassed: Record<string, number>;
   stepFailed: Record<string, number>;
+  /** Steps cut short by the client's own close (never a pass); a few answers that failed a step (`name: excerpt`). */
+  stepCut: Record<string, number>;
+  stepCameInstead: Record<string, number>;
   /**
    * protocol: socketio: sessions opened (by the transport they opened on), upgraded to WebSocket, and broken ("Session
    * ID unknown").
@@ -171,6 +174,8 @@ export function emptyCounters(): WorkerCounters {
     stepAttempted: {},
     stepPassed: {},
     stepFailed: {},
+    stepCut: {},
+    stepCameInstead: {},
     sessionsOpened: 0,
     sessionsUpgraded: 0,
     sessionBreaks: 0,

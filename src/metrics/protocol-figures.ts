@@ -30,14 +30,19 @@ export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summa
       if (name === step.name) byReason[reason] = count;
     }
     const failed = Object.values(byReason).reduce((sum, n) => sum + n, 0);
+    const cameInstead = Object.keys(totals.stepCameInstead ?? {})
+      .filter((key) => key.startsWith(`${step.name}: `))
+      .slice(0, 3)
+      .map((key) => key.slice(step.name.length + 2));
     steps[step.name] = {
       attempted: totals.stepAttempted?.[step.name] ?? 0,
       passed: totals.stepPassed?.[step.name] ?? 0,
       failed,
       failed_by_reason: byReason,
+      cut: totals.stepCut?.[step.name] ?? 0,
+      ...(cameInstead.length > 0 ? { came_instead: cameInstead } : {}),
     };
   }
-  const gap = aggregate.pushGap;
   return {
     ...(plan.app.steps.length > 0 ? { steps } : {}),
     ...(plan.app.socketio
@@ -50,14 +55,20 @@ export function protocolFigures(plan: Plan, aggregate: RunAggregate): Pick<Summa
           },
         }
       : {}),
-    ...(plan.app.push
-      ? {
-          push: {
-            received: totals.pushReceived,
-            matched: totals.pushMatched,
-            gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null,
-          },
-        }
-      : {}),
+    ...(plan.app.push || totals.pushReceived > 0 ? { push: pushFigures(plan, aggregate) } : {}),
+  };
+}
+
+/** push: every server message that answered nothing, those push.match names, the gaps, a room's fan-out. */
+function pushFigures(plan: Plan, aggregate: RunAggregate): NonNullable<Summary['push']> {
+  const totals = aggregate.totals;
+  const gap = aggregate.pushGap;
+  // A room's fan-out: the pushes (those push.match names, when it does) per message sent.
+  const fanOut = plan.app.push?.match ? totals.pushMatched : totals.pushReceived;
+  return {
+    received: totals.pushReceived,
+    matched: totals.pushMatched,
+    gap_p99: gap.totalCount > 0 ? gap.getValueAtPercentile(99) / 1000 : null,
+    per_message: totals.sent > 0 ? Math.round((fanOut / totals.sent) * 1000) / 1000 : null,
   };
 }

@@ -12,6 +12,10 @@ export interface StepSummary {
   passed: number;
   failed: number;
   failed_by_reason: Record<string, number>;
+  /** Cut short by the client's own close before its answer or timeout: never a pass. */
+  cut: number;
+  /** A few answers that failed the step, as they came (first 200 bytes, escaped). */
+  came_instead?: string[];
 }
 
 export interface ThresholdResult {
@@ -154,7 +158,7 @@ export interface Summary {
    * Server messages that answer nothing (scenarios with push); gap: a client's longest silence between two pushes, p99
    * over clients (ms).
    */
-  push?: { received: number; matched: number; gap_p99: number | null };
+  push?: { received: number; matched: number; gap_p99: number | null; per_message: number | null };
   /** protocol: socketio: Engine.IO sessions opened (by the transport they opened on), upgraded to WebSocket, broken. */
   sessions?: { opened: number; upgraded: number; broken: number; by_transport: Record<string, number> };
   /**

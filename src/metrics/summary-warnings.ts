@@ -48,7 +48,8 @@ function noReplyWarnings(plan: Plan, totals: RunAggregate['totals']): string[] {
         `latency.message has nothing behind it`
       : `${totals.sent} messages were sent and no reply matched (traffic.reply ` +
         `${reply.kind === 'field' ? `field ${reply.text}` : reply.kind}; ` +
-        `${totals.unmatched} server messages matched none in flight); latency.message ` +
+        `${totals.unmatched} replies matched none in flight, ${totals.pushReceived} other server messages); ` +
+        'latency.message ' +
         `has nothing behind it`,
   ];
 }

@@ -15,6 +15,7 @@ import { suggestIdentify } from './diagnosis/identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
 import { groupsSection, loadSection } from './load-figures.js';
+import { credentialChecks, neverPassed, stepChecks } from './implicit-checks.js';
 
 export interface SummaryInput {
   plan: Plan;
@@ -211,6 +212,11 @@ function judge(input: SummaryInput, base: Measured) {
       : result,
   );
   thresholds.push(...credentialChecks(input.plan, totals));
+  for (const result of thresholds) {
+    const never = neverPassed(result.metric, totals);
+    if (never) Object.assign(result, { passed: false, why: never });
+  }
+  thresholds.push(...stepChecks(input.plan, totals));
   const incomplete = input.incomplete ?? (totals.opened === 0 ? nothingOpened(totals) : undefined);
   const verdict: Summary['verdict'] = incomplete
     ? 'incomplete'
@@ -218,19 +224,6 @@ function judge(input: SummaryInput, base: Measured) {
       ? 'pass'
       : 'fail';
   return { thresholds, verdict, incomplete };
-}
-
-/**
- * Handshakes refused with 401 or 403 fail the run unless a threshold judges them: the clients could not be the users
- * they stand for, so nothing else they measured is the service's real load.
- */
-function credentialChecks(plan: Plan, totals: Totals): Summary['thresholds'] {
-  return ['http_401', 'http_403'].flatMap((reason) => {
-    const metric = `connections.failed_by_reason.${reason}`;
-    const refused = totals.failedByReason[reason] ?? 0;
-    if (refused === 0 || plan.thresholds.some((threshold) => threshold.metric === metric)) return [];
-    return [{ metric, condition: '== 0 (implicit)', actual: refused, passed: false }];
-  });
 }
 
 function shardSection(shard: ShardInput, aggregate: RunAggregate, workerLost: string | undefined): Summary['shard'] {

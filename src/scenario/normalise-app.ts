@@ -3,6 +3,7 @@ import { splitPath } from '../util/json-path.js';
 import { BUILTIN_PLACEHOLDERS, compileTemplate, type Template } from '../util/template.js';
 import type { AppPlan, DataPlan, ReplyPlan, StepPlan } from './plan.js';
 import { checkTemplateData } from './population/template-check.js';
+import { compileCheck, type CheckInput, type CheckPlan } from '../util/message-check.js';
 import type { ScenarioFile } from './schema.js';
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
@@ -23,6 +24,14 @@ class TemplateChecker {
     const template = compileTemplate(text);
     checkTemplateData(template, at, this.data, this.known, this.problem);
     return template;
+  }
+
+  /** A check, its placeholders checked as a template's are. */
+  check(input: CheckInput | undefined, at: string): CheckPlan | null {
+    if (input === undefined) return null;
+    const plan = compileCheck(input);
+    for (const { template } of plan.templates) checkTemplateData(template, at, this.data, this.known, this.problem);
+    return plan;
   }
 }
 
@@ -53,11 +62,23 @@ export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink, data:
         : parseDurationMs(scenario.traffic.reply_timeout)!,
     steps,
     push: scenario.push
-      ? { match: scenario.push.match ?? null, sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null }
+      ? {
+          match: templates.check(scenario.push.match, 'push.match'),
+          sentAt: scenario.push.sent_at ? splitPath(scenario.push.sent_at) : null,
+        }
       : null,
+    ...closingOf(scenario, templates),
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
     socketio: socketio ? socketioPlan(scenario) : null,
+  };
+}
+
+/** What a client says before its own close, and the code and reason it closes with. */
+function closingOf(scenario: ScenarioFile, templates: TemplateChecker): Pick<AppPlan, 'onClose' | 'close'> {
+  return {
+    onClose: (scenario.on_close ?? []).map((step, index) => templates.compile(step.send, `on_close[${index}].send`)),
+    close: { code: scenario.close?.code ?? 1000, reason: scenario.close?.reason ?? 'client' },
   };
 }
 
@@ -88,7 +109,9 @@ function normaliseSteps(scenario: ScenarioFile, templates: TemplateChecker, prob
     return {
       name: step.name,
       send,
-      expect: step.expect ?? null,
+      expect: templates.check(step.expect, `${at}.expect`),
+      match: templates.check(step.match, `${at}.match`),
+      failOn: templates.check(step.fail_on, `${at}.fail_on`),
       timeoutMs: step.timeout === undefined ? DEFAULT_STEP_TIMEOUT_MS : parseDurationMs(step.timeout)!,
       capture,
       continuity: step.continuity ?? false,

@@ -45,6 +45,7 @@ export function normalise(
     ? normaliseApp(scenario, problem, population?.data ?? null)
     : undefined;
   const size = messageSize(scenario, app, checks);
+  checkFlow(scenario, checks);
   const idle = normaliseIdle(scenario, durationMs, checks);
   const events = normaliseEvents(scenario, { durationMs, target, stateStore }, checks);
   const thresholds = normaliseThresholds(scenario, problem);
@@ -154,7 +155,34 @@ function trafficOf(scenario: ScenarioFile, size: number): Plan['traffic'] {
     pattern: traffic?.pattern ?? 'fixed',
     pingMs: ms(traffic?.ping, 0),
     maxMessageBytes: parseSizeBytes(traffic?.max_message ?? DEFAULT_MAX_MESSAGE)!,
+    count: traffic?.count ?? 0,
+    think: thinkOf(traffic?.think),
   };
+}
+
+/** traffic.count and think: a count needs messages to go out; a think time is one duration or a range. */
+function checkFlow(scenario: ScenarioFile, { ok, problem }: Checks): void {
+  const traffic = scenario.traffic;
+  if (!ok('traffic') || !traffic) return;
+  if (traffic.think !== undefined) {
+    const parts = String(traffic.think)
+      .split('-')
+      .map((part) => parseDurationMs(part.trim()));
+    if (parts.some((part) => part === undefined) || (parts.length === 2 && parts[0]! > parts[1]!))
+      problem('traffic.think', `expected a duration ("1s") or a range ("1s-3s", low first), got "${traffic.think}"`);
+  }
+  const interval = traffic.interval === undefined ? 1000 : parseDurationMs(traffic.interval);
+  if (traffic.count !== undefined && interval === 0 && traffic.think === undefined)
+    problem('traffic.count', 'the clients send nothing (traffic.interval is 0): give an interval or a think time');
+}
+
+/** traffic.think: "1s" or "1s-3s" (validated by checkFlow). */
+function thinkOf(think: string | number | undefined): [number, number] | null {
+  if (think === undefined) return null;
+  const [low, high] = String(think)
+    .split('-')
+    .map((part) => parseDurationMs(part.trim())!);
+  return [low, high ?? low];
 }
 
 function churnOf(scenario: ScenarioFile): Plan['churn'] {

@@ -1,6 +1,7 @@
 import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
 import type { Template } from '../util/template.js';
+import type { CheckPlan } from '../util/message-check.js';
 
 export type StagePlan = { to: number; overMs: number } | { holdMs: number };
 
@@ -97,8 +98,12 @@ export interface SocketioPlan {
 export interface StepPlan {
   name: string;
   send: Template;
-  /** The JSON subset the answer must contain; null: nothing awaited. */
-  expect: Record<string, unknown> | null;
+  /** The check that judges the answer; null: nothing awaited. */
+  expect: CheckPlan | null;
+  /** Which message is this client's answer (null: the first that passes expect or fail_on). */
+  match: CheckPlan | null;
+  /** An answer that fails the step (null: only the timeout fails it). */
+  failOn: CheckPlan | null;
   timeoutMs: number;
   capture: { name: string; path: string[] }[];
   /**
@@ -115,7 +120,11 @@ export interface AppPlan {
   reply: ReplyPlan;
   replyTimeoutMs: number;
   steps: StepPlan[];
-  push: { match: Record<string, unknown> | null; sentAt: string[] | null } | null;
+  push: { match: CheckPlan | null; sentAt: string[] | null } | null;
+  /** Sent before the client's own close. */
+  onClose: Template[];
+  /** The code and reason of the client's own closes. */
+  close: { code: number; reason: string };
   /** identify.step: the backend's name is looked for in this step's answer only. */
   identifyStep: string | null;
   /** Sec-WebSocket-Protocol values the clients offer. */
@@ -166,7 +175,17 @@ export interface Plan {
   compression: boolean;
   durationMs: number;
   seed: number;
-  traffic: { intervalMs: number; size: number; pattern: 'fixed' | 'poisson'; pingMs: number; maxMessageBytes: number };
+  traffic: {
+    intervalMs: number;
+    size: number;
+    pattern: 'fixed' | 'poisson';
+    pingMs: number;
+    maxMessageBytes: number;
+    /** Messages each client sends before it closes and leaves (0: no end). */
+    count: number;
+    /** After each reply, a wait before the next message, uniform in [min, max] ms (null: paced by interval). */
+    think: [number, number] | null;
+  };
   app: AppPlan;
   churn: {
     dropEveryMs: number;

@@ -16,6 +16,45 @@ export const identify = z.strictObject({
 const STEP_NAME = /^[A-Za-z0-9_-]+$/;
 const jsonSubset = z.record(z.string(), z.unknown());
 
+const validRegex = (source: string) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const regex = z.string().refine(validRegex, { message: 'expected a regular expression (JavaScript syntax)' });
+
+/** A check on one message: a JSON subset, the whole text, a regex, a value at a path, or a binary frame's bytes. */
+export const check = z
+  .union([
+    z.strictObject({ text: z.string().describe('the whole message, exactly') }),
+    z.strictObject({ regex: regex.describe('a regular expression the message text matches') }),
+    z.strictObject({
+      path: z.string().min(1).describe('dotted path into a JSON message'),
+      equals: z.unknown().optional().describe('the value there (a JSON subset for objects)'),
+      matches: regex.optional().describe('a regular expression the value there matches'),
+    }),
+    z.strictObject({
+      bytes: z
+        .strictObject({
+          length: z.number().int().nonnegative().optional().describe("the binary frame's length"),
+          prefix: z
+            .string()
+            .regex(/^([0-9a-fA-F]{2})+$/, 'expected hex bytes such as 03ff')
+            .optional()
+            .describe('its first bytes, in hex'),
+        })
+        .describe('a binary frame: its length and first bytes'),
+    }),
+    jsonSubset,
+  ])
+  .describe(
+    'a JSON subset, { text }, { regex }, { path, equals | matches } or, for binary frames, ' +
+      '{ bytes: { length, prefix } }; string values may hold placeholders ({{data.user}})',
+  );
+
 export const reply = z
   .union([
     z.enum(['echo', 'next', 'none', 'ack']),
@@ -35,9 +74,15 @@ export const step = z.strictObject({
     .regex(STEP_NAME, 'expected letters, digits, dashes and underscores')
     .describe('names the step in latency.steps.NAME and steps.NAME'),
   send: z.string().describe('the message template the step sends'),
-  expect: jsonSubset
+  expect: check.optional().describe("the check that judges the step's answer (omit: no answer awaited)"),
+  match: check
     .optional()
-    .describe('a JSON subset one of the next messages must contain (omit: no answer awaited)'),
+    .describe(
+      'which message is this client\'s answer (a peer\'s broadcast is not): a check, e.g. { user: "{{data.user}}" }',
+    ),
+  fail_on: check
+    .optional()
+    .describe('an answer that fails the step; any message that is neither the answer nor this leaves the step waiting'),
   timeout: duration
     .optional()
     .describe('how long to wait for the expected answer (default 5s); a failed step closes the connection'),
@@ -57,7 +102,7 @@ export const step = z.strictObject({
 });
 
 export const push = z.strictObject({
-  match: jsonSubset
+  match: check
     .optional()
     .describe("a JSON subset a push contains (default: every message that is neither a reply nor a step's answer)"),
   sent_at: z
@@ -65,4 +110,8 @@ export const push = z.strictObject({
     .min(1)
     .optional()
     .describe("dotted path of the server's send time (epoch ms) in a push: it is then timed (latency.push)"),
+});
+
+export const closeStep = z.strictObject({
+  send: z.string().describe('a message template sent before the client closes'),
 });

@@ -1,10 +1,10 @@
 import { ACTION_NAMES } from './actions.js';
 import { PROXY_KINDS } from './presets.js';
 import { z } from 'zod';
-import { SIZE_HINT, parseSizeBytes } from '../util/size.js';
 import { duration, positiveInt, share } from './schema-fields.js';
-import { identify, push, reply, step } from './schema-app.js';
+import { closeStep, identify, push, step } from './schema-app.js';
 import { clients } from './population/schema.js';
+import { churn, traffic } from './schema-traffic.js';
 
 const clientsShape = clients.shape;
 
@@ -84,70 +84,6 @@ const target = z
       ),
   })
   .describe('exactly one of stack or url');
-
-const traffic = z.strictObject({
-  interval: duration.optional().describe('each open client sends one message per interval (0 = none)'),
-  size: positiveInt.max(1_048_576).optional().describe('payload bytes (default 64, at least 32)'),
-  pattern: z
-    .enum(['fixed', 'poisson'])
-    .optional()
-    .describe(
-      'fixed (default): one message per interval on a grid (sent in batches up to 1% ' +
-        'of the interval early, at most 10 ms; the clock starts at the send); poisson: ' +
-        'exponential gaps of that mean',
-    ),
-  ping: duration.optional().describe('client ping interval (0 = none)'),
-  message: z
-    .string()
-    .optional()
-    .describe(
-      'the message template: placeholders {{client}} {{seq}} {{id}} {{session}} ' +
-        "{{now_ms}} {{backend}} {{pad:N}} and captured names (default: stickler's echo " +
-        'marker padded to size)',
-    ),
-  reply: reply.optional(),
-  event: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      'socketio: the event emitted (default message); the message template is its argument (JSON when it parses)',
-    ),
-  reply_timeout: duration.optional().describe('a message with no reply by then counts as lost (default 10s)'),
-  max_message: z
-    .union([z.number(), z.string()])
-    .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
-    .optional()
-    .describe(
-      'the largest message a client accepts (default 1MiB); a larger one closes the ' +
-        'connection with 1009 and is counted under ' +
-        'disconnects.by_reason.message_too_big',
-    ),
-});
-
-const churn = z.strictObject({
-  drop_every: duration.optional().describe('mean life of a connection before its client drops it; 0 = never'),
-  backoff: z
-    .strictObject({
-      initial: duration.optional().describe('first reconnect delay (default 100ms)'),
-      max: duration.optional().describe('longest delay after repeated failures (default 5s)'),
-      jitter: z.boolean().optional().describe('spread each delay at random (default true)'),
-    })
-    .optional()
-    .describe('reconnect delays after a drop or a failed attempt'),
-  change_address: share
-    .optional()
-    .describe(
-      'share of reconnects made from a new address of the pool (another network: a new /prefix for IPv6 pools)',
-    ),
-  rotate_address: share
-    .optional()
-    .describe(
-      "IPv6 pools: share of reconnects made from a new address inside the client's " +
-        'own /prefix (temporary addresses, RFC 8981: a phone that did not change ' +
-        'networks)',
-    ),
-});
 
 const idleWindow = z.strictObject({ at: duration, for: duration, clients: share });
 
@@ -265,6 +201,17 @@ export const scenarioSchema = z
         'the Sec-WebSocket-Protocol the clients offer, e.g. graphql-transport-ws for a ' +
           'graphql-ws server (one or a list)',
       ),
+    on_close: z
+      .array(closeStep)
+      .optional()
+      .describe('messages sent before the client closes (its count reached, a stage or session ending, churn)'),
+    close: z
+      .strictObject({
+        code: z.number().int().min(1000).max(4999).optional().describe('the close code (default 1000)'),
+        reason: z.string().max(123).optional().describe('the close reason (default client)'),
+      })
+      .optional()
+      .describe("the code and reason of the client's own closes"),
     on_open: z
       .array(step)
       .optional()

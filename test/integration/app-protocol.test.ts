@@ -51,7 +51,8 @@ test('replies matched by id: every message timed, none lost or unmatched; a wron
     );
     t.diagnostic(`wrong field: messages ${JSON.stringify(wrong.summary.messages)}`);
     assert.equal(wrong.summary.messages.received, 0);
-    assert.ok(wrong.summary.messages.unmatched > 100, JSON.stringify(wrong.summary.messages));
+    // Acks without the field answer nothing of the client's: they are counted as other server messages.
+    assert.ok(wrong.summary.push!.received > 100, JSON.stringify(wrong.summary));
     assert.ok(
       wrong.summary.warnings.some((w) => /no reply matched \(traffic\.reply field msgId/.test(w)),
       wrong.summary.warnings.join('\n'),

@@ -10,6 +10,8 @@ const app = (reply: AppPlan['reply'], message = '{"type":"ping","id":"{{id}}"}')
   replyTimeoutMs: 1000,
   steps: [],
   push: null,
+  onClose: [],
+  close: { code: 1000, reason: 'client' },
   identifyStep: null,
   subprotocols: [],
   socketio: null,

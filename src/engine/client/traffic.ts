@@ -14,6 +14,9 @@ const NO_IDLE_WINDOWS: readonly number[] = Object.freeze([]);
  */
 export class ClientTraffic implements WheelMember {
   private connection: Connection | null = null;
+  /** Messages sent over the client's life (traffic.count), and whether the last one went. */
+  private sentTotal = 0;
+  private countReached = false;
   private readonly phaseMs: number;
   private readonly idleWindows: readonly number[];
 
@@ -24,6 +27,8 @@ export class ClientTraffic implements WheelMember {
     idleWindows: readonly number[],
     /** target.state: each answered message is one more in the session the backend should hold. */
     private readonly continuity: { replied(): void } | null = null,
+    /** traffic.count: told once the client's last message is answered (or given up). */
+    private readonly owner: { done(): void } | null = null,
   ) {
     this.phaseMs = random() * context.plan.traffic.intervalMs;
     this.idleWindows = idleWindows.length === 0 ? NO_IDLE_WINDOWS : idleWindows;
@@ -33,6 +38,12 @@ export class ClientTraffic implements WheelMember {
   start(connection: Connection, now: number): void {
     connection.ready = true;
     this.connection = connection;
+    if (this.countReached) return;
+    if (this.context.plan.traffic.think) {
+      // A closed loop: the first message now, each next one a think time after the reply to the last.
+      connection.sendTimer = setTimeout(() => this.sendThinking(connection), 0);
+      return;
+    }
     if (this.context.plan.traffic.intervalMs <= 0) return;
     const wheel = this.context.wheel;
     if (wheel) {
@@ -84,6 +95,29 @@ export class ClientTraffic implements WheelMember {
     connection.sendTimer = setTimeout(() => this.sendPoisson(connection), Math.max(0, next - now));
   }
 
+  private sendThinking(connection: Connection): void {
+    connection.sendTimer = null;
+    if (this.connection !== connection || connection.ws.readyState !== WebSocket.OPEN) return;
+    const now = this.context.nowMs();
+    this.sendAt(connection, now, now);
+    if (!this.protocol.awaitsReplies) this.thinkThenSend(connection);
+  }
+
+  /** think: the next message a think time from now (uniform in its range). */
+  private thinkThenSend(connection: Connection): void {
+    const [low, high] = this.context.plan.traffic.think!;
+    if (this.countReached || connection.sendTimer) return;
+    connection.sendTimer = setTimeout(() => this.sendThinking(connection), low + this.random() * (high - low));
+  }
+
+  /** traffic.count reached: no more messages; the client is done once the last reply is in or given up. */
+  private reachedCount(connection: Connection): void {
+    this.countReached = true;
+    this.stop(connection);
+    if (!this.protocol.awaitsReplies || connection.inflight <= 0) this.owner?.done();
+    else setTimeout(() => this.owner?.done(), this.context.plan.app.replyTimeoutMs).unref();
+  }
+
   private sendAt(connection: Connection, dueMs: number, now: number): void {
     if (this.isIdle(now)) return;
     // The clock starts at the intended send time, so a late send counts its delay (coordinated
@@ -99,6 +133,8 @@ export class ClientTraffic implements WheelMember {
     }
     connection.lastTrafficMs = now;
     this.context.recorder.counters.sent += 1;
+    const { count } = this.context.plan.traffic;
+    if (count > 0 && ++this.sentTotal >= count) this.reachedCount(connection);
   }
 
   /** The reply to a message sent at `sentUs` came back at `now`. */
@@ -110,8 +146,12 @@ export class ClientTraffic implements WheelMember {
     const latencyUs = Math.max(1, Math.round(now * 1000) - sentUs);
     const { intervalMs, pattern } = this.context.plan.traffic;
     // Paced sends: back-fill the samples a stalled echo hid (coordinated omission correction).
-    if (pattern === 'fixed') recorder.message.recordValueWithExpectedInterval(latencyUs, intervalMs * 1000);
+    if (pattern === 'fixed' && !this.context.plan.traffic.think)
+      recorder.message.recordValueWithExpectedInterval(latencyUs, intervalMs * 1000);
     else recorder.message.recordValue(latencyUs);
+    if (this.countReached) {
+      if (connection.inflight <= 0) this.owner?.done();
+    } else if (this.context.plan.traffic.think) this.thinkThenSend(connection);
   }
 
   isIdle(now: number): boolean {

@@ -78,7 +78,7 @@ export class VirtualClient implements ConnectionOwner {
     this.continuity = context.plan.state
       ? new ClientContinuity(context.recorder, !context.plan.app.steps.some((step) => step.continuity))
       : null;
-    this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity);
+    this.traffic = new ClientTraffic(context, this.protocol, this.random, idleWindows, this.continuity, this);
     this.home = new ClientHome(homeContext(context));
   }
 
@@ -257,11 +257,26 @@ export class VirtualClient implements ConnectionOwner {
     this.scheduleReconnect();
   }
 
-  private closeByClient(connection: Connection, reason = 'client'): void {
+  /** The client's own close: its on_close messages first, then the close code and reason the scenario gives. */
+  private closeByClient(connection: Connection, why = 'client'): void {
     connection.byClient = true;
     this.clearTimers(connection);
-    if (connection.ws.readyState === WebSocket.OPEN) closeWebSocket(connection.ws, 1000, reason);
-    else connection.ws.terminate();
+    if (connection.ws.readyState !== WebSocket.OPEN) {
+      connection.ws.terminate();
+      return;
+    }
+    this.protocol.closing?.(connection);
+    const { code, reason } = this.context.plan.app.close;
+    closeWebSocket(connection.ws, code, reason === 'client' ? why : reason);
+  }
+
+  /** traffic.count reached and its replies in (or given up): the client closes and leaves for good. */
+  done(): void {
+    if (this.left || this.context.stopping) return;
+    this.left = true;
+    this.context.recorder.counters.left += 1;
+    this.stopReconnecting();
+    if (this.current && !this.current.byClient) this.closeByClient(this.current, 'done');
   }
 
   private clearTimers(connection: Connection): void {

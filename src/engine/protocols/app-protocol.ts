@@ -1,6 +1,7 @@
 import { bump } from '../../metrics/counters.js';
 import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
-import { containsSubset, parseJson, sameShapeOtherValue, valueAt } from '../../util/json-path.js';
+import { sameShapeOtherValue, valueAt } from '../../util/json-path.js';
+import { bindCheck, CheckedMessage, passes, type MessageCheck } from '../../util/message-check.js';
 import { renderTemplate, type DataRow, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../wire/client-socket.js';
 import {
@@ -14,6 +15,14 @@ import {
 import { EchoProtocol } from './echo.js';
 import { PushCounter } from './push-counter.js';
 import { ReplyMatcher } from './reply-matcher.js';
+
+const NO_CHECKS = { expect: null, match: null, failOn: null };
+
+/** Up to three messages a step got instead of its answer, by `step: excerpt` (summary.json's came_instead). */
+function noteCameInstead(tally: Record<string, number>, step: string, excerpt: string): void {
+  const key = `${step}: ${excerpt}`;
+  if (key in tally || Object.keys(tally).filter((k) => k.startsWith(`${step}: `)).length < 3) bump(tally, key);
+}
 
 /**
  * The application's own protocol over WebSocket text frames: messages from a template, replies
@@ -30,6 +39,11 @@ export class AppProtocol implements ClientProtocol {
   private stepIndex = -1;
   private stepSentMs = 0;
   private stepTimer: NodeJS.Timeout | null = null;
+  /** The last message the waiting step got that was not its answer: what a timeout reports as come instead. */
+  private stepLastOther: Buffer | null = null;
+  /** The waiting step's checks, with this client's values in their placeholders. */
+  private stepChecks: { expect: MessageCheck | null; match: MessageCheck | null; failOn: MessageCheck | null } =
+    NO_CHECKS;
   private sentOnConnection = 0;
   /** Connections opened so far: a continuity step resumes from the second on. */
   private opens = 0;
@@ -51,8 +65,8 @@ export class AppProtocol implements ClientProtocol {
     this.app = plan.app;
     this.messageField = plan.identify.messageField;
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
-    this.replies = new ReplyMatcher(plan.app);
-    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
+    this.replies = new ReplyMatcher(plan.app, `${clientIndex}-`);
+    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder, this.values, row) : null;
     this.marker = plan.app.message ? null : EchoProtocol.create(plan);
   }
 
@@ -110,7 +124,8 @@ export class AppProtocol implements ClientProtocol {
   }
 
   closed(byClient: boolean): void {
-    // A step cut short by the client's own drop (churn, the end of the run) did not fail.
+    // A step cut short by the client's own close (churn, a leave, the end of the run) did not fail, nor pass: cut.
+    if (this.stepIndex >= 0 && byClient) bump(this.recorder.counters.stepCut, this.app.steps[this.stepIndex].name);
     if (this.stepIndex >= 0 && !byClient) this.failStep('closed', false);
     this.clearStepTimer();
     this.stepIndex = -1;
@@ -118,16 +133,23 @@ export class AppProtocol implements ClientProtocol {
     this.link = null;
   }
 
+  closing(link: ProtocolLink): void {
+    for (const template of this.app.onClose)
+      link.write(Buffer.from(renderTemplate(template, this.nextValues(), this.row)));
+  }
+
   finish(): void {
     this.pushes?.finish();
   }
 
   /**
-   * A server message that is no reply: a push (when the scenario has push), else unmatched once the client has sent.
+   * A server message that answers nothing of this client's (a welcome, a tick, a peer's copy of its message in a room):
+   * a push, counted (and matched and timed when the scenario says how). Only an id of this client's that is not in
+   * flight is unmatched.
    */
   private other(data: Buffer): number {
-    if (this.pushes) this.pushes.received(this.pushes.readsContent ? parseJson(data) : undefined);
-    else if (this.sentOnConnection > 0 && this.awaitsReplies) this.recorder.counters.unmatched += 1;
+    if (this.pushes) this.pushes.received(this.pushes.readsContent ? new CheckedMessage(data) : undefined);
+    else this.recorder.counters.pushReceived += 1;
     return NOT_A_REPLY;
   }
 
@@ -145,6 +167,12 @@ export class AppProtocol implements ClientProtocol {
         continue;
       }
       this.stepIndex = at;
+      this.stepLastOther = null;
+      this.stepChecks = {
+        expect: bindCheck(step.expect, this.values, this.row),
+        match: step.match ? bindCheck(step.match, this.values, this.row) : null,
+        failOn: step.failOn ? bindCheck(step.failOn, this.values, this.row) : null,
+      };
       this.stepSentMs = this.recorder.nowMs();
       this.stepTimer = setTimeout(() => this.failStep('timeout', true), step.timeoutMs);
       return false;
@@ -163,28 +191,45 @@ export class AppProtocol implements ClientProtocol {
     return this.values;
   }
 
-  /** A message while a step waits: its answer (passed, or mismatched), or NOT_A_REPLY. */
+  /**
+   * A message while a step waits: its answer (passed, or failed by fail_on, or by expect once `match` said it is this
+   * client's), or NOT_A_REPLY: a message that is not the answer (a welcome, a push, a peer's broadcast) leaves the step
+   * waiting.
+   */
   private stepAnswer(data: Buffer, link: ProtocolLink): number {
     const step = this.app.steps[this.stepIndex];
-    const parsed = parseJson(data);
-    if (!containsSubset(parsed, step.expect)) {
-      if (!sameShapeOtherValue(parsed, step.expect)) return NOT_A_REPLY;
-      const index = this.stepIndex;
-      // The app answered that it lost the session: lost state, but a working connection that goes on.
-      this.failStep('mismatch', !step.continuity);
-      if (!step.continuity) return PROTOCOL_CONTROL;
-      return this.runStep(index + 1) ? PROTOCOL_OPENED : PROTOCOL_CONTROL;
+    const message = new CheckedMessage(data);
+    const own = this.stepChecks.match ? passes(this.stepChecks.match, message) : null;
+    this.stepLastOther = data;
+    if (own === false) return NOT_A_REPLY;
+    if (this.stepChecks.failOn && passes(this.stepChecks.failOn, message)) return this.answeredWrong(step, message);
+    if (!passes(this.stepChecks.expect!, message)) {
+      // A resume answered with the awaited keys and other values: the app says the session is gone.
+      const lostSession = step.continuity && step.expect!.check.kind === 'subset';
+      if (own || (lostSession && sameShapeOtherValue(message.json, (step.expect!.check as { subset: unknown }).subset)))
+        return this.answeredWrong(step, message);
+      return NOT_A_REPLY;
     }
     this.clearStepTimer();
     this.recorder.stepLatency(step.name, this.recorder.nowMs() - this.stepSentMs);
     for (const { name, path } of step.capture) {
-      const value = valueAt(parsed, path);
+      const value = valueAt(message.json, path);
       if (value !== undefined && value !== null)
         this.values[name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
     }
     if (this.app.identifyStep === step.name) link.named(backendFromMessage(data, this.messageField));
     this.passed(step);
     return this.runStep(this.stepIndex + 1) ? PROTOCOL_OPENED : PROTOCOL_CONTROL;
+  }
+
+  /** The step's answer failed it (fail_on, or its own answer that expect refused): what came is kept. */
+  private answeredWrong(step: StepPlan, message: CheckedMessage): number {
+    const index = this.stepIndex;
+    noteCameInstead(this.recorder.counters.stepCameInstead, step.name, message.excerpt());
+    // The app answered that it lost the session: lost state, but a working connection that goes on.
+    this.failStep('mismatch', !step.continuity);
+    if (!step.continuity) return PROTOCOL_CONTROL;
+    return this.runStep(index + 1) ? PROTOCOL_OPENED : PROTOCOL_CONTROL;
   }
 
   private passed(step: StepPlan): void {
@@ -208,6 +253,14 @@ export class AppProtocol implements ClientProtocol {
     this.clearStepTimer();
     this.stepIndex = -1;
     bump(this.recorder.counters.stepFailed, `${step.name}:${reason}`);
+    if (reason === 'timeout') {
+      const last = this.stepLastOther;
+      noteCameInstead(
+        this.recorder.counters.stepCameInstead,
+        step.name,
+        last ? new CheckedMessage(last).excerpt() : '(nothing)',
+      );
+    }
     // A resume cut short by a close says nothing of the state: the next connection resumes again.
     if (step.continuity && reason !== 'closed') this.resumed(reason === 'mismatch' ? 'answer' : 'timeout');
     if (abandon) this.link?.abandon();

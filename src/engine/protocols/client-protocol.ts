@@ -40,6 +40,8 @@ export interface ClientProtocol {
   expire?(nowUs: number): number;
   /** The connection ended, by the client's own doing or not (the protocol drops what it kept of it). */
   closed?(byClient: boolean): void;
+  /** The client is about to close the connection itself: what it says first (on_close). */
+  closing?(link: ProtocolLink): void;
   /** The run ended: last per-client figures (the longest gap between pushes). */
   finish?(): void;
   /**

@@ -12,6 +12,8 @@ export class ReplyMatcher {
   static readonly UNMATCHED = -10;
   /** match(): not a reply at all. */
   static readonly NOT_A_REPLY = -11;
+  /** match(): another client's message (its id is another client's): a peer's copy in a room, a push. */
+  static readonly PEER = -12;
 
   /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
   private readonly inflight = new Map<string, number>();
@@ -21,7 +23,11 @@ export class ReplyMatcher {
   /** reply.field of one key: `"KEY":"` before a string id, up to its closing quote. */
   private readonly fieldKey: { before: Buffer; after: number } | null;
 
-  constructor(private readonly app: AppPlan) {
+  /** @param ownPrefix how this client's ids begin (`7-` for client 7): an id of another client's is a peer's. */
+  constructor(
+    private readonly app: AppPlan,
+    private readonly ownPrefix: string | null = null,
+  ) {
     this.echoAnchor = app.reply.kind === 'echo' && app.message ? idAnchor(app.message) : null;
     this.fieldKey =
       app.reply.kind === 'field' && app.reply.path.length === 1
@@ -52,7 +58,8 @@ export class ReplyMatcher {
     } else if (this.echoAnchor) id = idAfter(data, this.echoAnchor);
     if (id === null) return ReplyMatcher.NOT_A_REPLY;
     const sentUs = this.inflight.get(id);
-    if (sentUs === undefined) return ReplyMatcher.UNMATCHED;
+    if (sentUs === undefined)
+      return this.ownPrefix !== null && !id.startsWith(this.ownPrefix) ? ReplyMatcher.PEER : ReplyMatcher.UNMATCHED;
     this.inflight.delete(id);
     return sentUs;
   }

@@ -4,6 +4,7 @@ import { bump } from '../../metrics/counters.js';
 import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
 import { renderTemplate, type DataRow } from '../../util/template.js';
+import { CheckedMessage } from '../../util/message-check.js';
 import {
   NOT_A_REPLY,
   PROTOCOL_CONTROL,
@@ -53,7 +54,7 @@ export class SocketioProtocol implements ClientProtocol {
   ) {
     this.io = plan.app.socketio!;
     this.awaitsReplies = plan.app.reply.kind !== 'none';
-    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder) : null;
+    this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder, { client: clientIndex }, row) : null;
     this.decoder.on('decoded', (packet: SocketPacket) => (this.decoded = packet));
   }
 
@@ -218,7 +219,7 @@ export class SocketioProtocol implements ClientProtocol {
     }
     if (packet.type === PacketType.EVENT) {
       this.lastEvent = { event: packet.data?.[0], data: packet.data?.[1] };
-      this.pushes?.received(this.lastEvent);
+      this.pushes?.received(this.pushes.readsContent ? CheckedMessage.ofJson(this.lastEvent) : undefined);
     }
     return NOT_A_REPLY;
   }

@@ -113,8 +113,8 @@ function unansweredFindings(summary: Judged, plan: Plan): RawFinding[] {
   const broken = (summary.sessions?.broken ?? 0) > (summary.sessions?.opened ?? 0) / 2;
   if (sent > 0 && reply.kind !== 'none' && received < sent * 0.5 && !broken) {
     const evidence =
-      `${sent} messages sent, ${received} replies matched, ${unmatched} server messages ` +
-      `matched no message in flight; ${summary.disconnects.unexpected} connections closed ` +
+      `${sent} messages sent, ${received} replies matched, ${unmatched} matched no message in flight, ` +
+      `${summary.push?.received ?? 0} other server messages; ${summary.disconnects.unexpected} connections closed ` +
       `by the target`;
     findings.push(
       reply.kind === 'field'
