@@ -1,6 +1,14 @@
 import { parseDurationMs } from '../util/duration.js';
 import { splitPath } from '../util/json-path.js';
-import { BUILTIN_PLACEHOLDERS, compileTemplate, type Template } from '../util/template.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  BUILTIN_PLACEHOLDERS,
+  compileTemplate,
+  holdsBytes,
+  type Template,
+  type TemplatePart,
+} from '../util/template.js';
 import type { AppPlan, DataPlan, ReplyPlan, StepPlan } from './plan.js';
 import { checkTemplateData } from './population/template-check.js';
 import { compileCheck, type CheckInput, type CheckPlan } from '../util/message-check.js';
@@ -8,6 +16,7 @@ import type { ScenarioFile } from './schema.js';
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const DEFAULT_STEP_TIMEOUT_MS = 5_000;
+const MAX_FILE_BYTES = 1_048_576;
 
 type ProblemSink = (at: string, message: string) => void;
 
@@ -18,12 +27,36 @@ class TemplateChecker {
   constructor(
     private readonly problem: ProblemSink,
     private readonly data: DataPlan | null,
+    /** The scenario's folder ({{file:F}} is read relative to it) and whether frames are binary. */
+    private readonly frames: { baseDir: string; binary: boolean },
   ) {}
 
   compile(text: string, at: string): Template {
     const template = compileTemplate(text);
     checkTemplateData(template, at, this.data, this.known, this.problem);
-    return template;
+    if (!holdsBytes(template)) return template;
+    if (!this.frames.binary)
+      this.problem(at, 'bytes ({{hex:..}}, {{base64:..}}, {{file:..}}) go in binary frames: give traffic.binary: true');
+    return { ...template, parts: template.parts.map((part) => this.readFile(part, at)) };
+  }
+
+  /** {{file:F}}: the file's bytes, read now (relative to the scenario), at most 1 MiB. */
+  private readFile(part: TemplatePart, at: string): TemplatePart {
+    if (typeof part !== 'object' || !('file' in part)) return part;
+    const file = path.resolve(this.frames.baseDir, part.file);
+    try {
+      const bytes = fs.readFileSync(file);
+      if (bytes.length > MAX_FILE_BYTES)
+        this.problem(
+          at,
+          `{{file:${part.file}}}: ${file} is ${bytes.length} bytes, more than one message may hold (1 MiB)`,
+        );
+      return { bytes: bytes.toString('base64') };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      this.problem(at, `{{file:${part.file}}}: cannot read ${file} (${code}; read relative to the scenario file)`);
+      return { bytes: '' };
+    }
   }
 
   /** A check, its placeholders checked as a template's are. */
@@ -31,6 +64,13 @@ class TemplateChecker {
     if (input === undefined) return null;
     const plan = compileCheck(input);
     for (const { template } of plan.templates) checkTemplateData(template, at, this.data, this.known, this.problem);
+    const source =
+      plan.check.kind === 'regex' ? plan.check.source : plan.check.kind === 'path' ? plan.check.matches : undefined;
+    try {
+      if (source !== undefined) new RegExp(source);
+    } catch (error) {
+      this.problem(at, `${JSON.stringify(source)} is not a regular expression (${(error as Error).message})`);
+    }
     return plan;
   }
 }
@@ -40,8 +80,14 @@ class TemplateChecker {
  * what is known where it is used (built-ins, and names captured by earlier steps), replies, steps
  * and pushes. Every problem is reported, with its path.
  */
-export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink, data: DataPlan | null = null): AppPlan {
-  const templates = new TemplateChecker(problem, data);
+export function normaliseApp(
+  scenario: ScenarioFile,
+  problem: ProblemSink,
+  data: DataPlan | null = null,
+  file = 'scenario.yaml',
+): AppPlan {
+  const binary = scenario.traffic?.binary ?? false;
+  const templates = new TemplateChecker(problem, data, { baseDir: path.dirname(path.resolve(file)), binary });
   const steps = normaliseSteps(scenario, templates, problem);
   const message =
     scenario.traffic?.message !== undefined ? templates.compile(scenario.traffic.message, 'traffic.message') : null;
@@ -68,6 +114,7 @@ export function normaliseApp(scenario: ScenarioFile, problem: ProblemSink, data:
         }
       : null,
     ...closingOf(scenario, templates),
+    binary,
     identifyStep,
     subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
     socketio: socketio ? socketioPlan(scenario) : null,

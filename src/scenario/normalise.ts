@@ -42,7 +42,7 @@ export function normalise(
   const population = normalisePopulation(file, scenario, durationMs, checks);
   const sessionKey = sessionKeyOf(scenario, checks);
   const app = ok('traffic', 'on_open', 'push', 'identify')
-    ? normaliseApp(scenario, problem, population?.data ?? null)
+    ? normaliseApp(scenario, problem, population?.data ?? null, file)
     : undefined;
   const size = messageSize(scenario, app, checks);
   checkFlow(scenario, checks);

@@ -123,6 +123,8 @@ export interface AppPlan {
   push: { match: CheckPlan | null; sentAt: string[] | null } | null;
   /** Sent before the client's own close. */
   onClose: Template[];
+  /** traffic.binary: the client's messages and steps go in binary frames. */
+  binary: boolean;
   /** The code and reason of the client's own closes. */
   close: { code: number; reason: string };
   /** identify.step: the backend's name is looked for in this step's answer only. */

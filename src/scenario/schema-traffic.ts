@@ -33,6 +33,10 @@ export const traffic = z.strictObject({
       'socketio: the event emitted (default message); the message template is its argument (JSON when it parses)',
     ),
   reply_timeout: duration.optional().describe('a message with no reply by then counts as lost (default 10s)'),
+  binary: z
+    .boolean()
+    .optional()
+    .describe('true: messages and steps go in binary frames; templates may hold {{hex:..}} {{base64:..}} {{file:F}}'),
   count: positiveInt
     .optional()
     .describe('messages each client sends; then (their replies in) it closes and leaves for good'),

@@ -10,6 +10,10 @@ export type TemplatePart =
   | { name: string }
   /** A column of the client's data row (clients.data). */
   | { data: string }
+  /** Bytes (binary frames): {{hex:..}}, {{base64:..}}, {{file:F}}, kept as base64 so a plan stays JSON. */
+  | { bytes: string }
+  /** {{file:F}} before the scenario's folder resolves it (normalise-app reads it into bytes). */
+  | { file: string }
   /** A value made at each render. */
   | { generate: 'uuid' }
   | { generate: 'random_int'; min: number; max: number }
@@ -33,6 +37,9 @@ export const BUILTIN_PLACEHOLDERS = ['client', 'seq', 'id', 'session', 'now_ms',
 export const GENERATED_PLACEHOLDERS = [
   '{{pad:N}}',
   '{{uuid}}',
+  '{{hex:0a0b}}',
+  '{{base64:AAE=}}',
+  '{{file:F}}',
   '{{random_int:A:B}}',
   '{{random_item:a|b|c}}',
   '{{data.COLUMN}}',
@@ -75,16 +82,21 @@ function placeholderPart(name: string, args: string[]): TemplatePart | null {
       return args.length <= 1 && /^\d*$/.test(args[0] ?? '') ? 'x'.repeat(Number(args[0] ?? 0)) : null;
     case 'uuid':
       return args.length === 0 ? { generate: 'uuid' } : null;
-    case 'random_int': {
-      const [min, max] = args.map(Number);
-      const valid = args.length === 2 && Number.isSafeInteger(min) && Number.isSafeInteger(max) && min <= max;
-      return valid ? { generate: 'random_int', min, max } : null;
-    }
-    case 'random_item':
-      return args.length === 1 && args[0] !== '' ? { generate: 'random_item', items: args[0].split('|') } : null;
+    case 'hex':
+    case 'base64':
+    case 'file':
+      return args.length === 1 ? bytesPart(name, args[0]) : null;
     default:
       return args.length === 0 ? { name } : null;
   }
+}
+
+/** {{hex:0a0b}}, {{base64:AAE=}}, {{file:F}} (read later, relative to the scenario). */
+function bytesPart(kind: 'hex' | 'base64' | 'file', value: string): TemplatePart | null {
+  if (kind === 'hex')
+    return /^([0-9a-fA-F]{2})+$/.test(value) ? { bytes: Buffer.from(value, 'hex').toString('base64') } : null;
+  if (kind === 'base64') return /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? { bytes: value } : null;
+  return value === '' ? null : { file: value };
 }
 
 /** Literal text joins the literal before it: fewer parts to walk at each render. */
@@ -105,10 +117,27 @@ export function renderTemplate(template: Template, values: TemplateValues, row?:
     if (typeof part === 'string') out += part;
     else if ('name' in part) out += values[part.name] ?? '';
     else if ('data' in part) out += row?.[part.data] ?? '';
-    else out += generated(part);
+    else if ('generate' in part) out += generated(part);
   }
   return out;
 }
+
+/** A binary frame's bytes: text parts as UTF-8, byte parts as they are. */
+export function renderBytes(template: Template, values: TemplateValues, row?: DataRow | null): Buffer {
+  const chunks: Buffer[] = [];
+  for (const part of template.parts) {
+    if (typeof part === 'object' && 'bytes' in part) chunks.push(Buffer.from(part.bytes, 'base64'));
+    else
+      chunks.push(
+        Buffer.from(renderTemplate({ text: '', parts: [part], names: [], columns: [], malformed: [] }, values, row)),
+      );
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Whether a template holds bytes ({{hex:..}}, {{base64:..}}, {{file:..}}): only binary frames can carry them. */
+export const holdsBytes = (template: Template): boolean =>
+  template.parts.some((part) => typeof part === 'object' && ('bytes' in part || 'file' in part));
 
 function generated(part: Extract<TemplatePart, { generate: string }>): string {
   switch (part.generate) {

@@ -173,3 +173,32 @@ close: { code: 4000, reason: bye }
     await setup.stop();
   }
 });
+
+test('binary frames: 150 clients send bytes, a byte-prefix check passes the step, replies are timed, the server counted binary frames', async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 1, chatBackends('room'));
+  try {
+    const { code, stderr, summary } = await run(
+      setup.url,
+      `name: binary
+target: { url: ws://placeholder/ }
+clients: { count: 150, ramp: 1s }
+duration: 4s
+on_open:
+  - { name: hello, send: "{{hex:ff00}}hello", expect: { bytes: { prefix: "03" } } }
+traffic:
+  binary: true
+  interval: 250ms
+  message: "{{hex:0102}}id={{id}};{{base64:AAEC}}"
+`,
+    );
+    assert.equal(code, 0, stderr);
+    assert.equal(summary.steps!.hello.passed, 150, JSON.stringify(summary.steps));
+    const m = summary.messages;
+    assert.ok(m.sent > 1200 && m.sent - m.received - m.lost <= 150 && m.lost === 0, JSON.stringify(m));
+    assert.equal(summary.latency.message.count, m.received);
+    const stats = await chatStats(setup.backends[0]);
+    assert.ok(stats.binary >= m.sent + 150, `the server counted ${stats.binary} binary frames`);
+  } finally {
+    await setup.stop();
+  }
+});

@@ -11,6 +11,7 @@ const app = (reply: AppPlan['reply'], message = '{"type":"ping","id":"{{id}}"}')
   steps: [],
   push: null,
   onClose: [],
+  binary: false,
   close: { code: 1000, reason: 'client' },
   identifyStep: null,
   subprotocols: [],

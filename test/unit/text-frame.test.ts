@@ -27,7 +27,7 @@ test('a written text frame is what a ws server reads as one text message, at eve
   const payloads = [0, 1, 64, 125, 126, 1000, 65535, 65536, 70000].map((length) =>
     Buffer.from('stk:123:'.padEnd(length, 'x').slice(0, length)),
   );
-  const { messages, errors } = receivedByServer(payloads.map(maskedTextFrame));
+  const { messages, errors } = receivedByServer(payloads.map((payload) => maskedTextFrame(payload)));
   assert.deepEqual(errors, []);
   assert.deepEqual(
     messages,

@@ -119,10 +119,10 @@ export class Connection implements ProtocolLink, WheelMember {
     readonly owner: ConnectionOwner,
   ) {}
 
-  write(message: Buffer): void {
+  write(message: Buffer, binary = false): void {
     // A polling session (Socket.IO transports: [polling]) has no socket: it sends packets itself.
-    if (this.socket) writeTextFrame(this.socket, message);
-    else this.ws.send(message);
+    if (this.socket) writeTextFrame(this.socket, message, binary);
+    else this.ws.send(message, { binary });
   }
 
   abandon(): void {

@@ -123,7 +123,7 @@ export class ClientTraffic implements WheelMember {
     // The clock starts at the intended send time, so a late send counts its delay (coordinated
     // omission). Timers can also fire early (Node's cached loop time): then it starts now.
     const sentUs = Math.round(Math.min(dueMs, now) * 1000);
-    connection.write(this.protocol.message(sentUs));
+    connection.write(this.protocol.message(sentUs), this.protocol.binary);
     if (this.protocol.awaitsReplies) connection.inflight += 1;
     // Messages past the reply timeout are given up (lost) as the next ones go out.
     const expired = this.protocol.expire?.(sentUs) ?? 0;

@@ -2,7 +2,7 @@ import { bump } from '../../metrics/counters.js';
 import type { AppPlan, Plan, StepPlan } from '../../scenario/plan.js';
 import { sameShapeOtherValue, valueAt } from '../../util/json-path.js';
 import { bindCheck, CheckedMessage, passes, type MessageCheck } from '../../util/message-check.js';
-import { renderTemplate, type DataRow, type Template, type TemplateValues } from '../../util/template.js';
+import { renderBytes, renderTemplate, type DataRow, type Template, type TemplateValues } from '../../util/template.js';
 import { backendFromMessage } from '../wire/client-socket.js';
 import {
   NOT_A_REPLY,
@@ -74,6 +74,18 @@ export class AppProtocol implements ClientProtocol {
     return this.marker !== null && this.app.reply.kind === 'echo';
   }
 
+  /** traffic.binary: messages and steps go in binary frames. */
+  get binary(): boolean {
+    return this.app.binary;
+  }
+
+  /** A template as the frame's payload: bytes for binary frames, else its text. */
+  private payload(template: Template, values: TemplateValues): Buffer {
+    return this.app.binary
+      ? renderBytes(template, values, this.row)
+      : Buffer.from(renderTemplate(template, values, this.row));
+  }
+
   /** reply: none sends and forgets: nothing is in flight. */
   get awaitsReplies(): boolean {
     return this.app.reply.kind !== 'none';
@@ -96,9 +108,7 @@ export class AppProtocol implements ClientProtocol {
     const values = this.nextValues();
     // The marker carries its own send time: nothing of it is kept in flight.
     if (!this.timedByMarker) this.replies.sent(values.id as string, sentUs);
-    return this.marker
-      ? this.marker.message(sentUs)
-      : Buffer.from(renderTemplate(this.app.message as Template, values, this.row));
+    return this.marker ? this.marker.message(sentUs) : this.payload(this.app.message as Template, values);
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
@@ -161,7 +171,7 @@ export class AppProtocol implements ClientProtocol {
       // The first connection has no session to resume yet.
       if (step.continuity && this.opens === 1) continue;
       bump(this.recorder.counters.stepAttempted, step.name);
-      this.link!.write(Buffer.from(renderTemplate(step.send, this.nextValues(), this.row)));
+      this.link!.write(this.payload(step.send, this.nextValues()), this.app.binary);
       if (!step.expect) {
         this.passed(step);
         continue;

@@ -40,6 +40,8 @@ export interface ClientProtocol {
   expire?(nowUs: number): number;
   /** The connection ended, by the client's own doing or not (the protocol drops what it kept of it). */
   closed?(byClient: boolean): void;
+  /** Its messages go in binary frames. */
+  readonly binary?: boolean;
   /** The client is about to close the connection itself: what it says first (on_close). */
   closing?(link: ProtocolLink): void;
   /** The run ended: last per-client figures (the longest gap between pushes). */
@@ -65,8 +67,8 @@ export interface ClientProtocol {
 
 /** The connection as a protocol may use it. */
 export interface ProtocolLink {
-  /** Writes one text message (the protocol's own framing already applied). */
-  write(message: Buffer): void;
+  /** Writes one text message, or a binary one (the protocol's own framing already applied). */
+  write(message: Buffer, binary?: boolean): void;
   /** The connection's backend, once known. */
   readonly backend: string | null;
   /** The protocol gives the connection up (a failed step): the client closes it and reconnects. */

@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
  * Client text frames written straight to a WebSocket's socket: header, masking key and masked
  * payload in one buffer, one write. This is what `ws.send` puts on the wire for an uncompressed
  * text message, without its per-message option objects, checks and dispatch, which cost about 8%
- * of the CPU of an echo (`node dist/bench/socket-costs.js send`). Only for connections without
- * permessage-deflate (stickler never offers it), and only while the WebSocket is OPEN: `ws` writes
+ * of the CPU of an echo (`node dist/bench/socket-costs.js send`). Frames go uncompressed (compression: true
+ * only offers permessage-deflate for what the server sends), and only while the WebSocket is OPEN: `ws` writes
  * its own frames (pings, pongs, close) synchronously, so frames never interleave.
  */
 
@@ -19,19 +19,20 @@ const pool = Buffer.alloc(POOL_BYTES);
 let poolAt = POOL_BYTES;
 
 const OPCODE_TEXT_FIN = 0x81;
+const OPCODE_BINARY_FIN = 0x82;
 const MASK_BIT = 0x80;
 
 /**
  * The frame of one masked text message: FIN, opcode 1, the length in 7, 16 or 64 bits, the key, the payload XOR the
  * key.
  */
-export function maskedTextFrame(payload: Buffer): Buffer {
+export function maskedTextFrame(payload: Buffer, binary = false): Buffer {
   const length = payload.length;
   const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const keyAt = 2 + lengthBytes;
   const dataAt = keyAt + 4;
   const frame = Buffer.allocUnsafe(dataAt + length);
-  frame[0] = OPCODE_TEXT_FIN;
+  frame[0] = binary ? OPCODE_BINARY_FIN : OPCODE_TEXT_FIN;
   if (lengthBytes === 0) frame[1] = MASK_BIT | length;
   else if (lengthBytes === 2) {
     frame[1] = MASK_BIT | 126;
@@ -50,7 +51,10 @@ export function maskedTextFrame(payload: Buffer): Buffer {
   return frame;
 }
 
-/** Sends `payload` as one text message on the socket of an open, uncompressed client WebSocket. */
-export function writeTextFrame(socket: Duplex, payload: Buffer): void {
-  socket.write(maskedTextFrame(payload));
+/**
+ * Sends `payload` as one text (or binary) message on the socket of an open client WebSocket. With permessage-deflate
+ * negotiated the frame goes uncompressed (RSV1 clear), which RFC 7692 allows.
+ */
+export function writeTextFrame(socket: Duplex, payload: Buffer, binary = false): void {
+  socket.write(maskedTextFrame(payload, binary));
 }
