@@ -60,15 +60,12 @@ function thresholdsPanel(summary: Summary): string {
 
 function latencyPanel(summary: Summary): string {
   const l = summary.latency;
-  const rows = (['handshake', 'message', 'reconnect'] as const).map((k) => [
-    k,
-    l[k].count,
-    ms(l[k].p50),
-    ms(l[k].p90),
-    ms(l[k].p99),
-    ms(l[k].p999),
-    ms(l[k].max),
-  ]);
+  // Nothing timed is "-", not zeros.
+  const rows = (['handshake', 'message', 'reconnect'] as const).map((k) =>
+    l[k].count === 0
+      ? [k, 0, '-', '-', '-', '-', '-']
+      : [k, l[k].count, ms(l[k].p50), ms(l[k].p90), ms(l[k].p99), ms(l[k].p999), ms(l[k].max)],
+  );
   return `<div><h3>Latency (ms)</h3>${table(['', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows)}</div>`;
 }
 

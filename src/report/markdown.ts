@@ -24,7 +24,9 @@ export function renderMarkdown(summary: Summary): string {
     '| metric | value |',
     '|---|---|',
     `| connections opened / failed | ${summary.connections.opened} / ${summary.connections.failed} |`,
-    `| message latency p50 / p99 | ${summary.latency.message.p50} ms / ${summary.latency.message.p99} ms |`,
+    summary.latency.message.count > 0
+      ? `| message latency p50 / p99 | ${summary.latency.message.p50} ms / ${summary.latency.message.p99} ms |`
+      : '| message latency p50 / p99 | - (nothing timed) |',
     `| handshake latency p99 | ${summary.latency.handshake.p99} ms |`,
     `| stickiness violation rate | ${pct(summary.stickiness.violation_rate)} (` +
       `${summary.stickiness.violations} of ${summary.stickiness.reconnects} reconnects) ` +

@@ -35,15 +35,11 @@ function headline(summary: Summary): string[] {
 function latencySection(summary: Summary): string[] {
   const parts: string[] = [];
   const latency = new Table({ head: ['latency (ms)', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'], ...plain });
-  const row = (name: string, l: LatencySummary) => [
-    name,
-    l.count,
-    fmt(l.p50),
-    fmt(l.p90),
-    fmt(l.p99),
-    fmt(l.p999),
-    fmt(l.max),
-  ];
+  // Nothing timed is "-", not zeros.
+  const row = (name: string, l: LatencySummary) =>
+    l.count === 0
+      ? [name, 0, '-', '-', '-', '-', '-']
+      : [name, l.count, fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.p999), fmt(l.max)];
   // Over wss:// the handshake includes the TLS handshake: say so where the figure is.
   latency.push(
     row(summary.target_url.startsWith('wss:') ? 'handshake (TCP+TLS+upgrade)' : 'handshake', summary.latency.handshake),

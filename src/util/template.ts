@@ -81,7 +81,9 @@ function placeholderPart(name: string, args: string[]): TemplatePart | null {
     case 'pad':
       return args.length <= 1 && /^\d*$/.test(args[0] ?? '') ? 'x'.repeat(Number(args[0] ?? 0)) : null;
     case 'uuid':
-      return args.length === 0 ? { generate: 'uuid' } : null;
+    case 'random_int':
+    case 'random_item':
+      return generatorPart(name, args);
     case 'hex':
     case 'base64':
     case 'file':
@@ -89,6 +91,16 @@ function placeholderPart(name: string, args: string[]): TemplatePart | null {
     default:
       return args.length === 0 ? { name } : null;
   }
+}
+
+/** {{uuid}}, {{random_int:A:B}}, {{random_item:a|b|c}}: drawn at each render. */
+function generatorPart(name: 'uuid' | 'random_int' | 'random_item', args: string[]): TemplatePart | null {
+  if (name === 'uuid') return args.length === 0 ? { generate: 'uuid' } : null;
+  if (name === 'random_item')
+    return args.length === 1 && args[0] !== '' ? { generate: 'random_item', items: args[0].split('|') } : null;
+  const [min, max] = args.map(Number);
+  const valid = args.length === 2 && Number.isSafeInteger(min) && Number.isSafeInteger(max) && min <= max;
+  return valid ? { generate: 'random_int', min, max } : null;
 }
 
 /** {{hex:0a0b}}, {{base64:AAE=}}, {{file:F}} (read later, relative to the scenario). */
