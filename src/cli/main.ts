@@ -191,6 +191,18 @@ await yargs(argv)
     (args) => finish(async () => (await import('./commands/init.js')).initCommand(args)),
   )
   .command(
+    'import <file>',
+    "write a scenario from a browser's recording of one WebSocket session (a HAR file)",
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'the .har file' })
+        .option('out', { type: 'string', describe: "the scenario to write (default: the HAR's name with .yaml)" })
+        .option('clients', { type: 'number', default: 10, describe: 'clients in the scenario' })
+        .option('duration', { type: 'string', default: '10s', describe: 'its duration' })
+        .option('force', { type: 'boolean', describe: 'overwrite the scenario if it exists' }),
+    (args) => finish(async () => (await import('./commands/import.js')).importCommand(args)),
+  )
+  .command(
     'validate <files..>',
     'check scenario files; every problem printed as FILE: path: message',
     (y) => y.positional('files', { type: 'string', array: true, demandOption: true }),

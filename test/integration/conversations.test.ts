@@ -202,3 +202,83 @@ traffic:
     await setup.stop();
   }
 });
+
+/** A HAR as Chrome's network panel exports it ("Save all as HAR with content") of one chat room session. */
+function chromeHar(url: string): string {
+  const at = 1765100000;
+  const frame = (type: 'send' | 'receive', time: number, data: unknown) => ({
+    type,
+    time: at + time,
+    opcode: 1,
+    data: typeof data === 'string' ? data : JSON.stringify(data),
+  });
+  return JSON.stringify({
+    log: {
+      version: '1.2',
+      creator: { name: 'WebInspector', version: '537.36' },
+      pages: [],
+      entries: [
+        {
+          _resourceType: 'websocket',
+          request: {
+            method: 'GET',
+            url: `${url}?room=lobby`,
+            httpVersion: 'HTTP/1.1',
+            headers: [
+              { name: 'Host', value: 'chat.example.test' },
+              { name: 'Connection', value: 'Upgrade' },
+              { name: 'Upgrade', value: 'websocket' },
+              { name: 'Origin', value: 'https://chat.example.test' },
+              { name: 'Authorization', value: 'Bearer s3cr3t-recorded' },
+              { name: 'Sec-WebSocket-Version', value: '13' },
+              { name: 'Sec-WebSocket-Key', value: 'dGhlIHNhbXBsZSBub25jZQ==' },
+              { name: 'User-Agent', value: 'Mozilla/5.0' },
+            ],
+            queryString: [{ name: 'room', value: 'lobby' }],
+          },
+          response: { status: 101, statusText: 'Switching Protocols', headers: [] },
+          time: 12000,
+          _webSocketMessages: [
+            frame('receive', 0.01, { type: 'welcome', server: 'chat1' }),
+            frame('send', 0.2, { type: 'join', user: 'ann' }),
+            frame('receive', 0.21, { type: 'joined', user: 'ann' }),
+            frame('send', 1.2, { type: 'say', id: 'm-1', user: 'ann', text: 'hi' }),
+            frame('receive', 1.21, { type: 'said', id: 'm-1', user: 'ann', text: 'hi' }),
+            frame('receive', 1.7, { type: 'said', id: 'x-9', user: 'bo', text: 'hello' }),
+            frame('send', 2.2, { type: 'say', id: 'm-2', user: 'ann', text: 'hi' }),
+            frame('receive', 2.21, { type: 'said', id: 'm-2', user: 'ann', text: 'hi' }),
+            frame('send', 3.2, { type: 'say', id: 'm-3', user: 'ann', text: 'hi' }),
+            frame('receive', 3.21, { type: 'said', id: 'm-3', user: 'ann', text: 'hi' }),
+          ],
+        },
+      ],
+    },
+  });
+}
+
+test('stickler import: a Chrome HAR of a chat session becomes a scenario that validates and runs against the service', async () => {
+  const setup = await startSeedSetup('nginx', seedNginxIpHash(), 1, chatBackends('room'));
+  try {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'chat-session.har'), chromeHar(setup.url));
+    const imported = await runCli(['import', 'chat-session.har', '--duration', '4s'], dir);
+    assert.equal(imported.code, 0, imported.stderr);
+    const yaml = fs.readFileSync(path.join(dir, 'chat-session.yaml'), 'utf8');
+    assert.doesNotMatch(yaml, /s3cr3t/, 'header values go to the data file, never into the scenario');
+    assert.match(fs.readFileSync(path.join(dir, 'chat-session-headers.csv'), 'utf8'), /authorization/);
+    assert.match(yaml, /"id":"\{\{id\}\}"/);
+    assert.match(yaml, /field: id/);
+    const run = await runCli(['run', 'chat-session.yaml', '--out', 'out', '--quiet'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'summary.json'), 'utf8')) as Summary;
+    assert.ok(summary.steps!.step1.passed >= 10, JSON.stringify(summary.steps));
+    assert.ok(summary.messages.received > 20 && summary.messages.lost === 0, JSON.stringify(summary.messages));
+    assert.equal(summary.messages.unmatched, 0);
+    assert.ok(summary.push!.matched > 0, JSON.stringify(summary.push));
+    const refused = await runCli(['import', 'chat-session.har'], dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /chat-session\.yaml exists: give --out/);
+  } finally {
+    await setup.stop();
+  }
+});
