@@ -15,6 +15,8 @@ export function coverBackends(
   if (target.kind !== 'url') return { ids: [...managedBackends], warnings: [] };
   const expected = target.expectedBackends;
   const warnings: string[] = [];
+  // One backend declared, none named: every connection reached it; there is nothing to distribute or warn of.
+  if (singleBackend(target) && seenIds.length === 0) return { ids: [], warnings };
   if (expected === null) {
     warnings.push(
       `stickler does not run this target, so a backend that got no connection cannot ` +
@@ -46,6 +48,13 @@ export function coverBackends(
         `target.backends, or a backend you did not expect?)`,
     );
   return { ids: [...expected, ...stray], warnings };
+}
+
+/** A url target declared as one backend (`target.backends: 1` or one id): where a connection landed is known. */
+export function singleBackend(target: TargetPlan): boolean {
+  if (target.kind !== 'url') return false;
+  const expected = target.expectedBackends;
+  return expected === 1 || (Array.isArray(expected) && expected.length === 1);
 }
 
 /** One line on connections whose backend could not be told, with the fix. */

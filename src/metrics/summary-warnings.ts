@@ -1,6 +1,6 @@
 import type { Plan } from '../scenario/plan.js';
 import type { RunAggregate } from './aggregate.js';
-import { unidentifiedWarning } from './backend-coverage.js';
+import { singleBackend, unidentifiedWarning } from './backend-coverage.js';
 import type { EventSummary } from './event-windows.js';
 import type { BackendShare } from './summary-types.js';
 
@@ -20,7 +20,9 @@ interface WarningInput {
 export function summaryWarnings(input: WarningInput, coverage: string[], backends: BackendShare[]): string[] {
   const { aggregate, plan } = input;
   const totals = aggregate.totals;
-  const unidentified = unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
+  const unidentified = singleBackend(plan.target)
+    ? null
+    : unidentifiedWarning(totals.unidentified, totals.opened, plan.identify);
   return [
     ...coverage,
     ...(unidentified ? [unidentified] : []),

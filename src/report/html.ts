@@ -30,6 +30,12 @@ function table(head: string[], rows: (string | number)[][]): string {
     .join('')}</tbody></table>`;
 }
 
+/** A tally as a table, or "none" (not a table of bare headers). */
+function tally(what: string, counts: Record<string, number>): string {
+  const rows = Object.entries(counts);
+  return rows.length > 0 ? table([what, 'count'], rows) : `<p>${e(what)}s: none</p>`;
+}
+
 /** The run's name, verdict, and what it ran against. */
 function runHeading(summary: Summary): string {
   const interrupted = summary.interrupted ? ' <span class="verdict fail">INTERRUPTED</span>' : '';
@@ -96,8 +102,8 @@ function connectionsPanel(summary: Summary): string {
   );
   const closes = `unexpected closes ${e(d.unexpected)}, idle timeouts ${e(d.idle_timeouts)}`;
   return `<div><h3>Connections</h3>${counts}
-${table(['failure reason', 'count'], Object.entries(c.failed_by_reason))}
-${table(['close code', 'count'], Object.entries(d.by_close_code))}
+${tally('failure reason', c.failed_by_reason)}
+${tally('close code', d.by_close_code)}
 <p>messages sent ${e(m.sent)}, received ${e(m.received)}, lost ${e(m.lost)} · ${closes}</p>
 ${populationHtml(summary)}</div>`;
 }

@@ -82,6 +82,8 @@ function connectionsSection(summary: Summary): string[] {
 /** Where connections landed. */
 function distributionSection(summary: Summary): string[] {
   const parts: string[] = [];
+  // No backend named itself (one declared server): an empty table of zeros says nothing.
+  if (summary.distribution.backends.length === 0) return parts;
   const distribution = new Table({ head: ['backend', 'connections', 'share', 'peak open'], ...plain });
   for (const backend of summary.distribution.backends)
     distribution.push([backend.id, backend.connections, pct(backend.share), backend.peak_open]);
@@ -165,39 +167,44 @@ function eventsSection(summary: Summary): string[] {
   return parts;
 }
 
-/** on_open steps and pushes. */
+/** on_open steps, and pushes in a table of their own. */
 function protocolSection(summary: Summary): string[] {
   const parts: string[] = [];
   const steps = Object.entries(summary.steps ?? {});
-  if (steps.length > 0 || summary.push) {
-    const protocol = new Table({
-      head: ['step / push', 'attempted', 'passed', 'failed', 'failed by reason', 'p99 ms'],
+  if (steps.length > 0) {
+    const table = new Table({
+      head: ['step', 'attempted', 'passed', 'failed', 'cut', 'failed by reason', 'p99 ms'],
       ...plain,
     });
     for (const [name, step] of steps) {
       const reasons =
         Object.entries(step.failed_by_reason)
           .map(([reason, n]) => `${reason} ${n}`)
-          .join(', ') || '-';
-      protocol.push([
-        `step ${name}`,
+          .join(', ') || 'none';
+      table.push([
+        name,
         step.attempted,
         step.passed,
         step.failed,
+        step.cut ?? 0,
         reasons,
         fmt(summary.latency.steps?.[name]?.p99),
       ]);
     }
-    if (summary.push)
-      protocol.push([
-        'push',
-        summary.push.received,
-        summary.push.matched,
-        '-',
-        `gap p99 ${fmt(summary.push.gap_p99)} ms`,
-        fmt(summary.latency.push?.count ? summary.latency.push.p99 : null),
-      ]);
-    parts.push(protocol.toString());
+    parts.push(table.toString());
+    for (const [name, step] of steps)
+      if (step.came_instead?.length) parts.push(`step ${name}: came instead: ${step.came_instead.join(' | ')}`);
+  }
+  if (summary.push) {
+    const push = new Table({ head: ['pushes', 'matched', 'per message sent', 'gap p99 ms', 'p99 ms'], ...plain });
+    push.push([
+      summary.push.received,
+      summary.push.matched,
+      fmt(summary.push.per_message),
+      fmt(summary.push.gap_p99),
+      fmt(summary.latency.push?.count ? summary.latency.push.p99 : null),
+    ]);
+    parts.push(push.toString());
   }
   if (summary.messages.unmatched > 0)
     parts.push(`unmatched replies: ${summary.messages.unmatched} (their id matched no message in flight)`);
@@ -227,7 +234,7 @@ function thresholdsSection(summary: Summary): string[] {
       thresholds.push([
         t.metric,
         t.condition,
-        t.actual === null ? `none: ${t.why ?? 'nothing measured'}` : fmt(t.actual, 4),
+        t.actual === null ? `none: ${t.why ?? 'nothing measured'}` : fmt(t.actual),
         t.passed ? 'pass' : 'FAIL',
       ]);
     parts.push(thresholds.toString());

@@ -2,6 +2,7 @@ import { FIXES } from '../../findings/fixes.js';
 import type { Plan } from '../../scenario/plan.js';
 import type { Judged, RawFinding } from '../summary-types.js';
 import { refusalFindings } from './refusal-findings.js';
+import { singleBackend } from '../backend-coverage.js';
 
 const transportsOf = (plan: Plan) => {
   const io = plan.app.socketio;
@@ -13,7 +14,7 @@ export function connectionFindings(summary: Judged, plan: Plan): RawFinding[] {
     ...sessionFindings(summary, plan),
     ...refusalFindings(summary, plan),
     ...recoveryFindings(summary, plan),
-    ...identityFindings(summary),
+    ...(singleBackend(plan.target) ? [] : identityFindings(summary)),
     ...replyFindings(summary, plan),
   ];
 }
