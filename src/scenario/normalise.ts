@@ -41,7 +41,7 @@ export function normalise(
   checkAddresses(scenario, checks);
   const population = normalisePopulation(file, scenario, durationMs, checks);
   const sessionKey = sessionKeyOf(scenario, checks);
-  const app = ok('traffic', 'on_open', 'push', 'identify')
+  const app = ok('traffic', 'on_open', 'on_close', 'close', 'push', 'identify')
     ? normaliseApp(scenario, problem, population?.data ?? null, file)
     : undefined;
   const size = messageSize(scenario, app, checks);

@@ -26,6 +26,13 @@ const validRegex = (source: string) => {
 };
 const regex = z.string().refine(validRegex, { message: 'expected a regular expression (JavaScript syntax)' });
 
+/** A check written wrong ({ bytes: { prefix: [] } }) would pass for a JSON subset: it is refused instead. */
+function looksLikeCheck(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  if (keys.length === 1 && ['text', 'regex', 'bytes'].includes(keys[0])) return true;
+  return keys.includes('path') && keys.every((key) => ['path', 'equals', 'matches'].includes(key));
+}
+
 /** A check on one message: a JSON subset, the whole text, a regex, a value at a path, or a binary frame's bytes. */
 export const check = z
   .union([
@@ -48,7 +55,11 @@ export const check = z
         })
         .describe('a binary frame: its length and first bytes'),
     }),
-    jsonSubset,
+    jsonSubset.refine((value) => !looksLikeCheck(value), {
+      message:
+        'expected { text: STRING }, { regex: REGEX }, { path: PATH, equals: VALUE | matches: REGEX } or ' +
+        '{ bytes: { length: N, prefix: HEX } }',
+    }),
   ])
   .describe(
     'a JSON subset, { text }, { regex }, { path, equals | matches } or, for binary frames, ' +

@@ -44,13 +44,18 @@ function checkOf(input: CheckInput): MessageCheck {
   if (only('regex') && typeof (input as { regex: unknown }).regex === 'string')
     return { kind: 'regex', source: (input as { regex: string }).regex };
   if (only('path', 'equals', 'matches') && typeof (input as { path: unknown }).path === 'string') {
-    const { path, equals, matches } = input as { path: string; equals?: unknown; matches?: string };
-    return { kind: 'path', path: splitPath(path), ...('equals' in input ? { equals } : {}), matches };
+    const { path, equals, matches } = input as { path: string; equals?: unknown; matches?: unknown };
+    if (matches === undefined || typeof matches === 'string')
+      return { kind: 'path', path: splitPath(path), ...('equals' in input ? { equals } : {}), matches };
   }
-  if (only('bytes') && typeof (input as { bytes: unknown }).bytes === 'object') {
-    const { length, prefix } = (input as { bytes: { length?: number; prefix?: string } }).bytes;
-    return { kind: 'bytes', length, prefix: prefix?.toLowerCase() };
+  const bytes = only('bytes') ? (input as { bytes: unknown }).bytes : undefined;
+  if (bytes && typeof bytes === 'object') {
+    const { length, prefix } = bytes as { length?: unknown; prefix?: unknown };
+    const lengthOk = length === undefined || typeof length === 'number';
+    const prefixOk = prefix === undefined || (typeof prefix === 'string' && /^([0-9a-fA-F]{2})*$/.test(prefix));
+    if (lengthOk && prefixOk) return { kind: 'bytes', length, prefix: prefix?.toLowerCase() };
   }
+  // Anything else is what it looks like: a JSON subset (the schema refused the malformed checks already).
   return { kind: 'subset', subset: input };
 }
 

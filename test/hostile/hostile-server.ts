@@ -7,7 +7,13 @@ import net from 'node:net';
  */
 export type Behaviour =
   /** A normal 101 (x-backend-id: h1), then `after` is called with the socket. */
-  | { kind: 'upgrade'; after: (socket: net.Socket) => void; backendId?: string }
+  | {
+      kind: 'upgrade';
+      after: (socket: net.Socket) => void;
+      backendId?: string;
+      /** Bytes written in the same write as the 101 (the n-th upgrade's): ws hands them over as the upgrade's head. */
+      head?: (n: number) => Buffer;
+    }
   /** The 101 response written one byte every `everyMs`; the first `normalFirst` upgrades are normal. */
   | { kind: 'trickle'; everyMs: number; normalFirst: number };
 
@@ -58,7 +64,8 @@ export async function startHostileServer(behaviour: Behaviour): Promise<HostileS
       const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? '';
       upgrades += 1;
       if (behaviour.kind === 'upgrade') {
-        socket.write(response101(key, behaviour.backendId ?? 'h1'));
+        const head = behaviour.head?.(upgrades) ?? Buffer.alloc(0);
+        socket.write(Buffer.concat([Buffer.from(response101(key, behaviour.backendId ?? 'h1'), 'latin1'), head]));
         behaviour.after(socket);
         return;
       }

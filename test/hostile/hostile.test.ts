@@ -237,3 +237,56 @@ test('hostile: a backend id with escape sequences reaches the terminal and Markd
     await server.stop();
   }
 });
+
+test('hostile: protocol violations in the same write as the 101 are checked as any other frame; a greeting there is read', async () => {
+  const frames = [
+    frameHeader(0x3, 0), // reserved opcode
+    Buffer.concat([Buffer.from([0x81, 0x82, 1, 2, 3, 4]), Buffer.from('hi')]), // a masked server frame
+    frameHeader(0x1, 2, 0xc0), // RSV1 without an extension
+    Buffer.from([0x88, 0x02, 0x03, 0xec]), // close code 1004
+  ];
+  for (const frame of frames) {
+    const server = await startHostileServer({ kind: 'upgrade', after: () => {}, head: () => frame });
+    try {
+      const dir = tempDir();
+      const out = path.join(dir, 'out');
+      const result = await runCli([
+        'run',
+        writeScenario(scenario('head-errors'), dir),
+        '--url',
+        server.url,
+        '--out',
+        out,
+        '--quiet',
+      ]);
+      const summary = readSummary(out);
+      const what = `${frame.toString('hex')}: ${JSON.stringify(summary.disconnects)}`;
+      assert.notEqual(result.code, 0, what);
+      assert.ok((summary.disconnects.by_reason.protocol_error ?? 0) >= 20, what);
+    } finally {
+      await server.stop();
+    }
+  }
+  const greeting = Buffer.from(JSON.stringify({ server: 'h9' }));
+  const server = await startHostileServer({
+    kind: 'upgrade',
+    backendId: '',
+    after: () => {},
+    head: () => Buffer.concat([frameHeader(0x1, greeting.length), greeting]),
+  });
+  try {
+    const dir = tempDir();
+    const out = path.join(dir, 'out');
+    const yaml = `${scenario('head-greeting').replace('traffic: { interval: 250ms }', 'traffic: { interval: 0 }')}identify: { header: x-not-sent }\n`;
+    const result = await runCli(['run', writeScenario(yaml, dir), '--url', server.url, '--out', out, '--quiet']);
+    const summary = readSummary(out);
+    assert.deepEqual(
+      summary.distribution.backends.map((b) => [b.id, b.connections]),
+      [['h9', 60]],
+      result.stderr,
+    );
+    assert.deepEqual(summary.disconnects.by_reason, {});
+  } finally {
+    await server.stop();
+  }
+});

@@ -149,7 +149,7 @@ test('traffic.count 10 with think 1s: each client sends 10, says leave, closes w
       `name: finite
 target: { url: ws://placeholder/ }
 clients: { count: 20, ramp: 500ms, data: { file: users.csv } }
-duration: 15s
+duration: 12s
 traffic:
   message: '{"type":"say","id":"{{id}}","user":"{{data.user}}"}'
   reply: { field: id }
