@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { runPlan } from '../engine/run/coordinator.js';
 import { scenarioHash } from './shard.js';
 import type { EventTallyRaw } from '../metrics/event-windows.js';
-import type { RunAggregate } from '../metrics/aggregate.js';
 import { buildSummary, type ShardInput } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
@@ -12,6 +11,7 @@ import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
 import { WaitAborted } from '../stack/readiness.js';
+import { RunAggregate } from '../metrics/aggregate.js';
 import { startTarget, UnreachableError } from '../stack/start-target.js';
 import { firstClientRequest } from '../engine/client/first-request.js';
 import type { RunningStack } from '../stack/stack.js';
@@ -58,6 +58,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       clientHandshake: (url) => firstClientRequest(plan, url),
     });
   } catch (error) {
+    if (error instanceof WaitAborted) publishInterruptedStart(plan, options, error);
     throw asCliError(error);
   }
   try {
@@ -118,6 +119,31 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
   } finally {
     await stack.stop().catch(() => {});
   }
+}
+
+/**
+ * Ctrl-C while the start-up check waited (a target that trickles its 101): the summary says so, with nothing
+ * measured, and the JUnit file too, as after any interrupted run.
+ */
+function publishInterruptedStart(plan: Plan, options: ExecuteOptions, error: WaitAborted): void {
+  const target =
+    plan.target.kind === 'url' ? plan.target.url : plan.target.kind === 'preset' ? plan.target.preset : 'its stack';
+  const why = `interrupted while the start-up check waited for ${target} (${error.message}): nothing was measured`;
+  const summary = buildSummary({
+    plan,
+    aggregate: new RunAggregate(),
+    stack: plan.target.kind === 'url' ? 'url' : target,
+    targetUrl: plan.target.kind === 'url' ? plan.target.url : '',
+    startedAt: new Date(),
+    durationS: 0,
+    interrupted: true,
+    workers: 0,
+    knownBackends: [],
+    events: [],
+    warnings: [why],
+    incomplete: why,
+  });
+  options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
 }
 
 function shardInput(

@@ -103,7 +103,8 @@ test('hostile: Ctrl-C is honoured within a second while a trickling target stall
       [slow, 'run'],
     ] as const) {
       const out = path.join(dir, phase);
-      const { child, done } = startCli(['run', file, '--url', server.url, '--out', out, '--quiet']);
+      const junit = path.join(dir, `${phase}.xml`);
+      const { child, done } = startCli(['run', file, '--url', server.url, '--out', out, '--quiet', '--junit', junit]);
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const signalled = Date.now();
       child.kill('SIGINT');
@@ -116,7 +117,19 @@ test('hostile: Ctrl-C is honoured within a second while a trickling target stall
         assert.equal(summary.interrupted, true);
         assert.ok(summary.connections.attempted > 0);
         assert.match(result.stdout, /verdict: INTERRUPTED/);
-      } else assert.match(result.stderr, /interrupted while the target was starting/);
+      } else {
+        assert.match(result.stderr, /interrupted while the target was starting/);
+        // Nothing measured, and said so: what the start-up check waited for, in the summary and the JUnit file.
+        const summary = readSummary(out);
+        assert.equal(summary.interrupted, true);
+        assert.equal(summary.verdict, 'incomplete');
+        assert.equal(summary.connections.attempted, 0);
+        assert.ok(
+          summary.warnings.some((w) => w.includes(`start-up check waited for ${server.url}`)),
+          summary.warnings.join(),
+        );
+        assert.match(fs.readFileSync(junit, 'utf8'), /start-up check waited for/);
+      }
     }
   } finally {
     await stalling.stop();
