@@ -1,5 +1,5 @@
 import type { Plan } from '../scenario/plan.js';
-import type { GroupSlice, WorkerCounters } from './counters.js';
+import { emptyCounters, type WorkerCounters } from './counters.js';
 import type { RunAggregate } from './aggregate.js';
 import { newHistogram, summariseLatency } from './histograms.js';
 import type { GroupSection, LoadSection, TimeseriesRow } from './summary-types.js';
@@ -42,25 +42,14 @@ function openAt(rows: readonly TimeseriesRow[], tS: number): number | null {
   return found && rows.at(-1)!.t >= Math.round(tS) ? found.open : null;
 }
 
-/** A group none of whose clients reported yet (a run cut short). */
-const NO_GROUP_COUNTS: GroupSlice['counters'] = {
-  attempted: 0,
-  opened: 0,
-  failed: 0,
-  sent: 0,
-  received: 0,
-  lost: 0,
-  reconnects: 0,
-  violations: 0,
-};
-
 /** summary.json's `groups.NAME`: each persona's clients, connections, messages, latency and stickiness. */
 export function groupsSection(plan: Plan, aggregate: RunAggregate): Record<string, GroupSection> | undefined {
   if (!plan.groups) return undefined;
   const section: Record<string, GroupSection> = {};
   for (const group of plan.groups) {
     const figures = aggregate.groups.get(group.name);
-    const c = figures?.counters ?? NO_GROUP_COUNTS;
+    // A group none of whose clients reported yet (a run cut short) has zeros.
+    const c = figures?.counters ?? emptyCounters();
     section[group.name] = {
       clients: group.count,
       connections: { attempted: c.attempted, opened: c.opened, failed: c.failed },

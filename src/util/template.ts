@@ -125,26 +125,37 @@ export type DataRow = Readonly<Record<string, string>>;
 
 export function renderTemplate(template: Template, values: TemplateValues, row?: DataRow | null): string {
   let out = '';
-  for (const part of template.parts) {
-    if (typeof part === 'string') out += part;
-    else if ('name' in part) out += values[part.name] ?? '';
-    else if ('data' in part) out += row?.[part.data] ?? '';
-    else if ('generate' in part) out += generated(part);
-  }
+  for (const part of template.parts) out += renderPart(part, values, row);
   return out;
 }
 
-/** A binary frame's bytes: text parts as UTF-8, byte parts as they are. */
+/** One part's text (a byte part has none: renderBytes writes it). */
+function renderPart(part: TemplatePart, values: TemplateValues, row?: DataRow | null): string | number {
+  if (typeof part === 'string') return part;
+  if ('name' in part) return values[part.name] ?? '';
+  if ('data' in part) return row?.[part.data] ?? '';
+  return 'generate' in part ? generated(part) : '';
+}
+
+/**
+ * A binary frame's bytes: text parts as UTF-8, byte parts as they are (decoded once per template and kept, not at
+ * each render).
+ */
 export function renderBytes(template: Template, values: TemplateValues, row?: DataRow | null): Buffer {
   const chunks: Buffer[] = [];
   for (const part of template.parts) {
-    if (typeof part === 'object' && 'bytes' in part) chunks.push(Buffer.from(part.bytes, 'base64'));
-    else
-      chunks.push(
-        Buffer.from(renderTemplate({ text: '', parts: [part], names: [], columns: [], malformed: [] }, values, row)),
-      );
+    if (typeof part === 'object' && 'bytes' in part) chunks.push(decodedBytes(part));
+    else chunks.push(Buffer.from(String(renderPart(part, values, row))));
   }
   return Buffer.concat(chunks);
+}
+
+const decoded = new WeakMap<object, Buffer>();
+
+function decodedBytes(part: { bytes: string }): Buffer {
+  let bytes = decoded.get(part);
+  if (!bytes) decoded.set(part, (bytes = Buffer.from(part.bytes, 'base64')));
+  return bytes;
 }
 
 /** Whether a template holds bytes ({{hex:..}}, {{base64:..}}, {{file:..}}): only binary frames can carry them. */
