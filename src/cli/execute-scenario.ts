@@ -16,6 +16,7 @@ import { startTarget, UnreachableError } from '../stack/start-target.js';
 import { firstClientRequest } from '../engine/client/first-request.js';
 import type { RunningStack } from '../stack/stack.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { loadPlanModules, ProtocolModuleError } from '../engine/protocols/module-registry.js';
 
 export interface ExecuteOptions {
   outDir: string;
@@ -49,6 +50,7 @@ export interface ExecuteOptions {
 
 /** Starts the target, runs the plan, stops the target, writes summary.json: one run, start to end. */
 export async function executeScenario(plan: Plan, options: ExecuteOptions): Promise<Summary> {
+  await loadModulesOf(plan, options.log);
   fs.mkdirSync(options.outDir, { recursive: true });
   let stack: RunningStack;
   try {
@@ -172,4 +174,15 @@ function asCliError(error: unknown): CliError {
   if (error instanceof CapacityError || error instanceof UnreachableError)
     return new CliError(error.message, EXIT.infrastructure);
   return new CliError(`the target could not be started: ${(error as Error)?.message ?? error}`, EXIT.infrastructure);
+}
+
+/** A protocol module is code: the run says which it loads, and one that cannot be used stops it (exit 2). */
+async function loadModulesOf(plan: Plan, log: (line: string) => void): Promise<void> {
+  try {
+    for (const file of await loadPlanModules(plan))
+      log(`protocol module: ${file} (its code runs in every load worker)`);
+  } catch (error) {
+    if (error instanceof ProtocolModuleError) throw new CliError(error.message, EXIT.invalidInput);
+    throw error;
+  }
 }

@@ -2,13 +2,19 @@ import type { Plan } from '../scenario/plan.js';
 import type { WorkerCounters } from './counters.js';
 import type { ContinuitySummary } from './summary-types.js';
 
+const STORE_LABEL: Partial<Record<ContinuitySummary['store'], string>> = {
+  app: 'resume step',
+  mqtt: 'mqtt sessions',
+  module: 'module sessions',
+};
+
 /** `memory: 464 resumes, 160 resumed, 304 lost (65.5%: unknown 156, stale 148)`: one line for every report. */
 export function continuityLine(c: ContinuitySummary): string {
   const causes = Object.entries(c.lost_by_cause)
     .map(([cause, n]) => `${cause} ${n}`)
     .join(', ');
   return (
-    `${c.store === 'app' ? 'resume step' : `state: ${c.store}`}: ${c.resumes} resumes, ` +
+    `${STORE_LABEL[c.store] ?? `state: ${c.store}`}: ${c.resumes} resumes, ` +
     `${c.resumed} resumed, ${c.lost} lost (${Math.round(c.lost_rate * 1000) / 10}%` +
     `${causes ? `: ${causes}` : ''})`
   );
@@ -20,12 +26,13 @@ export function continuityLine(c: ContinuitySummary): string {
  */
 export function summariseContinuity(plan: Plan, totals: WorkerCounters): ContinuitySummary | undefined {
   const byStep = plan.app.steps.some((step) => step.continuity);
-  if (!plan.state && !byStep) return undefined;
+  const resumes = totals.resumes ?? 0;
+  const byProtocol = plan.app.mqtt ? plan.app.mqtt.clean === false : plan.app.module !== null && resumes > 0;
+  if (!plan.state && !byStep && !byProtocol) return undefined;
   const lostByCause = totals.stateLost ?? {};
   const lost = Object.values(lostByCause).reduce((sum, n) => sum + n, 0);
-  const resumes = totals.resumes ?? 0;
   return {
-    store: byStep ? 'app' : plan.state!,
+    store: byStep ? 'app' : byProtocol ? (plan.app.mqtt ? 'mqtt' : 'module') : plan.state!,
     resumes,
     resumed: totals.resumed ?? 0,
     lost,

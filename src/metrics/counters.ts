@@ -49,6 +49,8 @@ export interface WorkerCounters {
    */
   unidentifiedHeaders: Record<string, number>;
   unidentifiedMessages: Record<string, number>;
+  /** What protocol modules threw (first line and stack frame), by kind: each closed its connection. */
+  moduleErrors: Record<string, number>;
   /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
   unmatched: number;
   /** Server messages that were neither replies nor step answers, and those matching push.match. */
@@ -168,6 +170,7 @@ export function emptyCounters(): WorkerCounters {
     idleCutSilentMs: 0,
     unidentifiedHeaders: {},
     unidentifiedMessages: {},
+    moduleErrors: {},
     unmatched: 0,
     pushReceived: 0,
     pushMatched: 0,

@@ -208,6 +208,8 @@ export interface Summary {
     idle_timeouts: number;
     /** Mean silence before an idle-window cut, seconds: about the proxy's idle cut-off (absent with no cut). */
     idle_cut_after_s?: number;
+    /** What a protocol module threw (first line and stack frame), by kind; each closed a connection (module_error). */
+    module_errors?: Record<string, number>;
   };
   events: EventSummary[];
   /** When each backend stopped or started serving, as the stack manager knew it (run clock, seconds). */
@@ -258,7 +260,8 @@ export interface ShardSection {
 }
 
 export interface ContinuitySummary {
-  store: 'memory' | 'redis' | 'app';
+  /** memory, redis: managed backends' sessions; app: a resume step; mqtt: CONNACK session present; module: resumed. */
+  store: 'memory' | 'redis' | 'app' | 'mqtt' | 'module';
   resumes: number;
   resumed: number;
   lost: number;

@@ -178,6 +178,7 @@ function disconnectsSection(totals: Totals): Summary['disconnects'] {
     ...(totals.idleTimeouts > 0
       ? { idle_cut_after_s: Math.round(totals.idleCutSilentMs / totals.idleTimeouts / 100) / 10 }
       : {}),
+    ...(Object.keys(totals.moduleErrors ?? {}).length > 0 ? { module_errors: totals.moduleErrors } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type { AppPlan, DataPlan, ReplyPlan, StepPlan } from './plan.js';
 import { checkTemplateData } from './population/template-check.js';
 import { compileCheck, type CheckInput, type CheckPlan } from '../util/message-check.js';
 import type { ScenarioFile } from './schema.js';
+import { normaliseProtocol } from './protocol/normalise.js';
 
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const DEFAULT_STEP_TIMEOUT_MS = 5_000;
@@ -99,6 +100,7 @@ export function normaliseApp(
   const reply = normaliseReply(scenario, message, problem);
   const identifyStep = scenario.identify?.step ?? null;
   checkIdentifyStep(identifyStep, steps, problem);
+  const protocolOf = normaliseProtocol(scenario, file, data, problem);
   return {
     message,
     reply,
@@ -116,8 +118,9 @@ export function normaliseApp(
     ...closingOf(scenario, templates),
     binary,
     identifyStep,
-    subprotocols: scenario.subprotocol === undefined ? [] : [scenario.subprotocol].flat(),
     socketio: socketio ? socketioPlan(scenario) : null,
+    ...protocolOf,
+    subprotocols: scenario.subprotocol !== undefined ? [scenario.subprotocol].flat() : protocolOf.mqtt ? ['mqtt'] : [],
   };
 }
 

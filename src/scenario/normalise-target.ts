@@ -46,7 +46,7 @@ function targetOf(file: string, scenario: ScenarioFile, problem: ProblemSink): T
       `is for the managed HAProxy presets with health checks (${CHECKED_PRESET_NAMES.join(', ')})`,
     );
   }
-  if (hasUrl) return urlTarget(file, target, problem);
+  if (hasUrl) return urlTarget(file, target, problem, scenario.protocol === 'socketio');
   if (Array.isArray(target.backends)) {
     problem(
       'target.backends',
@@ -72,7 +72,12 @@ function targetOf(file: string, scenario: ScenarioFile, problem: ProblemSink): T
 
 type TargetSection = NonNullable<ScenarioFile['target']>;
 
-function urlTarget(file: string, target: TargetSection, problem: ProblemSink): TargetPlan | undefined {
+function urlTarget(
+  file: string,
+  target: TargetSection,
+  problem: ProblemSink,
+  socketio = false,
+): TargetPlan | undefined {
   let url: URL;
   try {
     url = new URL(target.url!);
@@ -80,8 +85,12 @@ function urlTarget(file: string, target: TargetSection, problem: ProblemSink): T
     problem('target.url', `"${target.url}" is not a URL; write it like ws://127.0.0.1:8080/ws`);
     return undefined;
   }
+  // Every Socket.IO client is given an http(s):// URL: its WebSocket is the same URL as ws(s)://.
+  if (socketio && (url.protocol === 'http:' || url.protocol === 'https:'))
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    problem('target.url', `expected a ws:// or wss:// URL, got ${url.protocol}`);
+    const also = socketio ? ' (or http:// / https://, for protocol: socketio)' : '';
+    problem('target.url', `expected a ws:// or wss:// URL${also}, got ${url.protocol}`);
     return undefined;
   }
   return {

@@ -1,3 +1,4 @@
+import type { ModulePlan, MqttPlan } from './protocol/normalise.js';
 import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
 import type { Template } from '../util/template.js';
@@ -114,6 +115,8 @@ export interface StepPlan {
 }
 
 /** What the connection speaks beyond the echo: templates, replies by id, steps, pushes. */
+export type { ModulePlan, MqttPlan };
+
 export interface AppPlan {
   /** null: stickler's echo marker. */
   message: Template | null;
@@ -133,6 +136,10 @@ export interface AppPlan {
   subprotocols: string[];
   /** protocol: socketio (null: plain WebSocket). */
   socketio: SocketioPlan | null;
+  /** protocol: { module }: the user's own protocol. */
+  module: ModulePlan | null;
+  /** protocol: mqtt. */
+  mqtt: MqttPlan | null;
 }
 
 export interface Plan {

@@ -5,6 +5,7 @@ import { duration, positiveInt, share } from './schema-fields.js';
 import { closeStep, identify, push, step } from './schema-app.js';
 import { clients } from './population/schema.js';
 import { churn, traffic } from './schema-traffic.js';
+import { mqtt, protocol } from './protocol/schema.js';
 
 const clientsShape = clients.shape;
 
@@ -173,10 +174,8 @@ export const scenarioSchema = z
       .nonnegative()
       .optional()
       .describe('fixes every random choice (addresses, phases, churn); default 1'),
-    protocol: z
-      .enum(['ws', 'socketio'])
-      .optional()
-      .describe('ws (default): WebSocket text frames; socketio: Socket.IO v4 sessions (Engine.IO v4)'),
+    protocol,
+    mqtt,
     socketio: z
       .strictObject({
         path: z.string().startsWith('/').optional().describe('the Socket.IO path (default /socket.io/)'),

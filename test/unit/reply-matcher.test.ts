@@ -16,6 +16,8 @@ const app = (reply: AppPlan['reply'], message = '{"type":"ping","id":"{{id}}"}')
   identifyStep: null,
   subprotocols: [],
   socketio: null,
+  module: null,
+  mqtt: null,
 });
 
 test('replies by field: matched by id in any order, an unknown id is unmatched, no id is not a reply', () => {

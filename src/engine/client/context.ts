@@ -71,7 +71,9 @@ export interface ConnectionOwner {
   upgraded(connection: Connection, response: IncomingMessage): void;
   opened(connection: Connection): void;
   closed(connection: Connection, code: number): void;
-  message(connection: Connection, data: Buffer): void;
+  message(connection: Connection, data: Buffer, binary: boolean): void;
+  replied(connection: Connection, sentUs: number): void;
+  dead(connection: Connection, reason: string): void;
   ponged(connection: Connection): void;
   /** ws's Receiver could not be parked at the open: the connection keeps it. */
   keptReceiver(): void;
@@ -131,6 +133,14 @@ export class Connection implements ProtocolLink, WheelMember {
 
   named(backend: string | null): void {
     this.owner.named(this, backend);
+  }
+
+  replied(sentUs: number): void {
+    this.owner.replied(this, sentUs);
+  }
+
+  dead(reason: string): void {
+    this.owner.dead(this, reason);
   }
 
   /** The ping wheel's call: this connection's slot has come round. */

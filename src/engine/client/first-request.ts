@@ -5,6 +5,7 @@ import { clientRequest, plannedSocket } from '../wire/client-socket.js';
 import { renderHandshake } from '../wire/handshake-extras.js';
 import { createProtocol } from '../protocols/index.js';
 import { emptyCounters } from '../../metrics/counters.js';
+import { offeredSubprotocols } from '../protocols/module-registry.js';
 
 /**
  * The handshake client 0 makes, as a url target's start-up check sends it: the same URL (its protocol's, with the
@@ -20,7 +21,7 @@ export function firstClientRequest(plan: Plan, targetUrl: string): UpgradeReques
   return {
     url,
     headers,
-    subprotocols: plan.app.subprotocols,
+    subprotocols: offeredSubprotocols(plan.app),
     compression: plan.compression,
     sent: [
       ...plan.clients.headers.map(({ name }) => `${name} (clients.headers)`),

@@ -1,11 +1,7 @@
-/* eslint-disable max-lines -- the virtual client is one state machine (a connection's every event, ~400
-   formatted lines with the leave, done and late-start paths of issues 40-41); a second object per client to
-   split it costs memory at 100,000 clients. Not split yet: a split by phase (connect, open, close, end of
-   run) as prototype-sharing helpers (functions taking the client) is the next step. */
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../../util/rng.js';
-import { backoffDelayMs } from './backoff.js';
+import { ClientLife } from './client-life.js';
 import { addressAfterDrop } from './pacing.js';
 import { identifyFromMessage } from './backend-identity.js';
 import { ClientCredentials } from './credentials.js';
@@ -30,41 +26,26 @@ function countCompression(counters: WorkerCounters, response: IncomingMessage): 
     counters.compressionAccepted += 1;
 }
 
-/** A first connect this much past its schedule is late (a timer's own lateness is a few ms). */
-const LATE_START_MS = 50;
-
 /**
  * A virtual client: a stable identity (index, address, cookie jar, session key) across as many
  * connections as the scenario makes it open. It paces messages, times echoes, drops and reconnects,
  * and judges every reconnect against its home backend.
  */
-export class VirtualClient implements ConnectionOwner {
-  private readonly random: Random;
+export class VirtualClient extends ClientLife implements ConnectionOwner {
+  protected readonly random: Random;
   private readonly credentials: ClientCredentials;
-  private readonly protocol: ClientProtocol;
-  private readonly traffic: ClientTraffic;
-  private readonly home: ClientHome;
+  protected readonly protocol: ClientProtocol;
+  protected readonly traffic: ClientTraffic;
+  protected readonly home: ClientHome;
   private readonly continuity: ClientContinuity | null; // target.state: what its session should resume to
-  private current: Connection | null = null;
-  private failures = 0;
-  /** Run-clock ms at which the client lost its last connection (-1 when connected or never connected). */
-  private droppedAtMs = -1;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private leaveTimer: NodeJS.Timeout | null = null;
-  /** Left for good: no reconnect follows. */
-  private left = false;
-  /** Run-clock ms of the first connect's schedule (-1 once it started). */
-  private scheduledMs = -1;
-  /** An attempt is counted and waits in the worker's handshake limiter. */
-  private queued = false;
-
   constructor(
-    private readonly context: ClientContext,
-    readonly index: number,
+    context: ClientContext,
+    index: number,
     initialAddress: string | null,
     idleWindows: readonly number[],
     rowIndex = index,
   ) {
+    super(context, index);
     const { plan } = context;
     const row = clientRow(plan, rowIndex);
     const { headers, query } = plan.clients;
@@ -83,43 +64,8 @@ export class VirtualClient implements ConnectionOwner {
     this.home = new ClientHome(homeContext(context));
   }
 
-  /** Schedules the first connect at the client's start (its slot of the ramp, its stage, its arrival) and its leave. */
-  start(): void {
-    const { schedule, plan } = this.context;
-    const now = this.context.nowMs();
-    this.scheduledMs = schedule.startMs(this.index);
-    this.reconnectTimer = setTimeout(() => this.connect(), Math.max(0, this.scheduledMs - now));
-    const leaveMs = schedule.leaveMs(this.index);
-    if (leaveMs < plan.durationMs) this.leaveTimer = setTimeout(() => this.leave(), Math.max(0, leaveMs - now));
-  }
-
-  private connect(): void {
-    this.reconnectTimer = null;
-    if (this.context.stopping || this.left) return;
-    this.context.recorder.counters.attempted += 1;
-    this.queued = true;
-    void this.context.limit(() => this.handshake());
-  }
-
-  /** The client's time is up (a stage's ramp-down, its session's end): it closes with 1000 and does not come back. */
-  private leave(): void {
-    this.leaveTimer = null;
-    if (this.context.stopping || this.left) return;
-    this.left = true;
-    this.context.recorder.counters.left += 1;
-    this.stopReconnecting();
-    const connection = this.current;
-    if (!connection || connection.byClient) return;
-    if (connection.opened) this.closeByClient(connection, 'leave');
-    else {
-      connection.failure ??= { reason: 'left_before_open' };
-      connection.byClient = true;
-      connection.ws.terminate();
-    }
-  }
-
   /** Resolves when the handshake has settled, so the limiter counts handshakes in flight. */
-  private async handshake(): Promise<void> {
+  protected async handshake(): Promise<void> {
     this.noteLateStart();
     const target = this.context.urls[this.index % this.context.urls.length];
     // A protocol's own leg first (Socket.IO's polling); still queued meanwhile, for abandonAtEnd.
@@ -213,10 +159,10 @@ export class VirtualClient implements ConnectionOwner {
     connection.lastTrafficMs = this.context.nowMs();
   }
 
-  message(connection: Connection, data: Buffer): void {
+  message(connection: Connection, data: Buffer, binary: boolean): void {
     const now = this.context.nowMs();
     connection.lastTrafficMs = now;
-    const sentUs = this.protocol.replyTo(data, connection);
+    const sentUs = this.protocol.replyTo(data, connection, binary);
     if (sentUs === PROTOCOL_OPENED && !connection.ready) this.traffic.start(connection, now);
     // Any of the first messages may name the backend, a reply too (an ack with its server).
     if ((sentUs >= 0 || sentUs === NOT_A_REPLY) && connection.identity === 'pending') {
@@ -224,6 +170,21 @@ export class VirtualClient implements ConnectionOwner {
       if (backend !== null) this.identified(connection, backend);
     }
     if (sentUs >= 0) this.traffic.replied(connection, sentUs, now);
+  }
+
+  replied(connection: Connection, sentUs: number): void {
+    if (this.current === connection && connection.opened)
+      this.traffic.replied(connection, sentUs, this.context.nowMs());
+  }
+
+  /**
+   * The connection is dead by the client's judgement (a keepalive or pong unanswered, a module error): torn down and
+   * counted as a cut under `reason`, not as the client's own close, so the reconnect and outage figures follow.
+   */
+  dead(connection: Connection, reason: string): void {
+    if (this.current !== connection || connection.byClient || !connection.opened) return;
+    connection.closeReason ??= reason;
+    connection.ws.terminate();
   }
 
   /** The protocol read the backend's name in a step's answer (or found none there). */
@@ -259,7 +220,7 @@ export class VirtualClient implements ConnectionOwner {
   }
 
   /** The client's own close: its on_close messages first, then the close code and reason the scenario gives. */
-  private closeByClient(connection: Connection, why = 'client'): void {
+  protected closeByClient(connection: Connection, why = 'client'): void {
     connection.byClient = true;
     this.clearTimers(connection);
     if (connection.ws.readyState !== WebSocket.OPEN) {
@@ -271,16 +232,7 @@ export class VirtualClient implements ConnectionOwner {
     closeWebSocket(connection.ws, code, reason === 'client' ? why : reason);
   }
 
-  /** traffic.count reached and its replies in (or given up): the client closes and leaves for good. */
-  done(): void {
-    if (this.left || this.context.stopping) return;
-    this.left = true;
-    this.context.recorder.counters.left += 1;
-    this.stopReconnecting();
-    if (this.current && !this.current.byClient) this.closeByClient(this.current, 'done');
-  }
-
-  private clearTimers(connection: Connection): void {
+  protected clearTimers(connection: Connection): void {
     this.traffic.stop(connection);
     this.traffic.stopPings(connection);
     if (connection.dropTimer) clearTimeout(connection.dropTimer);
@@ -317,90 +269,5 @@ export class VirtualClient implements ConnectionOwner {
       this.droppedAtMs = now;
       this.scheduleReconnect();
     }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.context.stopping || this.left || this.reconnectTimer) return;
-    const delay = backoffDelayMs(this.failures, this.context.plan.churn.backoff, this.random);
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
-  }
-
-  /** End of run (or of the client's time): waiting verdicts are judged with what is known, no reconnect follows. */
-  private stopReconnecting(): void {
-    this.home.settleWaiting();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    if (this.leaveTimer) clearTimeout(this.leaveTimer);
-    this.leaveTimer = null;
-  }
-
-  /**
-   * The open model's promise: a first connect that waited for a handshake slot past its scheduled arrival is counted
-   * with its delay, not moved (coordinated omission at the connection level).
-   */
-  private noteLateStart(): void {
-    if (this.scheduledMs < 0) return;
-    const lateMs = this.context.nowMs() - this.scheduledMs;
-    this.scheduledMs = -1;
-    if (lateMs < LATE_START_MS) return;
-    this.context.recorder.counters.lateStarts += 1;
-    this.context.recorder.counters.lateStartMs += lateMs;
-  }
-
-  /** End of run: stop sending, let echoes in flight come back. */
-  quiesce(): number {
-    this.stopReconnecting();
-    if (this.current) this.clearTimers(this.current);
-    return this.inflight();
-  }
-
-  /** End of run: close whatever is open; resolves when closed (or terminated). */
-  finish(): void {
-    if (this.current && !this.current.byClient) this.closeByClient(this.current);
-  }
-
-  /** Ends at once: no timer left, the socket torn down without a close handshake. */
-  terminate(): void {
-    this.stopReconnecting();
-    if (!this.current) return;
-    this.current.byClient = true;
-    this.clearTimers(this.current);
-    this.current.ws.terminate();
-  }
-
-  isClosed(): boolean {
-    return (this.current?.ws.readyState ?? WebSocket.CLOSED) === WebSocket.CLOSED;
-  }
-
-  /**
-   * End of run, before the final snapshot: echoes still out count as lost (returned), and an attempt
-   * still waiting for its turn or its 101 ends as a failure (pending_at_end): none is left uncounted.
-   */
-  abandonAtEnd(): number {
-    this.protocol.finish?.();
-    if (this.queued) {
-      this.queued = false;
-      this.context.recorder.failed('pending_at_end');
-    }
-    const connection = this.current;
-    if (!connection) return 0;
-    if (!connection.opened && !connection.failureCounted && connection.ws.readyState === WebSocket.CONNECTING) {
-      connection.failureCounted = true;
-      this.context.recorder.failed('pending_at_end');
-    }
-    // A backend that named itself in none of the messages so far never will now.
-    if (connection.opened) markUnidentified(connection, this.context.recorder);
-    const lost = this.inflight();
-    connection.inflight = 0;
-    return lost;
-  }
-
-  /** A handshake of this client is under way. */
-  handshaking(): boolean {
-    return this.current !== null && !this.current.opened && this.current.ws.readyState === WebSocket.CONNECTING;
-  }
-
-  inflight(): number {
-    return this.current?.opened ? Math.max(0, this.current.inflight) : 0;
   }
 }

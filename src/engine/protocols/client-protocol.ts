@@ -31,7 +31,7 @@ export interface ClientProtocol {
    * NOT_A_REPLY / PROTOCOL_OPENED / PROTOCOL_CONTROL. A protocol's own control messages (Engine.IO
    * pings) are answered here, through `link`.
    */
-  replyTo(data: Buffer, link: ProtocolLink): number;
+  replyTo(data: Buffer, link: ProtocolLink, binary?: boolean): number;
   /** The backend a server message that is not a reply names (the identify rule), or null. */
   backendIn(data: Buffer): string | null;
   /** Messages sent count as in flight until answered (false: fire and forget). */
@@ -75,6 +75,10 @@ export interface ProtocolLink {
   abandon(): void;
   /** A protocol message named the backend (identify.step), or could not (null). */
   named(backend: string | null): void;
+  /** One more message answered by the frame being read (replyTo returns the first one's send time). */
+  replied(sentUs: number): void;
+  /** The connection is dead (a keepalive unanswered, the module threw): closed, counted under `reason`. */
+  dead(reason: string): void;
 }
 
 /** What a protocol records: the worker's counters and a few histograms, and the run clock. */

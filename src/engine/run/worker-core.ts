@@ -15,6 +15,7 @@ import { clientGroups, clientSchedule } from '../../scenario/population/schedule
 import { wheelsFor, WorkerGroups } from './worker-groups.js';
 import { OutageLedger } from '../client/outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
+import { loadPlanModules, planModules } from '../protocols/module-registry.js';
 
 const QUIESCE_MS = 1000;
 /**
@@ -219,8 +220,16 @@ export function handleCommand(
     case 'start': {
       const rssBytes = process.memoryUsage.rss();
       const created = new Worker(command, channel);
-      created.run();
-      void channel.send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
+      const ready = () => {
+        created.run();
+        void channel.send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
+      };
+      // A protocol module is imported before any client is made (the coordinator has checked it loads).
+      if (planModules(command.plan).length === 0) ready();
+      else
+        void loadPlanModules(command.plan).then(ready, (error: unknown) =>
+          channel.send({ type: 'fatal', workerIndex: command.workerIndex, message: String(error) }),
+        );
       return created;
     }
     case 'backend-state':

@@ -6,6 +6,7 @@ import type { Plan, SessionKey } from '../../scenario/plan.js';
 import { cookieFromSetCookie } from '../client/cookie-jar.js';
 import { SESSION_HEADER } from '../../util/session-resume.js';
 import { withQuery, type HandshakeExtras } from './handshake-extras.js';
+import { offeredSubprotocols } from '../protocols/module-registry.js';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -50,7 +51,7 @@ export function plannedSocket(
     via: plan.clients.via,
     tlsOptions,
     maxPayload: plan.traffic.maxMessageBytes,
-    subprotocols: plan.app.subprotocols,
+    subprotocols: offeredSubprotocols(plan.app),
   };
 }
 

@@ -61,9 +61,9 @@ function onClose(this: Transport, code: number): void {
   connection.owner.closed(connection, code);
 }
 
-function onMessage(this: Transport, data: Buffer): void {
+function onMessage(this: Transport, data: Buffer, isBinary: boolean): void {
   const connection = connectionOf(this);
-  connection.owner.message(connection, data);
+  connection.owner.message(connection, data, isBinary);
 }
 
 function onPong(this: Transport): void {

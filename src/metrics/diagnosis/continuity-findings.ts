@@ -19,23 +19,32 @@ function lostStateFindings(summary: Judged): RawFinding[] {
     by.behind ? `${by.behind} found a counter that went backwards` : '',
     by.answer ? `${by.answer} were answered with something else than the step's expect` : '',
     by.timeout ? `${by.timeout} got no answer in time` : '',
+    by.session_absent ? `${by.session_absent} were told "session present: 0" by the broker they landed on` : '',
   ]
     .filter(Boolean)
     .join(', ');
   const s = summary.stickiness;
   const cause =
-    c.store === 'memory'
-      ? "with state: memory each backend keeps its clients' sessions in its own memory: " +
-        'a reconnect that lands on another backend, or on its own after a restart, ' +
-        'starts from nothing'
-      : c.store === 'redis'
-        ? 'the shared store lost sessions: a Redis that restarts without persistence comes back empty'
-        : 'reconnects did not get the app\'s "resumed" answer to their resume step';
+    c.store === 'mqtt'
+      ? 'persistent sessions are per broker: a reconnect that lands on another broker (or on its own after a ' +
+        'restart) starts empty, and the messages queued for it are gone'
+      : c.store === 'module'
+        ? 'the protocol module said the server did not resume the session (resumed: false)'
+        : c.store === 'memory'
+          ? "with state: memory each backend keeps its clients' sessions in its own memory: " +
+            'a reconnect that lands on another backend, or on its own after a restart, ' +
+            'starts from nothing'
+          : c.store === 'redis'
+            ? 'the shared store lost sessions: a Redis that restarts without persistence comes back empty'
+            : 'reconnects did not get the app\'s "resumed" answer to their resume step';
   const fix =
-    c.store === 'redis'
-      ? 'if sessions must outlive the store, give Redis persistence and a replica ' +
-        '(appendonly yes, Sentinel or a managed Redis)'
-      : `${FIXES.shareState}; stickiness alone cannot keep a session whose backend died`;
+    c.store === 'mqtt'
+      ? "stick on the client id (a cookie the balancer inserts, or a hash of the client's address), or use " +
+        'a broker cluster that shares sessions'
+      : c.store === 'redis'
+        ? 'if sessions must outlive the store, give Redis persistence and a replica ' +
+          '(appendonly yes, Sentinel or a managed Redis)'
+        : `${FIXES.shareState}; stickiness alone cannot keep a session whose backend died`;
   return [
     {
       severity: 'warning',

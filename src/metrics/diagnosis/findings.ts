@@ -4,6 +4,7 @@ import { findPreset } from '../../scenario/presets.js';
 import { parseAddressPool } from '../../util/address-pool.js';
 import { connectionFindings } from './connection-findings.js';
 import { continuityFindings } from './continuity-findings.js';
+import { protocolFindings } from './protocol-findings.js';
 import type { Finding, Judged, RawFinding } from '../summary-types.js';
 
 export type { Judged, RawFinding };
@@ -22,6 +23,7 @@ export function diagnose(summary: Judged, plan: Plan): Finding[] {
     ...idleFindings(summary, plan),
     ...connectionFindings(summary, plan),
     ...continuityFindings(summary, plan),
+    ...protocolFindings(summary, plan),
   ];
   // The backends' own 503s while their shared store was down are not a proxy without a server.
   const findings = all.some((f) => f.rule === 'state-store-down') ? all.filter((f) => f.rule !== 'refused-503') : all;

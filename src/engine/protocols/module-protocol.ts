@@ -1,0 +1,195 @@
+import { bump } from '../../metrics/counters.js';
+import type { DataRow } from '../../util/template.js';
+import {
+  NOT_A_REPLY,
+  PROTOCOL_CONTROL,
+  PROTOCOL_OPENED,
+  type ClientProtocol,
+  type ProtocolLink,
+  type ProtocolRecorder,
+} from './client-protocol.js';
+import { describeModuleError } from './module-registry.js';
+import type {
+  ProtocolClient,
+  ProtocolConnection,
+  ProtocolEvent,
+  ProtocolFrame,
+  ProtocolModule,
+} from './protocol-module.js';
+
+/** Distinct module errors kept for the finding (each with its count); the rest are counted only. */
+const MAX_ERROR_KINDS = 5;
+
+/** What one client's module connection needs of the run. */
+export interface ModuleClientFacts {
+  readonly index: number;
+  readonly session: string;
+  readonly row: DataRow | null;
+  readonly replyTimeoutMs: number;
+}
+
+/**
+ * A protocol module (the user's own, or a built-in written against the same interface, MQTT) as a client protocol:
+ * stickler makes the ids, keeps the messages in flight and times the replies the module names. Whatever the module
+ * throws closes that connection as `module_error`; the run goes on.
+ */
+export class ModuleProtocol implements ClientProtocol {
+  readonly awaitsReplies = true;
+  private connection: ProtocolConnection | null = null;
+  private link: ProtocolLink | null = null;
+  private opens = 0;
+  private sequence = 0;
+  /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
+  private readonly inflight = new Map<string, number>();
+  private lastBinary = false;
+
+  constructor(
+    private readonly module: ProtocolModule,
+    private readonly facts: ModuleClientFacts,
+    private readonly recorder: ProtocolRecorder,
+  ) {}
+
+  /** The frame type of the message just made (a string in a text frame unless the module says binary). */
+  get binary(): boolean {
+    return this.lastBinary;
+  }
+
+  connectUrl(targetUrl: string): string {
+    return targetUrl;
+  }
+
+  opened(link: ProtocolLink): boolean {
+    this.link = link;
+    this.inflight.clear();
+    const client = this.client(link);
+    this.opens += 1;
+    const frames = this.guard(() => {
+      this.connection = this.module.create(client);
+      return this.connection.open?.() ?? [];
+    });
+    if (!frames || !this.connection) return false;
+    for (const frame of frames) this.write(link, frame);
+    return frames.length === 0;
+  }
+
+  message(sentUs: number): Buffer {
+    const id = `${this.facts.index}-${(this.sequence += 1)}`;
+    this.inflight.set(id, sentUs);
+    const frame = this.connection ? this.guard(() => this.connection!.message(id)) : null;
+    if (frame === null || frame === undefined) {
+      this.lastBinary = false;
+      return Buffer.alloc(0);
+    }
+    this.lastBinary = typeof frame !== 'string' || this.module.binary === true;
+    return toBuffer(frame);
+  }
+
+  replyTo(data: Buffer, link: ProtocolLink, binary = false): number {
+    if (!this.connection) return PROTOCOL_CONTROL;
+    const frame: ProtocolFrame = binary ? data : data.toString('utf8');
+    const said = this.guard(() => this.connection!.receive(frame, binary));
+    if (said === null || said === undefined) return this.connection ? NOT_A_REPLY : PROTOCOL_CONTROL;
+    let result = PROTOCOL_CONTROL;
+    for (const event of Array.isArray(said) ? said : [said]) result = this.take(event, link, result);
+    return result;
+  }
+
+  /** One event of receive(): its reply's send time, or what the frame was. */
+  private take(event: ProtocolEvent | null | undefined, link: ProtocolLink, result: number): number {
+    if (!event) return result;
+    if (typeof event.backend === 'string' && event.backend !== '') link.named(event.backend);
+    if (typeof event.resumed === 'boolean' && this.opens > 1) this.resumed(event.resumed);
+    if (event.reply !== undefined) {
+      const sentUs = this.inflight.get(String(event.reply));
+      if (sentUs === undefined) {
+        this.recorder.counters.unmatched += 1;
+        return result;
+      }
+      this.inflight.delete(String(event.reply));
+      // One frame may answer several messages: the first is returned, the others are timed through the link.
+      if (result < 0) return sentUs;
+      link.replied(sentUs);
+      return result;
+    }
+    if (event.ready === true && result < 0) return PROTOCOL_OPENED;
+    return result;
+  }
+
+  private resumed(resumed: boolean): void {
+    const counters = this.recorder.counters;
+    counters.resumes += 1;
+    if (resumed) counters.resumed += 1;
+    else bump(counters.stateLost, 'session_absent');
+  }
+
+  backendIn(): string | null {
+    return null;
+  }
+
+  expire(nowUs: number): number {
+    const oldest = nowUs - this.facts.replyTimeoutMs * 1000;
+    let expired = 0;
+    for (const [id, sentUs] of this.inflight) {
+      if (sentUs >= oldest) break;
+      this.inflight.delete(id);
+      expired += 1;
+    }
+    return expired;
+  }
+
+  closed(): void {
+    const connection = this.connection;
+    this.connection = null;
+    this.link = null;
+    if (connection?.closed) this.guard(() => connection.closed!());
+  }
+
+  private client(link: ProtocolLink): ProtocolClient {
+    const write = (frame: ProtocolFrame): void => {
+      if (this.link === link) this.write(link, frame);
+    };
+    const close = (reason: string): void => {
+      if (this.link === link) link.dead(String(reason || 'module_close'));
+    };
+    return {
+      index: this.facts.index,
+      data: this.facts.row,
+      session: this.facts.session,
+      reconnects: this.opens,
+      send: write,
+      close,
+    };
+  }
+
+  private write(link: ProtocolLink, frame: ProtocolFrame): void {
+    link.write(toBuffer(frame), typeof frame !== 'string' || this.module.binary === true);
+  }
+
+  /** Runs the module's code: what it throws is counted, closes the connection, and yields null. */
+  private guard<T>(call: () => T): T | null {
+    try {
+      return call();
+    } catch (error) {
+      const counters = this.recorder.counters;
+      const kinds = counters.moduleErrors;
+      const text = describeModuleError(error);
+      if (text in kinds || Object.keys(kinds).length < MAX_ERROR_KINDS) bump(kinds, text);
+      else bump(kinds, 'other errors');
+      const { link, connection } = this;
+      this.connection = null;
+      this.link = null;
+      link?.dead('module_error');
+      try {
+        connection?.closed?.();
+      } catch {
+        // Already counted: the connection is closed for the first error.
+      }
+      return null;
+    }
+  }
+}
+
+function toBuffer(frame: ProtocolFrame): Buffer {
+  if (typeof frame === 'string') return Buffer.from(frame);
+  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}

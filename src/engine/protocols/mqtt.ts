@@ -1,0 +1,135 @@
+import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
+import type { MqttPlan } from '../../scenario/plan.js';
+import { renderTemplate } from '../../util/template.js';
+import type { ProtocolClient, ProtocolConnection, ProtocolEvent, ProtocolModule } from './protocol-module.js';
+
+/** MQTT 5 sessions end with the connection unless given an expiry: a persistent one lasts the run (1 h). */
+const SESSION_EXPIRY_S = 3600;
+const SUBSCRIBE_ID = 1;
+
+/**
+ * MQTT over WebSocket, built on the public protocol-module interface (mqtt-packet is the codec): CONNECT with a client
+ * id kept across reconnects, SUBSCRIBE to the client's own topic, each traffic message a PUBLISH there whose way back
+ * through the broker is its timed reply, PINGREQ every keepalive. With clean: false every reconnect's CONNACK says
+ * whether the broker still held the session (continuity).
+ */
+export function mqttModule(plan: MqttPlan): ProtocolModule {
+  return {
+    subprotocol: 'mqtt',
+    binary: true,
+    create: (client) => new MqttConnection(plan, client),
+  };
+}
+
+class MqttConnection implements ProtocolConnection {
+  private readonly parser: ReturnType<typeof mqttPacket.parser>;
+  private readonly topic: string;
+  private readonly options: { protocolVersion: 4 | 5 };
+  private nextPacketId = SUBSCRIBE_ID;
+  private keepalive: NodeJS.Timeout | null = null;
+  private awaitingPong = false;
+  private events: ProtocolEvent[] = [];
+
+  constructor(
+    private readonly plan: MqttPlan,
+    private readonly client: ProtocolClient,
+  ) {
+    this.options = { protocolVersion: plan.version };
+    const values = { client: client.index, session: client.session };
+    this.topic = renderTemplate(plan.topic, values, client.data);
+    this.parser = mqttPacket.parser(this.options);
+    this.parser.on('packet', (packet: Packet) => this.packet(packet));
+    this.parser.on('error', () => this.client.close('mqtt_protocol_error'));
+  }
+
+  open(): Uint8Array[] {
+    const plan = this.plan;
+    const connect: IConnectPacket = {
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: plan.version,
+      clientId: renderTemplate(
+        plan.clientId,
+        { client: this.client.index, session: this.client.session },
+        this.client.data,
+      ),
+      clean: plan.clean,
+      keepalive: Math.round(plan.keepaliveMs / 1000),
+    };
+    if (plan.version === 5 && !plan.clean) connect.properties = { sessionExpiryInterval: SESSION_EXPIRY_S };
+    return [this.generate(connect)];
+  }
+
+  message(id: string): Uint8Array {
+    const qos = this.plan.qos;
+    return this.generate({
+      cmd: 'publish',
+      topic: this.topic,
+      payload: id,
+      qos,
+      dup: false,
+      retain: false,
+      ...(qos > 0 ? { messageId: this.packetId() } : {}),
+    });
+  }
+
+  receive(frame: string | Uint8Array): ProtocolEvent[] | null {
+    this.events = [];
+    this.parser.parse(typeof frame === 'string' ? Buffer.from(frame) : Buffer.from(frame));
+    return this.events.length > 0 ? this.events : null;
+  }
+
+  closed(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
+  }
+
+  private packet(packet: Packet): void {
+    switch (packet.cmd) {
+      case 'connack':
+        return this.connack(packet.sessionPresent, packet.returnCode ?? packet.reasonCode ?? 0);
+      case 'suback':
+        if (packet.messageId === SUBSCRIBE_ID) this.events.push({ ready: true });
+        return;
+      case 'publish':
+        if (packet.qos > 0 && packet.messageId !== undefined)
+          this.client.send(this.generate({ cmd: 'puback', messageId: packet.messageId }));
+        if (packet.topic === this.topic) this.events.push({ reply: packet.payload.toString() });
+        return;
+      case 'pingresp':
+        this.awaitingPong = false;
+        return;
+      case 'disconnect':
+        return this.client.close('mqtt_disconnect');
+    }
+  }
+
+  private connack(sessionPresent: boolean, code: number): void {
+    if (code !== 0) return this.client.close(`mqtt_refused_${code}`);
+    if (!this.plan.clean && this.client.reconnects > 0) this.events.push({ resumed: sessionPresent });
+    this.client.send(
+      this.generate({
+        cmd: 'subscribe',
+        messageId: SUBSCRIBE_ID,
+        subscriptions: [{ topic: this.topic, qos: this.plan.qos }],
+      }),
+    );
+    this.keepalive = setInterval(() => this.ping(), this.plan.keepaliveMs);
+  }
+
+  /** A PINGREQ each keepalive; the last one still unanswered means the broker is gone (the connection is dead). */
+  private ping(): void {
+    if (this.awaitingPong) return this.client.close('keepalive_timeout');
+    this.awaitingPong = true;
+    this.client.send(this.generate({ cmd: 'pingreq' }));
+  }
+
+  private packetId(): number {
+    this.nextPacketId = this.nextPacketId >= 0xffff ? SUBSCRIBE_ID + 1 : this.nextPacketId + 1;
+    return this.nextPacketId;
+  }
+
+  private generate(packet: Packet): Buffer {
+    return mqttPacket.generate(packet, this.options);
+  }
+}
