@@ -120,8 +120,14 @@ export function normaliseApp(
     identifyStep,
     socketio: socketio ? socketioPlan(scenario) : null,
     ...protocolOf,
-    subprotocols: scenario.subprotocol !== undefined ? [scenario.subprotocol].flat() : protocolOf.mqtt ? ['mqtt'] : [],
+    subprotocols: subprotocolsOf(scenario, protocolOf.mqtt !== null),
   };
+}
+
+/** Sec-WebSocket-Protocol: the scenario's, else mqtt for MQTT (a module's own is added when it is loaded). */
+function subprotocolsOf(scenario: ScenarioFile, mqtt: boolean): string[] {
+  if (scenario.subprotocol !== undefined) return [scenario.subprotocol].flat();
+  return mqtt ? ['mqtt'] : [];
 }
 
 /** What a client says before its own close, and the code and reason it closes with. */
