@@ -16,7 +16,10 @@ export function continuityLine(c: ContinuitySummary): string {
   return (
     `${STORE_LABEL[c.store] ?? `state: ${c.store}`}: ${c.resumes} resumes, ` +
     `${c.resumed} resumed, ${c.lost} lost (${Math.round(c.lost_rate * 1000) / 10}%` +
-    `${causes ? `: ${causes}` : ''})`
+    `${causes ? `: ${causes}` : ''})` +
+    (c.offline
+      ? `; messages queued while away: ${c.offline.delivered} delivered after the reconnect, ${c.offline.lost} never`
+      : '')
   );
 }
 
@@ -38,5 +41,8 @@ export function summariseContinuity(plan: Plan, totals: WorkerCounters): Continu
     lost,
     lost_rate: resumes > 0 ? Math.round((lost / resumes) * 1e6) / 1e6 : 0,
     lost_by_cause: lostByCause,
+    ...(totals.offlineDelivered || totals.offlineLost
+      ? { offline: { delivered: totals.offlineDelivered ?? 0, lost: totals.offlineLost ?? 0 } }
+      : {}),
   };
 }

@@ -51,6 +51,9 @@ export interface WorkerCounters {
   unidentifiedMessages: Record<string, number>;
   /** What protocol modules threw (first line and stack frame), by kind: each closed its connection. */
   moduleErrors: Record<string, number>;
+  /** Messages unanswered when their connection ended, delivered after the reconnect (a kept session) or never. */
+  offlineDelivered: number;
+  offlineLost: number;
   /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
   unmatched: number;
   /** Server messages that were neither replies nor step answers, and those matching push.match. */
@@ -171,6 +174,8 @@ export function emptyCounters(): WorkerCounters {
     unidentifiedHeaders: {},
     unidentifiedMessages: {},
     moduleErrors: {},
+    offlineDelivered: 0,
+    offlineLost: 0,
     unmatched: 0,
     pushReceived: 0,
     pushMatched: 0,

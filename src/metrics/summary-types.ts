@@ -267,6 +267,11 @@ export interface ContinuitySummary {
   lost: number;
   lost_rate: number;
   lost_by_cause: Record<string, number>;
+  /**
+   * Messages unanswered when their connection ended (counted in messages.lost then): delivered after the reconnect by
+   * the session that kept them (MQTT QoS 1), or never. Absent when there were none.
+   */
+  offline?: { delivered: number; lost: number };
 }
 
 /** A summary before its verdict and findings: what the findings are made from. */

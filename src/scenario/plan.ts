@@ -1,4 +1,4 @@
-import type { ModulePlan, MqttPlan } from './protocol/normalise.js';
+import type { ModulePlan, MqttPlan } from './protocol/plan.js';
 import type { ActionName } from './actions.js';
 import type { ProxyKind } from './presets.js';
 import type { Template } from '../util/template.js';

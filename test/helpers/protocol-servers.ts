@@ -87,6 +87,8 @@ timeout connect 5s
 timeout client 1h
 timeout server 1h
 timeout tunnel 1h
+option redispatch
+retries 2
 frontend ws
 bind 127.0.0.1:${listen}
 default_backend brokers

@@ -41,6 +41,14 @@ export class ModuleProtocol implements ClientProtocol {
   private sequence = 0;
   /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
   private readonly inflight = new Map<string, number>();
+  /**
+   * Messages still unanswered when their connection ended (counted lost then): a broker that kept the session may
+   * deliver them after the reconnect (continuity.offline.delivered), or not (offline.lost).
+   */
+  private readonly offline = new Map<string, number>();
+  /** The backends of this client's last connection and of the one before it (a resume elsewhere is stale). */
+  private lastBackend: string | null = null;
+  private previousBackend: string | null = null;
   private lastBinary = false;
 
   constructor(
@@ -60,7 +68,9 @@ export class ModuleProtocol implements ClientProtocol {
 
   opened(link: ProtocolLink): boolean {
     this.link = link;
+    for (const [id, sentUs] of this.inflight) this.offline.set(id, sentUs);
     this.inflight.clear();
+    this.previousBackend = this.lastBackend;
     const client = this.client(link);
     this.opens += 1;
     const frames = this.guard(() => {
@@ -98,9 +108,13 @@ export class ModuleProtocol implements ClientProtocol {
   private take(event: ProtocolEvent | null | undefined, link: ProtocolLink, result: number): number {
     if (!event) return result;
     if (typeof event.backend === 'string' && event.backend !== '') link.named(event.backend);
-    if (typeof event.resumed === 'boolean' && this.opens > 1) this.resumed(event.resumed);
+    if (typeof event.resumed === 'boolean' && this.opens > 1) this.resumed(event.resumed, link);
     if (event.reply !== undefined) {
       const sentUs = this.inflight.get(String(event.reply));
+      if (sentUs === undefined && this.offline.delete(String(event.reply))) {
+        this.recorder.counters.offlineDelivered += 1;
+        return result;
+      }
       if (sentUs === undefined) {
         this.recorder.counters.unmatched += 1;
         return result;
@@ -115,11 +129,20 @@ export class ModuleProtocol implements ClientProtocol {
     return result;
   }
 
-  private resumed(resumed: boolean): void {
+  /**
+   * A reconnect's session: resumed where the last connection was, or lost: absent (a server that never saw it, or
+   * restarted), or stale (present on another backend, from an earlier visit: what was queued since is elsewhere).
+   */
+  private resumed(resumed: boolean, link: ProtocolLink): void {
     const counters = this.recorder.counters;
     counters.resumes += 1;
-    if (resumed) counters.resumed += 1;
-    else bump(counters.stateLost, 'session_absent');
+    const previous = this.previousBackend;
+    const stale = resumed && previous !== null && link.backend !== null && link.backend !== previous;
+    if (resumed && !stale) counters.resumed += 1;
+    else bump(counters.stateLost, stale ? 'stale' : 'session_absent');
+    if (resumed) return;
+    counters.offlineLost += this.offline.size;
+    this.offline.clear();
   }
 
   backendIn(): string | null {
@@ -134,10 +157,22 @@ export class ModuleProtocol implements ClientProtocol {
       this.inflight.delete(id);
       expired += 1;
     }
+    for (const [id, sentUs] of this.offline) {
+      if (sentUs >= oldest) break;
+      this.offline.delete(id);
+      this.recorder.counters.offlineLost += 1;
+    }
     return expired;
   }
 
+  /** The run ended: what was still queued for this client was not delivered. */
+  finish(): void {
+    this.recorder.counters.offlineLost += this.offline.size;
+    this.offline.clear();
+  }
+
   closed(): void {
+    this.lastBackend = this.link?.backend ?? null;
     const connection = this.connection;
     this.connection = null;
     this.link = null;

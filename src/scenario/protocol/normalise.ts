@@ -3,26 +3,9 @@ import path from 'node:path';
 import { parseDurationMs } from '../../util/duration.js';
 import { compileTemplate, type Template } from '../../util/template.js';
 import type { DataPlan } from '../plan.js';
+import type { ModulePlan, MqttPlan } from './plan.js';
 import { checkTemplateData, HANDSHAKE_PLACEHOLDERS } from '../population/template-check.js';
 import type { ScenarioFile } from '../schema.js';
-
-/** protocol: { module }: the user's protocol module. */
-export interface ModulePlan {
-  /** Absolute path. */
-  file: string;
-  /** As written in the scenario (for messages). */
-  written: string;
-}
-
-/** protocol: mqtt. */
-export interface MqttPlan {
-  version: 4 | 5;
-  clientId: Template;
-  clean: boolean;
-  qos: 0 | 1;
-  topic: Template;
-  keepaliveMs: number;
-}
 
 type ProblemSink = (at: string, message: string) => void;
 
