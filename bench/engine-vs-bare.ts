@@ -31,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/stack/free-port.js';
 import { median, startBenchStack } from './bench-stack.js';
 import { waitedChildrenCpuSeconds, watchTree } from './process-tree.js';
+import { startSeedSetup, type SeedSetup } from '../test/helpers/seed-stack.js';
+import { aedesBrokers, haproxyNamingBackends } from '../test/helpers/protocol-servers.js';
 
 const connections = Number(process.argv[2] ?? 5000);
 const intervalMs = Number(process.argv[3] ?? 1000);
@@ -149,28 +151,63 @@ function clientsYaml(population: Population, dir: string): string {
   headers: { Authorization: "Bearer {{data.token}}", X-User: "{{data.user}}" }`;
 }
 
-/** `metrics`: with --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
-async function runStickler(
-  url: string,
-  dir: string,
-  echoes = messagesPerConnection,
-  json = false,
-  metrics = false,
-  checkout = root,
-  population: Population = 'count',
-): Promise<Figures> {
+/**
+ * The module row's protocol module: the echo's work through the public module interface (a binary frame with the id
+ * stickler made, the reference backend echoes it, the id is read back).
+ */
+const ECHO_MODULE = `export default {
+  binary: true,
+  create() {
+    return {
+      message(id) {
+        const frame = Buffer.alloc(64, 120);
+        frame.write(id, 0, 'latin1');
+        frame[id.length] = 0;
+        return frame;
+      },
+      receive(frame) {
+        return { reply: frame.toString('latin1', 0, frame.indexOf(0)) };
+      },
+    };
+  },
+};
+`;
+
+/** What the clients speak: the echo marker, a JSON template, a protocol module, or MQTT (QoS 0, each its own topic). */
+type Speech = 'echo' | 'json' | 'module' | 'mqtt';
+
+function protocolYaml(speech: Speech, dir: string): string {
+  if (speech === 'json') return `traffic:\n  interval: ${intervalMs}ms\n${JSON_TRAFFIC}`;
+  const traffic = `traffic:\n  interval: ${intervalMs}ms\n  size: 64\n`;
+  if (speech === 'module') {
+    fs.writeFileSync(path.join(dir, 'echo-module.mjs'), ECHO_MODULE);
+    return `protocol: { module: ${path.join(dir, 'echo-module.mjs')} }\n${traffic}`;
+  }
+  if (speech === 'mqtt') return `protocol: mqtt\nmqtt: { qos: 0, keepalive: 60s }\n${traffic}`;
+  return traffic;
+}
+
+interface SticklerRun {
+  url?: string;
+  echoes?: number;
+  speech?: Speech;
+  /** With --metrics on, scraped every second as a Prometheus would (the scraper's own CPU is not stickler's). */
+  metrics?: boolean;
+  checkout?: string;
+  population?: Population;
+}
+
+async function runStickler(run: SticklerRun = {}): Promise<Figures> {
+  const { echoes = messagesPerConnection, metrics = false, checkout = root } = run;
   const durationMs = durationFor(echoes);
   const scenario = path.join(dir, 'bench.yaml');
   fs.writeFileSync(
     scenario,
     `name: bench
-target: { url: "${url}" }
-${clientsYaml(population, dir)}
+target: { url: "${run.url ?? url}" }
+${clientsYaml(run.population ?? 'count', dir)}
 duration: ${durationMs}ms
-traffic:
-  interval: ${intervalMs}ms
-  size: 64
-${json ? JSON_TRAFFIC : ''}`,
+${protocolYaml(run.speech ?? 'echo', dir)}`,
   );
   const out = path.join(dir, `out-${Date.now()}`);
   const extra = (process.env.STICKLER_ARGS ?? '').split(' ').filter(Boolean);
@@ -185,7 +222,7 @@ ${json ? JSON_TRAFFIC : ''}`,
         1000,
       )
     : null;
-  const run = await measure(
+  const measured = await measure(
     [
       path.join(checkout, 'bin/stickler.js'),
       'run',
@@ -199,17 +236,17 @@ ${json ? JSON_TRAFFIC : ''}`,
     ],
     durationMs,
   ).finally(() => scraper && clearInterval(scraper));
-  const summary = JSON.parse(run.stdout) as {
+  const summary = JSON.parse(measured.stdout) as {
     messages: { received: number };
     connections: { opened: number };
     latency: { message: { p50: number; p99: number } };
     warnings: string[];
   };
   return {
-    cpuSeconds: run.cpuSeconds,
-    steadyUsPerEcho: run.steadyUsPerEcho,
-    cpuUsPerEcho: (run.cpuSeconds * 1e6) / summary.messages.received,
-    peakRssMb: run.peakRssBytes / 2 ** 20,
+    cpuSeconds: measured.cpuSeconds,
+    steadyUsPerEcho: measured.steadyUsPerEcho,
+    cpuUsPerEcho: (measured.cpuSeconds * 1e6) / summary.messages.received,
+    peakRssMb: measured.peakRssBytes / 2 ** 20,
     received: summary.messages.received,
     opened: summary.connections.opened,
     p50: summary.latency.message.p50,
@@ -230,18 +267,28 @@ const rows = {
   stickler_metrics: [] as Figures[],
   stickler_stages: [] as Figures[],
   stickler_data: [] as Figures[],
+  stickler_module: [] as Figures[],
+  stickler_mqtt: [] as Figures[],
   baseline: [] as Figures[],
 };
+/** The MQTT row's target: three aedes brokers (npm) behind HAProxy round robin, started when the row first runs. */
+const brokers: { setup: SeedSetup | null } = { setup: null };
+async function mqttUrl(): Promise<string> {
+  brokers.setup ??= await startSeedSetup('haproxy', haproxyNamingBackends(false), 3, aedesBrokers);
+  return brokers.setup.url;
+}
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   lean: () => runLoop(url, 'lean'),
   bare: () => runLoop(url, 'bare'),
-  stickler: () => runStickler(url, dir),
-  stickler_json: () => runStickler(url, dir, messagesPerConnection, true),
-  stickler_metrics: () => runStickler(url, dir, messagesPerConnection, false, true),
-  stickler_stages: () => runStickler(url, dir, messagesPerConnection, false, false, root, 'stages'),
-  stickler_data: () => runStickler(url, dir, messagesPerConnection, false, false, root, 'data'),
-  baseline: () => runStickler(url, dir, messagesPerConnection, false, false, baseline!),
+  stickler: () => runStickler(),
+  stickler_json: () => runStickler({ speech: 'json' }),
+  stickler_metrics: () => runStickler({ metrics: true }),
+  stickler_stages: () => runStickler({ population: 'stages' }),
+  stickler_data: () => runStickler({ population: 'data' }),
+  stickler_module: () => runStickler({ speech: 'module' }),
+  stickler_mqtt: async () => runStickler({ speech: 'mqtt', url: await mqttUrl() }),
+  baseline: () => runStickler({ checkout: baseline! }),
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
 const only = process.env.BENCH_ONLY?.split(',');
@@ -265,13 +312,14 @@ try {
   if (!partial) {
     // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
     leanShort = await runLoop(url, 'lean', shortMessagesPerConnection);
-    sticklerShort = await runStickler(url, dir, shortMessagesPerConnection);
+    sticklerShort = await runStickler({ echoes: shortMessagesPerConnection });
     process.stderr.write(
       `short (${shortMessagesPerConnection} echoes):\n  lean     ${JSON.stringify(leanShort)}\n  stickler ${JSON.stringify(sticklerShort)}\n`,
     );
   }
 } finally {
   await stack.stop();
+  await brokers.setup?.stop();
 }
 if (partial) {
   process.stdout.write(`${JSON.stringify(Object.fromEntries(names.map((name) => [name, rows[name]])), null, 2)}\n`);
@@ -371,6 +419,25 @@ const result = {
       count: round2(rss('stickler')),
       stages: round2(rss('stickler_stages')),
       data_headers: round2(rss('stickler_data')),
+    },
+  },
+  protocols: {
+    note:
+      'the echo load spoken through a protocol module (binary frames with the id, echoed by the reference backends) ' +
+      'and as MQTT (QoS 0, each client publishing to its own topic through three aedes brokers behind HAProxy) ' +
+      'against the echo row: CPU per message of stickler alone (the brokers are not counted)',
+    cpu_us_per_message: {
+      echo: round2(cpu('stickler')),
+      module: round2(cpu('stickler_module')),
+      mqtt: round2(cpu('stickler_mqtt')),
+      module_ratio: round2(cpu('stickler_module') / cpu('stickler')),
+      mqtt_ratio: round2(cpu('stickler_mqtt') / cpu('stickler')),
+      target_module: 1.3,
+    },
+    peak_rss_mb: {
+      echo: round2(rss('stickler')),
+      module: round2(rss('stickler_module')),
+      mqtt: round2(rss('stickler_mqtt')),
     },
   },
   peak_rss_mb: {

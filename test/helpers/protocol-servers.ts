@@ -80,7 +80,7 @@ export const haproxyNamingBackends =
   (sticky: boolean): ProxyConfig =>
   ({ listen, backends }) => `
 global
-maxconn 4000
+maxconn 9000
 defaults
 mode http
 timeout connect 5s

@@ -45,7 +45,7 @@ export class ModuleProtocol implements ClientProtocol {
    * Messages still unanswered when their connection ended (counted lost then): a broker that kept the session may
    * deliver them after the reconnect (continuity.offline.delivered), or not (offline.lost).
    */
-  private readonly offline = new Map<string, number>();
+  private offline: Map<string, number> | null = null;
   /** The backends of this client's last connection and of the one before it (a resume elsewhere is stale). */
   private lastBackend: string | null = null;
   private previousBackend: string | null = null;
@@ -53,7 +53,7 @@ export class ModuleProtocol implements ClientProtocol {
 
   constructor(
     private readonly module: ProtocolModule,
-    private readonly facts: ModuleClientFacts,
+    private readonly clientFacts: ModuleClientFacts,
     private readonly recorder: ProtocolRecorder,
   ) {}
 
@@ -68,7 +68,8 @@ export class ModuleProtocol implements ClientProtocol {
 
   opened(link: ProtocolLink): boolean {
     this.link = link;
-    for (const [id, sentUs] of this.inflight) this.offline.set(id, sentUs);
+    if (this.inflight.size > 0) this.offline ??= new Map();
+    for (const [id, sentUs] of this.inflight) this.offline!.set(id, sentUs);
     this.inflight.clear();
     this.previousBackend = this.lastBackend;
     const client = this.client(link);
@@ -111,7 +112,7 @@ export class ModuleProtocol implements ClientProtocol {
     if (typeof event.resumed === 'boolean' && this.opens > 1) this.resumed(event.resumed, link);
     if (event.reply !== undefined) {
       const sentUs = this.inflight.get(String(event.reply));
-      if (sentUs === undefined && this.offline.delete(String(event.reply))) {
+      if (sentUs === undefined && this.offline?.delete(String(event.reply))) {
         this.recorder.counters.offlineDelivered += 1;
         return result;
       }
@@ -141,8 +142,8 @@ export class ModuleProtocol implements ClientProtocol {
     if (resumed && !stale) counters.resumed += 1;
     else bump(counters.stateLost, stale ? 'stale' : 'session_absent');
     if (resumed) return;
-    counters.offlineLost += this.offline.size;
-    this.offline.clear();
+    counters.offlineLost += this.offline?.size ?? 0;
+    this.offline = null;
   }
 
   backendIn(): string | null {
@@ -157,9 +158,9 @@ export class ModuleProtocol implements ClientProtocol {
       this.inflight.delete(id);
       expired += 1;
     }
-    for (const [id, sentUs] of this.offline) {
+    for (const [id, sentUs] of this.offline ?? []) {
       if (sentUs >= oldest) break;
-      this.offline.delete(id);
+      this.offline!.delete(id);
       this.recorder.counters.offlineLost += 1;
     }
     return expired;
@@ -167,8 +168,8 @@ export class ModuleProtocol implements ClientProtocol {
 
   /** The run ended: what was still queued for this client was not delivered. */
   finish(): void {
-    this.recorder.counters.offlineLost += this.offline.size;
-    this.offline.clear();
+    this.recorder.counters.offlineLost += this.offline?.size ?? 0;
+    this.offline = null;
   }
 
   closed(): void {
@@ -180,20 +181,20 @@ export class ModuleProtocol implements ClientProtocol {
   }
 
   private client(link: ProtocolLink): ProtocolClient {
-    const write = (frame: ProtocolFrame): void => {
-      if (this.link === link) this.write(link, frame);
-    };
-    const close = (reason: string): void => {
-      if (this.link === link) link.dead(String(reason || 'module_close'));
-    };
-    return {
-      index: this.facts.index,
-      data: this.facts.row,
-      session: this.facts.session,
-      reconnects: this.opens,
-      send: write,
-      close,
-    };
+    return new ClientView(this, link, this.opens);
+  }
+
+  /** ClientView's send and close: only while `link` is still this client's connection. */
+  sendOn(link: ProtocolLink, frame: ProtocolFrame): void {
+    if (this.link === link) this.write(link, frame);
+  }
+
+  closeOn(link: ProtocolLink, reason: string): void {
+    if (this.link === link) link.dead(String(reason || 'module_close'));
+  }
+
+  get facts(): ModuleClientFacts {
+    return this.clientFacts;
   }
 
   private write(link: ProtocolLink, frame: ProtocolFrame): void {
@@ -227,4 +228,33 @@ export class ModuleProtocol implements ClientProtocol {
 function toBuffer(frame: ProtocolFrame): Buffer {
   if (typeof frame === 'string') return Buffer.from(frame);
   return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
+/** One connection's view of its client: methods on the prototype, not closures per connection. */
+class ClientView implements ProtocolClient {
+  constructor(
+    private readonly protocol: ModuleProtocol,
+    private readonly link: ProtocolLink,
+    readonly reconnects: number,
+  ) {}
+
+  get index(): number {
+    return this.protocol.facts.index;
+  }
+
+  get data(): Readonly<Record<string, string>> | null {
+    return this.protocol.facts.row;
+  }
+
+  get session(): string {
+    return this.protocol.facts.session;
+  }
+
+  send(frame: ProtocolFrame): void {
+    this.protocol.sendOn(this.link, frame);
+  }
+
+  close(reason: string): void {
+    this.protocol.closeOn(this.link, reason);
+  }
 }
