@@ -54,6 +54,10 @@ export interface WorkerCounters {
   /** Messages unanswered when their connection ended, delivered after the reconnect (a kept session) or never. */
   offlineDelivered: number;
   offlineLost: number;
+  /** Messages held back because the target stopped reading; connections that held some; their unsent bytes then. */
+  backpressured: number;
+  backpressuredConnections: number;
+  backpressuredBytes: number;
   /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
   unmatched: number;
   /** Server messages that were neither replies nor step answers, and those matching push.match. */
@@ -176,6 +180,9 @@ export function emptyCounters(): WorkerCounters {
     moduleErrors: {},
     offlineDelivered: 0,
     offlineLost: 0,
+    backpressured: 0,
+    backpressuredConnections: 0,
+    backpressuredBytes: 0,
     unmatched: 0,
     pushReceived: 0,
     pushMatched: 0,

@@ -18,6 +18,22 @@ export function credentialChecks(plan: Plan, totals: Totals): Summary['threshold
   });
 }
 
+/**
+ * A target that stopped reading (messages held back) or went silent (pongs missing, keepalives unanswered) fails the
+ * run unless a threshold judges it: the load asked for did not reach it, or connections were dead with sockets open.
+ */
+export function liveFaultChecks(plan: Plan, totals: Totals): Summary['thresholds'] {
+  const faults: [string, number][] = [
+    ['messages.backpressured', totals.backpressured ?? 0],
+    ['disconnects.by_reason.pong_timeout', totals.closeReasons.pong_timeout ?? 0],
+    ['disconnects.by_reason.keepalive_timeout', totals.closeReasons.keepalive_timeout ?? 0],
+  ];
+  return faults.flatMap(([metric, actual]) => {
+    if (actual === 0 || plan.thresholds.some((threshold) => threshold.metric === metric)) return [];
+    return [{ metric, condition: '== 0 (implicit)', actual, passed: false }];
+  });
+}
+
 /** A step with attempts and no pass: why a threshold on it cannot pass (null when it passed somewhere). */
 export function neverPassed(metric: string, totals: Totals): string | null {
   const step = /^(?:latency\.)?steps\.([^.]+)\./.exec(metric)?.[1];

@@ -15,7 +15,7 @@ import { suggestIdentify } from './diagnosis/identify-hint.js';
 import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
 import { groupsSection, loadSection } from './load-figures.js';
-import { credentialChecks, neverPassed, stepChecks } from './implicit-checks.js';
+import { credentialChecks, liveFaultChecks, neverPassed, stepChecks } from './implicit-checks.js';
 
 export interface SummaryInput {
   plan: Plan;
@@ -128,7 +128,21 @@ function measured(
       reconnect: summariseLatency(aggregate.reconnect),
       ...protocolLatency(plan, aggregate),
     },
-    messages: { sent: totals.sent, received: totals.received, lost: totals.lost, unmatched: totals.unmatched ?? 0 },
+    messages: {
+      sent: totals.sent,
+      received: totals.received,
+      lost: totals.lost,
+      unmatched: totals.unmatched ?? 0,
+      backpressured: totals.backpressured ?? 0,
+    },
+    ...(totals.backpressuredConnections
+      ? {
+          backpressure: {
+            connections: totals.backpressuredConnections,
+            unsent_bytes: totals.backpressuredBytes ?? 0,
+          },
+        }
+      : {}),
     ...protocolFigures(plan, aggregate),
     ...optional('continuity', summariseContinuity(plan, totals)),
     stickiness: stickinessSection(input, totals),
@@ -212,7 +226,7 @@ function judge(input: SummaryInput, base: Measured) {
       ? { ...result, actual: null, passed: false, why: 'no connection could be identified' }
       : result,
   );
-  thresholds.push(...credentialChecks(input.plan, totals));
+  thresholds.push(...credentialChecks(input.plan, totals), ...liveFaultChecks(input.plan, totals));
   for (const result of thresholds) {
     const never = neverPassed(result.metric, totals);
     if (never) Object.assign(result, { passed: false, why: never });

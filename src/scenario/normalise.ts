@@ -15,6 +15,7 @@ import { normaliseEvents, normaliseIdle, normaliseThresholds, type Checks } from
 
 /** What a client accepts in one message unless the scenario says otherwise (ws's own default is 100 MiB). */
 const DEFAULT_MAX_MESSAGE = 1_048_576;
+const DEFAULT_MAX_BUFFERED = 1_048_576;
 
 const ms = (value: unknown, fallback: number): number => (value === undefined ? fallback : parseDurationMs(value)!);
 
@@ -155,6 +156,8 @@ function trafficOf(scenario: ScenarioFile, size: number): Plan['traffic'] {
     pattern: traffic?.pattern ?? 'fixed',
     pingMs: ms(traffic?.ping, 0),
     maxMessageBytes: parseSizeBytes(traffic?.max_message ?? DEFAULT_MAX_MESSAGE)!,
+    maxBufferedBytes: parseSizeBytes(traffic?.max_buffered ?? DEFAULT_MAX_BUFFERED)!,
+    pingTimeoutMs: ms(traffic?.ping_timeout, 2 * ms(traffic?.ping, 0)),
     count: traffic?.count ?? 0,
     think: thinkOf(traffic?.think),
   };
@@ -174,6 +177,8 @@ function checkFlow(scenario: ScenarioFile, { ok, problem }: Checks): void {
   const interval = traffic.interval === undefined ? 1000 : parseDurationMs(traffic.interval);
   if (traffic.count !== undefined && interval === 0 && traffic.think === undefined)
     problem('traffic.count', 'the clients send nothing (traffic.interval is 0): give an interval or a think time');
+  if (traffic.ping_timeout !== undefined && !parseDurationMs(traffic.ping ?? 0))
+    problem('traffic.ping_timeout', 'applies to pings: give traffic.ping (e.g. ping: 1s), or remove it');
 }
 
 /** traffic.think: "1s" or "1s-3s" (validated by checkFlow). */

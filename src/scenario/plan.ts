@@ -190,6 +190,10 @@ export interface Plan {
     pattern: 'fixed' | 'poisson';
     pingMs: number;
     maxMessageBytes: number;
+    /** Most unsent bytes a connection holds before its next messages are held back. */
+    maxBufferedBytes: number;
+    /** A pong missing this long: the connection is dead (0: pings off). */
+    pingTimeoutMs: number;
     /** Messages each client sends before it closes and leaves (0: no end). */
     count: number;
     /** After each reply, a wait before the next message, uniform in [min, max] ms (null: paced by interval). */

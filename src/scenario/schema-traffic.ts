@@ -44,6 +44,17 @@ export const traffic = z.strictObject({
     .union([duration, z.string().regex(/^\s*\S+\s*-\s*\S+\s*$/)])
     .optional()
     .describe('after each reply, wait this long before the next message ("1s", or "1s-3s" uniform): a closed loop'),
+  max_buffered: z
+    .union([z.number(), z.string()])
+    .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
+    .optional()
+    .describe(
+      'most unsent bytes a connection holds (default 1MiB); above it the next messages are held back ' +
+        '(messages.backpressured: not sent, not lost) until the target reads again',
+    ),
+  ping_timeout: duration
+    .optional()
+    .describe('a pong missing this long closes the connection as dead: disconnects.by_reason.pong_timeout (default twice ping)'),
   max_message: z
     .union([z.number(), z.string()])
     .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })

@@ -17,6 +17,7 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'messages.received',
   'messages.lost',
   'messages.unmatched',
+  'messages.backpressured',
   'push.received',
   'push.matched',
   'push.gap_p99',

@@ -75,6 +75,8 @@ export interface ConnectionOwner {
   replied(connection: Connection, sentUs: number): void;
   dead(connection: Connection, reason: string): void;
   ponged(connection: Connection): void;
+  /** traffic.ping_timeout, ms. */
+  readonly pingTimeoutMs: number;
   /** ws's Receiver could not be parked at the open: the connection keeps it. */
   keptReceiver(): void;
 }
@@ -113,6 +115,10 @@ export class Connection implements ProtocolLink, WheelMember {
   settle: (() => void) | null = null;
   /** The connection's slot on the ping wheel while it pings (-1: not on it). */
   pingSlot = -1;
+  /** Run-clock ms of the oldest ping not yet answered (-1: none out). */
+  pingOutMs = -1;
+  /** Messages were held back on it at least once (the target stopped reading). */
+  heldBack = false;
 
   constructor(
     readonly ws: Transport,
@@ -143,9 +149,21 @@ export class Connection implements ProtocolLink, WheelMember {
     this.owner.dead(this, reason);
   }
 
-  /** The ping wheel's call: this connection's slot has come round. */
-  sendDue(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  /** The ping wheel's call: this connection's slot has come round. A pong missing too long: the connection is dead. */
+  sendDue(dueMs: number): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.pingOutMs >= 0 && dueMs - this.pingOutMs >= this.owner.pingTimeoutMs) {
+      this.owner.dead(this, 'pong_timeout');
+      return;
+    }
+    if (this.pingOutMs < 0) this.pingOutMs = dueMs;
+    this.ws.ping();
+  }
+
+  /** Bytes written to the connection that the target has not taken yet (beyond the kernel's buffers). */
+  unsentBytes(): number {
+    // A polling session (no socket) sends one request at a time: nothing piles up in stickler.
+    return this.socket ? this.socket.writableLength : 0;
   }
 }
 

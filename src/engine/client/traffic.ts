@@ -120,6 +120,8 @@ export class ClientTraffic implements WheelMember {
 
   private sendAt(connection: Connection, dueMs: number, now: number): void {
     if (this.isIdle(now)) return;
+    const unsent = connection.unsentBytes();
+    if (unsent > this.context.plan.traffic.maxBufferedBytes) return this.holdBack(connection, unsent);
     // The clock starts at the intended send time, so a late send counts its delay (coordinated
     // omission). Timers can also fire early (Node's cached loop time): then it starts now.
     const sentUs = Math.round(Math.min(dueMs, now) * 1000);
@@ -135,6 +137,19 @@ export class ClientTraffic implements WheelMember {
     this.context.recorder.counters.sent += 1;
     const { count } = this.context.plan.traffic;
     if (count > 0 && ++this.sentTotal >= count) this.reachedCount(connection);
+  }
+
+  /**
+   * The target stopped reading (its unsent bytes are over traffic.max_buffered): the message is held back, neither sent
+   * nor lost, so stickler's memory stays bounded; sending resumes once the target reads again.
+   */
+  private holdBack(connection: Connection, unsent: number): void {
+    const counters = this.context.recorder.counters;
+    counters.backpressured += 1;
+    if (connection.heldBack) return;
+    connection.heldBack = true;
+    counters.backpressuredConnections += 1;
+    counters.backpressuredBytes += unsent;
   }
 
   /** The reply to a message sent at `sentUs` came back at `now`. */

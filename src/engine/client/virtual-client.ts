@@ -157,6 +157,11 @@ export class VirtualClient extends ClientLife implements ConnectionOwner {
 
   ponged(connection: Connection): void {
     connection.lastTrafficMs = this.context.nowMs();
+    connection.pingOutMs = -1;
+  }
+
+  get pingTimeoutMs(): number {
+    return this.context.plan.traffic.pingTimeoutMs;
   }
 
   message(connection: Connection, data: Buffer, binary: boolean): void {

@@ -3,7 +3,12 @@ import type { Judged, RawFinding } from '../summary-types.js';
 
 /** What a protocol module threw, and connections a protocol's own keepalive found dead. */
 export function protocolFindings(summary: Judged, plan: Plan): RawFinding[] {
-  return [...moduleErrorFindings(summary, plan), ...keepaliveFindings(summary)];
+  return [
+    ...moduleErrorFindings(summary, plan),
+    ...keepaliveFindings(summary),
+    ...pongFindings(summary, plan),
+    ...backpressureFindings(summary, plan),
+  ];
 }
 
 function moduleErrorFindings(summary: Judged, plan: Plan): RawFinding[] {
@@ -42,6 +47,50 @@ function keepaliveFindings(summary: Judged): RawFinding[] {
       fix:
         'find why the broker stopped answering (its logs, its CPU); the balancer can find dead backends ' +
         'sooner with health checks (HAProxy check inter, nginx max_fails)',
+    },
+  ];
+}
+
+function pongFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const dead = summary.disconnects.by_reason.pong_timeout ?? 0;
+  if (dead === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      rule: 'pong-timeout',
+      explains: ['disconnects.', 'messages.', 'recovery.'],
+      cause:
+        'the target stopped answering on open connections (a hung process, a dead NAT entry, a black-holed ' +
+        'route): no FIN came, the pongs stopped',
+      evidence:
+        `${dead} connections found dead by a pong missing for ${plan.traffic.pingTimeoutMs / 1000}s ` +
+        `(traffic.ping every ${plan.traffic.pingMs / 1000}s)`,
+      fix:
+        "find why the target hung (its logs, its event loop); the balancer's health checks should take such a " +
+        'backend out (HAProxy check inter with a WebSocket-level probe, nginx max_fails)',
+    },
+  ];
+}
+
+function backpressureFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const held = summary.backpressure;
+  if (!held) return [];
+  const mib = (bytes: number) => `${Math.round((bytes / 1_048_576) * 10) / 10} MiB`;
+  return [
+    {
+      severity: 'warning',
+      rule: 'target-stopped-reading',
+      explains: ['messages.', 'latency.'],
+      cause:
+        'the target stopped reading what the clients sent (a blocked event loop, a full backend buffer, a ' +
+        'proxy that stopped forwarding): unsent bytes piled up on the connections',
+      evidence:
+        `${held.connections} connections held ${mib(held.unsent_bytes)} unsent (over traffic.max_buffered, ` +
+        `${mib(plan.traffic.maxBufferedBytes)} each) and held back ${summary.messages.backpressured} messages ` +
+        '(not sent, not lost)',
+      fix:
+        'find what stopped the target reading (its CPU, its logs, a proxy buffer); if the load is more than it ' +
+        'can take, lower the rate: the figures of this run are not the load you asked for',
     },
   ];
 }
