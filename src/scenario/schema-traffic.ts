@@ -54,7 +54,9 @@ export const traffic = z.strictObject({
     ),
   ping_timeout: duration
     .optional()
-    .describe('a pong missing this long closes the connection as dead: disconnects.by_reason.pong_timeout (default twice ping)'),
+    .describe(
+      'a pong missing this long closes the connection as dead: disconnects.by_reason.pong_timeout (default twice ping)',
+    ),
   max_message: z
     .union([z.number(), z.string()])
     .refine((value) => parseSizeBytes(value) !== undefined, { message: `expected ${SIZE_HINT}` })
