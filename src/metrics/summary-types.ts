@@ -150,8 +150,10 @@ export interface Summary {
     /** The server's send time (push.sent_at) to arrival (scenarios with push). */
     push?: LatencySummary;
   };
-  /** `unmatched`: replies whose id matched no message in flight (a wrong reply.field shows up here). */
-  /** backpressured: messages held back (not sent, not lost): the target stopped reading (traffic.max_buffered). */
+  /**
+   * `unmatched`: replies whose id matched no message in flight (a wrong reply.field shows up here); `backpressured`:
+   * messages held back (not sent, not lost) because the target stopped reading (traffic.max_buffered).
+   */
   messages: { sent: number; received: number; lost: number; unmatched: number; backpressured: number };
   /** Connections whose target stopped reading: how many held messages back, and their unsent bytes when they began. */
   backpressure?: { connections: number; unsent_bytes: number };
