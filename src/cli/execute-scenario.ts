@@ -6,7 +6,7 @@ import { buildSummary, type ShardInput } from '../metrics/summary.js';
 import type { Summary } from '../metrics/summary-types.js';
 import type { Plan } from '../scenario/plan.js';
 import { ProgressLine } from '../report/progress.js';
-import { publish } from '../report/publish.js';
+import { publish, ReportFolderError } from '../report/publish.js';
 import { TemplateError } from '../stack/custom-config.js';
 import { CapacityError } from '../stack/managed-stack.js';
 import { ProxyError } from '../stack/proxy-process.js';
@@ -109,8 +109,7 @@ export async function executeScenario(plan: Plan, options: ExecuteOptions): Prom
       ...(incomplete ? { incomplete } : {}),
     });
     // Published before a worker's failure is reported: nothing measured is lost.
-    const written = publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit });
-    options.written?.(written);
+    publishRun(summary, options);
     if (workerFailed)
       throw new CliError(
         `the load generator failed (summary of what was measured written to ` +
@@ -145,7 +144,18 @@ function publishInterruptedStart(plan: Plan, options: ExecuteOptions, error: Wai
     warnings: [why],
     incomplete: why,
   });
-  options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
+  publishRun(summary, options);
+}
+
+/** Every output of the run; a report folder that cannot be written sends them all to a fallback folder (exit 3). */
+function publishRun(summary: Summary, options: ExecuteOptions): void {
+  try {
+    options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
+  } catch (error) {
+    if (!(error instanceof ReportFolderError)) throw error;
+    options.written?.(error.written);
+    throw new CliError(error.message, EXIT.infrastructure);
+  }
 }
 
 function shardInput(

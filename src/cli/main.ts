@@ -15,7 +15,9 @@ async function finish(run: () => Promise<number> | number): Promise<void> {
   try {
     process.exitCode = await run();
   } catch (error) {
-    process.stderr.write(`stickler: unexpected error: ${(error as Error)?.stack ?? error}\n`);
+    // A report folder that could not be written (merge, compare): the message says where everything went instead.
+    if ((error as Error)?.name === 'ReportFolderError') process.stderr.write(`stickler: error: ${(error as Error).message}\n`);
+    else process.stderr.write(`stickler: unexpected error: ${(error as Error)?.stack ?? error}\n`);
     process.exitCode = EXIT.infrastructure;
   }
   // Workers and timers are gone by now; exit so that no stray handle keeps the process alive.

@@ -1,3 +1,4 @@
+import { writeFileAtomically } from '../util/atomic-write.js';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Summary } from '../metrics/summary-types.js';
@@ -272,5 +273,5 @@ ${summaries.map(runSection).join('\n')}
 }
 
 export function writeHtmlReport(file: string, summaries: readonly Summary[]): void {
-  fs.writeFileSync(file, renderHtmlReport(summaries));
+  writeFileAtomically(file, renderHtmlReport(summaries));
 }

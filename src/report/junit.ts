@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Summary } from '../metrics/summary-types.js';
 import { printable } from './printable.js';
 import { runName } from './run-name.js';
@@ -49,7 +49,7 @@ export function renderJunit(summaries: readonly Summary[]): string {
 }
 
 export function writeJunit(file: string, summaries: readonly Summary[]): void {
-  fs.writeFileSync(file, renderJunit(summaries));
+  writeFileAtomically(file, renderJunit(summaries));
 }
 
 /**
@@ -58,7 +58,7 @@ export function writeJunit(file: string, summaries: readonly Summary[]): void {
  */
 export function writeFailureJunit(file: string, suite: string, message: string): void {
   const text = escapeXml(message);
-  fs.writeFileSync(
+  writeFileAtomically(
     file,
     `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  <testsuite name="` +
       `${escapeXml(suite)}" tests="1" failures="1">\n` +

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Summary } from '../metrics/summary-types.js';
 import { writeHtmlReport } from './html.js';
 import { writeJunit } from './junit.js';
@@ -36,7 +38,7 @@ const REPORTERS: Record<string, Reporter> = {
   markdown: (publication) => {
     if (publication.kind !== 'run') return null;
     const file = path.join(publication.outDir, 'summary.md');
-    fs.writeFileSync(file, renderMarkdown(publication.summary));
+    writeFileAtomically(file, renderMarkdown(publication.summary));
     return file;
   },
   // A compare's runs were each published (and appended) as they ended.
@@ -51,15 +53,63 @@ const REPORTERS: Record<string, Reporter> = {
   },
 };
 
+/**
+ * The report folder could not be written (a full disk, a read-only or vanished folder): the whole publication went to
+ * `fallbackDir` instead. The message says why and where (exit 3).
+ */
+export class ReportFolderError extends Error {
+  constructor(
+    message: string,
+    readonly fallbackDir: string,
+    readonly written: string[],
+  ) {
+    super(message);
+    // main.ts tells it by name (it does not load the reporters to print an error).
+    this.name = 'ReportFolderError';
+  }
+}
+
 /** Writes every output of a publication; returns what was written, for the log. */
 export function publish(publication: Publication): string[] {
-  fs.mkdirSync(publication.outDir, { recursive: true });
-  return Object.values(REPORTERS).flatMap((reporter) => reporter(publication) ?? []);
+  const written: string[] = [];
+  try {
+    fs.mkdirSync(publication.outDir, { recursive: true });
+    publishInto(publication, written);
+    return written;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (typeof code !== 'string') throw error;
+    return publishToFallback(publication, written, error as NodeJS.ErrnoException);
+  }
+}
+
+function publishInto(publication: Publication, written: string[], skip: ReadonlySet<string> = new Set()): void {
+  for (const [name, reporter] of Object.entries(REPORTERS)) {
+    if (skip.has(name)) continue;
+    const file = reporter(publication);
+    if (file) written.push(file);
+  }
+}
+
+/** Everything again, in a folder of its own under the system's temp folder; then the error that says where. */
+function publishToFallback(publication: Publication, before: string[], error: NodeJS.ErrnoException): never {
+  const fallbackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-fallback-'));
+  const junit = publication.junit ? path.join(fallbackDir, path.basename(publication.junit)) : undefined;
+  const written: string[] = [];
+  // The step summary is an append: not twice.
+  const skip = new Set(before.includes('$GITHUB_STEP_SUMMARY') ? ['step_summary'] : []);
+  publishInto({ ...publication, outDir: fallbackDir, junit }, written, skip);
+  const why = `${error.code}: ${error.message.split('\n')[0]}`;
+  throw new ReportFolderError(
+    `could not write the report folder ${publication.outDir} (${why}); ` +
+      `the whole summary was written to ${fallbackDir} instead`,
+    fallbackDir,
+    written,
+  );
 }
 
 /** Written aside and renamed: a reader (or a second Ctrl-C) never sees half a file. */
 function writeJsonAtomically(file: string, value: unknown): string {
-  fs.writeFileSync(`${file}.partial`, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(`${file}.partial`, file);
+  writeFileAtomically(file, `${JSON.stringify(value, null, 2)}\n`);
   return file;
 }
