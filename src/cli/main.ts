@@ -16,7 +16,8 @@ async function finish(run: () => Promise<number> | number): Promise<void> {
     process.exitCode = await run();
   } catch (error) {
     // A report folder that could not be written (merge, compare): the message says where everything went instead.
-    if ((error as Error)?.name === 'ReportFolderError') process.stderr.write(`stickler: error: ${(error as Error).message}\n`);
+    if ((error as Error)?.name === 'ReportFolderError')
+      process.stderr.write(`stickler: error: ${(error as Error).message}\n`);
     else process.stderr.write(`stickler: unexpected error: ${(error as Error)?.stack ?? error}\n`);
     process.exitCode = EXIT.infrastructure;
   }
