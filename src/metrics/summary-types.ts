@@ -242,6 +242,8 @@ export interface Summary {
 
 /** The part of a shard's summary that `stickler merge` reads besides the usual fields. */
 export interface ShardSection {
+  /** The shard section's version (merge refuses another). */
+  format: number;
   index: number;
   count: number;
   /** Epoch ms at which the shared run clock started. */

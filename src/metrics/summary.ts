@@ -46,7 +46,7 @@ export interface SummaryInput {
 }
 
 /** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
-export type ShardInput = Omit<ShardSection, 'counters' | 'events_raw' | 'engine_warnings' | 'worker_lost'> & {
+export type ShardInput = Omit<ShardSection, 'format' | 'counters' | 'events_raw' | 'engine_warnings' | 'worker_lost'> & {
   eventsRaw: EventTallyRaw[];
   engineWarnings: string[];
 };
@@ -241,6 +241,9 @@ function judge(input: SummaryInput, base: Measured) {
   return { thresholds, verdict, incomplete };
 }
 
+/** The shard section's own version: `merge` reads only shards written in this format. */
+export const SHARD_FORMAT = 1;
+
 function shardSection(shard: ShardInput, aggregate: RunAggregate, workerLost: string | undefined): Summary['shard'] {
   const { eventsRaw, engineWarnings, ...identity } = shard;
   const groups = [...aggregate.groups].map(([name, { counters, message }]) => [
@@ -248,6 +251,7 @@ function shardSection(shard: ShardInput, aggregate: RunAggregate, workerLost: st
     { counters, message: encodeHistogram(message) },
   ]);
   return {
+    format: SHARD_FORMAT,
     ...identity,
     counters: aggregate.totals,
     events_raw: eventsRaw,

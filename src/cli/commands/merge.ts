@@ -8,6 +8,7 @@ import { renderSummary } from '../../report/terminal.js';
 import { EXIT, exitCodeOf } from '../exit-codes.js';
 import { defaultOutDir, outDirProblem } from '../out-dir.js';
 import { logLine } from '../human-log.js';
+import { shardProblems } from '../shard-checks.js';
 
 export interface MergeArgs {
   sources: string[];
@@ -111,6 +112,8 @@ function asShard(value: unknown, source: string): Found {
       problem: `${source}: not a shard summary (it has no "shard" section: write one with stickler run --shard I/N)`,
     };
   }
+  const problems = shardProblems(summary as ShardSummary, source);
+  if (problems.length > 0) return { problem: problems.join('\n') };
   return { source, summary: summary as ShardSummary };
 }
 
