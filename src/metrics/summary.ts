@@ -46,7 +46,10 @@ export interface SummaryInput {
 }
 
 /** A shard's identity and the raw parts its summary carries besides the totals (see ShardSection). */
-export type ShardInput = Omit<ShardSection, 'format' | 'counters' | 'events_raw' | 'engine_warnings' | 'worker_lost'> & {
+export type ShardInput = Omit<
+  ShardSection,
+  'format' | 'counters' | 'events_raw' | 'engine_warnings' | 'worker_lost'
+> & {
   eventsRaw: EventTallyRaw[];
   engineWarnings: string[];
 };
