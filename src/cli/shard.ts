@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+export { scenarioHash } from '../util/scenario-hash.js';
 
 /** A shard of a distributed run: `I/N`, shard I (0-based) of N. */
 export interface ShardSpec {
@@ -31,11 +31,4 @@ export function parseStartAt(text: string): number | string {
 /** The default shared start: 5 s from now, on a whole second, so shards started by hand a moment apart agree. */
 export function defaultStartAt(nowMs = Date.now()): number {
   return Math.ceil((nowMs + 5000) / 1000) * 1000;
-}
-
-/** What ties shards of one run together: the scenario's text and the target that replaced its own. */
-export function scenarioHash(text: string, override: { url?: string; stack?: string }): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ text, url: override.url ?? null, stack: override.stack ?? null }))
-    .digest('hex');
 }

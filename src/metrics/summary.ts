@@ -16,6 +16,8 @@ import { summariseRecovery } from './recovery.js';
 import { evaluateThresholds } from './thresholds.js';
 import { groupsSection, loadSection } from './load-figures.js';
 import { credentialChecks, liveFaultChecks, neverPassed, stepChecks } from './implicit-checks.js';
+import { redactDeep, secretsOf } from './redact.js';
+import { scenarioHash } from '../util/scenario-hash.js';
 
 export interface SummaryInput {
   plan: Plan;
@@ -83,7 +85,17 @@ export function buildSummary(input: SummaryInput): Summary {
   };
   if (input.shard) summary.shard = shardSection(input.shard, input.aggregate, input.incomplete);
   if (input.backendCounts && Object.keys(input.backendCounts).length > 0) summary.backend_counts = input.backendCounts;
-  return summary;
+  return redacted(summary, plan);
+}
+
+/** Secrets (data values, literal header values) out of every text of the summary; a shard's hash follows its text. */
+function redacted(summary: Summary, plan: Plan): Summary {
+  const secrets = secretsOf(plan);
+  if (!secrets) return summary;
+  const clean = redactDeep(summary, secrets);
+  if (clean.shard && clean.shard.scenario !== summary.shard?.scenario)
+    clean.shard.scenario_hash = scenarioHash(clean.shard.scenario, clean.shard.override);
+  return clean;
 }
 
 type Totals = RunAggregate['totals'];
