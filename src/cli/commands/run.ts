@@ -14,7 +14,7 @@ import { machineLimits } from '../../stack/limits.js';
 import { renderSummary } from '../../report/terminal.js';
 import { writeFailureJunit } from '../../report/junit.js';
 import { execCommands, execRefusal } from '../exec-consent.js';
-import { abortOnSignals } from '../signals.js';
+import { abortOnSignals, signalExitCode } from '../signals.js';
 import { logLine } from '../human-log.js';
 import { startLiveEndpoints, type LiveEndpoints } from '../live-endpoints.js';
 
@@ -137,6 +137,9 @@ function printResults(args: RunArgs, summary: Summary, outDir: string, written: 
 }
 
 function runExitCode(summary: Summary): number {
+  // A signal stops the run (interrupted), or came while it ended (the reports were finished first): its code.
+  const signalled = signalExitCode();
+  if (signalled !== null) return signalled;
   if (summary.interrupted) return exitCodeOf(summary);
   // A shard is a part: `stickler merge` judges the thresholds on the whole run (and a pod that
   // exits 1 would fail its Job before its log is read).
