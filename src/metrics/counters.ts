@@ -58,6 +58,10 @@ export interface WorkerCounters {
   backpressured: number;
   backpressuredConnections: number;
   backpressuredBytes: number;
+  /** Frames past a connection's flood budget (ignored), pauses of its reading, pings the targets sent. */
+  floodIgnored: number;
+  floodPauses: number;
+  pingsReceived: number;
   /** Replies that carried an id matching no message in flight (a wrong reply.field shows up here). */
   unmatched: number;
   /** Server messages that were neither replies nor step answers, and those matching push.match. */
@@ -183,6 +187,9 @@ export function emptyCounters(): WorkerCounters {
     backpressured: 0,
     backpressuredConnections: 0,
     backpressuredBytes: 0,
+    floodIgnored: 0,
+    floodPauses: 0,
+    pingsReceived: 0,
     unmatched: 0,
     pushReceived: 0,
     pushMatched: 0,

@@ -155,6 +155,11 @@ export interface Summary {
    * messages held back (not sent, not lost) because the target stopped reading (traffic.max_buffered).
    */
   messages: { sent: number; received: number; lost: number; unmatched: number; backpressured: number };
+  /**
+   * Frames a target sent that answered nothing and were not pushes (ignored, counted), pings it sent, and how often a
+   * connection's reading was paused because it flooded. Absent when none.
+   */
+  flood?: { ignored_frames: number; pings: number; paused: number };
   /** Connections whose target stopped reading: how many held messages back, and their unsent bytes when they began. */
   backpressure?: { connections: number; unsent_bytes: number };
   /** on_open steps by name. */

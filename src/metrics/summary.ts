@@ -150,6 +150,15 @@ function measured(
       unmatched: totals.unmatched ?? 0,
       backpressured: totals.backpressured ?? 0,
     },
+    ...(totals.floodIgnored || totals.floodPauses
+      ? {
+          flood: {
+            ignored_frames: totals.floodIgnored,
+            pings: totals.pingsReceived ?? 0,
+            paused: totals.floodPauses,
+          },
+        }
+      : {}),
     ...(totals.backpressuredConnections
       ? {
           backpressure: {

@@ -95,3 +95,25 @@ export async function startHostileServer(behaviour: Behaviour): Promise<HostileS
     },
   };
 }
+
+/**
+ * Reads the client's masked frames on `socket` and answers: each text or binary frame echoed, each ping ponged (frames
+ * of up to 125 bytes, as stickler's are). `until` stops it (a server that goes silent).
+ */
+export function echoFrames(socket: net.Socket, until: () => boolean = () => false): void {
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    if (until()) return;
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 6) {
+      const length = buffered[1] & 0x7f;
+      if (length >= 126 || buffered.length < 6 + length) break;
+      const key = buffered.subarray(2, 6);
+      const payload = Buffer.from(buffered.subarray(6, 6 + length).map((byte, i) => byte ^ key[i & 3]));
+      const opcode = buffered[0] & 0x0f;
+      if (opcode === 0x9) socket.write(Buffer.concat([frameHeader(0xa, length), payload]));
+      if (opcode === 0x1 || opcode === 0x2) socket.write(Buffer.concat([frameHeader(opcode, length), payload]));
+      buffered = buffered.subarray(6 + length);
+    }
+  });
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Summary } from '../../src/metrics/summary-types.js';
 import { watchTree } from '../../bench/process-tree.js';
 import { startCli, tempDir, writeScenario } from '../helpers/cli.js';
-import { frameHeader, startHostileServer } from './hostile-server.js';
+import { echoFrames, frameHeader, startHostileServer } from './hostile-server.js';
 
 /** Faults of live targets under load: a target that stops reading, one that goes silent with its sockets open. */
 
@@ -60,22 +60,7 @@ test('hostile: a target that goes silent with its sockets open: pongs missing cl
     kind: 'upgrade',
     after: (socket) => {
       const silentAt = Date.now() + 3000;
-      let buffered = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        if (Date.now() >= silentAt) return;
-        buffered = Buffer.concat([buffered, chunk]);
-        // Client frames are masked; answer each ping (0x89) with a pong and each text frame with its echo.
-        while (buffered.length >= 6) {
-          const length = buffered[1] & 0x7f;
-          if (length >= 126 || buffered.length < 6 + length) break;
-          const key = buffered.subarray(2, 6);
-          const payload = Buffer.from(buffered.subarray(6, 6 + length).map((byte, i) => byte ^ key[i & 3]));
-          const opcode = buffered[0] & 0x0f;
-          if (opcode === 0x9) socket.write(Buffer.concat([frameHeader(0xa, length), payload]));
-          if (opcode === 0x1) socket.write(Buffer.concat([frameHeader(0x1, length), payload]));
-          buffered = buffered.subarray(6 + length);
-        }
-      });
+      echoFrames(socket, () => Date.now() >= silentAt);
     },
   });
   try {
@@ -99,6 +84,52 @@ churn: { backoff: { initial: 20s, max: 20s } }
     );
     const implicit = summary.thresholds.find((t) => t.metric === 'disconnects.by_reason.pong_timeout');
     assert.ok(implicit && !implicit.passed, JSON.stringify(summary.thresholds));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('hostile: 50 connections flooding tiny frames and pings beside 100 normal ones: the normal ones stay measured', async (t) => {
+  let upgrades = 0;
+  const tiny = Buffer.concat([frameHeader(0x1, 2), Buffer.from('hi')]);
+  const ping = frameHeader(0x9, 0);
+  const burst = Buffer.concat([...Array.from({ length: 500 }, () => tiny), ping]);
+  const server = await startHostileServer({
+    kind: 'upgrade',
+    after: (socket) => {
+      upgrades += 1;
+      if (upgrades % 3 !== 0) return echoFrames(socket);
+      // A flood: as fast as the socket takes it, until it closes.
+      const flood = () => {
+        while (!socket.destroyed && socket.write(burst));
+        if (!socket.destroyed) socket.once('drain', flood);
+      };
+      flood();
+    },
+  });
+  try {
+    const { result, summary, seconds } = await runWatched(
+      `name: flood
+target: { url: ws://placeholder/ }
+clients: { count: 150, ramp: 1s }
+duration: 8s
+traffic: { interval: 200ms }
+`,
+      server.url,
+    );
+    t.diagnostic(
+      `${seconds}s ${JSON.stringify(summary.messages)} ${JSON.stringify(summary.latency.message)} ${JSON.stringify(summary.flood ?? null)}`,
+    );
+    assert.ok(seconds < 25, `ended in ${seconds}s`);
+    assert.ok(result.code !== null);
+    // 100 echoing connections, one message each 200 ms for about 7 s: most of it measured.
+    assert.ok(summary.latency.message.count >= 2500, JSON.stringify(summary.latency.message));
+    assert.ok((summary.flood?.ignored_frames ?? 0) > 10_000, JSON.stringify(summary.flood));
+    assert.ok((summary.flood?.pings ?? 0) > 1000, 'the pings are counted');
+    assert.ok(
+      summary.findings.some((f) => f.rule === 'target-flooded'),
+      JSON.stringify(summary.findings),
+    );
   } finally {
     await server.stop();
   }

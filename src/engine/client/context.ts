@@ -75,6 +75,7 @@ export interface ConnectionOwner {
   replied(connection: Connection, sentUs: number): void;
   dead(connection: Connection, reason: string): void;
   ponged(connection: Connection): void;
+  pinged(connection: Connection): void;
   /** traffic.ping_timeout, ms. */
   readonly pingTimeoutMs: number;
   /** ws's Receiver could not be parked at the open: the connection keeps it. */
@@ -119,6 +120,10 @@ export class Connection implements ProtocolLink, WheelMember {
   pingOutMs = -1;
   /** Messages were held back on it at least once (the target stopped reading). */
   heldBack = false;
+  /** The flood guard's window (run-clock ms), the frames received in it, and whether reading is paused. */
+  floodWindowMs = 0;
+  floodFrames = 0;
+  floodPaused = false;
 
   constructor(
     readonly ws: Transport,

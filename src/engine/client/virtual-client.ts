@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { deriveSeed, exponential, seededRandom, type Random } from '../../util/rng.js';
 import { ClientLife } from './client-life.js';
+import { overFloodBudget } from './flood-guard.js';
 import { addressAfterDrop } from './pacing.js';
 import { identifyFromMessage } from './backend-identity.js';
 import { ClientCredentials } from './credentials.js';
@@ -160,12 +161,19 @@ export class VirtualClient extends ClientLife implements ConnectionOwner {
     connection.pingOutMs = -1;
   }
 
+  /** The target pinged (ws answers with a pong): counted, and against the flood budget. */
+  pinged(connection: Connection): void {
+    this.context.recorder.counters.pingsReceived += 1;
+    overFloodBudget(connection, this.context.nowMs(), this.context.recorder.counters);
+  }
+
   get pingTimeoutMs(): number {
     return this.context.plan.traffic.pingTimeoutMs;
   }
 
   message(connection: Connection, data: Buffer, binary: boolean): void {
     const now = this.context.nowMs();
+    if (overFloodBudget(connection, now, this.context.recorder.counters)) return;
     connection.lastTrafficMs = now;
     const sentUs = this.protocol.replyTo(data, connection, binary);
     if (sentUs === PROTOCOL_OPENED && !connection.ready) this.traffic.start(connection, now);

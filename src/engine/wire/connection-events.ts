@@ -24,6 +24,7 @@ export function listenTo(ws: Transport, connection: Connection): void {
   ws.on('close', onClose);
   ws.on('message', onMessage);
   ws.on('pong', onPong);
+  ws.on('ping', onPing);
 }
 
 /** The client closes an open connection: `ws.close()` reads the Receiver, so the connection gets it back first. */
@@ -64,6 +65,11 @@ function onClose(this: Transport, code: number): void {
 function onMessage(this: Transport, data: Buffer, isBinary: boolean): void {
   const connection = connectionOf(this);
   connection.owner.message(connection, data, isBinary);
+}
+
+function onPing(this: Transport): void {
+  const connection = connectionOf(this);
+  connection.owner.pinged(connection);
 }
 
 function onPong(this: Transport): void {

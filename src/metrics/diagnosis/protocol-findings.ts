@@ -8,6 +8,7 @@ export function protocolFindings(summary: Judged, plan: Plan): RawFinding[] {
     ...keepaliveFindings(summary),
     ...pongFindings(summary, plan),
     ...backpressureFindings(summary, plan),
+    ...floodFindings(summary),
   ];
 }
 
@@ -91,6 +92,27 @@ function backpressureFindings(summary: Judged, plan: Plan): RawFinding[] {
       fix:
         'find what stopped the target reading (its CPU, its logs, a proxy buffer); if the load is more than it ' +
         'can take, lower the rate: the figures of this run are not the load you asked for',
+    },
+  ];
+}
+
+function floodFindings(summary: Judged): RawFinding[] {
+  const flood = summary.flood;
+  if (!flood || flood.ignored_frames === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      rule: 'target-flooded',
+      explains: ['messages.', 'latency.'],
+      cause:
+        'the target sent frames faster than any client reads them (more than 5,000 a second on a connection): ' +
+        'a server loop gone wrong, or a broadcast with no bound',
+      evidence:
+        `${flood.ignored_frames} frames ignored past the flood budget, reading paused ${flood.paused} times; ` +
+        `${flood.pings} pings received`,
+      fix:
+        "find what floods (the server's send loop, a fan-out without a rate limit); the other connections " +
+        "were still measured, but the flooded ones' figures are not",
     },
   ];
 }
