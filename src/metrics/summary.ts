@@ -17,6 +17,7 @@ import { evaluateThresholds } from './thresholds.js';
 import { groupsSection, loadSection } from './load-figures.js';
 import { credentialChecks, liveFaultChecks, neverPassed, stepChecks } from './implicit-checks.js';
 import { redactDeep, secretsOf } from './redact.js';
+import { messageSections } from './message-figures.js';
 import { scenarioHash } from '../util/scenario-hash.js';
 
 export interface SummaryInput {
@@ -143,30 +144,7 @@ function measured(
       reconnect: summariseLatency(aggregate.reconnect),
       ...protocolLatency(plan, aggregate),
     },
-    messages: {
-      sent: totals.sent,
-      received: totals.received,
-      lost: totals.lost,
-      unmatched: totals.unmatched ?? 0,
-      backpressured: totals.backpressured ?? 0,
-    },
-    ...(totals.floodIgnored || totals.floodPauses
-      ? {
-          flood: {
-            ignored_frames: totals.floodIgnored,
-            pings: totals.pingsReceived ?? 0,
-            paused: totals.floodPauses,
-          },
-        }
-      : {}),
-    ...(totals.backpressuredConnections
-      ? {
-          backpressure: {
-            connections: totals.backpressuredConnections,
-            unsent_bytes: totals.backpressuredBytes ?? 0,
-          },
-        }
-      : {}),
+    ...messageSections(totals),
     ...protocolFigures(plan, aggregate),
     ...optional('continuity', summariseContinuity(plan, totals)),
     stickiness: stickinessSection(input, totals),
