@@ -150,7 +150,9 @@ function publishInterruptedStart(plan: Plan, options: ExecuteOptions, error: Wai
 /** Every output of the run; a report folder that cannot be written sends them all to a fallback folder (exit 3). */
 function publishRun(summary: Summary, options: ExecuteOptions): void {
   try {
-    options.written?.(publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit }));
+    // Not inside `written?.(...)`: an optional call that is absent does not evaluate its argument.
+    const written = publish({ kind: 'run', outDir: options.outDir, summary, junit: options.junit });
+    options.written?.(written);
   } catch (error) {
     if (!(error instanceof ReportFolderError)) throw error;
     options.written?.(error.written);

@@ -14,10 +14,12 @@ const SUBSCRIBE_ID = 1;
  * whether the broker still held the session (continuity).
  */
 export function mqttModule(plan: MqttPlan): ProtocolModule {
+  // Clients whose session was established (a SUBACK came): only their reconnects expect "session present".
+  const established = new Set<number>();
   return {
     subprotocol: 'mqtt',
     binary: true,
-    create: (client) => new MqttConnection(plan, client),
+    create: (client) => new MqttConnection(plan, client, established),
   };
 }
 
@@ -33,6 +35,7 @@ class MqttConnection implements ProtocolConnection {
   constructor(
     private readonly plan: MqttPlan,
     private readonly client: ProtocolClient,
+    private readonly established: Set<number>,
   ) {
     this.options = { protocolVersion: plan.version };
     const values = { client: client.index, session: client.session };
@@ -89,7 +92,9 @@ class MqttConnection implements ProtocolConnection {
       case 'connack':
         return this.connack(packet.sessionPresent, packet.returnCode ?? packet.reasonCode ?? 0);
       case 'suback':
-        if (packet.messageId === SUBSCRIBE_ID) this.events.push({ ready: true });
+        if (packet.messageId !== SUBSCRIBE_ID) return;
+        this.established.add(this.client.index);
+        this.events.push({ ready: true });
         return;
       case 'publish':
         if (packet.qos > 0 && packet.messageId !== undefined)
@@ -106,7 +111,8 @@ class MqttConnection implements ProtocolConnection {
 
   private connack(sessionPresent: boolean, code: number): void {
     if (code !== 0) return this.client.close(`mqtt_refused_${code}`);
-    if (!this.plan.clean && this.client.reconnects > 0) this.events.push({ resumed: sessionPresent });
+    // A client that dropped before its SUBACK left no session to resume (a broker may keep none without a subscription).
+    if (!this.plan.clean && this.established.has(this.client.index)) this.events.push({ resumed: sessionPresent });
     this.client.send(
       this.generate({
         cmd: 'subscribe',

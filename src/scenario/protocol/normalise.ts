@@ -29,7 +29,11 @@ export function normaliseProtocol(
   const written = scenario.protocol;
   const isMqtt = written === 'mqtt';
   if (!isMqtt && scenario.mqtt) problem('mqtt', 'applies to protocol: mqtt only: add protocol: mqtt, or remove it');
-  const module = typeof written === 'object' ? modulePlan(written.module, file, problem) : null;
+  // A shape the schema refused (module: true) is reported there; nothing more to make of it here.
+  const module =
+    typeof written === 'object' && typeof written?.module === 'string'
+      ? modulePlan(written.module, file, problem)
+      : null;
   if (isMqtt || module) refuseMessageFields(scenario, isMqtt ? 'protocol: mqtt' : 'a protocol module', problem);
   return { module, mqtt: isMqtt ? mqttPlan(scenario, data, problem) : null };
 }
