@@ -111,7 +111,7 @@ class MqttConnection implements ProtocolConnection {
 
   private connack(sessionPresent: boolean, code: number): void {
     if (code !== 0) return this.client.close(`mqtt_refused_${code}`);
-    // A client that dropped before its SUBACK left no session to resume (a broker may keep none without a subscription).
+    // A client that dropped before its SUBACK left no session to resume (a broker may keep none without a subscription)
     if (!this.plan.clean && this.established.has(this.client.index)) this.events.push({ resumed: sessionPresent });
     this.client.send(
       this.generate({
