@@ -59,6 +59,8 @@ export interface WorkerCounters {
   backpressuredConnections: number;
   backpressuredBytes: number;
   /** Frames past a connection's flood budget (ignored), pauses of its reading, pings the targets sent. */
+  /** Open connections on which messages went unanswered (past the reply timeout, or to the end of the run). */
+  silentConnections: number;
   floodIgnored: number;
   floodPauses: number;
   pingsReceived: number;
@@ -187,6 +189,7 @@ export function emptyCounters(): WorkerCounters {
     backpressured: 0,
     backpressuredConnections: 0,
     backpressuredBytes: 0,
+    silentConnections: 0,
     floodIgnored: 0,
     floodPauses: 0,
     pingsReceived: 0,

@@ -10,6 +10,7 @@ export function messageSections(totals: WorkerCounters): Pick<Summary, 'messages
       lost: totals.lost,
       unmatched: totals.unmatched ?? 0,
       backpressured: totals.backpressured ?? 0,
+      ...(totals.silentConnections ? { unanswered_on_open: totals.silentConnections } : {}),
     },
     ...(totals.floodIgnored || totals.floodPauses
       ? { flood: { ignored_frames: totals.floodIgnored, pings: totals.pingsReceived ?? 0, paused: totals.floodPauses } }

@@ -102,6 +102,18 @@ export interface GroupSection {
   stickiness: { reconnects: number; violations: number };
 }
 
+/** summary.json `messages`; `unmatched`: replies whose id matched no message in flight (a wrong reply.field). */
+export interface MessagesSummary {
+  sent: number;
+  received: number;
+  lost: number;
+  unmatched: number;
+  /** Held back (not sent, not lost): the target stopped reading (traffic.max_buffered). */
+  backpressured: number;
+  /** Open connections whose messages went unanswered (past the reply timeout, or to the end). */
+  unanswered_on_open?: number;
+}
+
 export interface Summary {
   scenario: string;
   stack: string;
@@ -150,15 +162,9 @@ export interface Summary {
     /** The server's send time (push.sent_at) to arrival (scenarios with push). */
     push?: LatencySummary;
   };
-  /**
-   * `unmatched`: replies whose id matched no message in flight (a wrong reply.field shows up here); `backpressured`:
-   * messages held back (not sent, not lost) because the target stopped reading (traffic.max_buffered).
-   */
-  messages: { sent: number; received: number; lost: number; unmatched: number; backpressured: number };
-  /**
-   * Frames a target sent that answered nothing and were not pushes (ignored, counted), pings it sent, and how often a
-   * connection's reading was paused because it flooded. Absent when none.
-   */
+  messages: MessagesSummary;
+
+  /** Frames past a connection's flood budget (ignored), pings the targets sent, pauses of reading; when any. */
   flood?: { ignored_frames: number; pings: number; paused: number };
   /** Connections whose target stopped reading: how many held messages back, and their unsent bytes when they began. */
   backpressure?: { connections: number; unsent_bytes: number };

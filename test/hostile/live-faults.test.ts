@@ -84,6 +84,16 @@ churn: { backoff: { initial: 20s, max: 20s } }
     );
     const implicit = summary.thresholds.find((t) => t.metric === 'disconnects.by_reason.pong_timeout');
     assert.ok(implicit && !implicit.passed, JSON.stringify(summary.thresholds));
+
+    // Without pings nothing closes them: the unanswered messages on open connections say it.
+    const quiet = await runWatched(
+      `name: goes-silent-no-ping\ntarget: { url: ws://placeholder/ }\nclients: { count: 100, ramp: 500ms }\n` +
+        `duration: 6s\ntraffic: { interval: 1s }\n`,
+      server.url,
+    );
+    assert.ok((quiet.summary.messages.unanswered_on_open ?? 0) >= 90, JSON.stringify(quiet.summary.messages));
+    const finding = quiet.summary.findings.find((f) => f.rule === 'target-stopped-answering');
+    assert.match(finding?.evidence ?? '', /the target stopped answering on \d+ open connections/);
   } finally {
     await server.stop();
   }

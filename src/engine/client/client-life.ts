@@ -160,6 +160,11 @@ export abstract class ClientLife {
     // A backend that named itself in none of the messages so far never will now.
     if (connection.opened) markUnidentified(connection, this.context.recorder);
     const lost = this.inflight();
+    // Open to the end with messages unanswered: the target stopped answering it (without pings, nothing closed it).
+    if (lost > 0 && !connection.silent) {
+      connection.silent = true;
+      this.context.recorder.counters.silentConnections += 1;
+    }
     connection.inflight = 0;
     return lost;
   }

@@ -120,6 +120,8 @@ export class Connection implements ProtocolLink, WheelMember {
   pingOutMs = -1;
   /** Messages were held back on it at least once (the target stopped reading). */
   heldBack = false;
+  /** A message on it went unanswered past its reply timeout, or to the end of the run, while it stayed open. */
+  silent = false;
   /** The flood guard's window (run-clock ms), the frames received in it, and whether reading is paused. */
   floodWindowMs = 0;
   floodFrames = 0;

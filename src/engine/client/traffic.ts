@@ -132,6 +132,10 @@ export class ClientTraffic implements WheelMember {
     if (expired > 0) {
       connection.inflight -= expired;
       this.context.recorder.counters.lost += expired;
+      if (!connection.silent) {
+        connection.silent = true;
+        this.context.recorder.counters.silentConnections += 1;
+      }
     }
     connection.lastTrafficMs = now;
     this.context.recorder.counters.sent += 1;

@@ -9,6 +9,7 @@ export function protocolFindings(summary: Judged, plan: Plan): RawFinding[] {
     ...pongFindings(summary, plan),
     ...backpressureFindings(summary, plan),
     ...floodFindings(summary),
+    ...silenceFindings(summary, plan),
   ];
 }
 
@@ -113,6 +114,26 @@ function floodFindings(summary: Judged): RawFinding[] {
       fix:
         "find what floods (the server's send loop, a fan-out without a rate limit); the other connections " +
         "were still measured, but the flooded ones' figures are not",
+    },
+  ];
+}
+
+/** Without pings nothing closes a connection whose target went silent: unanswered messages on open ones say it. */
+function silenceFindings(summary: Judged, plan: Plan): RawFinding[] {
+  const silent = summary.messages.unanswered_on_open ?? 0;
+  if (silent === 0 || plan.traffic.pingMs > 0 || summary.messages.lost === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      rule: 'target-stopped-answering',
+      explains: ['messages.', 'latency.'],
+      cause:
+        'the target stopped answering on open connections: messages went unanswered while nothing closed them ' +
+        '(a hung process, a dead NAT entry, a black-holed route)',
+      evidence: `the target stopped answering on ${silent} open connections; ${summary.messages.lost} messages lost`,
+      fix:
+        'give traffic.ping (and traffic.ping_timeout) so that dead connections are found and closed as they ' +
+        'would be by a client that pings, and counted under disconnects.by_reason.pong_timeout',
     },
   ];
 }
