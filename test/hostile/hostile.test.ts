@@ -258,28 +258,24 @@ test('hostile: protocol violations in the same write as the 101 are checked as a
     frameHeader(0x1, 2, 0xc0), // RSV1 without an extension
     Buffer.from([0x88, 0x02, 0x03, 0xec]), // close code 1004
   ];
-  for (const frame of frames) {
-    const server = await startHostileServer({ kind: 'upgrade', after: () => {}, head: () => frame });
-    try {
-      const dir = tempDir();
-      const out = path.join(dir, 'out');
-      const result = await runCli([
-        'run',
-        writeScenario(scenario('head-errors'), dir),
-        '--url',
-        server.url,
-        '--out',
-        out,
-        '--quiet',
-      ]);
-      const summary = readSummary(out);
-      const what = `${frame.toString('hex')}: ${JSON.stringify(summary.disconnects)}`;
-      assert.notEqual(result.code, 0, what);
-      assert.ok((summary.disconnects.by_reason.protocol_error ?? 0) >= 20, what);
-    } finally {
-      await server.stop();
-    }
-  }
+  // The four cases at once, each against its own server (they are small runs).
+  await Promise.all(
+    frames.map(async (frame) => {
+      const server = await startHostileServer({ kind: 'upgrade', after: () => {}, head: () => frame });
+      try {
+        const dir = tempDir();
+        const out = path.join(dir, 'out');
+        const args = ['run', writeScenario(scenario('head-errors'), dir), '--url', server.url, '--out', out, '--quiet'];
+        const result = await runCli(args);
+        const summary = readSummary(out);
+        const what = `${frame.toString('hex')}: ${JSON.stringify(summary.disconnects)}`;
+        assert.notEqual(result.code, 0, what);
+        assert.ok((summary.disconnects.by_reason.protocol_error ?? 0) >= 20, what);
+      } finally {
+        await server.stop();
+      }
+    }),
+  );
   const greeting = Buffer.from(JSON.stringify({ server: 'h9' }));
   const server = await startHostileServer({
     kind: 'upgrade',

@@ -55,11 +55,11 @@ traffic: { interval: 10ms, size: 65536, reply: none }
 });
 
 test('hostile: a target that goes silent with its sockets open: pongs missing close the connections as dead', async (t) => {
-  // Answers pings (and echoes) for 3 s, then reads and writes nothing, without closing anything.
+  // Answers pings (and echoes) for 2 s, then reads and writes nothing, without closing anything.
   const server = await startHostileServer({
     kind: 'upgrade',
     after: (socket) => {
-      const silentAt = Date.now() + 3000;
+      const silentAt = Date.now() + 2000;
       echoFrames(socket, () => Date.now() >= silentAt);
     },
   });
@@ -68,7 +68,7 @@ test('hostile: a target that goes silent with its sockets open: pongs missing cl
       `name: goes-silent
 target: { url: ws://placeholder/ }
 clients: { count: 100, ramp: 500ms }
-duration: 12s
+duration: 7s
 traffic: { interval: 1s, ping: 1s }
 churn: { backoff: { initial: 20s, max: 20s } }
 `,
@@ -88,7 +88,7 @@ churn: { backoff: { initial: 20s, max: 20s } }
     // Without pings nothing closes them: the unanswered messages on open connections say it.
     const quiet = await runWatched(
       `name: goes-silent-no-ping\ntarget: { url: ws://placeholder/ }\nclients: { count: 100, ramp: 500ms }\n` +
-        `duration: 6s\ntraffic: { interval: 1s }\n`,
+        `duration: 5s\ntraffic: { interval: 1s }\n`,
       server.url,
     );
     assert.ok((quiet.summary.messages.unanswered_on_open ?? 0) >= 90, JSON.stringify(quiet.summary.messages));

@@ -19,8 +19,8 @@ target: { url: ws://placeholder/ }
 protocol: mqtt
 mqtt: { clean: false, qos: 1, keepalive: 5s }
 identify: { header: x-backend-id }
-clients: { count: 90, ramp: 2s }
-duration: 8s
+clients: { count: 90, ramp: 1s }
+duration: 6s
 traffic: { interval: 250ms }
 churn: { drop_every: 2s, backoff: { initial: 100ms, max: 300ms } }
 ${extra}`;
@@ -76,7 +76,7 @@ test('a broker killed mid-run: its clients find no session on their new broker, 
   const setup = await startSeedSetup('haproxy', haproxyNamingBackends(true), 3, aedesBrokers);
   try {
     const { summary: s, stderr } = await run(dir, setup.url, SCENARIO(), () =>
-      setTimeout(() => setup.backends[0].child.kill('SIGKILL'), 4000),
+      setTimeout(() => setup.backends[0].child.kill('SIGKILL'), 3000),
     );
     assert.ok(s, stderr);
     const c = s.continuity!;
@@ -99,7 +99,7 @@ test('a broker that stops answering (SIGSTOP, sockets open): its connections fou
       .replace('keepalive: 5s', 'keepalive: 1s')
       .replace(/churn: .*\n/, '');
     const { summary: s, stderr } = await run(dir, setup.url, yaml, () =>
-      setTimeout(() => setup.backends[0].child.kill('SIGSTOP'), 3000),
+      setTimeout(() => setup.backends[0].child.kill('SIGSTOP'), 2500),
     );
     assert.ok(s, stderr);
     const dead = s.disconnects.by_reason.keepalive_timeout ?? 0;
