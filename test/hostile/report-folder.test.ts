@@ -1,4 +1,3 @@
-// test: runs alone
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
