@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import mqtt from 'mqtt';
 import type { Summary } from '../../src/metrics/summary-types.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
-import { startSeedSetup } from '../helpers/seed-stack.js';
+import { spawn } from 'node:child_process';
+import { freePort } from '../../src/stack/free-port.js';
+import { startSeedSetup, waitForPort } from '../helpers/seed-stack.js';
 import { aedesBrokers, haproxyNamingBackends } from '../helpers/protocol-servers.js';
 
 /**
@@ -149,4 +151,36 @@ test('validate: protocol: mqtt refuses a traffic message of its own, and mqtt wi
   const result = await runCli(['validate', 'scenario.yaml'], dir);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /traffic\.message: not used with protocol: mqtt/);
+});
+
+test("MQTT 5 against Debian's mosquitto (its websockets listener on lo): persistent sessions resumed on the one broker", async () => {
+  const dir = tempDir();
+  const [wsPort, mqttPort] = [await freePort(), await freePort()];
+  // mosquitto 2.0 starts no websockets-only configuration, and binds websockets to an interface, not an address.
+  fs.writeFileSync(
+    path.join(dir, 'mosquitto.conf'),
+    `listener ${mqttPort} 127.0.0.1\nlistener ${wsPort}\nbind_interface lo\nprotocol websockets\n` +
+      'allow_anonymous true\npersistence false\n',
+  );
+  const broker = spawn('/usr/sbin/mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  try {
+    await waitForPort(wsPort, broker, 'mosquitto', path.join(dir, 'none.log'));
+    const yaml = SCENARIO()
+      .replace(
+        'mqtt: { clean: false, qos: 1, keepalive: 5s }',
+        'mqtt: { version: 5, clean: false, qos: 1, keepalive: 5s }',
+      )
+      .replace('identify: { header: x-backend-id }\n', '')
+      .replace('clients: { count: 90, ramp: 1s }', 'clients: { count: 30, ramp: 1s }');
+    const { code, stderr, summary: s } = await run(dir, `ws://127.0.0.1:${wsPort}/`, yaml);
+    assert.ok(s, stderr);
+    const c = s.continuity!;
+    assert.ok(c.resumes >= 20, JSON.stringify(c));
+    // MQTT 5 ends a session with its connection unless CONNECT gives it an expiry: every one resumed says it did.
+    assert.equal(c.resumed, c.resumes, JSON.stringify(c));
+    assert.ok(s.messages.received >= 0.9 * s.messages.sent, JSON.stringify(s.messages));
+    assert.notEqual(code, null);
+  } finally {
+    broker.kill('SIGKILL');
+  }
 });
