@@ -9,6 +9,7 @@ import {
   type ProtocolRecorder,
 } from './client-protocol.js';
 import { describeModuleError } from './module-registry.js';
+import { dropOlder } from './reply-matcher.js';
 import type {
   ProtocolClient,
   ProtocolConnection,
@@ -152,17 +153,8 @@ export class ModuleProtocol implements ClientProtocol {
 
   expire(nowUs: number): number {
     const oldest = nowUs - this.facts.replyTimeoutMs * 1000;
-    let expired = 0;
-    for (const [id, sentUs] of this.inflight) {
-      if (sentUs >= oldest) break;
-      this.inflight.delete(id);
-      expired += 1;
-    }
-    for (const [id, sentUs] of this.offline ?? []) {
-      if (sentUs >= oldest) break;
-      this.offline!.delete(id);
-      this.recorder.counters.offlineLost += 1;
-    }
+    const expired = dropOlder(this.inflight, oldest);
+    if (this.offline) this.recorder.counters.offlineLost += dropOlder(this.offline, oldest);
     return expired;
   }
 

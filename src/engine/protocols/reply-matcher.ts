@@ -67,12 +67,7 @@ export class ReplyMatcher {
   /** Messages sent before `nowUs` minus the reply timeout are given up: how many. */
   expire(nowUs: number): number {
     const oldest = nowUs - this.app.replyTimeoutMs * 1000;
-    let expired = 0;
-    for (const [id, sentUs] of this.inflight) {
-      if (sentUs >= oldest) break;
-      this.inflight.delete(id);
-      expired += 1;
-    }
+    let expired = dropOlder(this.inflight, oldest);
     while (this.order.length > 0 && this.order[0] < oldest) {
       this.order.shift();
       expired += 1;
@@ -106,4 +101,18 @@ function idAfter(data: Buffer, anchor: { before: Buffer; after: number }): strin
   const start = at + anchor.before.length;
   const end = anchor.after >= 0 ? data.indexOf(anchor.after, start) : data.length;
   return end > start ? data.toString('latin1', start, end) : null;
+}
+
+/**
+ * Deletes the entries of an id -> send time (µs) map sent before `oldest`: a Map iterates in insertion order, so they
+ * are its first ones. Returns how many.
+ */
+export function dropOlder(inflight: Map<string, number>, oldest: number): number {
+  let dropped = 0;
+  for (const [id, sentUs] of inflight) {
+    if (sentUs >= oldest) break;
+    inflight.delete(id);
+    dropped += 1;
+  }
+  return dropped;
 }
