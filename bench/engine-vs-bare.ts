@@ -146,9 +146,12 @@ const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}}
  */
 type Population = 'count' | 'stages' | 'data';
 
+/** The plain loop's source addresses: each connection its own in 127.20.0.0/16 (bare-ws.js's). */
+const POOL = 'addresses: { pool: 127.20.0.0/16 }';
+
 function clientsYaml(population: Population, dir: string): string {
-  if (population === 'stages') return `clients: { stages: [{ to: ${connections}, over: ${rampMs}ms }] }`;
-  if (population === 'count') return `clients: { count: ${connections}, ramp: ${rampMs}ms }`;
+  if (population === 'stages') return `clients: { stages: [{ to: ${connections}, over: ${rampMs}ms }], ${POOL} }`;
+  if (population === 'count') return `clients: { count: ${connections}, ramp: ${rampMs}ms, ${POOL} }`;
   const users = path.join(dir, 'users.csv');
   fs.writeFileSync(
     users,
@@ -158,7 +161,8 @@ function clientsYaml(population: Population, dir: string): string {
   count: ${connections}
   ramp: ${rampMs}ms
   data: { file: ${users} }
-  headers: { Authorization: "Bearer {{data.token}}", X-User: "{{data.user}}" }`;
+  headers: { Authorization: "Bearer {{data.token}}", X-User: "{{data.user}}" }
+  ${POOL}`;
 }
 
 /**

@@ -46,7 +46,7 @@ export function waitedChildrenCpuSeconds(): number {
 }
 
 /** Summed resident memory (bytes) and CPU used so far (user + system seconds) of live processes. */
-function usageOf(pids: number[]): { rss: number; cpuSeconds: number } {
+export function usageOf(pids: number[]): { rss: number; cpuSeconds: number } {
   let rss = 0;
   let ticks = 0;
   for (const pid of pids) {
@@ -73,7 +73,7 @@ function pssOf(pid: number): number {
 }
 
 /** Summed PSS (bytes) of live processes. */
-const pssOfAll = (pids: number[]): number => pids.reduce((sum, pid) => sum + pssOf(pid), 0);
+export const pssOfAll = (pids: number[]): number => pids.reduce((sum, pid) => sum + pssOf(pid), 0);
 
 const PAGE = 4096;
 const PRESENT = 1n << 63n;
