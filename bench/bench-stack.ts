@@ -3,7 +3,7 @@ import { ManagedStack } from '../src/stack/managed-stack.js';
 
 /**
  * The benchmarks' target: a managed HAProxy (round robin, unless told another preset) to three
- * reference backends (unless told how many), sized for `connections`, logging into `logDir`.
+ * reference backends (unless told how many, or Socket.IO nodes), sized for `connections`, logging into `logDir`.
  * Started; the caller stops it.
  */
 export async function startBenchStack(
@@ -11,10 +11,11 @@ export async function startBenchStack(
   logDir: string,
   preset = 'haproxy-round-robin',
   backends = 3,
+  backend: 'reference' | 'socketio' = 'reference',
 ): Promise<ManagedStack> {
   const loaded = parseScenarioText(
     'bench',
-    `name: bench-stack\ntarget: { stack: ${preset}, backends: ${backends} }\nclients: { count: ${connections} }\nduration: 1s\n`,
+    `name: bench-stack\ntarget: { stack: ${preset}, backends: ${backends}, backend: ${backend} }\nclients: { count: ${connections} }\nduration: 1s\n`,
   );
   if (!loaded.ok) throw new Error('bench plan');
   const stack = new ManagedStack(loaded.plan, { logDir });

@@ -144,7 +144,7 @@ const JSON_TRAFFIC = `  message: '{"type":"ping","id":"{{id}}","sent":{{now_ms}}
  * path); or each client its row of a data file and two handshake headers made from it (the rows shared, not
  * copied).
  */
-type Population = 'count' | 'stages' | 'data';
+type Population = 'count' | 'stages' | 'data' | 'groups';
 
 /** The plain loop's source addresses: each connection its own in 127.20.0.0/16 (bare-ws.js's). */
 const POOL = 'addresses: { pool: 127.20.0.0/16 }';
@@ -152,6 +152,15 @@ const POOL = 'addresses: { pool: 127.20.0.0/16 }';
 function clientsYaml(population: Population, dir: string): string {
   if (population === 'stages') return `clients: { stages: [{ to: ${connections}, over: ${rampMs}ms }], ${POOL} }`;
   if (population === 'count') return `clients: { count: ${connections}, ramp: ${rampMs}ms, ${POOL} }`;
+  // Two personas sharing the echo load (each its own traffic block, the same interval).
+  if (population === 'groups')
+    return `clients:
+  count: ${connections}
+  ramp: ${rampMs}ms
+  ${POOL}
+  groups:
+    - { name: readers, share: 50%, traffic: { interval: ${intervalMs}ms, size: 64 } }
+    - { name: writers, share: 50%, traffic: { interval: ${intervalMs}ms, size: 64 } }`;
   const users = path.join(dir, 'users.csv');
   fs.writeFileSync(
     users,
@@ -188,10 +197,12 @@ const ECHO_MODULE = `export default {
 `;
 
 /** What the clients speak: the echo marker, a JSON template, a protocol module, or MQTT (QoS 0, each its own topic). */
-type Speech = 'echo' | 'json' | 'module' | 'mqtt';
+type Speech = 'echo' | 'json' | 'module' | 'mqtt' | 'socketio';
 
 function protocolYaml(speech: Speech, dir: string): string {
   if (speech === 'json') return `traffic:\n  interval: ${intervalMs}ms\n${JSON_TRAFFIC}`;
+  if (speech === 'socketio')
+    return `protocol: socketio\ntraffic:\n  interval: ${intervalMs}ms\n  event: chat\n  message: '{"n":{{seq}},"pad":"{{pad:40}}"}'\n`;
   const traffic = `traffic:\n  interval: ${intervalMs}ms\n  size: 64\n`;
   if (speech === 'module') {
     fs.writeFileSync(path.join(dir, 'echo-module.mjs'), ECHO_MODULE);
@@ -270,6 +281,18 @@ ${protocolYaml(run.speech ?? 'echo', dir)}`,
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
+/** The feature rows, each read against the echo row (`stickler`), and the label results.json gives them. */
+const FEATURES = [
+  ['stickler_json', 'JSON template, reply: { field: id }'],
+  ['stickler_metrics', '--metrics, scraped every second'],
+  ['stickler_socketio', 'Socket.IO (events through HAProxy to socket.io nodes)'],
+  ['stickler_stages', 'clients from stages'],
+  ['stickler_data', 'data row + two headers per client'],
+  ['stickler_groups', 'two groups (personas)'],
+  ['stickler_module', 'protocol module (binary frames)'],
+  ['stickler_mqtt', 'MQTT QoS 0 (aedes brokers)'],
+] as const;
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
 const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
@@ -283,6 +306,8 @@ const rows = {
   stickler_data: [] as Figures[],
   stickler_module: [] as Figures[],
   stickler_mqtt: [] as Figures[],
+  stickler_socketio: [] as Figures[],
+  stickler_groups: [] as Figures[],
   baseline: [] as Figures[],
 };
 /** The MQTT row's target: three aedes brokers (npm) behind HAProxy round robin, started when the row first runs. */
@@ -290,6 +315,12 @@ const brokers: { setup: SeedSetup | null } = { setup: null };
 async function mqttUrl(): Promise<string> {
   brokers.setup ??= await startSeedSetup('haproxy', haproxyNamingBackends(false), 3, aedesBrokers);
   return brokers.setup.url;
+}
+/** The Socket.IO row's target: three Socket.IO nodes (npm's socket.io) behind HAProxy with a cookie, when first run. */
+const socketio: { stack: Awaited<ReturnType<typeof startBenchStack>> | null } = { stack: null };
+async function socketioUrl(): Promise<string> {
+  socketio.stack ??= await startBenchStack(connections, dir, 'haproxy-cookie', 3, 'socketio');
+  return socketio.stack.urls[0];
 }
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
@@ -302,6 +333,8 @@ const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   stickler_data: () => runStickler({ population: 'data' }),
   stickler_module: () => runStickler({ speech: 'module' }),
   stickler_mqtt: async () => runStickler({ speech: 'mqtt', url: await mqttUrl() }),
+  stickler_socketio: async () => runStickler({ speech: 'socketio', url: await socketioUrl() }),
+  stickler_groups: () => runStickler({ population: 'groups' }),
   baseline: () => runStickler({ checkout: baseline! }),
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
@@ -334,6 +367,7 @@ try {
 } finally {
   await stack.stop();
   await brokers.setup?.stop();
+  await socketio.stack?.stop();
 }
 if (partial) {
   process.stdout.write(`${JSON.stringify(Object.fromEntries(names.map((name) => [name, rows[name]])), null, 2)}\n`);
@@ -377,6 +411,8 @@ const result = {
       bare: round2(steady('bare')),
       stickler: round2(steady('stickler')),
       ratio: round2(steady('stickler') / steady('lean')),
+      ratio_to_bare: round2(steady('stickler') / steady('bare')),
+      target: 0.9,
     },
   },
   cpu_split: {
@@ -460,7 +496,26 @@ const result = {
     bare: round2(rss('bare')),
     stickler: round2(rss('stickler')),
     ratio: round2(rss('stickler') / rss('lean')),
+    ratio_to_bare: round2(rss('stickler') / rss('bare')),
     target: 1.2,
+  },
+  features: {
+    note:
+      'each feature carrying the same echo load (5,000 clients, a message a second) against the echo row of the same ' +
+      'run: CPU per message of stickler alone (brokers and backends not counted), peak RSS',
+    target_cpu_ratio: 1.2,
+    target_rss_ratio: 1.1,
+    rows: Object.fromEntries(
+      FEATURES.filter(([name]) => rows[name].length).map(([name, label]) => [
+        label,
+        {
+          cpu_us_per_message: round2(cpu(name)),
+          cpu_ratio: round2(cpu(name) / cpu('stickler')),
+          peak_rss_mb: round2(rss(name)),
+          rss_ratio: round2(rss(name) / rss('stickler')),
+        },
+      ]),
+    ),
   },
   echoes_received: Object.fromEntries(names.map((name) => [name, rows[name].map((f) => f.received)])),
   per_round: Object.fromEntries(

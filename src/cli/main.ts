@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT } from './exit-codes.js';
 import { runOptions } from './run-options.js';
+import { outputFlushed } from './flush-output.js';
 
 /**
  * The `stickler` command: a thin yargs layer. Each handler imports its command lazily, returns an
@@ -21,7 +22,8 @@ async function finish(run: () => Promise<number> | number): Promise<void> {
     else process.stderr.write(`stickler: unexpected error: ${(error as Error)?.stack ?? error}\n`);
     process.exitCode = EXIT.infrastructure;
   }
-  // Workers and timers are gone by now; exit so that no stray handle keeps the process alive.
+  // Workers and timers are gone: exit (no stray handle keeps us alive) once output queued for a slow reader is out.
+  await outputFlushed();
   process.exit(process.exitCode);
 }
 

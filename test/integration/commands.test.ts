@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import WebSocket from 'ws';
@@ -116,4 +117,29 @@ test('lint: exit 1 on an error, --json findings with line and fix, 2 for a file 
   const run = await runCli(['run', 'idle-timeout', '--out', path.join(tempDir(), 'out'), '--quiet']);
   assert.match(run.stderr, /nginx-short-timeout: proxy_read_timeout is 3s/);
   assert.equal(run.code, 1, 'the run exits as its thresholds say (idle-timeout fails one on purpose)');
+});
+
+test('a reader slower than stickler still gets all of a large output (k8s of a 400 KB scenario; exit waits for the pipe)', async () => {
+  const dir = tempDir();
+  const scenario = path.join(dir, 'big.yaml');
+  // The pods' ConfigMap carries the scenario: a long description makes the manifests 400 KB, past a pipe's 64 KB.
+  fs.writeFileSync(
+    scenario,
+    `name: big\ndescription: "${'x'.repeat(400_000)}"\ntarget: { url: "ws://127.0.0.1:9/" }\nclients: { count: 10 }\nduration: 5s\n`,
+  );
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/stickler.js'), 'k8s', scenario, '--shards', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pause();
+  const chunks: Buffer[] = [];
+  // Like `| kubectl apply -f -` busy for a moment: nothing read until stickler has written everything it will.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const out = Buffer.concat(chunks).toString();
+  assert.equal(code, 0);
+  assert.ok(out.length > 400_000, `${out.length} bytes of the manifests arrived`);
+  assert.match(out, /x{400000}/);
+  assert.match(out.trimEnd().split('\n').at(-1)!, /name: stickler-big-scenario/);
 });
