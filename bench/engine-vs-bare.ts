@@ -343,6 +343,14 @@ const names = (Object.keys(programs) as (keyof typeof rows)[]).filter(
   (name) => (only ? only.includes(name) : name !== 'baseline') && (name !== 'baseline' || baseline),
 );
 const partial = process.env.BENCH_SHORT === '0' || only !== undefined;
+/** Everything the bench started, stopped: at its end, and on Ctrl-C or SIGTERM (brokers outlived a stopped bench). */
+const stopAll = async () => {
+  await stack.stop();
+  await brokers.setup?.stop();
+  await socketio.stack?.stop();
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 let leanShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
@@ -365,9 +373,7 @@ try {
     );
   }
 } finally {
-  await stack.stop();
-  await brokers.setup?.stop();
-  await socketio.stack?.stop();
+  await stopAll();
 }
 if (partial) {
   process.stdout.write(`${JSON.stringify(Object.fromEntries(names.map((name) => [name, rows[name]])), null, 2)}\n`);

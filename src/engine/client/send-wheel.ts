@@ -1,11 +1,11 @@
 /**
  * How far ahead a tick sends: every slot due within the batch window goes out in one batch rather
  * than waking again for it (a write wakes a proxy asleep in epoll_wait, on the writer's CPU). The
- * window is 2.5% of the interval, at least 1 ms and at most 25 ms; a message's clock starts when it is
+ * window is 1% of the interval, at least 1 ms and at most 10 ms; a message's clock starts when it is
  * sent, so sending early hides nothing. Measurements: docs/performance.md, "The send wheel's batch window".
  */
 export function batchWindowMs(intervalMs: number): number {
-  return Math.min(25, Math.max(1, intervalMs / 40));
+  return Math.min(10, Math.max(1, intervalMs / 100));
 }
 
 /** A client that sends on a fixed grid: phase + k * interval. */
