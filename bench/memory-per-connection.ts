@@ -79,6 +79,10 @@ interface Held {
   failedByReason?: Record<string, number>;
   /** The rest of the machine at the middle of the hold: nginx, the backends, the kernel's TCP sockets. */
   machine?: MachineSnapshot;
+  /** How the connections came and stayed: the ramp, the hold once all were asked for, pings (0: none). */
+  rampS?: number;
+  holdS?: number;
+  pingS?: number;
 }
 
 type Sample = [number, number, number, number, number];
@@ -177,6 +181,9 @@ traffic: { interval: 0s, ping: ${pingFor(count)} }
   const row = held(peak, heldMemory(samples, count), peakRssBytes, summary.workers + 1);
   return {
     ...row,
+    rampS: rampMsFor(count) / 1000,
+    holdS: holdMsFor(count) / 1000,
+    pingS: Number.parseInt(pingFor(count), 10),
     ...(peak < count ? { asked: count } : {}),
     ...(failed > 0 ? { failed, failedByReason } : {}),
     ...(machine ? { machine } : {}),

@@ -44,6 +44,16 @@ interface MemoryRow {
   failed?: number;
   failedByReason?: Record<string, number>;
   machine?: MachineSnapshot;
+  rampS?: number;
+  holdS?: number;
+  pingS?: number;
+}
+
+/** How a memory row's connections came and stayed, where the row says. */
+function shapeNote(row: MemoryRow): string {
+  if (row.rampS === undefined) return '';
+  const pings = row.pingS ? `a ping every ${row.pingS} s` : 'no pings';
+  return `; a ${row.rampS} s ramp, every one held ${row.holdS} s, ${pings}`;
 }
 
 interface MemoryResults {
@@ -106,6 +116,7 @@ function memoryRows(memory: MemoryResults): string[] {
       `${row.asked ? ` (of ${count(row.asked)} asked)` : ''} | ` +
       `${lean ? `${lean.kbPssPerConnection} KB (lean loop)` : '-'} | ${row.kbPssPerConnection} KB ` +
       `(${row.processes} process${row.processes === 1 ? '' : 'es'}, RSS ${row.kbPerConnection} KB${failed}` +
+      `${shapeNote(row)}` +
       `${machineNote(row.machine)}) | ${lean ? x(row.kbPssPerConnection / lean.kbPssPerConnection) : '-'} | ` +
       `${(row.asked ?? row.connections) >= 200_000 ? '<= 5 KB' : '-'} | ${day(row.date)}, ${row.rounds} round${row.rounds === 1 ? '' : 's'} | ` +
       `${memoryCommand(row.asked ?? row.connections)} |`

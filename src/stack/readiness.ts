@@ -37,18 +37,15 @@ export async function waitForUpgrade(
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new WaitAborted('interrupted while waiting for the target');
     if (!isAlive()) throw new Error('the process exited');
+    const limitMs = Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now()));
     try {
-      await tryUpgrade(
-        request ?? plainRequest(url),
-        Math.max(1, Math.min(ATTEMPT_MS, deadline - Date.now())),
-        tls,
-        signal,
-      );
+      await tryUpgrade(request ?? plainRequest(url), limitMs, tls, signal);
       return;
     } catch (error) {
       // A backend that answered without upgrading will answer the same next time: no use waiting.
       if ((error instanceof RefusedUpgrade && error.definitive) || error instanceof WaitAborted) throw error;
-      lastError = (error as Error).message;
+      // The last attempt, cut short by the deadline, timed out: the error before it (a certificate refused) says more.
+      if (limitMs === ATTEMPT_MS || lastError === 'no attempt') lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
