@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { median, startBenchStack } from './bench-stack.js';
 import { watchProcesses, watchTree } from './process-tree.js';
 import { machineSnapshot, type MachineSnapshot } from './machine-snapshot.js';
+import type { Held } from './memory-row.js';
 
 const counts = (process.argv[2] ?? '5000,20000,100000').split(',').map(Number);
 const leanCounts = (process.argv[3] ?? '5000,20000').split(',').filter(Boolean).map(Number);
@@ -46,44 +47,6 @@ const LEAN_PER_PROCESS = 10_000;
 const rampMsFor = (count: number) => (count >= 200_000 ? count * 1.25 : Math.max(5000, count));
 /** Pings every 30 s keep idle connections honest; from 200,000 on they are 6,700 a second through nginx: none. */
 const pingFor = (count: number) => (count >= 200_000 ? '0s' : '30s');
-
-interface Held {
-  date?: string;
-  /** The row is the median of this many rounds. */
-  rounds?: number;
-  connections: number;
-  rssMb: number;
-  peakRssMb: number;
-  kbPerConnection: number;
-  /** PSS summed the same way: pages shared with other processes (stickler's or not) split among them. */
-  pssMb: number;
-  kbPssPerConnection: number;
-  /**
-   * The program's resident set: the distinct physical pages its processes map, each counted once
-   * (process-tree.ts, residentBytes). The summed RSS counts the node binary's code once per
-   * process; this is the memory the program holds. Absent where page frames cannot be read (not root).
-   */
-  residentMb?: number;
-  kbResidentPerConnection?: number;
-  processes: number;
-  /**
-   * Stickler's row at the largest count: the same processes holding 100 connections (the cost of the
-   * processes the file limit asks for, before any connection), and the RSS per connection above it.
-   */
-  fixedRssMb?: number;
-  kbPerConnectionAboveFixed?: number;
-  /** The count the run asked for, where fewer were open at once (connections). */
-  asked?: number;
-  /** Connections that never opened or were lost, by reason: where this machine stopped the run short. */
-  failed?: number;
-  failedByReason?: Record<string, number>;
-  /** The rest of the machine at the middle of the hold: nginx, the backends, the kernel's TCP sockets. */
-  machine?: MachineSnapshot;
-  /** How the connections came and stayed: the ramp, the hold once all were asked for, pings (0: none). */
-  rampS?: number;
-  holdS?: number;
-  pingS?: number;
-}
 
 type Sample = [number, number, number, number, number];
 

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MachineSnapshot } from './machine-snapshot.js';
+import type { Held } from './memory-row.js';
 
 export const START = '<!-- performance-table: generated from bench/*.json by npm run docs:performance -->';
 export const END = '<!-- performance-table: end -->';
@@ -31,23 +32,8 @@ interface CpuResults {
   features?: { target_cpu_ratio: number; target_rss_ratio: number; rows: Record<string, FeatureRow> };
 }
 
-interface MemoryRow {
-  date: string;
-  rounds: number;
-  connections: number;
-  rssMb: number;
-  kbPerConnection: number;
-  pssMb: number;
-  kbPssPerConnection: number;
-  processes: number;
-  asked?: number;
-  failed?: number;
-  failedByReason?: Record<string, number>;
-  machine?: MachineSnapshot;
-  rampS?: number;
-  holdS?: number;
-  pingS?: number;
-}
+/** A row as the results file holds it: every row has its date and rounds there. */
+type MemoryRow = Held & { date: string; rounds: number };
 
 /** How a memory row's connections came and stayed, where the row says. */
 function shapeNote(row: MemoryRow): string {
