@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InflightQueue } from '../../src/engine/protocols/inflight-queue.js';
 import { ReplyMatcher } from '../../src/engine/protocols/reply-matcher.js';
 import type { AppPlan } from '../../src/scenario/plan.js';
 import { compileTemplate } from '../../src/util/template.js';
@@ -47,4 +48,22 @@ test('an echoed template is matched by the id between its literals; next answers
   field.sent('1-3', 1_500_000);
   assert.equal(field.expire(2_000_000), 2);
   assert.equal(field.match(Buffer.from('{"id":"1-3"}')), 1_500_000);
+});
+
+test('the in-flight queue answers out of order, gives up the oldest, and stays small over a long run', () => {
+  const queue = new InflightQueue();
+  for (let seq = 1; seq <= 5; seq++) queue.add(`1-${seq}`, seq * 100);
+  assert.equal(queue.take('1-3'), 300);
+  assert.equal(queue.take('1-3'), undefined);
+  assert.equal(queue.take('1-1'), 100);
+  assert.equal(queue.dropOlder(450), 2);
+  assert.equal(queue.size, 1);
+  assert.equal(queue.take('1-5'), 500);
+  assert.equal(queue.size, 0);
+  for (let seq = 1; seq <= 10_000; seq++) {
+    queue.add(`2-${seq}`, seq);
+    if (seq > 3) assert.equal(queue.take(`2-${seq - 3}`), seq - 3);
+  }
+  assert.equal(queue.size, 3);
+  assert.ok((queue as unknown as { ids: string[] }).ids.length < 100, 'the arrays do not grow with the run');
 });

@@ -44,3 +44,14 @@ test('every frame has its own masking key, and the payload on the wire is masked
   assert.equal(frames.filter((frame) => frame.subarray(6).equals(payload)).length <= 1, true);
   assert.deepEqual(receivedByServer(frames.slice(0, 5)).messages, Array(5).fill(`text:${payload.toString()}`));
 });
+
+test('a string is framed as its UTF-8 bytes: ASCII at every length encoding, and text beyond ASCII', () => {
+  const texts = [0, 5, 125, 126, 65536].map((length) => '{"id":"1-1"}'.padEnd(length, ' ').slice(0, length));
+  texts.push('{"name":"Zoë","city":"東京","emoji":"🚀"}', `${'x'.repeat(200)}é`);
+  const { messages, errors } = receivedByServer(texts.map((text) => maskedTextFrame(text)));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    messages,
+    texts.map((text) => `text:${text}`),
+  );
+});

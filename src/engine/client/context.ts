@@ -134,7 +134,7 @@ export class Connection implements ProtocolLink, WheelMember {
     readonly owner: ConnectionOwner,
   ) {}
 
-  write(message: Buffer, binary = false): void {
+  write(message: Buffer | string, binary = false): void {
     // A polling session (Socket.IO transports: [polling]) has no socket: it sends packets itself.
     if (this.socket) writeTextFrame(this.socket, message, binary);
     else this.ws.send(message, { binary });

@@ -55,6 +55,8 @@ export class AppProtocol implements ClientProtocol {
   private readonly marker: EchoProtocol | null;
 
   private readonly messageField: string;
+  /** How this client's ids begin (`7-`): {{id}} is it and the message's {{seq}}. */
+  private readonly idPrefix: string;
 
   constructor(
     plan: Plan,
@@ -65,7 +67,8 @@ export class AppProtocol implements ClientProtocol {
     this.app = plan.app;
     this.messageField = plan.identify.messageField;
     this.values = { client: clientIndex, session: `s${plan.seed}-${clientIndex}` };
-    this.replies = new ReplyMatcher(plan.app, `${clientIndex}-`);
+    this.idPrefix = `${clientIndex}-`;
+    this.replies = new ReplyMatcher(plan.app, this.idPrefix);
     this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder, this.values, row) : null;
     this.marker = plan.app.message ? null : EchoProtocol.create(plan);
   }
@@ -80,10 +83,8 @@ export class AppProtocol implements ClientProtocol {
   }
 
   /** A template as the frame's payload: bytes for binary frames, else its text. */
-  private payload(template: Template, values: TemplateValues): Buffer {
-    return this.app.binary
-      ? renderBytes(template, values, this.row)
-      : Buffer.from(renderTemplate(template, values, this.row));
+  private payload(template: Template, values: TemplateValues): Buffer | string {
+    return this.app.binary ? renderBytes(template, values, this.row) : renderTemplate(template, values, this.row);
   }
 
   /** reply: none sends and forgets: nothing is in flight. */
@@ -103,7 +104,7 @@ export class AppProtocol implements ClientProtocol {
     return this.runStep(0);
   }
 
-  message(sentUs: number): Buffer {
+  message(sentUs: number): Buffer | string {
     this.sentOnConnection += 1;
     const values = this.nextValues();
     // The marker carries its own send time: nothing of it is kept in flight.
@@ -144,8 +145,7 @@ export class AppProtocol implements ClientProtocol {
   }
 
   closing(link: ProtocolLink): void {
-    for (const template of this.app.onClose)
-      link.write(Buffer.from(renderTemplate(template, this.nextValues(), this.row)));
+    for (const template of this.app.onClose) link.write(renderTemplate(template, this.nextValues(), this.row));
   }
 
   finish(): void {
@@ -195,7 +195,7 @@ export class AppProtocol implements ClientProtocol {
   private nextValues(): TemplateValues {
     this.seq += 1;
     this.values.seq = this.seq;
-    this.values.id = `${this.clientIndex}-${this.seq}`;
+    this.values.id = this.idPrefix + this.seq;
     this.values.now_ms = Date.now();
     this.values.backend = this.link?.backend ?? undefined;
     return this.values;

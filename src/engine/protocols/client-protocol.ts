@@ -24,8 +24,11 @@ export interface ClientProtocol {
    * now (true) or once `replyTo` returns PROTOCOL_OPENED.
    */
   opened(link: ProtocolLink): boolean;
-  /** The client's next message, stamped with its intended send time (µs, run clock). The buffer may be reused. */
-  message(sentUs: number): Buffer;
+  /**
+   * The client's next message, stamped with its intended send time (µs, run clock). The buffer may be reused; a string
+   * is a text message (written straight into its frame).
+   */
+  message(sentUs: number): Buffer | string;
   /**
    * A message from the server: the send time (µs) of the client's message it answers, or one of
    * NOT_A_REPLY / PROTOCOL_OPENED / PROTOCOL_CONTROL. A protocol's own control messages (Engine.IO
@@ -68,7 +71,7 @@ export interface ClientProtocol {
 /** The connection as a protocol may use it. */
 export interface ProtocolLink {
   /** Writes one text message, or a binary one (the protocol's own framing already applied). */
-  write(message: Buffer, binary?: boolean): void;
+  write(message: Buffer | string, binary?: boolean): void;
   /** The connection's backend, once known. */
   readonly backend: string | null;
   /** The protocol gives the connection up (a failed step): the client closes it and reconnects. */

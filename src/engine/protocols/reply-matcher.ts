@@ -1,6 +1,7 @@
 import type { AppPlan } from '../../scenario/plan.js';
 import { parseJson, valueAt } from '../../util/json-path.js';
 import type { Template } from '../../util/template.js';
+import { InflightQueue } from './inflight-queue.js';
 
 /**
  * The messages of one connection in flight, and which server message answers which: by the id
@@ -15,8 +16,8 @@ export class ReplyMatcher {
   /** match(): another client's message (its id is another client's): a peer's copy in a room, a push. */
   static readonly PEER = -12;
 
-  /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
-  private readonly inflight = new Map<string, number>();
+  /** id and intended send time (µs), oldest first. */
+  private readonly inflight = new InflightQueue();
   private readonly order: number[] = [];
   private readonly echoAnchor: { before: Buffer; after: number } | null;
 
@@ -38,7 +39,7 @@ export class ReplyMatcher {
   sent(id: string, sentUs: number): void {
     const kind = this.app.reply.kind;
     if (kind === 'next') this.order.push(sentUs);
-    else if (kind !== 'none') this.inflight.set(id, sentUs);
+    else if (kind !== 'none') this.inflight.add(id, sentUs);
   }
 
   /** The send time of the message `data` answers, or UNMATCHED / NOT_A_REPLY. */
@@ -50,24 +51,22 @@ export class ReplyMatcher {
     if (reply.kind === 'field') {
       // The common case, a top-level id, is read off the bytes; anything else (or a miss) is parsed.
       const quick = this.fieldKey ? idAfter(data, this.fieldKey) : null;
-      if (quick !== null && this.inflight.has(quick)) id = quick;
-      else {
-        const value = valueAt(parseJson(data), reply.path);
-        if (typeof value === 'string' || typeof value === 'number') id = String(value);
-      }
+      const quickSentUs = quick !== null ? this.inflight.take(quick) : undefined;
+      if (quickSentUs !== undefined) return quickSentUs;
+      const value = valueAt(parseJson(data), reply.path);
+      if (typeof value === 'string' || typeof value === 'number') id = String(value);
     } else if (this.echoAnchor) id = idAfter(data, this.echoAnchor);
     if (id === null) return ReplyMatcher.NOT_A_REPLY;
-    const sentUs = this.inflight.get(id);
+    const sentUs = this.inflight.take(id);
     if (sentUs === undefined)
       return this.ownPrefix !== null && !id.startsWith(this.ownPrefix) ? ReplyMatcher.PEER : ReplyMatcher.UNMATCHED;
-    this.inflight.delete(id);
     return sentUs;
   }
 
   /** Messages sent before `nowUs` minus the reply timeout are given up: how many. */
   expire(nowUs: number): number {
     const oldest = nowUs - this.app.replyTimeoutMs * 1000;
-    let expired = dropOlder(this.inflight, oldest);
+    let expired = this.inflight.dropOlder(oldest);
     while (this.order.length > 0 && this.order[0] < oldest) {
       this.order.shift();
       expired += 1;
@@ -96,11 +95,33 @@ function idAnchor(template: Template): { before: Buffer; after: number } | null 
 
 /** The id in an echoed template: the bytes after the anchor up to the byte that ends it. */
 function idAfter(data: Buffer, anchor: { before: Buffer; after: number }): string | null {
-  const at = data.indexOf(anchor.before);
+  const at = indexOfBytes(data, anchor.before);
   if (at < 0) return null;
   const start = at + anchor.before.length;
-  const end = anchor.after >= 0 ? data.indexOf(anchor.after, start) : data.length;
+  let end = data.length;
+  if (anchor.after >= 0) {
+    end = start;
+    while (end < data.length && data[end] !== anchor.after) end += 1;
+    if (end === data.length) return null;
+  }
   return end > start ? data.toString('latin1', start, end) : null;
+}
+
+/** Messages up to this long are searched in JS: shorter than the call into C++ that Buffer.indexOf makes. */
+const SEARCH_IN_JS_BYTES = 512;
+
+/** Where `needle` first is in `data`, or -1. */
+function indexOfBytes(data: Buffer, needle: Buffer): number {
+  if (data.length > SEARCH_IN_JS_BYTES) return data.indexOf(needle);
+  const first = needle[0];
+  for (let at = 0; at + needle.length <= data.length; at++)
+    if (data[at] === first && bytesAt(data, needle, at)) return at;
+  return -1;
+}
+
+function bytesAt(data: Buffer, needle: Buffer, at: number): boolean {
+  for (let k = 1; k < needle.length; k++) if (data[at + k] !== needle[k]) return false;
+  return true;
 }
 
 /**

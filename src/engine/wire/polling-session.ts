@@ -52,7 +52,7 @@ export class PollingSession extends EventEmitter {
   }
 
   /** Writes one packet in its WebSocket text form ("3", "42[...]"). */
-  send(message: Buffer): void {
+  send(message: Buffer | string): void {
     if (this.readyState !== WebSocket.OPEN) return;
     this.queue.push(decodePacket(message.toString()));
     if (!this.posting) setImmediate(() => this.flush());

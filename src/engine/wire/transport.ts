@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
  */
 export interface Transport extends EventEmitter {
   readonly readyState: number;
-  send(data: Buffer, options?: { binary?: boolean }): void;
+  send(data: Buffer | string, options?: { binary?: boolean }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
