@@ -67,3 +67,19 @@ test('the in-flight queue answers out of order, gives up the oldest, and stays s
   assert.equal(queue.size, 3);
   assert.ok((queue as unknown as { ids: string[] }).ids.length < 100, 'the arrays do not grow with the run');
 });
+
+test('the in-flight queue drains oldest first, and is empty after', () => {
+  const queue = new InflightQueue();
+  queue.add('1-1', 10);
+  queue.add('1-2', 20);
+  queue.add('1-3', 30);
+  assert.equal(queue.take('1-2'), 20);
+  const drained: [string, number][] = [];
+  queue.drain((id, sentUs) => drained.push([id, sentUs]));
+  assert.deepEqual(drained, [
+    ['1-1', 10],
+    ['1-3', 30],
+  ]);
+  assert.equal(queue.size, 0);
+  assert.equal(queue.take('1-1'), undefined);
+});

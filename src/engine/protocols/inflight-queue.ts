@@ -59,6 +59,14 @@ export class InflightQueue {
     return dropped;
   }
 
+  /** Every entry, oldest first, taken out of flight. */
+  drain(each: (id: string, sentUs: number) => void): void {
+    while (this.firstId !== null) {
+      each(this.firstId, this.firstUs);
+      this.promote();
+    }
+  }
+
   clear(): void {
     this.firstId = null;
     this.head = 0;

@@ -9,6 +9,7 @@ import {
   type ProtocolRecorder,
 } from './client-protocol.js';
 import { describeModuleError } from './module-registry.js';
+import { InflightQueue } from './inflight-queue.js';
 import { dropOlder } from './reply-matcher.js';
 import type {
   ProtocolClient,
@@ -41,7 +42,7 @@ export class ModuleProtocol implements ClientProtocol {
   private opens = 0;
   private sequence = 0;
   /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
-  private readonly inflight = new Map<string, number>();
+  private readonly inflight = new InflightQueue();
   /**
    * Messages still unanswered when their connection ended (counted lost then): a broker that kept the session may
    * deliver them after the reconnect (continuity.offline.delivered), or not (offline.lost).
@@ -70,8 +71,7 @@ export class ModuleProtocol implements ClientProtocol {
   opened(link: ProtocolLink): boolean {
     this.link = link;
     if (this.inflight.size > 0) this.offline ??= new Map();
-    for (const [id, sentUs] of this.inflight) this.offline!.set(id, sentUs);
-    this.inflight.clear();
+    this.inflight.drain((id, sentUs) => this.offline!.set(id, sentUs));
     this.previousBackend = this.lastBackend;
     const client = this.client(link);
     this.opens += 1;
@@ -86,7 +86,7 @@ export class ModuleProtocol implements ClientProtocol {
 
   message(sentUs: number): Buffer {
     const id = `${this.facts.index}-${(this.sequence += 1)}`;
-    this.inflight.set(id, sentUs);
+    this.inflight.add(id, sentUs);
     const frame = this.connection ? this.guard(() => this.connection!.message(id)) : null;
     if (frame === null || frame === undefined) {
       this.lastBinary = false;
@@ -112,7 +112,7 @@ export class ModuleProtocol implements ClientProtocol {
     if (typeof event.backend === 'string' && event.backend !== '') link.named(event.backend);
     if (typeof event.resumed === 'boolean' && this.opens > 1) this.resumed(event.resumed, link);
     if (event.reply !== undefined) {
-      const sentUs = this.inflight.get(String(event.reply));
+      const sentUs = this.inflight.take(String(event.reply));
       if (sentUs === undefined && this.offline?.delete(String(event.reply))) {
         this.recorder.counters.offlineDelivered += 1;
         return result;
@@ -121,7 +121,6 @@ export class ModuleProtocol implements ClientProtocol {
         this.recorder.counters.unmatched += 1;
         return result;
       }
-      this.inflight.delete(String(event.reply));
       // One frame may answer several messages: the first is returned, the others are timed through the link.
       if (result < 0) return sentUs;
       link.replied(sentUs);
@@ -153,7 +152,7 @@ export class ModuleProtocol implements ClientProtocol {
 
   expire(nowUs: number): number {
     const oldest = nowUs - this.facts.replyTimeoutMs * 1000;
-    const expired = dropOlder(this.inflight, oldest);
+    const expired = this.inflight.dropOlder(oldest);
     if (this.offline) this.recorder.counters.offlineLost += dropOlder(this.offline, oldest);
     return expired;
   }

@@ -1,6 +1,7 @@
 import mqttPacket, { type IConnectPacket, type Packet } from 'mqtt-packet';
 import type { MqttPlan } from '../../scenario/plan.js';
 import { renderTemplate } from '../../util/template.js';
+import { OTHER_TOPIC, PINGRESP_READ, publishHead, publishPacket, readQuick, wholePackets } from './mqtt-publish.js';
 import type { ProtocolClient, ProtocolConnection, ProtocolEvent, ProtocolModule } from './protocol-module.js';
 
 /** MQTT 5 sessions end with the connection unless given an expiry: a persistent one lasts the run (1 h). */
@@ -24,8 +25,12 @@ export function mqttModule(plan: MqttPlan): ProtocolModule {
 }
 
 class MqttConnection implements ProtocolConnection {
-  private readonly parser: ReturnType<typeof mqttPacket.parser>;
+  /** mqtt-packet's parser while a packet other than a QoS 0 PUBLISH or PINGRESP is read (connected, made again). */
+  private parser: ReturnType<typeof mqttPacket.parser> | null = null;
+  /** A frame ended inside a packet: from then on every frame goes through the parser, which holds the rest. */
+  private parserHolds = false;
   private readonly topic: string;
+  private readonly head: ReturnType<typeof publishHead>;
   private readonly options: { protocolVersion: 4 | 5 };
   private nextPacketId = SUBSCRIBE_ID;
   private keepalive: NodeJS.Timeout | null = null;
@@ -40,9 +45,7 @@ class MqttConnection implements ProtocolConnection {
     this.options = { protocolVersion: plan.version };
     const values = { client: client.index, session: client.session };
     this.topic = renderTemplate(plan.topic, values, client.data);
-    this.parser = mqttPacket.parser(this.options);
-    this.parser.on('packet', (packet: Packet) => this.packet(packet));
-    this.parser.on('error', () => this.client.close('mqtt_protocol_error'));
+    this.head = publishHead(this.topic, plan.version);
   }
 
   open(): Uint8Array[] {
@@ -65,6 +68,7 @@ class MqttConnection implements ProtocolConnection {
 
   message(id: string): Uint8Array {
     const qos = this.plan.qos;
+    if (qos === 0) return publishPacket(this.head, id);
     return this.generate({
       cmd: 'publish',
       topic: this.topic,
@@ -77,9 +81,27 @@ class MqttConnection implements ProtocolConnection {
   }
 
   receive(frame: string | Uint8Array): ProtocolEvent[] | null {
+    if (!this.parserHolds && typeof frame !== 'string') {
+      const quick = readQuick(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), this.head);
+      if (quick === PINGRESP_READ) this.awaitingPong = false;
+      if (quick === PINGRESP_READ || quick === OTHER_TOPIC) return null;
+      if (quick !== null) return [{ reply: quick }];
+    }
+    // The parser may keep the frame's tail for the next: it gets a copy.
+    const bytes = Buffer.from(frame);
     this.events = [];
-    this.parser.parse(typeof frame === 'string' ? Buffer.from(frame) : Buffer.from(frame));
+    this.parserOf().parse(bytes);
+    this.parserHolds ||= !wholePackets(bytes);
+    if (!this.parserHolds) this.parser = null;
     return this.events.length > 0 ? this.events : null;
+  }
+
+  private parserOf(): ReturnType<typeof mqttPacket.parser> {
+    if (this.parser) return this.parser;
+    const parser = mqttPacket.parser(this.options);
+    parser.on('packet', (packet: Packet) => this.packet(packet));
+    parser.on('error', () => this.client.close('mqtt_protocol_error'));
+    return (this.parser = parser);
   }
 
   closed(): void {
