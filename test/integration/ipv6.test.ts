@@ -1,4 +1,5 @@
-// test: runs alone: it makes IPv6 pools bindable (a local route on lo, net.ipv6.ip_nonlocal_bind) for the whole machine
+// test: heavy: it makes IPv6 pools bindable (a local route on lo, net.ipv6.ip_nonlocal_bind) for the whole machine;
+// probe.test.ts does too, and two heavy files never run together (no light file uses IPv6 pools)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

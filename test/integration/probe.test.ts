@@ -1,4 +1,5 @@
-// test: runs alone: its IPv6 trials make a pool bindable for the whole machine, and it times idle cut-offs
+// test: heavy: its IPv6 trials make a pool bindable for the whole machine (as ipv6.test.ts does: two heavy files never
+// run together), and it times idle cut-offs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProbeReport } from '../../src/probe/probe.js';
