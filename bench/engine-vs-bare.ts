@@ -4,8 +4,9 @@
  * its own source address, close()). The project's earlier yardstick (`lean`, bench/lean-ws-loop.ts) runs beside it.
  * All are whole programs started the way a user starts them (`stickler run FILE --url`, `node bare-ws.js`), through
  * the same HAProxy to the same three reference backends: N connections opened over a 10 s ramp (bare-ws.js's), each
- * sending one message a second, 30 each. Feature rows (JSON, --metrics, stages, data + headers, a protocol module,
- * MQTT) run the same load through stickler and are read against the echo row.
+ * sending one message a second, 30 each. Feature rows (JSON, --metrics, stages, data + headers, groups, a protocol
+ * module, MQTT, Socket.IO as socket.io-client connects and with transports: [websocket]) run the same load through
+ * stickler and are read against the echo row.
  *
  * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
@@ -16,7 +17,7 @@
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
  * part per run (start, handshakes, closes, reports).
  *
- *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds (about 10 minutes)
+ *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds (about 30 minutes)
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  *   BENCH_ONLY=lean,stickler BENCH_SHORT=0 npm run bench -- 5000 1000 1   # some rows only, no short runs (not written to results.json)
@@ -197,12 +198,13 @@ const ECHO_MODULE = `export default {
 `;
 
 /** What the clients speak: the echo marker, a JSON template, a protocol module, or MQTT (QoS 0, each its own topic). */
-type Speech = 'echo' | 'json' | 'module' | 'mqtt' | 'socketio';
+type Speech = 'echo' | 'json' | 'module' | 'mqtt' | 'socketio' | 'socketio_ws';
 
 function protocolYaml(speech: Speech, dir: string): string {
   if (speech === 'json') return `traffic:\n  interval: ${intervalMs}ms\n${JSON_TRAFFIC}`;
-  if (speech === 'socketio')
-    return `protocol: socketio\ntraffic:\n  interval: ${intervalMs}ms\n  event: chat\n  message: '{"n":{{seq}},"pad":"{{pad:40}}"}'\n`;
+  if (speech === 'socketio' || speech === 'socketio_ws')
+    return `protocol: socketio\n${speech === 'socketio_ws' ? 'socketio: { transports: [websocket] }\n' : ''}traffic:
+  interval: ${intervalMs}ms\n  event: chat\n  message: '{"n":{{seq}},"pad":"{{pad:40}}"}'\n`;
   const traffic = `traffic:\n  interval: ${intervalMs}ms\n  size: 64\n`;
   if (speech === 'module') {
     fs.writeFileSync(path.join(dir, 'echo-module.mjs'), ECHO_MODULE);
@@ -286,6 +288,7 @@ const FEATURES = [
   ['stickler_json', 'JSON template, reply: { field: id }'],
   ['stickler_metrics', '--metrics, scraped every second'],
   ['stickler_socketio', 'Socket.IO (events through HAProxy to socket.io nodes)'],
+  ['stickler_socketio_ws', 'Socket.IO, transports: [websocket] (no polling start)'],
   ['stickler_stages', 'clients from stages'],
   ['stickler_data', 'data row + two headers per client'],
   ['stickler_groups', 'two groups (personas)'],
@@ -307,6 +310,7 @@ const rows = {
   stickler_module: [] as Figures[],
   stickler_mqtt: [] as Figures[],
   stickler_socketio: [] as Figures[],
+  stickler_socketio_ws: [] as Figures[],
   stickler_groups: [] as Figures[],
   baseline: [] as Figures[],
 };
@@ -334,6 +338,7 @@ const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   stickler_module: () => runStickler({ speech: 'module' }),
   stickler_mqtt: async () => runStickler({ speech: 'mqtt', url: await mqttUrl() }),
   stickler_socketio: async () => runStickler({ speech: 'socketio', url: await socketioUrl() }),
+  stickler_socketio_ws: async () => runStickler({ speech: 'socketio_ws', url: await socketioUrl() }),
   stickler_groups: () => runStickler({ population: 'groups' }),
   baseline: () => runStickler({ checkout: baseline! }),
 };
