@@ -75,6 +75,31 @@ export const binaryHelloBackends = scriptBackends(BINARY_HELLO_JS, 'binary-hello
 /** `count` aedes brokers over WebSocket, broker1..N, each with its own in-memory sessions. */
 export const aedesBrokers = scriptBackends(AEDES_JS, 'aedes-broker.js', 'broker');
 
+/**
+ * `count` of Debian's mosquitto brokers, broker1..N, each with a websockets listener of its own (mosquitto binds
+ * websockets to an interface, lo here, not to an address) beside a plain MQTT one on 127.0.0.1.
+ */
+export async function mosquittoBrokers(dir: string, count: number): Promise<SeedBackend[]> {
+  const backends: SeedBackend[] = [];
+  for (let i = 1; i <= count; i++) {
+    const [port, mqttPort] = [await freePort(), await freePort()];
+    const id = `broker${i}`;
+    const config = path.join(dir, `${id}.conf`);
+    fs.writeFileSync(
+      config,
+      `listener ${mqttPort} 127.0.0.1\nlistener ${port}\nbind_interface lo\nprotocol websockets\n` +
+        'allow_anonymous true\npersistence false\n',
+    );
+    const logFile = path.join(dir, `${id}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    backends.push({ id, port, child });
+    await waitForPort(port, child, id, logFile);
+  }
+  return backends;
+}
+
 /** HAProxy in front of brokers, naming each in a 101 header (x-backend-id); `sticky` inserts a cookie. */
 export const haproxyNamingBackends =
   (sticky: boolean): ProxyConfig =>

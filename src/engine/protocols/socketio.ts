@@ -1,5 +1,6 @@
 import { decodePacket, type Packet } from 'engine.io-parser';
 import { Decoder, Encoder, PacketType, type Packet as SocketPacket } from 'socket.io-parser';
+import { ackIdOf, argumentJson, eventFrame } from './socketio-codec.js';
 import { bump } from '../../metrics/counters.js';
 import type { Plan, SocketioPlan } from '../../scenario/plan.js';
 import { valueAt } from '../../util/json-path.js';
@@ -18,6 +19,9 @@ import { PollingSession } from '../wire/polling-session.js';
 import { PushCounter } from './push-counter.js';
 import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
 
+/** Encodes the namespace connect (stateless: one for every client). */
+const NAMESPACE_ENCODER = new Encoder();
+
 /**
  * Socket.IO v4 over Engine.IO v4, as socket.io-client connects: with polling first, the handshake
  * (GET), the namespace connect (POST "40", then a GET for its answer), then the WebSocket upgrade of
@@ -30,8 +34,8 @@ import { decodePackets, isUnknownSession, poll, type PollingClient } from '../..
  */
 export class SocketioProtocol implements ClientProtocol {
   private readonly io: SocketioPlan;
-  private readonly encoder = new Encoder();
-  private readonly decoder = new Decoder();
+  /** socket.io-parser's decoder, made when a packet other than an ACK comes (its CONNECT answer, server emits). */
+  private decoder: Decoder | null = null;
   private decoded: SocketPacket | null = null;
   /** The server emit the last message carried ({ event, data: its first argument }), for backendIn right after. */
   private lastEvent: { event: unknown; data: unknown } | null = null;
@@ -55,7 +59,6 @@ export class SocketioProtocol implements ClientProtocol {
     this.io = plan.app.socketio!;
     this.awaitsReplies = plan.app.reply.kind !== 'none';
     this.pushes = plan.app.push ? new PushCounter(plan.app.push, recorder, { client: clientIndex }, row) : null;
-    this.decoder.on('decoded', (packet: SocketPacket) => (this.decoded = packet));
   }
 
   /** The session's WebSocket: a new one ([websocket]), or the upgrade of the polling session. */
@@ -127,7 +130,7 @@ export class SocketioProtocol implements ClientProtocol {
     return false;
   }
 
-  message(sentUs: number): Buffer {
+  message(sentUs: number): string {
     const id = this.awaitsReplies ? ++this.ackId : undefined;
     if (id !== undefined) this.inflight.set(id, sentUs);
     const template = this.plan.app.message;
@@ -143,25 +146,13 @@ export class SocketioProtocol implements ClientProtocol {
           this.row,
         )
       : `stk:${sentUs}:`;
-    let arg: unknown = text;
-    if (template) {
-      try {
-        arg = JSON.parse(text);
-      } catch {
-        // not JSON: the argument is the text
-      }
-    }
-    const [encoded] = this.encoder.encode({
-      type: PacketType.EVENT,
-      nsp: this.io.namespace,
-      data: [this.io.event, arg],
-      ...(id !== undefined ? { id } : {}),
-    });
-    return Buffer.from(`4${encoded as string}`);
+    return eventFrame(this.io.namespace, id, this.io.event, template ? argumentJson(text) : JSON.stringify(text));
   }
 
   replyTo(data: Buffer, link: ProtocolLink): number {
     this.lastEvent = null;
+    // An Engine.IO message ("4"): the Socket.IO packet is the rest.
+    if (data[0] === 0x34) return this.socketPacket(data.toString('utf8', 1));
     const packet = decodePacket(data.toString()) as Packet;
     switch (packet.type) {
       case 'ping':
@@ -199,29 +190,41 @@ export class SocketioProtocol implements ClientProtocol {
   }
 
   private socketPacket(text: string): number {
+    const ackId = ackIdOf(text);
+    if (ackId >= 0) return this.acked(ackId);
     this.decoded = null;
     try {
-      this.decoder.add(text);
+      this.decoderOf().add(text);
     } catch {
       return PROTOCOL_CONTROL;
     }
     const packet = this.decoded as SocketPacket | null;
     if (!packet) return PROTOCOL_CONTROL;
     if (packet.type === PacketType.CONNECT) return this.sid ? PROTOCOL_CONTROL : PROTOCOL_OPENED;
-    if (packet.type === PacketType.ACK && packet.id !== undefined) {
-      const sentUs = this.inflight.get(packet.id);
-      if (sentUs === undefined) {
-        this.recorder.counters.unmatched += 1;
-        return PROTOCOL_CONTROL;
-      }
-      this.inflight.delete(packet.id);
-      return sentUs;
-    }
+    if (packet.type === PacketType.ACK && packet.id !== undefined) return this.acked(packet.id);
     if (packet.type === PacketType.EVENT) {
       this.lastEvent = { event: packet.data?.[0], data: packet.data?.[1] };
       this.pushes?.received(this.pushes.readsContent ? CheckedMessage.ofJson(this.lastEvent) : undefined);
     }
     return NOT_A_REPLY;
+  }
+
+  /** The send time of the emit acknowledged with `id`. */
+  private acked(id: number): number {
+    const sentUs = this.inflight.get(id);
+    if (sentUs === undefined) {
+      this.recorder.counters.unmatched += 1;
+      return PROTOCOL_CONTROL;
+    }
+    this.inflight.delete(id);
+    return sentUs;
+  }
+
+  private decoderOf(): Decoder {
+    if (this.decoder) return this.decoder;
+    const decoder = new Decoder();
+    decoder.on('decoded', (packet: SocketPacket) => (this.decoded = packet));
+    return (this.decoder = decoder);
   }
 
   private sessionOpened(polling: boolean): void {
@@ -237,7 +240,7 @@ export class SocketioProtocol implements ClientProtocol {
   }
 
   private namespaceConnect(): Packet {
-    const [encoded] = this.encoder.encode({ type: PacketType.CONNECT, nsp: this.io.namespace });
+    const [encoded] = NAMESPACE_ENCODER.encode({ type: PacketType.CONNECT, nsp: this.io.namespace });
     return { type: 'message', data: encoded as string };
   }
 
