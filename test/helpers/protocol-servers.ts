@@ -47,25 +47,40 @@ const [port, name] = process.argv.slice(2);
 })();
 `;
 
+/**
+ * Starts `count` servers, PREFIX1..N, each on a free port with its log in `dir`, one after the other once it listens;
+ * `command` gives each its program and arguments.
+ */
+async function startEach(
+  dir: string,
+  count: number,
+  prefix: string,
+  command: (port: number, id: string) => Promise<{ file: string; args: string[]; env?: NodeJS.ProcessEnv }>,
+): Promise<SeedBackend[]> {
+  const backends: SeedBackend[] = [];
+  for (let i = 1; i <= count; i++) {
+    const port = await freePort();
+    const id = `${prefix}${i}`;
+    const { file, args, env } = await command(port, id);
+    const logFile = path.join(dir, `${id}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(file, args, { env: env ?? process.env, stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    backends.push({ id, port, child });
+    await waitForPort(port, child, id, logFile);
+  }
+  return backends;
+}
+
 function scriptBackends(script: string, file: string, prefix: string) {
   return async (dir: string, count: number): Promise<SeedBackend[]> => {
     const scriptFile = path.join(dir, file);
     fs.writeFileSync(scriptFile, script);
-    const backends: SeedBackend[] = [];
-    for (let i = 1; i <= count; i++) {
-      const port = await freePort();
-      const id = `${prefix}${i}`;
-      const logFile = path.join(dir, `${id}.log`);
-      const log = fs.openSync(logFile, 'a');
-      const child = spawn(process.execPath, [scriptFile, String(port), id], {
-        env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
-        stdio: ['ignore', log, log],
-      });
-      fs.closeSync(log);
-      backends.push({ id, port, child });
-      await waitForPort(port, child, id, logFile);
-    }
-    return backends;
+    return startEach(dir, count, prefix, async (port, id) => ({
+      file: process.execPath,
+      args: [scriptFile, String(port), id],
+      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+    }));
   };
 }
 
@@ -80,24 +95,15 @@ export const aedesBrokers = scriptBackends(AEDES_JS, 'aedes-broker.js', 'broker'
  * websockets to an interface, lo here, not to an address) beside a plain MQTT one on 127.0.0.1.
  */
 export async function mosquittoBrokers(dir: string, count: number): Promise<SeedBackend[]> {
-  const backends: SeedBackend[] = [];
-  for (let i = 1; i <= count; i++) {
-    const [port, mqttPort] = [await freePort(), await freePort()];
-    const id = `broker${i}`;
+  return startEach(dir, count, 'broker', async (port, id) => {
     const config = path.join(dir, `${id}.conf`);
     fs.writeFileSync(
       config,
-      `listener ${mqttPort} 127.0.0.1\nlistener ${port}\nbind_interface lo\nprotocol websockets\n` +
+      `listener ${await freePort()} 127.0.0.1\nlistener ${port}\nbind_interface lo\nprotocol websockets\n` +
         'allow_anonymous true\npersistence false\n',
     );
-    const logFile = path.join(dir, `${id}.log`);
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    backends.push({ id, port, child });
-    await waitForPort(port, child, id, logFile);
-  }
-  return backends;
+    return { file: '/usr/sbin/mosquitto', args: ['-c', config] };
+  });
 }
 
 /** HAProxy in front of brokers, naming each in a 101 header (x-backend-id); `sticky` inserts a cookie. */

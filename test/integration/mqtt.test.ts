@@ -6,10 +6,8 @@ import { test } from 'node:test';
 import mqtt from 'mqtt';
 import type { Summary } from '../../src/metrics/summary-types.js';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
-import { spawn } from 'node:child_process';
-import { freePort } from '../../src/stack/free-port.js';
-import { startSeedSetup, waitForPort } from '../helpers/seed-stack.js';
-import { aedesBrokers, haproxyNamingBackends } from '../helpers/protocol-servers.js';
+import { startSeedSetup } from '../helpers/seed-stack.js';
+import { aedesBrokers, haproxyNamingBackends, mosquittoBrokers } from '../helpers/protocol-servers.js';
 
 /**
  * MQTT over WebSocket: three aedes brokers (npm, not stickler), each keeping its persistent sessions in its own
@@ -155,16 +153,9 @@ test('validate: protocol: mqtt refuses a traffic message of its own, and mqtt wi
 
 test("MQTT 5 against Debian's mosquitto (its websockets listener on lo): persistent sessions resumed on the one broker", async () => {
   const dir = tempDir();
-  const [wsPort, mqttPort] = [await freePort(), await freePort()];
-  // mosquitto 2.0 starts no websockets-only configuration, and binds websockets to an interface, not an address.
-  fs.writeFileSync(
-    path.join(dir, 'mosquitto.conf'),
-    `listener ${mqttPort} 127.0.0.1\nlistener ${wsPort}\nbind_interface lo\nprotocol websockets\n` +
-      'allow_anonymous true\npersistence false\n',
-  );
-  const broker = spawn('/usr/sbin/mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  const [broker] = await mosquittoBrokers(dir, 1);
+  const wsPort = broker.port;
   try {
-    await waitForPort(wsPort, broker, 'mosquitto', path.join(dir, 'none.log'));
     const yaml = SCENARIO()
       .replace(
         'mqtt: { clean: false, qos: 1, keepalive: 5s }',
@@ -181,6 +172,6 @@ test("MQTT 5 against Debian's mosquitto (its websockets listener on lo): persist
     assert.ok(s.messages.received >= 0.9 * s.messages.sent, JSON.stringify(s.messages));
     assert.notEqual(code, null);
   } finally {
-    broker.kill('SIGKILL');
+    broker.child.kill('SIGKILL');
   }
 });

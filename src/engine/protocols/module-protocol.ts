@@ -41,7 +41,7 @@ export class ModuleProtocol implements ClientProtocol {
   private link: ProtocolLink | null = null;
   private opens = 0;
   private sequence = 0;
-  /** id -> intended send time (µs); a Map iterates in insertion order, so the first is the oldest. */
+  /** Messages in flight: id and intended send time (µs), oldest first. */
   private readonly inflight = new InflightQueue();
   /**
    * Messages still unanswered when their connection ended (counted lost then): a broker that kept the session may

@@ -56,7 +56,7 @@ export function readQuick(frame: Buffer, head: PublishHead): string | typeof PIN
   const topicLength = frame.readUInt16BE(topicAt);
   let at = topicAt + 2 + topicLength;
   if (at > frame.length) return null;
-  if (!sameBytes(frame, topicAt + 2, head.topic)) return OTHER_TOPIC;
+  if (topicLength !== head.topic.length || !sameBytes(frame, topicAt + 2, head.topic)) return OTHER_TOPIC;
   if (head.version === 5) {
     const properties = readVarint(frame, at);
     if (properties.value < 0) return null;
@@ -81,7 +81,6 @@ export function wholePackets(frame: Buffer): boolean {
 }
 
 function sameBytes(frame: Buffer, at: number, bytes: Buffer): boolean {
-  if (frame.readUInt16BE(at - 2) !== bytes.length) return false;
   for (let k = 0; k < bytes.length; k++) if (frame[at + k] !== bytes[k]) return false;
   return true;
 }
