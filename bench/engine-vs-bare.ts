@@ -11,13 +11,15 @@
  * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
  * - Peak RSS: the most resident memory of the whole process tree, sampled every 0.2 s.
- * The order rotates round by round; the figures are medians. Targets (issue 44), against `bare`: CPU <= 1.0x, the
- * steady middle <= 0.9x. The CPU of the steady middle of each run (every connection open and sending,
+ * The order rotates round by round, `bare` and `stickler` always as neighbours, and two more pairs of those two run
+ * after the rounds (BENCH_PAIRS, default 5 in all): the figures are medians, and the headline ratios also the median
+ * of each pair's own ratio (the same code measured 1.05x and 1.35x half an hour apart; neighbours drift less).
+ * Targets (issue 44), against `bare`: CPU <= 1.0x, the steady middle <= 0.9x. The CPU of the steady middle of each run (every connection open and sending,
  * sampled from /proc) gives the cost of an echo alone, without start, ramp and close. One more run
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
  * part per run (start, handshakes, closes, reports).
  *
- *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds (about 30 minutes)
+ *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds and 2 more pairs (about 33 minutes)
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  *   BENCH_ONLY=lean,stickler BENCH_SHORT=0 npm run bench -- 5000 1000 1   # some rows only, no short runs (not written to results.json)
@@ -296,6 +298,22 @@ const FEATURES = [
   ['stickler_mqtt', 'MQTT QoS 0 (mosquitto brokers)'],
 ] as const;
 
+/**
+ * The plain loop and stickler's echo row run as neighbours (one unit of the rotation), the first of the two
+ * alternating round by round: their ratio is taken pair by pair, each pair a minute or two apart.
+ */
+type RowName = keyof typeof rows;
+function orderUnits(all: RowName[]): RowName[][] {
+  if (!all.includes('bare') || !all.includes('stickler')) return all.map((name) => [name]);
+  return all.filter((name) => name !== 'stickler').map((name) => (name === 'bare' ? ['bare', 'stickler'] : [name]));
+}
+const pairOrder = (unit: RowName[], round: number): RowName[] => (round % 2 === 0 ? unit : [...unit].reverse());
+/** stickler over the plain loop, round by round (each round's two runs were neighbours). */
+const pairs = (key: 'cpuUsPerEcho' | 'steadyUsPerEcho') =>
+  rows.stickler.map((f, i) => f[key] / rows.bare[i][key]).filter((ratio) => Number.isFinite(ratio));
+/** Rounds of the plain loop and stickler's echo row in all (the rounds, then pairs of those two alone). */
+const headlinePairs = Math.max(rounds, Number(process.env.BENCH_PAIRS ?? 5));
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stickler-bench-'));
 const stack = await startBenchStack(connections, dir);
 const url = stack.urls[0];
@@ -363,15 +381,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 let leanShort: Figures | null = null;
 let sticklerShort: Figures | null = null;
 try {
+  const units = orderUnits(names);
   for (let round = 0; round < rounds; round++) {
     // Rotate the order so no program always runs first, on a cooler machine.
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length];
-      rows[name].push(await programs[name]());
-    }
+    for (let k = 0; k < units.length; k++)
+      for (const name of pairOrder(units[(round + k) % units.length], round)) rows[name].push(await programs[name]());
     process.stderr.write(
       `round ${round + 1}/${rounds}:\n${names.map((name) => `  ${name.padEnd(17)}${JSON.stringify(rows[name].at(-1))}`).join('\n')}\n`,
     );
+  }
+  // More pairs of the headline rows: the machine's drift moves one run by 10-15 %, a ratio of neighbours less.
+  for (let pair = rounds; pair < headlinePairs && names.includes('bare') && names.includes('stickler'); pair++) {
+    for (const name of pairOrder(['bare', 'stickler'], pair)) rows[name].push(await programs[name]());
+    process.stderr.write(`pair ${pair + 1}/${headlinePairs}: ${pairs('cpuUsPerEcho').map(round2).join(', ')}\n`);
   }
   if (!partial) {
     // One shorter run of each: what the longer runs cost beyond it is the price of an echo alone.
@@ -409,13 +431,17 @@ const result = {
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
   work: `${connections} connections through HAProxy to 3 backends, ${messagesPerConnection} echoes each, ${intervalMs} ms apart`,
   rounds,
-  order: 'rotated each round; every figure is the median of the rounds',
+  order:
+    'rotated each round, the plain loop and the echo row as neighbours (then more pairs of those two); every figure ' +
+    "is the median of its runs, and paired_ratio the median of the pairs' own ratios",
   cpu_us_per_echo: {
     lean: round2(cpu('lean')),
     bare: round2(cpu('bare')),
     stickler: round2(cpu('stickler')),
     ratio: round2(cpu('stickler') / cpu('lean')),
     ratio_to_bare: round2(cpu('stickler') / cpu('bare')),
+    paired_ratio: round2(median(pairs('cpuUsPerEcho'))),
+    pairs: pairs('cpuUsPerEcho').map(round2),
     yardstick: 'bare: ../shared/bench/bare-ws.js',
     target: 1.0,
   },
@@ -427,6 +453,8 @@ const result = {
       stickler: round2(steady('stickler')),
       ratio: round2(steady('stickler') / steady('lean')),
       ratio_to_bare: round2(steady('stickler') / steady('bare')),
+      paired_ratio: round2(median(pairs('steadyUsPerEcho'))),
+      pairs: pairs('steadyUsPerEcho').map(round2),
       target: 0.9,
     },
   },

@@ -16,7 +16,8 @@ import { startTarget, UnreachableError } from '../stack/start-target.js';
 import { firstClientRequest } from '../engine/client/first-request.js';
 import type { RunningStack } from '../stack/stack.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { loadPlanModules, ProtocolModuleError } from '../engine/protocols/module-registry.js';
+import { ProtocolModuleError } from '../engine/protocols/module-registry.js';
+import { loadPlanProtocols } from '../engine/protocols/index.js';
 
 export interface ExecuteOptions {
   outDir: string;
@@ -191,7 +192,7 @@ function asCliError(error: unknown): CliError {
 /** A protocol module is code: the run says which it loads, and one that cannot be used stops it (exit 2). */
 async function loadModulesOf(plan: Plan, log: (line: string) => void): Promise<void> {
   try {
-    for (const file of await loadPlanModules(plan))
+    for (const file of await loadPlanProtocols(plan))
       log(`protocol module: ${file} (its code runs in every load worker)`);
   } catch (error) {
     if (error instanceof ProtocolModuleError) throw new CliError(error.message, EXIT.invalidInput);

@@ -1,4 +1,5 @@
-import { loadPlanModules, ProtocolModuleError } from '../../engine/protocols/module-registry.js';
+import { ProtocolModuleError } from '../../engine/protocols/module-registry.js';
+import { loadPlanProtocols } from '../../engine/protocols/index.js';
 import type { Plan } from '../../scenario/plan.js';
 import { loadScenario } from '../../scenario/load.js';
 import { formatProblem } from '../../scenario/problems.js';
@@ -36,7 +37,7 @@ export async function validateCommand(files: string[]): Promise<number> {
 /** A protocol module is code: validate says which one a scenario loads, and loads it (exit 2 if it cannot be used). */
 async function moduleProblemOf(file: string, plan: Plan): Promise<string | null> {
   try {
-    for (const module of await loadPlanModules(plan))
+    for (const module of await loadPlanProtocols(plan))
       process.stdout.write(`${file}: loads protocol module ${module} (its code runs in every load worker)\n`);
     return null;
   } catch (error) {

@@ -15,7 +15,7 @@ import { clientGroups, clientSchedule } from '../../scenario/population/schedule
 import { wheelsFor, WorkerGroups } from './worker-groups.js';
 import { OutageLedger } from '../client/outage-ledger.js';
 import { WorkerRecorder } from './worker-recorder.js';
-import { loadPlanModules, planModules } from '../protocols/module-registry.js';
+import { loadPlanProtocols, planProtocolsLoaded } from '../protocols/index.js';
 
 const QUIESCE_MS = 1000;
 /**
@@ -224,10 +224,11 @@ export function handleCommand(
         created.run();
         void channel.send({ type: 'ready', workerIndex: command.workerIndex, rssBytes });
       };
-      // A protocol module is imported before any client is made (the coordinator has checked it loads).
-      if (planModules(command.plan).length === 0) ready();
+      // A protocol module, MQTT's or Socket.IO's client is imported before any client is made (the coordinator has
+      // checked a module loads).
+      if (planProtocolsLoaded(command.plan)) ready();
       else
-        void loadPlanModules(command.plan).then(ready, (error: unknown) =>
+        void loadPlanProtocols(command.plan).then(ready, (error: unknown) =>
           channel.send({ type: 'fatal', workerIndex: command.workerIndex, message: String(error) }),
         );
       return created;
