@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { openClientSocket } from '../../src/engine/wire/client-socket.js';
 import { closeWebSocket } from '../../src/engine/wire/connection-events.js';
-import { isParked, PARK, parkReceiver, wakeReceiver } from '../../src/engine/wire/frame-receiver.js';
+import { isConcluded, isParked, PARK, parkReceiver, wakeReceiver } from '../../src/engine/wire/frame-receiver.js';
 import { seededRandom } from '../../src/util/rng.js';
 import { fileURLToPath } from 'node:url';
 
@@ -17,10 +17,11 @@ interface Kit {
   parkReceiver: typeof parkReceiver;
   wakeReceiver: typeof wakeReceiver;
   isParked: typeof isParked;
+  isConcluded: typeof isConcluded;
   PARK: typeof PARK;
 }
 
-const SOURCE: Kit = { name: 'node_modules ws', WebSocket, parkReceiver, wakeReceiver, isParked, PARK };
+const SOURCE: Kit = { name: 'node_modules ws', WebSocket, parkReceiver, wakeReceiver, isParked, isConcluded, PARK };
 /** The load worker as `npm run build` bundles it: its own copy of ws, as a run's workers use it. */
 const BUNDLED_WORKER = fileURLToPath(new URL('../../src/bundle/worker.js', import.meta.url));
 
@@ -73,10 +74,30 @@ function serverFrames(rand: () => number): Buffer[] {
     else if (pick < 0.9) frames.push(frame(0x81, Buffer.alloc(MAX_PAYLOAD + 1 + Math.floor(rand() * 100), 97)));
     else if (pick < 0.92) frames.push(frame(0x81, text(rand, 50), { masked: true }));
     else if (pick < 0.94) frames.push(frame(0xc1, text(rand, 50)));
-    else if (pick < 0.96) frames.push(frame(0x88, Buffer.from([0x03, 0xe8, 0x62, 0x79, 0x65])));
+    else if (pick < 0.96) frames.push(closeFrame(rand));
     else frames.push(frame(0x81, Buffer.alloc(0)));
   }
   return frames;
+}
+
+/** A server's close frame: mostly valid (read by stickler's fast path), or one ws must refuse or read itself. */
+function closeFrame(rand: () => number): Buffer {
+  const code = (value: number, reason = '') =>
+    Buffer.concat([Buffer.from([value >> 8, value & 255]), Buffer.from(reason)]);
+  const kinds = [
+    () => frame(0x88, code(1000, 'bye')),
+    () => frame(0x88, Buffer.alloc(0)),
+    () => frame(0x88, code(4321, 'r'.repeat(Math.floor(rand() * 123)))),
+    () => frame(0x88, code(1001)),
+    () => frame(0x88, Buffer.from([0x03])),
+    () => frame(0x88, code(1005)),
+    () => frame(0x88, code(2999, 'x')),
+    () => frame(0x88, code(1000, 'masked'), { masked: true }),
+    () => frame(0x88, code(1000, 'y'.repeat(130))),
+    () => frame(0x08, code(1000)),
+    () => frame(0xc8, code(1000)),
+  ];
+  return kinds[Math.floor(rand() * kinds.length)]();
 }
 
 /** Cuts a stream into chunks: at random points, one frame a chunk, all in one, or a byte at a time. */
@@ -145,15 +166,20 @@ function client(park: boolean, options: { skipUTF8Validation?: boolean } = {}, k
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Feeds the chunks one a tick, then (if still open) closes from the client's side as stickler does, then the socket goes. */
-async function run(made: Client, input: Buffer[], closeAtEnd: boolean): Promise<string[]> {
+/** How a stream ends: the socket goes; or the client closes first (as stickler does, parked or not), the server answering or not. */
+type Ending = 'socket' | 'close' | 'close and answer';
+
+/** Feeds the chunks one a tick, then (if still open) ends as asked, then the socket goes. */
+async function run(made: Client, input: Buffer[], ending: Ending): Promise<string[]> {
   for (const chunk of input) {
     made.socket.push(chunk);
     await tick();
   }
-  if (closeAtEnd && made.ws.readyState === WebSocket.OPEN) {
-    if (made.parked) made.kit.wakeReceiver(made.ws);
+  if (ending !== 'socket' && made.ws.readyState === WebSocket.OPEN) {
     made.ws.close(1000, 'client');
+    // The server's answer comes in the same turn (left a turn, a parked and an unparked connection raced the socket's
+    // destroy differently).
+    if (ending === 'close and answer') made.socket.push(frame(0x88, Buffer.from([0x03, 0xe8, 0x6f, 0x6b])));
     await tick();
   }
   const closed =
@@ -199,7 +225,8 @@ test('a stickler client socket to a real ws server on loopback is parked at open
     assert.ok(isParked(opened), 'parked again after the pong');
     const closed = new Promise<number>((resolve) => opened.once('close', resolve));
     closeWebSocket(opened, 1000, 'client');
-    assert.equal(await closed, 1000, "the server's close frame came back through a Receiver made again");
+    assert.equal(await closed, 1000, "the server's close frame ended the closing handshake");
+    assert.ok(isConcluded(opened), 'read without making a Receiver again');
   } finally {
     ws?.terminate();
     await new Promise((resolve) => server.close(resolve));
@@ -209,25 +236,29 @@ test('a stickler client socket to a real ws server on loopback is parked at open
 async function differential(kit: Kit): Promise<void> {
   let messages = 0;
   let parkedAtEnd = 0;
+  let concluded = 0;
   for (let seed = 1; seed <= 2000; seed++) {
     const rand = seededRandom(seed);
     const input = chunks(serverFrames(rand), rand);
-    const closeAtEnd = rand() < 0.5;
+    const ending = (['socket', 'close', 'close and answer'] as const)[Math.floor(rand() * 3)];
     const parked = client(true, {}, kit);
     assert.equal(parked.parked, true, `${kit.name}, seed ${seed}: parked at open`);
-    const expected = await run(client(false, {}, kit), input, closeAtEnd);
+    const expected = await run(client(false, {}, kit), input, ending);
     for (const chunk of input) {
       parked.socket.push(chunk);
       await tick();
     }
     if (parked.ws.readyState === WebSocket.OPEN && kit.isParked(parked.ws)) parkedAtEnd += 1;
-    const actual = await run(parked, [], closeAtEnd);
+    const actual = await run(parked, [], ending);
     assert.deepEqual(actual, expected, `${kit.name}, seed ${seed}`);
+    if (kit.isConcluded(parked.ws)) concluded += 1;
     messages += expected.filter((event) => event.startsWith('message')).length;
   }
   assert.ok(messages > 2000, `the streams carried messages (${messages})`);
   // Streams that end between frames on an open connection leave it without a Receiver.
   assert.ok(parkedAtEnd > 200, `parked again after the frames ws parsed (${parkedAtEnd})`);
+  // Close frames the fast path read (the server's own, or its answer to the client's): the same events as ws's.
+  assert.ok(concluded > 200, `close frames read without a Receiver (${concluded})`);
 }
 
 test('a parked Receiver gives the same events as ws, event for event, over 2,000 random streams cut at random points', () =>
@@ -265,7 +296,7 @@ test('small frames never wake the Receiver; a ping wakes it for itself, and it i
     `pong ${Buffer.from('pong!').toString('hex')}`,
   ]);
   const before = made.events.length;
-  await run(made, [], true);
+  await run(made, [], 'close');
   const after = made.events.slice(before);
   // The client's close frame (2 + 4 bytes of header and mask, 2 of code, 6 of reason), then the socket went without the server's.
   assert.equal(
@@ -279,12 +310,12 @@ test('a connection whose messages need what the fast path skips keeps its Receiv
   const validating = client(true, { skipUTF8Validation: false });
   assert.equal(validating.parked, false, 'UTF-8 validation');
   assert.ok(!isParked(validating.ws));
-  await run(validating, [], false);
+  await run(validating, [], 'socket');
 });
 
 test("ws's own close() and resume() on a parked connection, without waking it first, behave as ws does", async () => {
   const input = [frame(0x81, Buffer.from('hello')), frame(0x88, Buffer.from([0x03, 0xe8]))];
-  const expected = await run(client(false), input.slice(0, 1), true);
+  const expected = await run(client(false), input.slice(0, 1), 'close');
   const made = client(true);
   assert.equal(made.parked, true);
   made.socket.push(input[0]);

@@ -10,7 +10,7 @@ import type { CoordinatorCommand, WorkerEvent } from './messages.js';
  * which imports the bundle without forking it: it then serves nothing.
  */
 export { default as WebSocket } from 'ws';
-export { isParked, PARK, parkReceiver, wakeReceiver } from '../wire/frame-receiver.js';
+export { isConcluded, isParked, PARK, parkReceiver, wakeReceiver } from '../wire/frame-receiver.js';
 
 const channel: WorkerChannel = {
   sharesMemory: false,

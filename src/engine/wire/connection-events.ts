@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { noteSocketError, type Connection } from '../client/context.js';
-import { PARK, parkReceiver, wakeReceiver } from './frame-receiver.js';
+import { PARK, parkReceiver } from './frame-receiver.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -27,9 +27,11 @@ export function listenTo(ws: Transport, connection: Connection): void {
   ws.on('ping', onPing);
 }
 
-/** The client closes an open connection: `ws.close()` reads the Receiver, so the connection gets it back first. */
+/**
+ * The client closes an open connection. A parked one stays parked: `ws.close()` reads only what the stand-in
+ * answers, and the server's close frame is read without a Receiver (frame-receiver.ts).
+ */
 export function closeWebSocket(ws: Transport, code: number, reason: string): void {
-  wakeReceiver(ws);
   ws.close(code, reason);
 }
 

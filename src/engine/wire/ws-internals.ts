@@ -140,7 +140,11 @@ function probeListeners(WebSocketClass: new (...args: never[]) => object): Socke
  * (the socket's 'data', 'end' and 'close') wakes the real one first, so a write to it is a bug, said loudly.
  */
 export class ParkedReceiver {
-  readonly _writableState = Object.freeze({ errorEmitted: false, needDrain: false, finished: false });
+  readonly _writableState: Readonly<{ errorEmitted: boolean; needDrain: boolean; finished: boolean }> = Object.freeze({
+    errorEmitted: false,
+    needDrain: false,
+    finished: false,
+  });
 
   removeAllListeners(): this {
     return this;
@@ -150,7 +154,7 @@ export class ParkedReceiver {
     throw new Error('stickler: ws wrote to a parked Receiver; frame-receiver.ts and this ws disagree');
   }
 
-  end(): never {
+  end(): this {
     throw new Error('stickler: ws ended a parked Receiver; frame-receiver.ts and this ws disagree');
   }
 
@@ -161,3 +165,18 @@ export class ParkedReceiver {
 
 /** The one stand-in every parked connection shares. */
 export const PARKED = new ParkedReceiver();
+
+/**
+ * Stands in for the Receiver of a connection whose close frame the fast path read: ended and finished, as ws's own
+ * is once it has read one (ws ends it again at the socket's 'end' and 'close', and emits 'close' when it finished).
+ */
+class ConcludedReceiver extends ParkedReceiver {
+  override readonly _writableState = Object.freeze({ errorEmitted: false, needDrain: false, finished: true });
+
+  override end(): this {
+    return this;
+  }
+}
+
+/** The one stand-in every connection whose close frame the fast path read shares. */
+export const CONCLUDED = new ConcludedReceiver();
