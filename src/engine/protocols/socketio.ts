@@ -17,7 +17,13 @@ import {
 import type { Transport } from '../wire/transport.js';
 import { PollingSession } from '../wire/polling-session.js';
 import { PushCounter } from './push-counter.js';
-import { decodePackets, isUnknownSession, poll, type PollingClient } from '../../util/engineio-polling.js';
+import {
+  decodePackets,
+  isUnknownSession,
+  poll,
+  withKeptConnection,
+  type PollingClient,
+} from '../../util/engineio-polling.js';
 
 /** Encodes the namespace connect (stateless: one for every client). */
 const NAMESPACE_ENCODER = new Encoder();
@@ -78,28 +84,33 @@ export class SocketioProtocol implements ClientProtocol {
     if (!this.io.polling) return null;
     const base = `${this.endpoint(targetUrl).replace(/^ws/, 'http')}?EIO=4&transport=polling`;
     try {
-      const handshake = await poll(client, `${base}&t=${this.clientIndex}h`);
-      const open =
-        handshake.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
-      if (!open)
-        return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
-      this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
-      this.sessionBackend = handshake.backend;
-      this.sessionOpened(true);
-      const url = (this.sessionUrl = `${base}&sid=${encodeURIComponent(this.sid)}`);
-      const posted = await poll(client, url, [this.namespaceConnect()]);
-      if (isUnknownSession(posted)) return this.broken(posted.status);
-      const answer = await poll(client, `${url}&t=${this.clientIndex}c`);
-      if (isUnknownSession(answer)) return this.broken(answer.status);
-      if (answer.status !== 200) return { reason: 'polling_refused', status: answer.status };
-      // The server's first emits may share the response of its namespace answer ("40..." first).
-      this.early = decodePackets(answer.body).filter(
-        (packet) => !(packet.type === 'message' && String(packet.data).startsWith(`${PacketType.CONNECT}`)),
-      );
-      return null;
+      return await withKeptConnection(client, base.startsWith('https:'), (kept) => this.pollingStart(kept, base));
     } catch {
       return { reason: 'polling_error' };
     }
+  }
+
+  /** The session's first polls: the handshake, the namespace's CONNECT and its answer. */
+  private async pollingStart(client: PollingClient, base: string): Promise<{ reason: string; status?: number } | null> {
+    const handshake = await poll(client, `${base}&t=${this.clientIndex}h`);
+    const open =
+      handshake.status === 200 ? decodePackets(handshake.body).find((packet) => packet.type === 'open') : undefined;
+    if (!open)
+      return { reason: handshake.status === 200 ? 'not_socketio' : 'polling_refused', status: handshake.status };
+    this.sid = (JSON.parse(String(open.data)) as { sid: string }).sid;
+    this.sessionBackend = handshake.backend;
+    this.sessionOpened(true);
+    const url = (this.sessionUrl = `${base}&sid=${encodeURIComponent(this.sid)}`);
+    const posted = await poll(client, url, [this.namespaceConnect()]);
+    if (isUnknownSession(posted)) return this.broken(posted.status);
+    const answer = await poll(client, `${url}&t=${this.clientIndex}c`);
+    if (isUnknownSession(answer)) return this.broken(answer.status);
+    if (answer.status !== 200) return { reason: 'polling_refused', status: answer.status };
+    // The server's first emits may share the response of its namespace answer ("40..." first).
+    this.early = decodePackets(answer.body).filter(
+      (packet) => !(packet.type === 'message' && String(packet.data).startsWith(`${PacketType.CONNECT}`)),
+    );
+    return null;
   }
 
   /** transports: [polling]: the session is the connection; its requests are checked as it goes. */
