@@ -1,4 +1,4 @@
-import type { NamedTemplate, Plan } from '../scenario/plan.js';
+import { plansOf, type NamedTemplate, type Plan } from '../scenario/plan.js';
 import { sharedDataTable } from '../scenario/population/data-file.js';
 
 /**
@@ -26,7 +26,7 @@ const secretsByPlan = new WeakMap<Plan, Secrets | null>();
 export function secretsOf(plan: Plan): Secrets | null {
   if (secretsByPlan.has(plan)) return secretsByPlan.get(plan)!;
   const found = new Map<string, string>();
-  for (const each of [plan, ...(plan.groups ?? []).map((group) => group.plan)]) {
+  for (const each of plansOf(plan)) {
     const { data, headers, query } = each.clients;
     if (data) addData(found, data.file);
     addLiterals(found, headers, 'header');

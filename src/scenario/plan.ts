@@ -213,6 +213,9 @@ export interface Plan {
   groups: GroupPlan[] | null;
 }
 
+/** The plan and its groups' plans: each group's clients follow a plan of their own. */
+export const plansOf = (plan: Plan): Plan[] => [plan, ...(plan.groups ?? []).map((group) => group.plan)];
+
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

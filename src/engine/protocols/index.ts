@@ -1,5 +1,5 @@
 import type { DataRow } from '../../util/template.js';
-import type { Plan } from '../../scenario/plan.js';
+import { plansOf, type Plan } from '../../scenario/plan.js';
 import { AppProtocol } from './app-protocol.js';
 import type { ClientProtocol, ProtocolFactory, ProtocolRecorder } from './client-protocol.js';
 import { EchoProtocol } from './echo.js';
@@ -30,9 +30,6 @@ function loaded<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new Error(`the ${name} client was not loaded before the clients were made`);
   return value;
 }
-
-/** The plan and its groups' plans: each may speak its own protocol. */
-const plansOf = (plan: Plan): Plan[] => [plan, ...(plan.groups ?? []).map((group) => group.plan)];
 
 /** Whether every protocol a plan's clients speak is loaded (a protocol module, MQTT, Socket.IO). */
 export function planProtocolsLoaded(plan: Plan): boolean {

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import type { AppPlan, Plan } from '../../scenario/plan.js';
+import { plansOf, type AppPlan, type Plan } from '../../scenario/plan.js';
 import type { ProtocolModule } from './protocol-module.js';
 
 /** A protocol module that cannot be used: the message names the file and what to fix (exit 2). */
@@ -68,9 +68,7 @@ function firstLine(error: unknown): string {
 
 /** The protocol modules a plan's clients run (its own and its groups'), by absolute path. */
 export function planModules(plan: Plan): string[] {
-  const files = [plan, ...(plan.groups ?? []).map((group) => group.plan)].flatMap((each) =>
-    each.app.module ? [each.app.module.file] : [],
-  );
+  const files = plansOf(plan).flatMap((each) => (each.app.module ? [each.app.module.file] : []));
   return [...new Set(files)];
 }
 
