@@ -6,7 +6,8 @@
  * the same HAProxy to the same three reference backends: N connections opened over a 10 s ramp (bare-ws.js's), each
  * sending one message a second, 30 each. Feature rows (JSON, --metrics, stages, data + headers, groups, a protocol
  * module, MQTT, Socket.IO as socket.io-client connects and with transports: [websocket]) run the same load through
- * stickler and are read against the echo row.
+ * stickler and are read against the echo row; the Socket.IO rows also against the plainest socket.io-client loop
+ * doing their work (bench/socketio-client-loop.cjs), run as their neighbour each round.
  *
  * - CPU per echo: all the CPU of the program's process tree (coordinator and load workers for
  *   stickler), counted by the kernel when the processes exit, over the echoes received.
@@ -132,6 +133,24 @@ async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerC
     opened: r.opened,
     p50: r.p50,
     p99: r.p99,
+  };
+}
+
+/**
+ * The Socket.IO rows' yardstick: bench/socketio-client-loop.cjs, the plainest socket.io-client loop for their work
+ * (sessions over 10 s, an emit with an ack a second after each ack, M acks, close()), through the same HAProxy.
+ */
+async function runSocketioClient(url: string, transports: string, acks = messagesPerConnection): Promise<Figures> {
+  const loop = path.join(root, 'bench/socketio-client-loop.cjs');
+  const args = [loop, String(connections), String(acks), url.replace(/^ws/, 'http'), transports];
+  const run = await measure(args, durationFor(acks), { NODE_PATH: path.join(root, 'node_modules') });
+  const r = plainFigures(JSON.parse(run.stdout) as { echoes: number; failed: number; p50_us: number; p99_us: number });
+  return {
+    cpuSeconds: run.cpuSeconds,
+    steadyUsPerEcho: run.steadyUsPerEcho,
+    cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received,
+    peakRssMb: run.peakRssBytes / 2 ** 20,
+    ...r,
   };
 }
 
@@ -303,14 +322,25 @@ const FEATURES = [
  * alternating round by round: their ratio is taken pair by pair, each pair a minute or two apart.
  */
 type RowName = keyof typeof rows;
+/** Each yardstick and the stickler row doing its work: neighbours in every round. */
+const NEIGHBOURS: [RowName, RowName][] = [
+  ['bare', 'stickler'],
+  ['socketio_client', 'stickler_socketio'],
+  ['socketio_client_ws', 'stickler_socketio_ws'],
+];
 function orderUnits(all: RowName[]): RowName[][] {
-  if (!all.includes('bare') || !all.includes('stickler')) return all.map((name) => [name]);
-  return all.filter((name) => name !== 'stickler').map((name) => (name === 'bare' ? ['bare', 'stickler'] : [name]));
+  const paired = NEIGHBOURS.filter(([yardstick, row]) => all.includes(yardstick) && all.includes(row));
+  const second = new Set(paired.map(([, row]) => row));
+  return all
+    .filter((name) => !second.has(name))
+    .map((name) => paired.find(([yardstick]) => yardstick === name) ?? [name]);
 }
 const pairOrder = (unit: RowName[], round: number): RowName[] => (round % 2 === 0 ? unit : [...unit].reverse());
-/** stickler over the plain loop, round by round (each round's two runs were neighbours). */
-const pairs = (key: 'cpuUsPerEcho' | 'steadyUsPerEcho') =>
-  rows.stickler.map((f, i) => f[key] / rows.bare[i][key]).filter((ratio) => Number.isFinite(ratio));
+/** A row over its yardstick, round by round (each round's two runs were neighbours). */
+const pairsOf = (yardstick: RowName, row: RowName, key: 'cpuUsPerEcho' | 'steadyUsPerEcho' | 'peakRssMb') =>
+  rows[row].map((f, i) => f[key] / rows[yardstick][i]?.[key]).filter((ratio) => Number.isFinite(ratio));
+/** stickler over the plain loop, round by round. */
+const pairs = (key: 'cpuUsPerEcho' | 'steadyUsPerEcho') => pairsOf('bare', 'stickler', key);
 /** Rounds of the plain loop and stickler's echo row in all (the rounds, then pairs of those two alone). */
 const headlinePairs = Math.max(rounds, Number(process.env.BENCH_PAIRS ?? 5));
 
@@ -330,6 +360,8 @@ const rows = {
   stickler_socketio: [] as Figures[],
   stickler_socketio_ws: [] as Figures[],
   stickler_groups: [] as Figures[],
+  socketio_client: [] as Figures[],
+  socketio_client_ws: [] as Figures[],
   baseline: [] as Figures[],
 };
 /**
@@ -362,6 +394,8 @@ const programs: Record<keyof typeof rows, () => Promise<Figures>> = {
   stickler_socketio: async () => runStickler({ speech: 'socketio', url: await socketioUrl() }),
   stickler_socketio_ws: async () => runStickler({ speech: 'socketio_ws', url: await socketioUrl() }),
   stickler_groups: () => runStickler({ population: 'groups' }),
+  socketio_client: async () => runSocketioClient(await socketioUrl(), 'polling,websocket'),
+  socketio_client_ws: async () => runSocketioClient(await socketioUrl(), 'websocket'),
   baseline: () => runStickler({ checkout: baseline! }),
 };
 // BENCH_ONLY=lean,stickler runs some of the rows (while working on one; the report wants them all).
@@ -426,6 +460,26 @@ function split(long: Figures[], short: Figures): { marginalUs: number; fixedSeco
 }
 const leanSplit = split(rows.lean, leanShort!);
 const sticklerSplit = split(rows.stickler, sticklerShort!);
+/**
+ * A feature row that has a yardstick of its own (the Socket.IO rows: a socket.io-client loop doing their work, as
+ * neighbours each round), read against it too: what the protocol costs apart from what stickler's client adds.
+ */
+function yardstickOf(name: RowName) {
+  const pair = NEIGHBOURS.find(([, row]) => row === name);
+  if (!pair || !rows[pair[0]].length) return {};
+  const [loop] = pair;
+  return {
+    yardstick: {
+      program: 'bench/socketio-client-loop.cjs (socket.io-client)',
+      cpu_us_per_message: round2(cpu(loop)),
+      paired_ratio: round2(median(pairsOf(loop, name, 'cpuUsPerEcho'))),
+      pairs: pairsOf(loop, name, 'cpuUsPerEcho').map(round2),
+      peak_rss_mb: round2(rss(loop)),
+      rss_ratio: round2(median(pairsOf(loop, name, 'peakRssMb'))),
+    },
+  };
+}
+
 const result = {
   date: new Date().toISOString(),
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}`,
@@ -556,6 +610,7 @@ const result = {
           cpu_ratio: round2(cpu(name) / cpu('stickler')),
           peak_rss_mb: round2(rss(name)),
           rss_ratio: round2(rss(name) / rss('stickler')),
+          ...yardstickOf(name),
         },
       ]),
     ),

@@ -19,7 +19,16 @@ interface FeatureRow {
   cpu_ratio: number;
   peak_rss_mb: number;
   rss_ratio: number;
+  /** The Socket.IO rows: their own yardstick (a socket.io-client loop doing their work, run as their neighbour). */
+  yardstick?: { cpu_us_per_message: number; paired_ratio: number; rss_ratio: number };
 }
+
+/** What a feature row costs against its own yardstick, where it has one. */
+const againstYardstick = (row: FeatureRow) =>
+  row.yardstick
+    ? `; against a socket.io-client loop (${us(row.yardstick.cpu_us_per_message)}): ` +
+      `${x(row.yardstick.paired_ratio)} CPU, ${x(row.yardstick.rss_ratio)} RSS`
+    : '';
 
 /** The headline rows' figures; `paired_ratio` (the median of each round's own ratio) from 2026-12-07 on. */
 interface PairedFigures {
@@ -88,7 +97,8 @@ function cpuRows(cpu: CpuResults): string[] {
   const features = cpu.features;
   for (const [label, row] of Object.entries(features?.rows ?? {}))
     rows.push(
-      `| feature: ${label} (CPU per message; peak RSS ${x(row.rss_ratio)}) | echo row ${us(c.stickler)} | ` +
+      `| feature: ${label} (CPU per message; peak RSS ${x(row.rss_ratio)}${againstYardstick(row)}) | ` +
+        `echo row ${us(c.stickler)} | ` +
         `${us(row.cpu_us_per_message)} | ${x(row.cpu_ratio)} | <= ${features!.target_cpu_ratio.toFixed(1)}x | ${when} | ${BENCH} |`,
     );
   return rows;
