@@ -158,8 +158,8 @@ test('a worker killed mid-run: exit 3, and the summary of what was measured is s
     await new Promise((resolve) => setTimeout(resolve, 200));
   const workers = strayProcesses('dist/src/bundle/worker.js');
   assert.equal(workers.length, 1, workers.join('\n'));
-  // 500 messages a second is a quiet worker: it runs with the small heap (limits.ts, workerHeapFlags).
-  assert.match(workers[0], /--optimize-for-size --max-semi-space-size=2 --v8-pool-size=1 .*worker\.js/);
+  // 500 messages a second is an idle worker: the small heap and no compilers (limits.ts, workerHeapFlags).
+  assert.match(workers[0], /--optimize-for-size --max-semi-space-size=2 --v8-pool-size=1 --jitless .*worker\.js/);
   process.kill(Number(workers[0].split(':')[0]), 'SIGKILL');
   const result = await run.done;
   assert.equal(result.code, 3, result.stderr);

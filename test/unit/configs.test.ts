@@ -8,6 +8,7 @@ import type { RenderContext } from '../../src/stack/proxies/proxy-driver.js';
 import { renderHaproxyPreset } from '../../src/stack/proxies/haproxy/config.js';
 import {
   proxiedPerProcess,
+  IDLE_WORKER_FLAGS,
   QUIET_WORKER_FLAGS,
   readMachineLimits,
   sizeHaproxy,
@@ -82,8 +83,19 @@ test('sizing follows the file limit it is given: 1,024, 20,000 and 1,048,576 ope
     [...QUIET_WORKER_FLAGS],
     '100,000 clients, a message each 5 s',
   );
-  assert.deepEqual(workerHeapFlags(load(20_000, 0), 2), [...QUIET_WORKER_FLAGS], 'idle connections');
   assert.deepEqual(workerHeapFlags(load(5000, 50_000), 2), [], 'ten messages a second each');
+  // Workers that mostly hold idle connections run without V8's compilers, unless the user's code runs there.
+  assert.deepEqual(workerHeapFlags(load(20_000, 0), 2), [...IDLE_WORKER_FLAGS], 'idle connections');
+  assert.deepEqual(workerHeapFlags(load(200_000, 0, 800), 12), [...IDLE_WORKER_FLAGS], 'a 250 s ramp to 200,000');
+  assert.deepEqual(workerHeapFlags(load(20_000, 1000), 2), [...IDLE_WORKER_FLAGS], 'a message each 20 s');
+  assert.deepEqual(workerHeapFlags(load(20_000, 4000), 2), [...QUIET_WORKER_FLAGS], 'a message each 5 s');
+  assert.deepEqual(
+    workerHeapFlags({ ...load(20_000, 0), peakMessagesPerSecond: 20_000 }, 2),
+    [...QUIET_WORKER_FLAGS],
+    'a persona that sends a message a second',
+  );
+  assert.deepEqual(workerHeapFlags({ ...load(20_000, 0), userCode: true }, 2), [...QUIET_WORKER_FLAGS], 'a module');
+  assert.ok(IDLE_WORKER_FLAGS.includes('--jitless'));
 
   // 1,024 (a default desktop shell): few connections per process, so more processes, and HAProxy refuses early.
   assert.equal(sizeNginx(1000, 2, 1024)?.workerProcesses, 4);

@@ -3,7 +3,7 @@ import { RunAggregate } from '../../metrics/aggregate.js';
 import type { SummaryInput } from '../../metrics/summary.js';
 import type { TimeseriesRow } from '../../metrics/summary-types.js';
 import { actionInfo } from '../../scenario/actions.js';
-import type { EventPlan, Plan } from '../../scenario/plan.js';
+import { plansOf, type EventPlan, type Plan } from '../../scenario/plan.js';
 import type { ActionOutcome, RunningStack } from '../../stack/stack.js';
 import { machineLimits, workerCount, workerHeapFlags, type LoadShape } from '../../stack/limits.js';
 import { clientSchedule } from '../../scenario/population/schedule.js';
@@ -266,10 +266,18 @@ class Coordinator {
 /** What the clients ask of the load generator: how many, and how much work a second (messages, handshakes). */
 function loadOf(plan: Plan, count: number): LoadShape {
   const perSecond = (everyMs: number) => (everyMs > 0 ? (count * 1000) / everyMs : 0);
+  // A closed loop (traffic.think) sends at most one message a shortest think time, plus its reply's wait.
+  const messages = (each: Plan) =>
+    Math.max(
+      perSecond(each.traffic.intervalMs),
+      each.traffic.think ? perSecond(Math.max(1, each.traffic.think[0])) : 0,
+    );
   return {
     clients: count,
     messagesPerSecond: perSecond(plan.traffic.intervalMs),
     // Sustained reconnects; the ramp's first connects pass (connect_concurrency paces them).
     handshakesPerSecond: perSecond(plan.churn.dropEveryMs),
+    peakMessagesPerSecond: Math.max(...plansOf(plan).map(messages)),
+    userCode: plansOf(plan).some((each) => each.app.module !== null),
   };
 }
