@@ -73,6 +73,8 @@ function heldMemory(samples: Sample[], count: number): Memory {
   };
 }
 
+/** The least a Node process holds (its binary's pages, a heap): 12 idle workers held 56 MB each. */
+const MIN_PROCESS_RSS_MB = 30;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 17) / 8;
 const kbEach = (bytes: number, connections: number) => Math.round((bytes / 1024 / connections) * 100) / 100;
 
@@ -120,8 +122,10 @@ traffic: { interval: 0s, ping: ${pingFor(count)} }
       '--json',
       ...forced,
     ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const watch = watchTree(child.pid!, 500, (cmdline) => cmdline.includes('bundle/worker.js'), {
     pss: true,
     resident: true,
@@ -133,6 +137,7 @@ traffic: { interval: 0s, ping: ${pingFor(count)} }
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearTimeout(snapshot);
   const { samples, peakRssBytes } = watch.stop();
+  if (!stdout.trim()) throw new Error(`stickler at ${count}: exit ${code}, no summary; its last words:\n${stderr}`);
   const summary = JSON.parse(stdout) as {
     connections: { opened: number; failed: number; peak_open: number; failed_by_reason: Record<string, number> };
     workers: number;
@@ -220,10 +225,24 @@ try {
       const row: Held = { date, rounds: sticklerRounds.length, ...medianRound(sticklerRounds) };
       // The largest count, on more than one process: what those processes hold with 100 connections between them.
       if (count === Math.max(...counts) && row.processes > 1) {
-        const floor = await runStickler(url, 100, dir, row.processes - 1);
-        row.fixedRssMb = floor.rssMb;
-        row.kbPerConnectionAboveFixed = Math.round((((row.rssMb - floor.rssMb) * 1024) / row.connections) * 100) / 100;
-        process.stderr.write(`${count}: the same ${row.processes} processes with 100 connections: ${floor.rssMb} MB\n`);
+        // A floor that fails (the machine still closing the large run's sockets) costs the row only its floor.
+        const floor = await runStickler(url, 100, dir, row.processes - 1).catch((error: Error) => {
+          process.stderr.write(`${count}: the floor run failed: ${error.message}\n`);
+          return null;
+        });
+        // Every Node process holds more than this before its first connection: a floor below it missed processes.
+        if (floor && floor.rssMb < row.processes * MIN_PROCESS_RSS_MB)
+          process.stderr.write(
+            `${count}: the floor run measured ${floor.rssMb} MB for ${row.processes} processes: not kept\n`,
+          );
+        else if (floor) {
+          row.fixedRssMb = floor.rssMb;
+          row.kbPerConnectionAboveFixed =
+            Math.round((((row.rssMb - floor.rssMb) * 1024) / row.connections) * 100) / 100;
+          process.stderr.write(
+            `${count}: the same ${row.processes} processes with 100 connections: ${floor.rssMb} MB\n`,
+          );
+        }
       }
       stickler.push(row);
     }
