@@ -124,6 +124,14 @@ async function runLoop(url: string, loop: 'lean' | 'bare', echoes = messagesPerC
     loop === 'bare'
       ? plainFigures(JSON.parse(run.stdout) as { echoes: number; failed: number; p50_us: number; p99_us: number })
       : (JSON.parse(run.stdout) as { opened: number; received: number; p50: number; p99: number });
+  return loopFigures(run, r);
+}
+
+/** A loop's figures: its CPU and memory as measured, its counts and latency as it printed them. */
+function loopFigures(
+  run: Awaited<ReturnType<typeof measure>>,
+  r: { opened: number; received: number; p50: number; p99: number },
+): Figures {
   return {
     cpuSeconds: run.cpuSeconds,
     steadyUsPerEcho: run.steadyUsPerEcho,
@@ -144,14 +152,10 @@ async function runSocketioClient(url: string, transports: string, acks = message
   const loop = path.join(root, 'bench/socketio-client-loop.cjs');
   const args = [loop, String(connections), String(acks), url.replace(/^ws/, 'http'), transports];
   const run = await measure(args, durationFor(acks), { NODE_PATH: path.join(root, 'node_modules') });
-  const r = plainFigures(JSON.parse(run.stdout) as { echoes: number; failed: number; p50_us: number; p99_us: number });
-  return {
-    cpuSeconds: run.cpuSeconds,
-    steadyUsPerEcho: run.steadyUsPerEcho,
-    cpuUsPerEcho: (run.cpuSeconds * 1e6) / r.received,
-    peakRssMb: run.peakRssBytes / 2 ** 20,
-    ...r,
-  };
+  return loopFigures(
+    run,
+    plainFigures(JSON.parse(run.stdout) as { echoes: number; failed: number; p50_us: number; p99_us: number }),
+  );
 }
 
 function plainFigures(r: { echoes: number; failed: number; p50_us: number; p99_us: number }) {
