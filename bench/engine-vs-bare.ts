@@ -20,7 +20,7 @@
  * of each with 10 echoes per connection splits the CPU into a part per echo (marginal) and a fixed
  * part per run (start, handshakes, closes, reports).
  *
- *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds and 2 more pairs (about 33 minutes)
+ *   npm run bench                       # 5,000 connections, 1 s interval, 3 rounds and 2 more pairs (about 35 minutes)
  *   npm run bench -- 2000 1000 1        # connections, interval ms, rounds
  *   STICKLER_ARGS="--workers 2" npm run bench   # extra arguments for `stickler run` (to compare settings)
  *   BENCH_ONLY=lean,stickler BENCH_SHORT=0 npm run bench -- 5000 1000 1   # some rows only, no short runs (not written to results.json)
